@@ -1,0 +1,2 @@
+//! `campaigns`: the product's command-line entry point.
+fn main() {}

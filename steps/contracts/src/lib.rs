@@ -1,0 +1,1 @@
+//! Typed contracts: records, API requests and responses, step inputs and outputs.

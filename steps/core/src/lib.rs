@@ -1,0 +1,1 @@
+//! Campaign rules: pure, deterministic, no I/O.

@@ -1,0 +1,1 @@
+//! The payments port and its Stripe adapter.

@@ -1,0 +1,1 @@
+//! Embedded Amazon States Language engine.
