@@ -1,1 +1,12 @@
 //! Campaign rules: pure, deterministic, no I/O.
+//!
+//! Everything here is plain data in, plain data out: no clock, no randomness,
+//! no network, no AWS or Stripe types. Handlers read the world (the time, the
+//! records), call these rules, and write the outcome.
+
+pub mod campaign;
+pub mod catalog;
+pub mod coupon;
+pub mod money;
+pub mod scholarship;
+pub mod team;
