@@ -1,1 +1,2 @@
-//! Shared support for the cross-crate integration tests.
+//! Cross-crate integration tests live beside this crate's manifest
+//! (`tests/*.rs`); fixtures under `tests/fixtures/`.

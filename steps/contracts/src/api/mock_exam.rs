@@ -1,0 +1,188 @@
+//! Mock-exam routes: the list, registration, results and statistics.
+
+use std::collections::BTreeMap;
+
+use campaigns_core::money::Cents;
+use campaigns_core::stats::{self, ExamResult, ExamStatistics};
+use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{CheckoutSession, Email, PersonName};
+use crate::Example;
+use crate::records::{MockExamStatus, RegistrationStatus, RegistrationTier};
+
+/// `GET /mock-exams`: upcoming exams, soonest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MockExamList {
+    pub exams: Vec<MockExamSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MockExamSummary {
+    pub mock_exam_id: String,
+    pub title: String,
+    pub exam_date: NaiveDate,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub seats_left: u32,
+    pub premium_price: Cents,
+    pub status: MockExamStatus,
+}
+
+/// An administrator schedules an exam; its reminder and statistics runs are
+/// scheduled with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateMockExamRequest {
+    #[schemars(length(min = 3, max = 120))]
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    #[schemars(range(min = 15, max = 600))]
+    pub duration_minutes: u32,
+    #[schemars(range(min = 1, max = 10_000))]
+    pub capacity: u32,
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub pass_mark: f64,
+    #[schemars(length(min = 1, max = 10), inner(length(min = 1, max = 60)))]
+    pub sections: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegisterMockExamRequest {
+    #[schemars(length(min = 1, max = 64))]
+    pub mock_exam_id: String,
+    pub email: Email,
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub tier: RegistrationTier,
+}
+
+/// Free seats are `registered` at once; premium ones come with a checkout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RegisterMockExamResponse {
+    pub registration_id: String,
+    /// Needed to read the registration and its result (`X-Access-Token`).
+    pub access_token: String,
+    pub status: RegistrationStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout: Option<CheckoutSession>,
+}
+
+/// An administrator uploads the marked results after the exam.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SubmitResultsRequest {
+    #[schemars(length(min = 1, max = 10_000))]
+    pub results: Vec<ExamResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SubmitResultsResponse {
+    pub mock_exam_id: String,
+    pub accepted: u32,
+}
+
+fn example_results() -> Vec<ExamResult> {
+    let scores = [
+        (48.0, 44.0, 52.0, [true, false, false, true, false]),
+        (61.5, 58.0, 65.0, [true, true, false, true, false]),
+        (68.5, 64.0, 73.0, [true, true, true, false, true]),
+        (74.0, 71.0, 77.0, [true, true, true, true, false]),
+        (83.0, 80.0, 86.0, [true, true, true, true, true]),
+    ];
+    scores
+        .iter()
+        .enumerate()
+        .map(|(i, (score, clinical, theory, answers))| ExamResult {
+            registration_id: format!("reg_01JH3Z8Q4W6T2V9K5M7N1P{i}R"),
+            score: *score,
+            section_scores: BTreeMap::from([
+                ("clinical".into(), *clinical),
+                ("theory".into(), *theory),
+            ]),
+            answers: Some(answers.to_vec()),
+        })
+        .collect()
+}
+
+impl Example for ExamStatistics {
+    fn example() -> Self {
+        stats::compute(&example_results(), 60.0).expect("the example results are valid")
+    }
+}
+
+impl Example for MockExamList {
+    fn example() -> Self {
+        MockExamList {
+            exams: vec![MockExamSummary {
+                mock_exam_id: "mex_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
+                title: "ADC Part 1 Mock Exam - March".into(),
+                exam_date: NaiveDate::from_ymd_opt(2025, 3, 22).expect("valid date"),
+                starts_at: "2025-03-22T00:00:00Z".parse().expect("valid timestamp"),
+                ends_at: "2025-03-22T03:30:00Z".parse().expect("valid timestamp"),
+                seats_left: 143,
+                premium_price: Cents(2_900),
+                status: MockExamStatus::Scheduled,
+            }],
+        }
+    }
+}
+
+impl Example for CreateMockExamRequest {
+    fn example() -> Self {
+        CreateMockExamRequest {
+            title: "ADC Part 1 Mock Exam - March".into(),
+            starts_at: "2025-03-22T00:00:00Z".parse().expect("valid timestamp"),
+            duration_minutes: 210,
+            capacity: 200,
+            pass_mark: 60.0,
+            sections: vec!["clinical".into(), "theory".into()],
+        }
+    }
+}
+
+impl Example for RegisterMockExamRequest {
+    fn example() -> Self {
+        RegisterMockExamRequest {
+            mock_exam_id: "mex_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
+            email: "priya.k@example.com".into(),
+            first_name: "Priya".into(),
+            last_name: "Kumar".into(),
+            tier: RegistrationTier::Premium,
+        }
+    }
+}
+
+impl Example for RegisterMockExamResponse {
+    fn example() -> Self {
+        RegisterMockExamResponse {
+            registration_id: "reg_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
+            access_token: "tok_3d4e5f60718293a4b5c6d7e8f90a1b2c".into(),
+            status: RegistrationStatus::PendingPayment,
+            checkout: Some(CheckoutSession::example()),
+        }
+    }
+}
+
+impl Example for SubmitResultsRequest {
+    fn example() -> Self {
+        SubmitResultsRequest {
+            results: example_results(),
+        }
+    }
+}
+
+impl Example for SubmitResultsResponse {
+    fn example() -> Self {
+        SubmitResultsResponse {
+            mock_exam_id: "mex_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
+            accepted: 5,
+        }
+    }
+}

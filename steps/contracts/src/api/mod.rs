@@ -1,0 +1,33 @@
+//! HTTP request and response bodies of every route (seed §3 and DESIGN.md).
+
+mod checkout;
+mod common;
+mod coupon;
+mod error;
+mod mock_exam;
+mod personalized_plan;
+mod scholarship;
+mod team;
+mod webhook;
+
+pub use checkout::{
+    CheckoutSession, CreateCheckoutRequest, VerifyCheckoutRequest, VerifyCheckoutResponse,
+};
+pub use common::{Email, PersonName};
+pub use coupon::{
+    CreatePurchaseRequest, CreatePurchaseResponse, ValidateCouponRequest, ValidateCouponResponse,
+};
+pub use error::{ApiError, ErrorResponse};
+pub use mock_exam::{
+    CreateMockExamRequest, MockExamList, MockExamSummary, RegisterMockExamRequest,
+    RegisterMockExamResponse, SubmitResultsRequest, SubmitResultsResponse,
+};
+pub use personalized_plan::{
+    CreatePlanRequest, CreatePlanResponse, ReportContentType, UploadUrlRequest, UploadUrlResponse,
+};
+pub use scholarship::{
+    ReviewDecision, ReviewDecisionRequest, ReviewDecisionResponse, ScholarshipApplyRequest,
+    ScholarshipApplyResponse, ScholarshipInput,
+};
+pub use team::{CreateTeamRequest, CreateTeamResponse, NewTeamMember};
+pub use webhook::WebhookAck;

@@ -1,0 +1,22 @@
+//! The records of the seed's nine tables (§1), with its field names.
+//!
+//! Each record parses the seed's sample (where it has one) and serializes back
+//! to the same JSON. Fields the seed does not show but the journeys need are
+//! optional, so older records and the seed's samples stay valid.
+
+mod coupon;
+mod mock_exam;
+mod personalized_plan;
+mod purchase;
+mod scholarship;
+mod team;
+
+pub use coupon::{CouponRecord, CouponUsage, CouponUsageStatus};
+pub use mock_exam::{
+    MockExam, MockExamStatus, MockRegistration, MockStatistics, RegistrationStatus,
+    RegistrationTier,
+};
+pub use personalized_plan::{PersonalizedPlan, PlanStatus};
+pub use purchase::{DiscountPurchase, PurchaseStatus};
+pub use scholarship::{Scholarship, ScholarshipStatus};
+pub use team::{MemberStatus, Team, TeamMember, TeamStatus};
