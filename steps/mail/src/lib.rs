@@ -1,0 +1,1 @@
+//! Emails: the mail port, the templates, and the outbox adapter.
