@@ -1,0 +1,468 @@
+//! Loading a definition: `${Name}` substitution, parsing into typed states,
+//! and refusing — with the state and the reason — whatever the engine does
+//! not run exactly as AWS does.
+
+use crate::choice::ChoiceRule;
+use crate::jsonpath::JsonPath;
+use crate::payload::{FilterPath, ResultPath, Template};
+use crate::retry::{Catcher, Retrier};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// A state machine or one of its branches (Parallel branch, Map processor).
+#[derive(Debug)]
+pub struct Machine {
+    pub start_at: String,
+    pub states: HashMap<String, State>,
+    pub timeout_seconds: Option<u64>,
+}
+
+#[derive(Debug)]
+pub struct State {
+    pub name: String,
+    pub kind: Kind,
+    pub input_path: FilterPath,
+    pub output_path: FilterPath,
+    pub parameters: Option<Template>,
+    pub result_selector: Option<Template>,
+    pub result_path: ResultPath,
+    pub assign: Option<Template>,
+    /// `None` for a state with `"End": true` (and for terminal kinds).
+    pub next: Option<String>,
+    pub retry: Vec<Retrier>,
+    pub catch: Vec<Catcher>,
+}
+
+#[derive(Debug)]
+pub enum Kind {
+    Pass {
+        result: Option<Value>,
+    },
+    Task(TaskSpec),
+    Choice {
+        choices: Vec<ChoiceRule>,
+        default: Option<String>,
+    },
+    Wait(WaitSpec),
+    Succeed,
+    Fail {
+        error: Option<Template>,
+        cause: Option<Template>,
+    },
+    Parallel {
+        branches: Vec<Arc<Machine>>,
+    },
+    Map(MapSpec),
+}
+
+impl Kind {
+    /// Prefix of this kind's history event types, e.g. `Pass` in `PassStateEntered`.
+    pub fn event_prefix(&self) -> &'static str {
+        match self {
+            Kind::Pass { .. } => "Pass",
+            Kind::Task(_) => "Task",
+            Kind::Choice { .. } => "Choice",
+            Kind::Wait(_) => "Wait",
+            Kind::Succeed => "Succeed",
+            Kind::Fail { .. } => "Fail",
+            Kind::Parallel { .. } => "Parallel",
+            Kind::Map(_) => "Map",
+        }
+    }
+}
+
+/// A number given literally or read through a path (`TimeoutSeconds` /
+/// `TimeoutSecondsPath` and the like).
+#[derive(Debug, Clone)]
+pub enum NumberSource {
+    Literal(f64),
+    Path(JsonPath),
+}
+
+#[derive(Debug)]
+pub enum Resource {
+    /// `arn:aws:states:::lambda:invoke` (optionally `.waitForTaskToken`).
+    LambdaInvoke { wait_for_token: bool },
+    /// A plain Lambda function ARN.
+    LambdaFunction { function: String },
+}
+
+#[derive(Debug)]
+pub struct TaskSpec {
+    pub resource: Resource,
+    pub resource_arn: String,
+    pub timeout: Option<NumberSource>,
+    pub heartbeat: Option<NumberSource>,
+}
+
+#[derive(Debug)]
+pub enum WaitSpec {
+    Seconds(NumberSource),
+    Timestamp(String),
+    TimestampPath(JsonPath),
+}
+
+#[derive(Debug)]
+pub struct MapSpec {
+    pub processor: Arc<Machine>,
+    pub items_path: FilterPath,
+    pub item_selector: Option<Template>,
+    pub max_concurrency: Option<NumberSource>,
+    pub tolerated_count: Option<NumberSource>,
+    pub tolerated_percentage: Option<NumberSource>,
+}
+
+/// Replaces every `${Name}` with its value, as Terraform's templatefile does.
+pub fn substitute(text: &str, values: &BTreeMap<String, String>) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find("${") {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 2..];
+        let end = after.find('}').ok_or("unterminated '${' placeholder")?;
+        let name = &after[..end];
+        let v = values
+            .get(name)
+            .ok_or_else(|| format!("no value for placeholder '${{{name}}}'"))?;
+        out.push_str(v);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Parses and validates a definition; on refusal, every problem found.
+pub fn parse(text: &str) -> Result<Arc<Machine>, Vec<String>> {
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| vec![format!("the definition is not valid JSON: {e}")])?;
+    let mut errs = Vec::new();
+    let m = machine(&v, "", &mut errs);
+    if errs.is_empty() {
+        Ok(Arc::new(m))
+    } else {
+        Err(errs)
+    }
+}
+
+fn machine(v: &Value, at: &str, errs: &mut Vec<String>) -> Machine {
+    let empty = Map::new();
+    let o = v.as_object().unwrap_or_else(|| {
+        errs.push(format!("{at}the definition must be a JSON object"));
+        &empty
+    });
+    if let Some(q) = o.get("QueryLanguage").and_then(Value::as_str)
+        && q != "JSONPath"
+    {
+        errs.push(format!(
+            "{at}QueryLanguage '{q}' is not supported (JSONPath only)"
+        ));
+    }
+    let start_at = o
+        .get("StartAt")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let mut states = HashMap::new();
+    match o.get("States").and_then(Value::as_object) {
+        Some(map) => {
+            for (name, sv) in map {
+                let mut e = Vec::new();
+                let st = state(name, sv, &mut e);
+                errs.extend(e.into_iter().map(|m| format!("{at}state '{name}': {m}")));
+                if let Some(st) = st {
+                    states.insert(name.clone(), st);
+                }
+            }
+        }
+        None => errs.push(format!("{at}missing 'States'")),
+    }
+    if !states.contains_key(&start_at) && errs.is_empty() {
+        errs.push(format!("{at}StartAt '{start_at}' names no state"));
+    }
+    for st in states.values() {
+        let mut targets: Vec<&String> = st.next.iter().collect();
+        targets.extend(st.catch.iter().map(|c| &c.next));
+        if let Kind::Choice { choices, default } = &st.kind {
+            targets.extend(choices.iter().map(|c| &c.next));
+            targets.extend(default.iter());
+        }
+        for t in targets {
+            if !states.contains_key(t) {
+                errs.push(format!(
+                    "{at}state '{}': transition to '{t}', which does not exist",
+                    st.name
+                ));
+            }
+        }
+    }
+    let timeout_seconds = o.get("TimeoutSeconds").and_then(Value::as_u64);
+    Machine {
+        start_at,
+        states,
+        timeout_seconds,
+    }
+}
+
+fn number_source(
+    o: &Map<String, Value>,
+    field: &str,
+    errs: &mut Vec<String>,
+) -> Option<NumberSource> {
+    if let Some(v) = o.get(field) {
+        return match v.as_f64() {
+            Some(n) => Some(NumberSource::Literal(n)),
+            None => {
+                errs.push(format!("{field} must be a number"));
+                None
+            }
+        };
+    }
+    let pf = format!("{field}Path");
+    let s = o.get(&pf)?;
+    match s.as_str().map(JsonPath::parse) {
+        Some(Ok(p)) => Some(NumberSource::Path(p)),
+        _ => {
+            errs.push(format!("{pf} must be a JSONPath"));
+            None
+        }
+    }
+}
+
+fn check<T>(r: Result<T, String>, errs: &mut Vec<String>) -> Option<T> {
+    r.map_err(|e| errs.push(e)).ok()
+}
+
+fn state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
+    let Some(o) = v.as_object() else {
+        errs.push("a state must be a JSON object".into());
+        return None;
+    };
+    if let Some(q) = o.get("QueryLanguage").and_then(Value::as_str)
+        && q != "JSONPath"
+    {
+        errs.push(format!(
+            "QueryLanguage '{q}' is not supported (JSONPath only)"
+        ));
+        return None;
+    }
+    let ty = o.get("Type").and_then(Value::as_str).unwrap_or("");
+    let tmpl = |field: &str, errs: &mut Vec<String>| -> Option<Template> {
+        o.get(field).and_then(|v| {
+            check(
+                Template::compile(v).map_err(|e| format!("{field}: {e}")),
+                errs,
+            )
+        })
+    };
+    let parameters = tmpl("Parameters", errs);
+    let result_selector = tmpl("ResultSelector", errs);
+    let assign = tmpl("Assign", errs);
+    let input_path =
+        check(FilterPath::compile(o.get("InputPath")), errs).unwrap_or(FilterPath::Identity);
+    let output_path =
+        check(FilterPath::compile(o.get("OutputPath")), errs).unwrap_or(FilterPath::Identity);
+    let result_path =
+        check(ResultPath::compile(o.get("ResultPath")), errs).unwrap_or(ResultPath::Replace);
+    let retry = match o.get("Retry") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|r| check(Retrier::compile(r), errs))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let catch = match o.get("Catch") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|c| check(Catcher::compile(c), errs))
+            .collect(),
+        _ => Vec::new(),
+    };
+    check(crate::retry::validate_order(&retry, &catch), errs);
+    let next = o.get("Next").and_then(Value::as_str).map(String::from);
+    let end = o.get("End").and_then(Value::as_bool).unwrap_or(false);
+    let kind = match ty {
+        "Pass" => Kind::Pass {
+            result: o.get("Result").cloned(),
+        },
+        "Task" => Kind::Task(task(o, errs)?),
+        "Choice" => {
+            let choices = match o.get("Choices").and_then(Value::as_array) {
+                Some(a) if !a.is_empty() => a
+                    .iter()
+                    .filter_map(|c| check(ChoiceRule::compile_top(c), errs))
+                    .collect(),
+                _ => {
+                    errs.push("a Choice state needs a non-empty 'Choices' array".into());
+                    Vec::new()
+                }
+            };
+            Kind::Choice {
+                choices,
+                default: o.get("Default").and_then(Value::as_str).map(String::from),
+            }
+        }
+        "Wait" => {
+            let spec = if let Some(s) = o.get("Timestamp").and_then(Value::as_str) {
+                WaitSpec::Timestamp(s.to_string())
+            } else if let Some(p) = o.get("TimestampPath").and_then(Value::as_str) {
+                WaitSpec::TimestampPath(check(JsonPath::parse(p), errs)?)
+            } else if let Some(n) = number_source(o, "Seconds", errs) {
+                WaitSpec::Seconds(n)
+            } else {
+                errs.push(
+                    "a Wait state needs Seconds, SecondsPath, Timestamp or TimestampPath".into(),
+                );
+                return None;
+            };
+            Kind::Wait(spec)
+        }
+        "Succeed" => Kind::Succeed,
+        "Fail" => {
+            let dynamic = |lit: &str, path: &str, errs: &mut Vec<String>| -> Option<Template> {
+                if let Some(p) = o.get(path).and_then(Value::as_str) {
+                    check(Template::dynamic(path, p), errs)
+                } else {
+                    o.get(lit).map(|v| Template::Lit(v.clone()))
+                }
+            };
+            Kind::Fail {
+                error: dynamic("Error", "ErrorPath", errs),
+                cause: dynamic("Cause", "CausePath", errs),
+            }
+        }
+        "Parallel" => {
+            let branches = match o.get("Branches").and_then(Value::as_array) {
+                Some(b) => b
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| Arc::new(machine(b, &format!("branch {i} of '{name}': "), errs)))
+                    .collect(),
+                None => {
+                    errs.push("a Parallel state needs 'Branches'".into());
+                    Vec::new()
+                }
+            };
+            Kind::Parallel { branches }
+        }
+        "Map" => Kind::Map(map(name, o, errs)?),
+        other => {
+            errs.push(format!("unknown state type '{other}'"));
+            return None;
+        }
+    };
+    let terminal = matches!(
+        kind,
+        Kind::Choice { .. } | Kind::Succeed | Kind::Fail { .. }
+    );
+    if !terminal && next.is_none() && !end {
+        errs.push("needs either 'Next' or '\"End\": true'".into());
+    }
+    Some(State {
+        name: name.to_string(),
+        kind,
+        input_path,
+        output_path,
+        parameters,
+        result_selector,
+        result_path,
+        assign,
+        next: if terminal { None } else { next },
+        retry,
+        catch,
+    })
+}
+
+fn task(o: &Map<String, Value>, errs: &mut Vec<String>) -> Option<TaskSpec> {
+    let arn = o.get("Resource").and_then(Value::as_str).unwrap_or("");
+    let resource = if let Some(rest) = arn.strip_prefix("arn:aws:states:::lambda:invoke") {
+        match rest {
+            "" => Resource::LambdaInvoke {
+                wait_for_token: false,
+            },
+            ".waitForTaskToken" => Resource::LambdaInvoke {
+                wait_for_token: true,
+            },
+            other => {
+                errs.push(format!(
+                    "the integration pattern '{other}' of lambda:invoke is not supported"
+                ));
+                return None;
+            }
+        }
+    } else if arn.starts_with("arn:aws:lambda:") && arn.contains(":function:") {
+        Resource::LambdaFunction {
+            function: crate::tasks::function_name(arn),
+        }
+    } else {
+        errs.push(format!(
+            "the resource '{arn}' is not supported (lambda:invoke, its .waitForTaskToken form and Lambda function ARNs are)"
+        ));
+        return None;
+    };
+    Some(TaskSpec {
+        resource,
+        resource_arn: arn.to_string(),
+        timeout: number_source(o, "TimeoutSeconds", errs),
+        heartbeat: number_source(o, "HeartbeatSeconds", errs),
+    })
+}
+
+fn map(name: &str, o: &Map<String, Value>, errs: &mut Vec<String>) -> Option<MapSpec> {
+    for unsupported in ["ItemReader", "ResultWriter", "ItemBatcher"] {
+        if o.contains_key(unsupported) {
+            errs.push(format!("{unsupported} is not supported"));
+        }
+    }
+    let Some(proc_def) = o.get("ItemProcessor").or_else(|| o.get("Iterator")) else {
+        errs.push("a Map state needs 'ItemProcessor' (or 'Iterator')".into());
+        return None;
+    };
+    let processor = Arc::new(machine(proc_def, &format!("processor of '{name}': "), errs));
+    let item_selector = match o.get("ItemSelector").or_else(|| o.get("Parameters")) {
+        Some(v) => check(
+            Template::compile(v).map_err(|e| format!("ItemSelector: {e}")),
+            errs,
+        ),
+        None => None,
+    };
+    Some(MapSpec {
+        processor,
+        items_path: check(FilterPath::compile(o.get("ItemsPath")), errs)
+            .unwrap_or(FilterPath::Identity),
+        item_selector,
+        max_concurrency: number_source(o, "MaxConcurrency", errs),
+        tolerated_count: number_source(o, "ToleratedFailureCount", errs),
+        tolerated_percentage: number_source(o, "ToleratedFailurePercentage", errs),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_substituted() {
+        let mut m = BTreeMap::new();
+        m.insert(
+            "Fn".to_string(),
+            "arn:aws:lambda:us-east-1:1:function:f".to_string(),
+        );
+        assert_eq!(
+            substitute("a ${Fn} b", &m).unwrap(),
+            "a arn:aws:lambda:us-east-1:1:function:f b"
+        );
+        assert!(substitute("${Missing}", &m).is_err());
+    }
+
+    #[test]
+    fn refuses_jsonata_and_unknown_resources() {
+        let e =
+            parse(r#"{"QueryLanguage":"JSONata","StartAt":"a","States":{"a":{"Type":"Succeed"}}}"#)
+                .unwrap_err();
+        assert!(e[0].contains("JSONata"));
+        let e = parse(r#"{"StartAt":"a","States":{"a":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","End":true}}}"#)
+            .unwrap_err();
+        assert!(e[0].contains("state 'a'"));
+    }
+}

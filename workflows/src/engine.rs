@@ -1,0 +1,653 @@
+//! The engine's operations, named after the Step Functions API: state
+//! machines, executions (start, describe, list, history, stop, redrive) and
+//! task tokens (success, failure, heartbeat). Executions run as tokio tasks;
+//! on start the engine resumes every execution its store holds as running.
+
+use crate::clock::{Clock, SystemClock};
+use crate::definition::{self, Machine};
+use crate::error::{ApiError, Failure};
+use crate::history::{HistoryEvent, NewEvent};
+use crate::interpreter::run_machine;
+use crate::payload::Vars;
+use crate::run::{Branch, Core, ROOT_BRANCH, Run};
+use crate::store::{ExecutionRecord, ExecutionStatus, MemoryStore, StateMachineRecord, Store};
+use crate::tasks::{HandlerError, Handlers};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use tokio::task::JoinHandle;
+
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "us-east-1";
+/// The role executions report in `$$.Execution.RoleArn`.
+pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/service-role/StepFunctions-local";
+
+/// Builds an [`Engine`]: choose the store and clock, register handlers, then
+/// [`EngineBuilder::start`] (which resumes unfinished executions, so register
+/// the handlers they need first).
+pub struct EngineBuilder {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    handlers: Handlers,
+}
+
+impl Default for EngineBuilder {
+    fn default() -> Self {
+        EngineBuilder {
+            store: Arc::new(MemoryStore::new()),
+            clock: Arc::new(SystemClock),
+            handlers: Handlers::default(),
+        }
+    }
+}
+
+impl EngineBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = store;
+        self
+    }
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+    /// Registers the step handler for a Lambda function name.
+    pub fn handler<F, Fut>(self, function_name: &str, f: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, HandlerError>> + Send + 'static,
+    {
+        self.handlers.register(function_name, f);
+        self
+    }
+
+    /// Starts the engine and resumes every running execution in the store.
+    /// Must be called within a tokio runtime.
+    pub async fn start(self) -> Result<Engine, ApiError> {
+        let (completions, _) = tokio::sync::watch::channel(0);
+        let core = Arc::new(Core {
+            store: self.store,
+            clock: self.clock,
+            handlers: self.handlers,
+            token_waiters: Mutex::new(HashMap::new()),
+            completions,
+        });
+        let engine = Engine(Arc::new(Inner {
+            core,
+            machines: Mutex::new(HashMap::new()),
+            running: Mutex::new(HashMap::new()),
+        }));
+        for e in engine.0.core.store.list_executions(None)? {
+            if e.status == ExecutionStatus::Running {
+                engine.spawn(&e)?;
+            }
+        }
+        Ok(engine)
+    }
+}
+
+/// The embedded engine; cheap to clone.
+#[derive(Clone)]
+pub struct Engine(Arc<Inner>);
+
+struct Inner {
+    core: Arc<Core>,
+    machines: Mutex<HashMap<String, Arc<Machine>>>,
+    running: Mutex<HashMap<String, JoinHandle<()>>>,
+}
+
+/// `DescribeExecution`'s answer (also each item of `ListExecutions`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionDescription {
+    pub execution_arn: String,
+    pub state_machine_arn: String,
+    pub name: String,
+    pub status: ExecutionStatus,
+    pub start_date: DateTime<Utc>,
+    pub stop_date: Option<DateTime<Utc>>,
+    pub input: String,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub redrive_count: u32,
+    pub redrive_date: Option<DateTime<Utc>>,
+}
+
+impl From<ExecutionRecord> for ExecutionDescription {
+    fn from(e: ExecutionRecord) -> Self {
+        ExecutionDescription {
+            execution_arn: e.arn,
+            state_machine_arn: e.state_machine_arn,
+            name: e.name,
+            status: e.status,
+            start_date: e.start_date,
+            stop_date: e.stop_date,
+            input: e.input,
+            output: e.output,
+            error: e.error,
+            cause: e.cause,
+            redrive_count: e.redrive_count,
+            redrive_date: e.redrive_date,
+        }
+    }
+}
+
+/// `StartExecution`'s answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartExecutionOutput {
+    pub execution_arn: String,
+    pub start_date: DateTime<Utc>,
+}
+
+pub fn state_machine_arn(name: &str) -> String {
+    format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}")
+}
+
+fn execution_arn(sm_name: &str, name: &str) -> String {
+    format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{sm_name}:{name}")
+}
+
+fn check_name(name: &str) -> Result<(), ApiError> {
+    let bad = name.is_empty()
+        || name.len() > 80
+        || name
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c));
+    if bad {
+        Err(ApiError::InvalidName(format!("Invalid Name: '{name}'")))
+    } else {
+        Ok(())
+    }
+}
+
+/// Parses a definition after substituting `${Name}` placeholders; the error
+/// lists every refusal (state and reason).
+pub fn load_definition(
+    text: &str,
+    placeholders: &BTreeMap<String, String>,
+) -> Result<String, ApiError> {
+    let text = definition::substitute(text, placeholders).map_err(ApiError::InvalidDefinition)?;
+    definition::parse(&text).map_err(|e| ApiError::InvalidDefinition(e.join("; ")))?;
+    Ok(text)
+}
+
+impl Engine {
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::new()
+    }
+
+    /// Registers (or replaces) the step handler for a Lambda function name.
+    pub fn register_handler<F, Fut>(&self, function_name: &str, f: F)
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, HandlerError>> + Send + 'static,
+    {
+        self.0.core.handlers.register(function_name, f);
+    }
+
+    /// `CreateStateMachine`: the same name with the same definition answers
+    /// the existing ARN; with another definition, StateMachineAlreadyExists.
+    pub fn create_state_machine(
+        &self,
+        name: &str,
+        definition: &str,
+        placeholders: &BTreeMap<String, String>,
+    ) -> Result<String, ApiError> {
+        check_name(name)?;
+        let text = load_definition(definition, placeholders)?;
+        let arn = state_machine_arn(name);
+        if let Some(existing) = self.0.core.store.get_state_machine(&arn)? {
+            if existing.definition == text {
+                return Ok(arn);
+            }
+            return Err(ApiError::StateMachineAlreadyExists(format!(
+                "State Machine Already Exists: '{arn}'"
+            )));
+        }
+        let rec = StateMachineRecord {
+            arn: arn.clone(),
+            name: name.to_string(),
+            definition: text,
+            created: self.now(),
+        };
+        self.0.core.store.put_state_machine(&rec)?;
+        Ok(arn)
+    }
+
+    /// `UpdateStateMachine`: new executions use the new definition.
+    pub fn update_state_machine(
+        &self,
+        arn: &str,
+        definition: &str,
+        placeholders: &BTreeMap<String, String>,
+    ) -> Result<(), ApiError> {
+        let mut rec = self.state_machine(arn)?;
+        rec.definition = load_definition(definition, placeholders)?;
+        self.0.core.store.put_state_machine(&rec)
+    }
+
+    pub fn list_state_machines(&self) -> Result<Vec<StateMachineRecord>, ApiError> {
+        self.0.core.store.list_state_machines()
+    }
+
+    fn state_machine(&self, arn: &str) -> Result<StateMachineRecord, ApiError> {
+        self.0.core.store.get_state_machine(arn)?.ok_or_else(|| {
+            ApiError::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{arn}'"))
+        })
+    }
+
+    fn execution(&self, arn: &str) -> Result<ExecutionRecord, ApiError> {
+        self.0.core.store.get_execution(arn)?.ok_or_else(|| {
+            ApiError::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'"))
+        })
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.0.core.clock.now()
+    }
+
+    /// `StartExecution`. Starting again with the same name and input while
+    /// the first is running answers the same execution.
+    pub async fn start_execution(
+        &self,
+        state_machine_arn: &str,
+        name: Option<&str>,
+        input: Option<&str>,
+    ) -> Result<StartExecutionOutput, ApiError> {
+        let sm = self.state_machine(state_machine_arn)?;
+        let name = name
+            .map(String::from)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        check_name(&name)?;
+        let input = input.unwrap_or("{}");
+        let parsed: Value = serde_json::from_str(input).map_err(|e| {
+            ApiError::InvalidExecutionInput(format!("Invalid State Machine Execution Input: {e}"))
+        })?;
+        let now = self.now();
+        let rec = ExecutionRecord {
+            arn: execution_arn(&sm.name, &name),
+            name,
+            state_machine_arn: sm.arn.clone(),
+            definition: sm.definition.clone(),
+            status: ExecutionStatus::Running,
+            input: input.to_string(),
+            output: None,
+            error: None,
+            cause: None,
+            start_date: now,
+            stop_date: None,
+            redrive_count: 0,
+            redrive_date: None,
+        };
+        let (stored, inserted) = self.0.core.store.insert_execution(&rec)?;
+        if !inserted {
+            if stored.status == ExecutionStatus::Running && stored.input == rec.input {
+                return Ok(StartExecutionOutput {
+                    execution_arn: stored.arn,
+                    start_date: stored.start_date,
+                });
+            }
+            return Err(ApiError::ExecutionAlreadyExists(format!(
+                "Execution Already Exists: '{}'",
+                stored.arn
+            )));
+        }
+        let details = json!({
+            "input": parsed.to_string(),
+            "inputDetails": {"truncated": false},
+            "roleArn": ROLE_ARN,
+            "stateMachineArn": sm.arn,
+        });
+        let ev = NewEvent {
+            previous_event_id: 0,
+            timestamp: now,
+            event_type: "ExecutionStarted".into(),
+            details,
+        };
+        self.0
+            .core
+            .store
+            .append_event(&rec.arn, Some(&format!("{ROOT_BRANCH}#0")), ev)?;
+        self.spawn(&rec)?;
+        Ok(StartExecutionOutput {
+            execution_arn: rec.arn,
+            start_date: now,
+        })
+    }
+
+    fn machine(&self, definition: &str) -> Result<Arc<Machine>, ApiError> {
+        let mut cache = self.0.machines.lock().expect("machines lock");
+        if let Some(m) = cache.get(definition) {
+            return Ok(m.clone());
+        }
+        let m =
+            definition::parse(definition).map_err(|e| ApiError::InvalidDefinition(e.join("; ")))?;
+        cache.insert(definition.to_string(), m.clone());
+        Ok(m)
+    }
+
+    fn spawn(&self, rec: &ExecutionRecord) -> Result<(), ApiError> {
+        let machine = self.machine(&rec.definition)?;
+        let run = Arc::new(Run {
+            core: self.0.core.clone(),
+            execution_arn: rec.arn.clone(),
+            execution_name: rec.name.clone(),
+            state_machine_arn: rec.state_machine_arn.clone(),
+            state_machine_name: rec
+                .state_machine_arn
+                .rsplit(':')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            input: serde_json::from_str(&rec.input).unwrap_or(Value::Null),
+            start_time: rec.start_date,
+            redrive_count: rec.redrive_count,
+        });
+        let deadline = machine.timeout_seconds.map(|t| {
+            rec.redrive_date.unwrap_or(rec.start_date) + chrono::Duration::seconds(t as i64)
+        });
+        let engine = self.clone();
+        let arn = rec.arn.clone();
+        let mut running = self.0.running.lock().expect("running lock");
+        running.retain(|_, h| !h.is_finished());
+        let handle = tokio::spawn(async move {
+            let outcome = drive(&run, &machine, deadline).await;
+            record_end(&run.core, &run.execution_arn, run.redrive_count, outcome);
+            engine
+                .0
+                .running
+                .lock()
+                .expect("running lock")
+                .remove(&run.execution_arn);
+        });
+        running.insert(arn, handle);
+        Ok(())
+    }
+
+    pub fn describe_execution(&self, arn: &str) -> Result<ExecutionDescription, ApiError> {
+        Ok(self.execution(arn)?.into())
+    }
+
+    /// `ListExecutions`, newest first, optionally only those in one status.
+    pub fn list_executions(
+        &self,
+        state_machine_arn: &str,
+        status: Option<ExecutionStatus>,
+    ) -> Result<Vec<ExecutionDescription>, ApiError> {
+        self.state_machine(state_machine_arn)?;
+        Ok(self
+            .0
+            .core
+            .store
+            .list_executions(Some(state_machine_arn))?
+            .into_iter()
+            .filter(|e| status.is_none_or(|s| s == e.status))
+            .map(Into::into)
+            .collect())
+    }
+
+    /// `GetExecutionHistory`, oldest first (see [`HistoryEvent::to_aws_json`]).
+    pub fn get_execution_history(&self, arn: &str) -> Result<Vec<HistoryEvent>, ApiError> {
+        self.execution(arn)?;
+        self.0.core.store.history(arn)
+    }
+
+    /// `StopExecution`: the execution ends ABORTED.
+    pub async fn stop_execution(
+        &self,
+        arn: &str,
+        error: Option<&str>,
+        cause: Option<&str>,
+    ) -> Result<DateTime<Utc>, ApiError> {
+        let rec = self.execution(arn)?;
+        if rec.status != ExecutionStatus::Running {
+            return Ok(rec.stop_date.unwrap_or(rec.start_date));
+        }
+        let end = record_end(
+            &self.0.core,
+            arn,
+            rec.redrive_count,
+            Outcome::Aborted(Failure {
+                error: error.map(String::from),
+                cause: cause.map(String::from),
+                needs_state_context: false,
+            }),
+        );
+        if let Some(h) = self.0.running.lock().expect("running lock").remove(arn) {
+            h.abort();
+        }
+        Ok(end.stop_date.unwrap_or(end.start_date))
+    }
+
+    /// `RedriveExecution`: runs a failed, timed-out or aborted execution
+    /// again from the steps that did not succeed.
+    pub async fn redrive_execution(&self, arn: &str) -> Result<DateTime<Utc>, ApiError> {
+        let mut rec = self.execution(arn)?;
+        if matches!(
+            rec.status,
+            ExecutionStatus::Running | ExecutionStatus::Succeeded
+        ) {
+            return Err(ApiError::ExecutionNotRedrivable(format!(
+                "Execution is {}: '{arn}'",
+                rec.status.as_str()
+            )));
+        }
+        let store = &self.0.core.store;
+        store.forget_failures(arn)?;
+        let now = self.now();
+        rec.status = ExecutionStatus::Running;
+        rec.redrive_count += 1;
+        rec.redrive_date = Some(now);
+        rec.stop_date = None;
+        rec.output = None;
+        rec.error = None;
+        rec.cause = None;
+        let details = json!({ "redriveCount": rec.redrive_count });
+        let ev = NewEvent {
+            previous_event_id: 0,
+            timestamp: now,
+            event_type: "ExecutionRedriven".into(),
+            details,
+        };
+        store.append_event(arn, Some(&format!("redrive.{}", rec.redrive_count)), ev)?;
+        store.update_execution(&rec)?;
+        self.spawn(&rec)?;
+        Ok(now)
+    }
+
+    /// `SendTaskSuccess`.
+    pub async fn send_task_success(&self, token: &str, output: &str) -> Result<(), ApiError> {
+        let out: Value = serde_json::from_str(output)
+            .map_err(|e| ApiError::InvalidOutput(format!("Invalid Output: {e}")))?;
+        let details = json!({
+            "resourceType": "lambda", "resource": "invoke.waitForTaskToken",
+            "output": out.to_string(), "outputDetails": {"truncated": false},
+        });
+        self.complete_token(token, "TaskSucceeded", details)
+    }
+
+    /// `SendTaskFailure`.
+    pub async fn send_task_failure(
+        &self,
+        token: &str,
+        error: Option<&str>,
+        cause: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let details = json!({
+            "resourceType": "lambda", "resource": "invoke.waitForTaskToken",
+            "error": error.unwrap_or(""), "cause": cause.unwrap_or(""),
+        });
+        self.complete_token(token, "TaskFailed", details)
+    }
+
+    /// `SendTaskHeartbeat`: pushes back the task's heartbeat timeout.
+    pub async fn send_task_heartbeat(&self, token: &str) -> Result<(), ApiError> {
+        let store = &self.0.core.store;
+        let mut t = self.open_token(token)?;
+        t.last_heartbeat = Some(self.now());
+        store.update_token(&t)?;
+        self.0.core.token_notify(token).notify_one();
+        Ok(())
+    }
+
+    fn open_token(&self, token: &str) -> Result<crate::store::TokenRecord, ApiError> {
+        let t = self.0.core.store.get_token(token)?.ok_or_else(|| {
+            ApiError::InvalidToken("Invalid Token: the task token is not valid".into())
+        })?;
+        if !t.open {
+            return Err(ApiError::TaskTimedOut(
+                "Task Timed Out: the task is no longer waiting".into(),
+            ));
+        }
+        Ok(t)
+    }
+
+    fn complete_token(
+        &self,
+        token: &str,
+        event_type: &str,
+        details: Value,
+    ) -> Result<(), ApiError> {
+        let store = &self.0.core.store;
+        let mut t = self.open_token(token)?;
+        let ev = NewEvent {
+            previous_event_id: 0,
+            timestamp: self.now(),
+            event_type: event_type.into(),
+            details: details.clone(),
+        };
+        let recorded = store.append_event(&t.execution_arn, Some(&t.outcome_key), ev)?;
+        t.open = false;
+        store.update_token(&t)?;
+        self.0.core.token_notify(token).notify_one();
+        if recorded.event_type != event_type || recorded.details != details {
+            return Err(ApiError::TaskTimedOut(
+                "Task Timed Out: the task had already completed".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Waits until the execution is no longer running and describes it.
+    pub async fn wait_for_completion(&self, arn: &str) -> Result<ExecutionDescription, ApiError> {
+        let mut rx = self.0.core.completions.subscribe();
+        loop {
+            let d = self.describe_execution(arn)?;
+            if d.status != ExecutionStatus::Running {
+                return Ok(d);
+            }
+            if rx.changed().await.is_err() {
+                return Ok(d);
+            }
+        }
+    }
+
+    /// Number of executions this process is currently running.
+    pub fn running_count(&self) -> usize {
+        let mut r = self.0.running.lock().expect("running lock");
+        r.retain(|_, h| !h.is_finished());
+        r.len()
+    }
+}
+
+pub(crate) enum Outcome {
+    Succeeded(Value),
+    Failed(Failure),
+    TimedOut,
+    Aborted(Failure),
+}
+
+/// Runs the top-level machine, bounded by the machine's TimeoutSeconds.
+async fn drive(run: &Arc<Run>, machine: &Machine, deadline: Option<DateTime<Utc>>) -> Outcome {
+    let started = run
+        .core
+        .store
+        .find_event(&run.execution_arn, &format!("{ROOT_BRANCH}#0"))
+        .expect("history read")
+        .expect("ExecutionStarted recorded at start");
+    let mut b = Branch {
+        key: ROOT_BRANCH.to_string(),
+        seq: 1,
+        last_id: started.id,
+        last_time: started.timestamp,
+    };
+    let mut vars = Vars::default();
+    let body = run_machine(run, machine, run.input.clone(), &mut b, &mut vars);
+    let result = match deadline {
+        Some(d) => tokio::select! {
+            r = body => Some(r),
+            _ = run.core.clock.sleep_until(d) => None,
+        },
+        None => Some(body.await),
+    };
+    match result {
+        Some(Ok(v)) => Outcome::Succeeded(v),
+        Some(Err(f)) => Outcome::Failed(f),
+        None => Outcome::TimedOut,
+    }
+}
+
+/// Records how an execution ended (the first end recorded wins) and
+/// updates its record from that event.
+fn record_end(core: &Core, arn: &str, redrive_count: u32, outcome: Outcome) -> ExecutionRecord {
+    let (ty, details) = match outcome {
+        Outcome::Succeeded(v) => (
+            "ExecutionSucceeded",
+            json!({"output": v.to_string(), "outputDetails": {"truncated": false}}),
+        ),
+        Outcome::Failed(f) => (
+            "ExecutionFailed",
+            json!({"error": f.error, "cause": f.cause}),
+        ),
+        Outcome::TimedOut => (
+            "ExecutionTimedOut",
+            json!({"error": crate::error::names::TIMEOUT, "cause": null}),
+        ),
+        Outcome::Aborted(f) => (
+            "ExecutionAborted",
+            json!({"error": f.error, "cause": f.cause}),
+        ),
+    };
+    let ev = NewEvent {
+        previous_event_id: 0,
+        timestamp: core.clock.now(),
+        event_type: ty.into(),
+        details,
+    };
+    let end = core
+        .store
+        .append_event(arn, Some(&format!("end.{redrive_count}")), ev)
+        .expect("history append");
+    let mut rec = core
+        .store
+        .get_execution(arn)
+        .expect("execution read")
+        .expect("execution exists");
+    let text = |k: &str| end.details.get(k).and_then(Value::as_str).map(String::from);
+    rec.status = match end.event_type.as_str() {
+        "ExecutionSucceeded" => ExecutionStatus::Succeeded,
+        "ExecutionFailed" => ExecutionStatus::Failed,
+        "ExecutionTimedOut" => ExecutionStatus::TimedOut,
+        _ => ExecutionStatus::Aborted,
+    };
+    rec.output = text("output");
+    rec.error = text("error");
+    rec.cause = text("cause");
+    rec.stop_date = Some(end.timestamp);
+    core.store.update_execution(&rec).expect("execution write");
+    for t in core.store.open_tokens(arn).expect("tokens read") {
+        let mut t = t;
+        t.open = false;
+        core.store.update_token(&t).expect("token write");
+        core.forget_token(&t.token);
+    }
+    core.completions.send_modify(|n| *n += 1);
+    rec
+}

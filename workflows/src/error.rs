@@ -1,0 +1,116 @@
+//! Errors: the `States.*` failures raised inside an execution, and the
+//! errors the operations answer with (named as the AWS API names them).
+
+use serde::{Deserialize, Serialize};
+
+/// A failure inside an execution: an error name and an optional cause, as
+/// matched by Retry/Catch and reported by a failed execution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    /// A `States.Runtime` cause still to be prefixed with the state's name
+    /// and entered-event id, which only the state runner knows.
+    #[serde(skip)]
+    pub needs_state_context: bool,
+}
+
+impl Failure {
+    pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Self {
+        Failure {
+            error: Some(error.into()),
+            cause: Some(cause.into()),
+            needs_state_context: false,
+        }
+    }
+    /// A `States.Runtime` failure; the state runner adds where it happened.
+    pub fn runtime(cause: impl Into<String>) -> Self {
+        Failure {
+            needs_state_context: true,
+            ..Self::new(names::RUNTIME, cause)
+        }
+    }
+    pub fn intrinsic(cause: impl Into<String>) -> Self {
+        Self::new(names::INTRINSIC_FAILURE, cause)
+    }
+    pub fn name(&self) -> &str {
+        self.error.as_deref().unwrap_or("")
+    }
+}
+
+/// The `States.*` error names.
+pub mod names {
+    pub const ALL: &str = "States.ALL";
+    pub const RUNTIME: &str = "States.Runtime";
+    pub const TIMEOUT: &str = "States.Timeout";
+    pub const HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
+    pub const TASK_FAILED: &str = "States.TaskFailed";
+    pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
+    pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
+    pub const TOLERATED_FAILURE: &str = "States.ExceedToleratedFailureThreshold";
+    pub const BRANCH_FAILED: &str = "States.BranchFailed";
+}
+
+/// Errors answered by the engine's operations, with AWS's exception names.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("ExecutionAlreadyExists: {0}")]
+    ExecutionAlreadyExists(String),
+    #[error("ExecutionDoesNotExist: {0}")]
+    ExecutionDoesNotExist(String),
+    #[error("ExecutionNotRedrivable: {0}")]
+    ExecutionNotRedrivable(String),
+    #[error("StateMachineDoesNotExist: {0}")]
+    StateMachineDoesNotExist(String),
+    #[error("StateMachineAlreadyExists: {0}")]
+    StateMachineAlreadyExists(String),
+    #[error("InvalidDefinition: {0}")]
+    InvalidDefinition(String),
+    #[error("InvalidArn: {0}")]
+    InvalidArn(String),
+    #[error("InvalidName: {0}")]
+    InvalidName(String),
+    #[error("InvalidExecutionInput: {0}")]
+    InvalidExecutionInput(String),
+    #[error("InvalidOutput: {0}")]
+    InvalidOutput(String),
+    #[error("InvalidToken: {0}")]
+    InvalidToken(String),
+    #[error("TaskDoesNotExist: {0}")]
+    TaskDoesNotExist(String),
+    #[error("TaskTimedOut: {0}")]
+    TaskTimedOut(String),
+    #[error("ScheduleDoesNotExist: {0}")]
+    ScheduleDoesNotExist(String),
+    #[error("store: {0}")]
+    Store(String),
+}
+
+impl ApiError {
+    /// The AWS exception name, e.g. `ExecutionAlreadyExists`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
+            ApiError::ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
+            ApiError::ExecutionNotRedrivable(_) => "ExecutionNotRedrivable",
+            ApiError::StateMachineDoesNotExist(_) => "StateMachineDoesNotExist",
+            ApiError::StateMachineAlreadyExists(_) => "StateMachineAlreadyExists",
+            ApiError::InvalidDefinition(_) => "InvalidDefinition",
+            ApiError::InvalidArn(_) => "InvalidArn",
+            ApiError::InvalidName(_) => "InvalidName",
+            ApiError::InvalidExecutionInput(_) => "InvalidExecutionInput",
+            ApiError::InvalidOutput(_) => "InvalidOutput",
+            ApiError::InvalidToken(_) => "InvalidToken",
+            ApiError::TaskDoesNotExist(_) => "TaskDoesNotExist",
+            ApiError::TaskTimedOut(_) => "TaskTimedOut",
+            ApiError::ScheduleDoesNotExist(_) => "ScheduleDoesNotExist",
+            ApiError::Store(_) => "ServiceUnavailable",
+        }
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::Store(e.to_string())
+    }
+}

@@ -1,0 +1,549 @@
+//! Running states: the transition loop, input/output processing around each
+//! state, Retry and Catch, and the Choice, Wait, Fail, Parallel and Map kinds
+//! (Task is in `tasks`).
+
+use crate::definition::{Kind, Machine, MapSpec, NumberSource, State, WaitSpec};
+use crate::error::{Failure, names};
+use crate::history::HistoryEvent;
+use crate::payload::{Scope, Template, Vars, evaluate_assign};
+use crate::retry::matches;
+use crate::run::{Branch, Run};
+use crate::values::{MAX_PAYLOAD_BYTES, message_text, parse_timestamp, payload_size};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use serde_json::{Map, Value, json};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+enum Step {
+    Next(String, Value),
+    End(Value),
+}
+
+/// Runs a machine (or branch) from its StartAt state to its end.
+pub(crate) fn run_machine<'a>(
+    run: &'a Arc<Run>,
+    m: &'a Machine,
+    input: Value,
+    b: &'a mut Branch,
+    vars: &'a mut Vars,
+) -> BoxFuture<'a, Result<Value, Failure>> {
+    Box::pin(async move {
+        let mut name = m.start_at.clone();
+        let mut input = input;
+        loop {
+            let st = m
+                .states
+                .get(&name)
+                .ok_or_else(|| Failure::runtime(format!("no state named '{name}'")))?;
+            match run_state(run, st, input, b, vars).await? {
+                Step::Next(n, out) => {
+                    name = n;
+                    input = out;
+                }
+                Step::End(out) => return Ok(out),
+            }
+        }
+    })
+}
+
+fn state_details(name: &str, field: &str, v: &Value) -> Value {
+    json!({ "name": name, field: v.to_string(), format!("{field}Details"): {"truncated": false} })
+}
+
+async fn run_state(
+    run: &Arc<Run>,
+    st: &State,
+    raw: Value,
+    b: &mut Branch,
+    vars: &mut Vars,
+) -> Result<Step, Failure> {
+    let prefix = st.kind.event_prefix();
+    let entered = run.emit(
+        b,
+        &format!("{prefix}StateEntered"),
+        state_details(&st.name, "input", &raw),
+    );
+    let mut retries = vec![0u32; st.retry.len()];
+    loop {
+        let retry_count = retries.iter().sum::<u32>();
+        let result = attempt(run, st, &raw, &entered, retry_count, b, vars).await;
+        let mut f = match result {
+            Ok(step) => return Ok(step),
+            Err(f) => f,
+        };
+        if f.needs_state_context {
+            f.cause = Some(format!(
+                "An error occurred while executing the state '{}' (entered at the event id #{}). {}",
+                st.name,
+                entered.id,
+                f.cause.unwrap_or_default()
+            ));
+            f.needs_state_context = false;
+        }
+        if let Some(i) = st.retry.iter().position(|r| matches(&r.errors, &f)) {
+            let r = &st.retry[i];
+            if retries[i] < r.max_attempts {
+                let delay = r.delay_seconds(retries[i], run.stable_unit(b));
+                retries[i] += 1;
+                let due = b.last_time + chrono::Duration::milliseconds((delay * 1000.0) as i64);
+                run.core.clock.sleep_until(due).await;
+                continue;
+            }
+        }
+        if let Some(c) = st.catch.iter().find(|c| matches(&c.errors, &f)) {
+            let mut err = Map::new();
+            if let Some(e) = &f.error {
+                err.insert("Error".into(), e.clone().into());
+            }
+            if let Some(c) = &f.cause {
+                err.insert("Cause".into(), c.clone().into());
+            }
+            let err = Value::Object(err);
+            let out = c.result_path.apply(&raw, err.clone());
+            if let Some(a) = &c.assign {
+                let ctx = run.context(&st.name, entered.timestamp, None);
+                let assigned = evaluate_assign(
+                    a,
+                    &Scope {
+                        input: &err,
+                        context: &ctx,
+                        vars,
+                    },
+                )?;
+                vars.assign(assigned);
+            }
+            run.emit(
+                b,
+                &format!("{prefix}StateExited"),
+                state_details(&st.name, "output", &out),
+            );
+            return Ok(Step::Next(c.next.clone(), out));
+        }
+        return Err(f);
+    }
+}
+
+/// One attempt at a state: everything from InputPath to OutputPath.
+async fn attempt(
+    run: &Arc<Run>,
+    st: &State,
+    raw: &Value,
+    entered: &HistoryEvent,
+    retry_count: u32,
+    b: &mut Branch,
+    vars: &mut Vars,
+) -> Result<Step, Failure> {
+    let is_task = matches!(st.kind, Kind::Task(_));
+    let mut ctx = run.context(&st.name, entered.timestamp, is_task.then_some(retry_count));
+    let eff = st.input_path.apply(&Scope {
+        input: raw,
+        context: &ctx,
+        vars,
+    })?;
+    let params = |ctx: &Value, vars: &Vars| -> Result<Value, Failure> {
+        match &st.parameters {
+            Some(p) => p.eval(&Scope {
+                input: &eff,
+                context: ctx,
+                vars,
+            }),
+            None => Ok(eff.clone()),
+        }
+    };
+    // The state's result, and for Choice the rule that matched.
+    let mut chosen: Option<(&String, &Option<Template>)> = None;
+    let result: Option<Value> = match &st.kind {
+        Kind::Pass { result } => Some(match result {
+            Some(r) => r.clone(),
+            None => params(&ctx, vars)?,
+        }),
+        Kind::Task(spec) => {
+            Some(crate::tasks::run_task(run, st, spec, &eff, &mut ctx, vars, entered, b).await?)
+        }
+        Kind::Parallel { branches } => {
+            let input = params(&ctx, vars)?;
+            Some(run_parallel(run, branches, input, b, vars).await?)
+        }
+        Kind::Map(spec) => Some(run_map(run, st, spec, &eff, &ctx, b, vars).await?),
+        Kind::Choice { choices, default } => {
+            let scope = Scope {
+                input: &eff,
+                context: &ctx,
+                vars,
+            };
+            for c in choices {
+                if c.rule.eval(&scope)? {
+                    chosen = Some((&c.next, &c.assign));
+                    break;
+                }
+            }
+            if chosen.is_none() {
+                match default {
+                    Some(d) => chosen = Some((d, &st.assign)),
+                    None => return Err(Failure::new("States.NoChoiceMatched", "No Matches!")),
+                }
+            }
+            None
+        }
+        Kind::Wait(spec) => {
+            let due = wait_until(
+                spec,
+                &Scope {
+                    input: &eff,
+                    context: &ctx,
+                    vars,
+                },
+                entered,
+            )?;
+            run.core.clock.sleep_until(due).await;
+            None
+        }
+        Kind::Succeed => None,
+        Kind::Fail { error, cause } => {
+            let scope = Scope {
+                input: &eff,
+                context: &ctx,
+                vars,
+            };
+            let text = |t: &Option<Template>| -> Result<Option<String>, Failure> {
+                Ok(t.as_ref()
+                    .map(|t| t.eval(&scope))
+                    .transpose()?
+                    .map(|v| message_text(&v)))
+            };
+            return Err(Failure {
+                error: text(error)?,
+                cause: text(cause)?,
+                needs_state_context: false,
+            });
+        }
+    };
+
+    let (output, assign_input) = match result {
+        Some(mut r) => {
+            if let Some(sel) = &st.result_selector {
+                r = sel.eval(&Scope {
+                    input: &r,
+                    context: &ctx,
+                    vars,
+                })?;
+            }
+            if payload_size(&r) > MAX_PAYLOAD_BYTES {
+                return Err(Failure::new(
+                    names::DATA_LIMIT_EXCEEDED,
+                    format!(
+                        "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                        st.name
+                    ),
+                ));
+            }
+            (st.result_path.apply(raw, r.clone()), r)
+        }
+        None => (eff.clone(), eff.clone()),
+    };
+    let assign = match &chosen {
+        Some((_, a)) => a.as_ref(),
+        None => st.assign.as_ref(),
+    };
+    let assigned = match assign {
+        Some(a) => Some(evaluate_assign(
+            a,
+            &Scope {
+                input: &assign_input,
+                context: &ctx,
+                vars,
+            },
+        )?),
+        None => None,
+    };
+    let output = st.output_path.apply(&Scope {
+        input: &output,
+        context: &ctx,
+        vars,
+    })?;
+    if let Some(a) = assigned {
+        vars.assign(a);
+    }
+    if !matches!(st.kind, Kind::Fail { .. }) {
+        let prefix = st.kind.event_prefix();
+        run.emit(
+            b,
+            &format!("{prefix}StateExited"),
+            state_details(&st.name, "output", &output),
+        );
+    }
+    let next = match chosen {
+        Some((n, _)) => Some(n.clone()),
+        None => st.next.clone(),
+    };
+    Ok(match next {
+        Some(n) => Step::Next(n, output),
+        None => Step::End(output),
+    })
+}
+
+fn wait_until(
+    spec: &WaitSpec,
+    scope: &Scope,
+    entered: &HistoryEvent,
+) -> Result<chrono::DateTime<chrono::Utc>, Failure> {
+    let from_seconds =
+        |s: f64| entered.timestamp + chrono::Duration::milliseconds((s * 1000.0) as i64);
+    match spec {
+        WaitSpec::Seconds(NumberSource::Literal(n)) => Ok(from_seconds(*n)),
+        WaitSpec::Seconds(NumberSource::Path(p)) => {
+            let v = scope.resolve(p).ok_or_else(|| missing(p))?;
+            match v.as_i64() {
+                Some(n) if n < 0 => Err(Failure::runtime(format!(
+                    "The SecondsPath parameter references a negative value: {} == {}",
+                    p.text,
+                    message_text(&v)
+                ))),
+                Some(n) => Ok(from_seconds(n as f64)),
+                None => Err(Failure::runtime(format!(
+                    "The SecondsPath parameter does not reference a valid integer: {} == {}",
+                    p.text,
+                    message_text(&v)
+                ))),
+            }
+        }
+        WaitSpec::Timestamp(s) => parse_timestamp(s).ok_or_else(|| {
+            Failure::runtime(format!(
+                "The Timestamp field is not a valid ISO-8601 timestamp: {s}"
+            ))
+        }),
+        WaitSpec::TimestampPath(p) => {
+            let v = scope.resolve(p).ok_or_else(|| missing(p))?;
+            v.as_str().and_then(parse_timestamp).ok_or_else(|| {
+                Failure::runtime(format!(
+                    "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
+                    p.text,
+                    message_text(&v)
+                ))
+            })
+        }
+    }
+}
+
+fn missing(p: &crate::jsonpath::JsonPath) -> Failure {
+    Failure::runtime(format!(
+        "Invalid path '{}' : No results for path: {}",
+        p.text,
+        p.canonical()
+    ))
+}
+
+/// Reads an optional number field of a Map state (literal or `…Path`).
+fn map_number(
+    src: &Option<NumberSource>,
+    field: &str,
+    float: bool,
+    scope: &Scope,
+) -> Result<Option<f64>, Failure> {
+    match src {
+        None => Ok(None),
+        Some(NumberSource::Literal(n)) => Ok(Some(*n)),
+        Some(NumberSource::Path(p)) => {
+            let v = scope.resolve(p).ok_or_else(|| missing(p))?;
+            let n = if float {
+                v.as_f64()
+            } else {
+                v.as_i64().map(|i| i as f64)
+            };
+            n.map(Some).ok_or_else(|| {
+                Failure::runtime(format!(
+                    "The {field}Path field refers to value \"{}\" which is not a valid {}: {}",
+                    message_text(&v),
+                    if float { "float" } else { "integer" },
+                    p.text
+                ))
+            })
+        }
+    }
+}
+
+async fn run_parallel(
+    run: &Arc<Run>,
+    branches: &[Arc<Machine>],
+    input: Value,
+    b: &mut Branch,
+    vars: &Vars,
+) -> Result<Value, Failure> {
+    let started = run.emit(b, "ParallelStateStarted", Value::Null);
+    let parent = Arc::new(vars.clone());
+    let runs = branches.iter().enumerate().map(|(i, m)| {
+        let (run, m, input) = (run.clone(), m.clone(), input.clone());
+        let mut cb = b.child(&started, i);
+        let mut cv = parent.child();
+        async move { (i, run_machine(&run, &m, input, &mut cb, &mut cv).await) }
+    });
+    let outcome = collect(runs, usize::MAX, branches.len(), None).await;
+    match outcome {
+        Ok(results) => {
+            run.emit(b, "ParallelStateSucceeded", Value::Null);
+            Ok(Value::Array(results))
+        }
+        Err(f) => {
+            run.emit(
+                b,
+                "ParallelStateFailed",
+                json!({"error": f.error, "cause": f.cause}),
+            );
+            Err(f)
+        }
+    }
+}
+
+async fn run_map(
+    run: &Arc<Run>,
+    st: &State,
+    spec: &MapSpec,
+    eff: &Value,
+    ctx: &Value,
+    b: &mut Branch,
+    vars: &Vars,
+) -> Result<Value, Failure> {
+    let scope = Scope {
+        input: eff,
+        context: ctx,
+        vars,
+    };
+    let items = spec.items_path.apply(&scope)?;
+    let Value::Array(items) = items else {
+        return Err(Failure::runtime(format!(
+            "Map state input must be an array, got: {}",
+            message_text(&items)
+        )));
+    };
+    let max = map_number(&spec.max_concurrency, "MaxConcurrency", false, &scope)?;
+    let count = map_number(
+        &spec.tolerated_count,
+        "ToleratedFailureCount",
+        false,
+        &scope,
+    )?;
+    if count.is_some_and(|c| c < 0.0) {
+        return Err(Failure::runtime(
+            "ToleratedFailureCount cannot be negative.",
+        ));
+    }
+    let pct = map_number(
+        &spec.tolerated_percentage,
+        "ToleratedFailurePercentage",
+        true,
+        &scope,
+    )?;
+    if pct.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
+        return Err(Failure::runtime(
+            "ToleratedFailurePercentage must be between 0 and 100.",
+        ));
+    }
+    let mut inputs = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        inputs.push(match &spec.item_selector {
+            Some(sel) => {
+                let mut c = ctx.clone();
+                c["Map"] = json!({"Item": {"Index": i, "Value": item}});
+                sel.eval(&Scope {
+                    input: eff,
+                    context: &c,
+                    vars,
+                })?
+            }
+            None => item.clone(),
+        });
+    }
+    let n = inputs.len();
+    let started = run.emit(b, "MapStateStarted", json!({"length": n}));
+    let parent = Arc::new(vars.clone());
+    let limit = match max {
+        Some(m) if m >= 1.0 => m as usize,
+        _ => usize::MAX,
+    };
+    let runs = inputs.into_iter().enumerate().map(|(i, input)| {
+        let (run, m, name) = (run.clone(), spec.processor.clone(), st.name.clone());
+        let mut cb = b.child(&started, i);
+        let mut cv = parent.child();
+        async move {
+            let d = json!({"name": name, "index": i});
+            run.emit(&mut cb, "MapIterationStarted", d.clone());
+            let r = run_machine(&run, &m, input, &mut cb, &mut cv).await;
+            let ty = if r.is_ok() {
+                "MapIterationSucceeded"
+            } else {
+                "MapIterationFailed"
+            };
+            run.emit(&mut cb, ty, d);
+            (i, r)
+        }
+    });
+    let tolerance = (count.is_some() || pct.is_some()).then_some(Tolerance { count, pct });
+    match collect(runs, limit, n, tolerance).await {
+        Ok(results) => {
+            run.emit(b, "MapStateSucceeded", Value::Null);
+            Ok(Value::Array(results))
+        }
+        Err(f) => {
+            run.emit(b, "MapStateFailed", Value::Null);
+            Err(f)
+        }
+    }
+}
+
+/// How many failed iterations a Map tolerates.
+#[derive(Clone, Copy)]
+struct Tolerance {
+    count: Option<f64>,
+    pct: Option<f64>,
+}
+
+/// Runs branches with at most `limit` at once and gathers their results in
+/// order. The first failure cancels the rest, unless a tolerance is given,
+/// in which case failures are counted and their `{Error, Cause}` take their
+/// place in the results.
+async fn collect<F>(
+    runs: impl Iterator<Item = F>,
+    limit: usize,
+    n: usize,
+    tolerance: Option<Tolerance>,
+) -> Result<Vec<Value>, Failure>
+where
+    F: Future<Output = (usize, Result<Value, Failure>)> + Send,
+{
+    let mut runs = runs;
+    let mut results = vec![Value::Null; n];
+    let mut active = FuturesUnordered::new();
+    let mut failed = 0usize;
+    loop {
+        while active.len() < limit {
+            match runs.next() {
+                Some(f) => active.push(f),
+                None => break,
+            }
+        }
+        let Some((i, r)) = active.next().await else {
+            break;
+        };
+        match (r, tolerance) {
+            (Ok(v), _) => results[i] = v,
+            (Err(f), None) => return Err(f),
+            (Err(f), Some(t)) => {
+                failed += 1;
+                let over_count = t.count.is_some_and(|c| failed as f64 > c);
+                let over_pct = t.pct.is_some_and(|p| failed as f64 * 100.0 / n as f64 > p);
+                if over_count || over_pct {
+                    return Err(Failure::new(
+                        names::TOLERATED_FAILURE,
+                        "The specified tolerance threshold was exceeded",
+                    ));
+                }
+                results[i] = json!({"Error": f.error, "Cause": f.cause});
+            }
+        }
+    }
+    Ok(results)
+}

@@ -1,0 +1,512 @@
+//! Intrinsic functions (`States.Format(...)` and friends): parsed once when the
+//! definition loads, evaluated against a [`Scope`].
+
+use crate::error::Failure;
+use crate::jsonpath::JsonPath;
+use crate::payload::Scope;
+use crate::values::{java_string, json_eq};
+use serde_json::{Map, Number, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    name: String,
+    args: Vec<Arg>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Arg {
+    /// A string literal: its value, and its text with escapes kept (Format
+    /// needs to tell `\{` from `{`).
+    Str(String, String),
+    Lit(Value),
+    Path(JsonPath),
+    Call(Call),
+}
+
+const FUNCTIONS: &[&str] = &[
+    "States.Format",
+    "States.StringToJson",
+    "States.JsonToString",
+    "States.Array",
+    "States.ArrayPartition",
+    "States.ArrayContains",
+    "States.ArrayRange",
+    "States.ArrayGetItem",
+    "States.ArrayLength",
+    "States.ArrayUnique",
+    "States.Base64Encode",
+    "States.Base64Decode",
+    "States.Hash",
+    "States.JsonMerge",
+    "States.MathRandom",
+    "States.MathAdd",
+    "States.StringSplit",
+    "States.UUID",
+];
+
+impl Call {
+    pub fn parse(text: &str) -> Result<Call, String> {
+        let mut p = P { s: text, i: 0 };
+        let c = p.call()?;
+        p.ws();
+        if p.i != text.len() {
+            return Err(format!(
+                "unexpected text after intrinsic function in '{text}'"
+            ));
+        }
+        Ok(c)
+    }
+
+    pub fn eval(&self, scope: &Scope) -> Result<Value, Failure> {
+        let mut vals = Vec::with_capacity(self.args.len());
+        for a in &self.args {
+            vals.push(match a {
+                Arg::Str(v, _) => Value::String(v.clone()),
+                Arg::Lit(v) => v.clone(),
+                Arg::Path(p) => scope.resolve(p).ok_or_else(|| {
+                    Failure::runtime(format!(
+                        "The JSONPath '{}' could not be found in the input '{}'",
+                        p.text,
+                        scope.input_text(p)
+                    ))
+                })?,
+                Arg::Call(c) => c.eval(scope)?,
+            });
+        }
+        apply(self, vals)
+    }
+}
+
+fn fail(name: &str, why: impl std::fmt::Display) -> Failure {
+    Failure::intrinsic(format!("The function '{name}' {why}"))
+}
+
+fn want_args(name: &str, v: &[Value], n: usize) -> Result<(), Failure> {
+    if v.len() == n {
+        Ok(())
+    } else {
+        Err(fail(
+            name,
+            format_args!("expects {n} argument(s) but got {}", v.len()),
+        ))
+    }
+}
+
+fn as_int(name: &str, v: &Value) -> Result<i64, Failure> {
+    match v.as_f64() {
+        Some(f) if f.fract() == 0.0 => Ok(f as i64),
+        _ => Err(fail(
+            name,
+            format_args!("expects an integer argument, got {v}"),
+        )),
+    }
+}
+
+fn as_str<'a>(name: &str, v: &'a Value) -> Result<&'a str, Failure> {
+    v.as_str()
+        .ok_or_else(|| fail(name, format_args!("expects a string argument, got {v}")))
+}
+
+fn as_array<'a>(name: &str, v: &'a Value) -> Result<&'a Vec<Value>, Failure> {
+    v.as_array()
+        .ok_or_else(|| fail(name, format_args!("expects an array argument, got {v}")))
+}
+
+/// Java's Math.round: half up.
+fn round_half_up(f: f64) -> i64 {
+    (f + 0.5).floor() as i64
+}
+
+fn apply(call: &Call, v: Vec<Value>) -> Result<Value, Failure> {
+    let name = call.name.as_str();
+    Ok(match name {
+        "States.Format" => {
+            // A literal template keeps its escapes; one read from a path or
+            // variable is taken as it is.
+            let template = match (call.args.first(), v.first()) {
+                (Some(Arg::Str(_, raw)), _) => raw.clone(),
+                (_, Some(Value::String(s))) => s.replace('\\', "\\\\"),
+                _ => return Err(fail(name, "expects a string as its first argument")),
+            };
+            format(name, &template, &v[1..])?
+        }
+        "States.StringToJson" => {
+            want_args(name, &v, 1)?;
+            let s = as_str(name, &v[0])?;
+            serde_json::from_str(s)
+                .map_err(|e| fail(name, format_args!("could not parse '{s}': {e}")))?
+        }
+        "States.JsonToString" => {
+            want_args(name, &v, 1)?;
+            Value::String(v[0].to_string())
+        }
+        "States.Array" => Value::Array(v),
+        "States.ArrayPartition" => {
+            want_args(name, &v, 2)?;
+            let arr = as_array(name, &v[0])?;
+            let size = as_int(name, &v[1])?;
+            if size <= 0 {
+                return Err(fail(name, "expects a chunk size greater than 0"));
+            }
+            Value::Array(
+                arr.chunks(size as usize)
+                    .map(|c| Value::Array(c.to_vec()))
+                    .collect(),
+            )
+        }
+        "States.ArrayContains" => {
+            want_args(name, &v, 2)?;
+            Value::Bool(as_array(name, &v[0])?.iter().any(|x| json_eq(x, &v[1])))
+        }
+        "States.ArrayRange" => {
+            want_args(name, &v, 3)?;
+            let (start, end, step) = (
+                as_int(name, &v[0])?,
+                as_int(name, &v[1])?,
+                as_int(name, &v[2])?,
+            );
+            if step == 0 {
+                return Err(fail(name, "expects a non-zero step"));
+            }
+            let mut out = Vec::new();
+            let mut i = start;
+            while (step > 0 && i <= end) || (step < 0 && i >= end) {
+                out.push(Value::from(i));
+                if out.len() > 1000 {
+                    return Err(fail(name, "would create more than 1000 items"));
+                }
+                i += step;
+            }
+            Value::Array(out)
+        }
+        "States.ArrayGetItem" => {
+            want_args(name, &v, 2)?;
+            let arr = as_array(name, &v[0])?;
+            let i = as_int(name, &v[1])?;
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| arr.get(i))
+                .cloned()
+                .ok_or_else(|| fail(name, format_args!("index {i} is out of bounds")))?
+        }
+        "States.ArrayLength" => {
+            want_args(name, &v, 1)?;
+            Value::from(as_array(name, &v[0])?.len())
+        }
+        "States.ArrayUnique" => {
+            want_args(name, &v, 1)?;
+            let mut out: Vec<Value> = Vec::new();
+            for x in as_array(name, &v[0])? {
+                if !out.iter().any(|y| json_eq(x, y)) {
+                    out.push(x.clone());
+                }
+            }
+            Value::Array(out)
+        }
+        "States.Base64Encode" => {
+            want_args(name, &v, 1)?;
+            Value::String(base64_encode(as_str(name, &v[0])?.as_bytes()))
+        }
+        "States.Base64Decode" => {
+            want_args(name, &v, 1)?;
+            let bytes = base64_decode(as_str(name, &v[0])?)
+                .ok_or_else(|| fail(name, "got invalid base64"))?;
+            Value::String(
+                String::from_utf8(bytes).map_err(|_| fail(name, "decoded to invalid UTF-8"))?,
+            )
+        }
+        "States.Hash" => {
+            want_args(name, &v, 2)?;
+            let data = match &v[0] {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            Value::String(hash(name, data.as_bytes(), as_str(name, &v[1])?)?)
+        }
+        "States.JsonMerge" => {
+            want_args(name, &v, 3)?;
+            if v[2] != Value::Bool(false) {
+                return Err(fail(
+                    name,
+                    "supports only shallow merging (false as third argument)",
+                ));
+            }
+            let (Some(a), Some(b)) = (v[0].as_object(), v[1].as_object()) else {
+                return Err(fail(name, "expects two JSON objects"));
+            };
+            let mut out: Map<String, Value> = a.clone();
+            out.extend(b.iter().map(|(k, v)| (k.clone(), v.clone())));
+            Value::Object(out)
+        }
+        "States.MathRandom" => {
+            if v.len() != 2 && v.len() != 3 {
+                return Err(fail(name, "expects 2 or 3 arguments"));
+            }
+            let (lo, hi) = (as_int(name, &v[0])?, as_int(name, &v[1])?);
+            if hi <= lo {
+                return Err(fail(name, "expects the end to be greater than the start"));
+            }
+            let seed = match v.get(2) {
+                Some(s) => as_int(name, s)? as u64,
+                None => uuid::Uuid::new_v4().as_u64_pair().0,
+            };
+            Value::from(lo + (splitmix(seed) % (hi - lo) as u64) as i64)
+        }
+        "States.MathAdd" => {
+            want_args(name, &v, 2)?;
+            let mut sum: i64 = 0;
+            for x in &v {
+                let f = x
+                    .as_f64()
+                    .ok_or_else(|| fail(name, format_args!("expects numbers, got {x}")))?;
+                sum += round_half_up(f);
+            }
+            Value::Number(Number::from(sum))
+        }
+        "States.StringSplit" => {
+            want_args(name, &v, 2)?;
+            let s = as_str(name, &v[0])?;
+            let delims: Vec<char> = as_str(name, &v[1])?.chars().collect();
+            Value::Array(
+                s.split(|c| delims.contains(&c))
+                    .filter(|p| !p.is_empty())
+                    .map(|p| Value::String(p.to_string()))
+                    .collect(),
+            )
+        }
+        "States.UUID" => {
+            want_args(name, &v, 0)?;
+            Value::String(uuid::Uuid::new_v4().to_string())
+        }
+        _ => return Err(fail(name, "is not supported")),
+    })
+}
+
+fn format(name: &str, raw: &str, args: &[Value]) -> Result<Value, Failure> {
+    let mut out = String::new();
+    let mut it = raw.chars();
+    let mut next_arg = args.iter();
+    while let Some(c) = it.next() {
+        match c {
+            '\\' => {
+                if let Some(n) = it.next() {
+                    out.push(n);
+                }
+            }
+            '{' => {
+                if it.next() != Some('}') {
+                    return Err(fail(name, "has an unmatched '{' in its template"));
+                }
+                let a = next_arg
+                    .next()
+                    .ok_or_else(|| fail(name, "has more placeholders than arguments"))?;
+                out.push_str(&java_string(a));
+            }
+            c => out.push(c),
+        }
+    }
+    if next_arg.next().is_some() {
+        return Err(fail(name, "has more arguments than placeholders"));
+    }
+    Ok(Value::String(out))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hash(name: &str, data: &[u8], algo: &str) -> Result<String, Failure> {
+    use sha2::Digest;
+    Ok(match algo {
+        "MD5" => hex(&md5::Md5::digest(data)),
+        "SHA-1" => hex(&sha1::Sha1::digest(data)),
+        "SHA-256" => hex(&sha2::Sha256::digest(data)),
+        "SHA-384" => hex(&sha2::Sha384::digest(data)),
+        "SHA-512" => hex(&sha2::Sha512::digest(data)),
+        other => {
+            return Err(fail(
+                name,
+                format_args!("does not support the algorithm '{other}'"),
+            ));
+        }
+    })
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn base64_encode(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(B64[((n >> shift) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim_end_matches('=');
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in s.bytes() {
+        let v = B64.iter().position(|&x| x == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+struct P<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl P<'_> {
+    fn rest(&self) -> &str {
+        &self.s[self.i..]
+    }
+    fn ws(&mut self) {
+        while self.rest().starts_with([' ', '\t', '\n']) {
+            self.i += 1;
+        }
+    }
+
+    fn call(&mut self) -> Result<Call, String> {
+        self.ws();
+        let open = self.rest().find('(').ok_or("expected '('")?;
+        let name = self.rest()[..open].trim().to_string();
+        if !FUNCTIONS.contains(&name.as_str()) {
+            return Err(format!("unknown intrinsic function '{name}'"));
+        }
+        self.i += open + 1;
+        let mut args = Vec::new();
+        self.ws();
+        if self.rest().starts_with(')') {
+            self.i += 1;
+            return Ok(Call { name, args });
+        }
+        loop {
+            self.ws();
+            args.push(self.arg()?);
+            self.ws();
+            if self.rest().starts_with(',') {
+                self.i += 1;
+            } else if self.rest().starts_with(')') {
+                self.i += 1;
+                return Ok(Call { name, args });
+            } else {
+                return Err(format!("expected ',' or ')' in '{}'", self.s));
+            }
+        }
+    }
+
+    fn arg(&mut self) -> Result<Arg, String> {
+        let r = self.rest();
+        if r.starts_with('\'') {
+            return self.string();
+        }
+        if r.starts_with("States.") {
+            return Ok(Arg::Call(self.call()?));
+        }
+        let end = self.token_end();
+        let tok = &self.s[self.i..end];
+        self.i = end;
+        if tok.starts_with('$') {
+            return JsonPath::parse(tok).map(Arg::Path);
+        }
+        serde_json::from_str::<Value>(tok)
+            .ok()
+            .filter(|v| !v.is_object() && !v.is_array() && !v.is_string())
+            .map(Arg::Lit)
+            .ok_or_else(|| format!("invalid argument '{tok}'"))
+    }
+
+    /// End of a bare argument: the ',' or ')' that closes it, outside brackets.
+    fn token_end(&self) -> usize {
+        let mut depth = 0i32;
+        let mut quote: Option<char> = None;
+        for (off, c) in self.rest().char_indices() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '[' | '(') => depth += 1,
+                (None, ']') => depth -= 1,
+                (None, ')') if depth > 0 => depth -= 1,
+                (None, ',' | ')') if depth == 0 => return self.i + off,
+                _ => {}
+            }
+        }
+        self.s.len()
+    }
+
+    fn string(&mut self) -> Result<Arg, String> {
+        self.i += 1;
+        let start = self.i;
+        let mut val = String::new();
+        let mut chars = self.rest().char_indices();
+        while let Some((off, c)) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some((_, n @ ('{' | '}'))) => {
+                        val.push(n);
+                    }
+                    Some((_, n)) => val.push(n),
+                    None => return Err("unterminated string".into()),
+                },
+                '\'' => {
+                    let raw = self.s[start..start + off].to_string();
+                    self.i = start + off + 1;
+                    return Ok(Arg::Str(val, raw));
+                }
+                c => val.push(c),
+            }
+        }
+        Err("unterminated string literal".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trip() {
+        for s in ["", "a", "ab", "abc", "Data to encode"] {
+            assert_eq!(
+                base64_decode(&base64_encode(s.as_bytes())).unwrap(),
+                s.as_bytes()
+            );
+        }
+        assert_eq!(base64_encode(b"Data to encode"), "RGF0YSB0byBlbmNvZGU=");
+    }
+
+    #[test]
+    fn rounding_is_half_up() {
+        assert_eq!(round_half_up(-2.5), -2);
+        assert_eq!(round_half_up(2.5), 3);
+        assert_eq!(round_half_up(-1.51), -2);
+    }
+}

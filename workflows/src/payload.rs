@@ -1,0 +1,237 @@
+//! Input and output processing: variables, the scope paths read from,
+//! payload templates (`"key.$": …`), InputPath/ResultPath/OutputPath.
+
+use crate::error::Failure;
+use crate::intrinsics::Call;
+use crate::jsonpath::{JsonPath, Root, set_at};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// Workflow variables: this branch's own, over the read-only ones of the
+/// enclosing scopes (Map and Parallel branches see their parent's).
+#[derive(Debug, Clone, Default)]
+pub struct Vars {
+    local: Map<String, Value>,
+    parent: Option<Arc<Vars>>,
+}
+
+impl Vars {
+    /// The scope of a child branch: reads this one, writes its own.
+    pub fn child(self: &Arc<Self>) -> Vars {
+        Vars {
+            local: Map::new(),
+            parent: Some(self.clone()),
+        }
+    }
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.local
+            .get(name)
+            .or_else(|| self.parent.as_ref().and_then(|p| p.get(name)))
+    }
+    pub fn assign(&mut self, values: Map<String, Value>) {
+        self.local.extend(values);
+    }
+}
+
+/// What a path can read: the state's input, the context object, variables.
+pub struct Scope<'a> {
+    pub input: &'a Value,
+    pub context: &'a Value,
+    pub vars: &'a Vars,
+}
+
+impl Scope<'_> {
+    pub fn resolve(&self, p: &JsonPath) -> Option<Value> {
+        match &p.root {
+            Root::Input => p.eval(self.input),
+            Root::Context => p.eval(self.context),
+            Root::Variable(name) => p.eval(self.vars.get(name)?),
+        }
+    }
+
+    /// The document a path was applied to, as error messages quote it.
+    pub fn input_text(&self, p: &JsonPath) -> String {
+        match p.root {
+            Root::Context => self.context.to_string(),
+            _ => self.input.to_string(),
+        }
+    }
+}
+
+/// A payload template compiled from `Parameters`, `ItemSelector`,
+/// `ResultSelector`, `Arguments`-like fields and `Assign`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Template {
+    Lit(Value),
+    Obj(Vec<(String, Template)>),
+    Arr(Vec<Template>),
+    Path { field: String, path: JsonPath },
+    Call { field: String, call: Call },
+}
+
+impl Template {
+    pub fn compile(v: &Value) -> Result<Template, String> {
+        let t = match v {
+            Value::Object(o) => {
+                let mut fields = Vec::with_capacity(o.len());
+                for (k, v) in o {
+                    if let Some(name) = k.strip_suffix(".$") {
+                        let s = v
+                            .as_str()
+                            .ok_or_else(|| format!("the value of field '{k}' must be a string"))?;
+                        fields.push((name.to_string(), Template::dynamic(k, s)?));
+                    } else {
+                        fields.push((k.clone(), Template::compile(v)?));
+                    }
+                }
+                if fields.iter().all(|(_, t)| matches!(t, Template::Lit(_))) {
+                    Template::Lit(v.clone())
+                } else {
+                    Template::Obj(fields)
+                }
+            }
+            Value::Array(a) => {
+                let items = a
+                    .iter()
+                    .map(Template::compile)
+                    .collect::<Result<Vec<_>, _>>()?;
+                if items.iter().all(|t| matches!(t, Template::Lit(_))) {
+                    Template::Lit(v.clone())
+                } else {
+                    Template::Arr(items)
+                }
+            }
+            other => Template::Lit(other.clone()),
+        };
+        Ok(t)
+    }
+
+    /// A single dynamic value: a path or an intrinsic function call.
+    pub fn dynamic(field: &str, s: &str) -> Result<Template, String> {
+        if s.starts_with("States.") {
+            Ok(Template::Call {
+                field: field.to_string(),
+                call: Call::parse(s)?,
+            })
+        } else if s.starts_with('$') {
+            Ok(Template::Path {
+                field: field.to_string(),
+                path: JsonPath::parse(s)?,
+            })
+        } else {
+            Err(format!(
+                "the value of field '{field}' must be a JSONPath or an intrinsic function, got '{s}'"
+            ))
+        }
+    }
+
+    pub fn eval(&self, scope: &Scope) -> Result<Value, Failure> {
+        match self {
+            Template::Lit(v) => Ok(v.clone()),
+            Template::Obj(fields) => {
+                let mut out = Map::with_capacity(fields.len());
+                for (k, t) in fields {
+                    out.insert(k.clone(), t.eval(scope)?);
+                }
+                Ok(Value::Object(out))
+            }
+            Template::Arr(items) => items.iter().map(|t| t.eval(scope)).collect::<Result<Vec<_>, _>>().map(Value::Array),
+            Template::Path { field, path } => scope.resolve(path).ok_or_else(|| {
+                Failure::runtime(format!(
+                    "The JSONPath '{}' specified for the field '{field}' could not be found in the input '{}'",
+                    path.text,
+                    scope.input_text(path)
+                ))
+            }),
+            Template::Call { call, .. } => call.eval(scope),
+        }
+    }
+}
+
+/// InputPath / OutputPath: absent means `$`, null means `{}`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FilterPath {
+    Identity,
+    Empty,
+    Path(JsonPath),
+}
+
+impl FilterPath {
+    pub fn compile(v: Option<&Value>) -> Result<FilterPath, String> {
+        match v {
+            None => Ok(FilterPath::Identity),
+            Some(Value::Null) => Ok(FilterPath::Empty),
+            Some(Value::String(s)) if s == "$" => Ok(FilterPath::Identity),
+            Some(Value::String(s)) => Ok(FilterPath::Path(JsonPath::parse(s)?)),
+            Some(other) => Err(format!("a path must be a string, got {other}")),
+        }
+    }
+
+    pub fn apply(&self, scope: &Scope) -> Result<Value, Failure> {
+        match self {
+            FilterPath::Identity => Ok(scope.input.clone()),
+            FilterPath::Empty => Ok(Value::Object(Map::new())),
+            FilterPath::Path(p) => scope.resolve(p).ok_or_else(|| {
+                Failure::runtime(format!(
+                    "Invalid path '{}' : No results for path: {}",
+                    p.text,
+                    p.canonical()
+                ))
+            }),
+        }
+    }
+}
+
+/// ResultPath: where the result goes in the state's input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResultPath {
+    Replace,
+    Discard,
+    At(Vec<String>),
+}
+
+impl ResultPath {
+    pub fn compile(v: Option<&Value>) -> Result<ResultPath, String> {
+        match v {
+            None => Ok(ResultPath::Replace),
+            Some(Value::Null) => Ok(ResultPath::Discard),
+            Some(Value::String(s)) => {
+                let p = JsonPath::parse(s)?;
+                if p.root != Root::Input {
+                    return Err(format!("ResultPath '{s}' must start with '$.'"));
+                }
+                let keys = p
+                    .keys()
+                    .ok_or_else(|| format!("ResultPath '{s}' must be a reference path"))?;
+                if keys.is_empty() {
+                    Ok(ResultPath::Replace)
+                } else {
+                    Ok(ResultPath::At(keys.into_iter().map(String::from).collect()))
+                }
+            }
+            Some(other) => Err(format!("ResultPath must be a string or null, got {other}")),
+        }
+    }
+
+    pub fn apply(&self, input: &Value, result: Value) -> Value {
+        match self {
+            ResultPath::Replace => result,
+            ResultPath::Discard => input.clone(),
+            ResultPath::At(keys) => {
+                let mut out = input.clone();
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                set_at(&mut out, &keys, result);
+                out
+            }
+        }
+    }
+}
+
+/// `Assign`: every value is evaluated against the same scope, then all are
+/// applied together.
+pub fn evaluate_assign(assign: &Template, scope: &Scope) -> Result<Map<String, Value>, Failure> {
+    match assign.eval(scope)? {
+        Value::Object(m) => Ok(m),
+        _ => Ok(Map::new()),
+    }
+}

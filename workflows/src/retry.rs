@@ -1,0 +1,164 @@
+//! Retry and Catch: which errors a retrier or catcher matches, and how long
+//! a retrier waits before the next attempt.
+
+use crate::error::{Failure, names};
+use crate::payload::{ResultPath, Template};
+use serde_json::Value;
+
+#[derive(Debug)]
+pub struct Retrier {
+    pub errors: Vec<String>,
+    pub interval_seconds: f64,
+    pub max_attempts: u32,
+    pub backoff_rate: f64,
+    pub max_delay_seconds: Option<f64>,
+    pub full_jitter: bool,
+}
+
+#[derive(Debug)]
+pub struct Catcher {
+    pub errors: Vec<String>,
+    pub next: String,
+    pub result_path: ResultPath,
+    pub assign: Option<Template>,
+}
+
+fn error_equals(v: &Value) -> Result<Vec<String>, String> {
+    match v.get("ErrorEquals").and_then(Value::as_array) {
+        Some(a) if !a.is_empty() => a
+            .iter()
+            .map(|e| {
+                e.as_str()
+                    .map(String::from)
+                    .ok_or_else(|| "ErrorEquals must hold strings".to_string())
+            })
+            .collect(),
+        _ => Err("ErrorEquals must be a non-empty array".into()),
+    }
+}
+
+impl Retrier {
+    pub fn compile(v: &Value) -> Result<Retrier, String> {
+        let num = |k: &str| v.get(k).and_then(Value::as_f64);
+        let jitter = v
+            .get("JitterStrategy")
+            .and_then(Value::as_str)
+            .unwrap_or("NONE");
+        if jitter != "FULL" && jitter != "NONE" {
+            return Err(format!(
+                "JitterStrategy must be FULL or NONE, got '{jitter}'"
+            ));
+        }
+        let backoff_rate = num("BackoffRate").unwrap_or(2.0);
+        if backoff_rate < 1.0 {
+            return Err("BackoffRate must be at least 1.0".into());
+        }
+        Ok(Retrier {
+            errors: error_equals(v)?,
+            interval_seconds: num("IntervalSeconds").unwrap_or(1.0),
+            max_attempts: num("MaxAttempts").map(|n| n.max(0.0) as u32).unwrap_or(3),
+            backoff_rate,
+            max_delay_seconds: num("MaxDelaySeconds"),
+            full_jitter: jitter == "FULL",
+        })
+    }
+
+    /// Delay before retry number `attempt` (0 for the first retry); `unit`
+    /// is a number in [0, 1) used for FULL jitter.
+    pub fn delay_seconds(&self, attempt: u32, unit: f64) -> f64 {
+        let mut d = self.interval_seconds * self.backoff_rate.powi(attempt as i32);
+        if let Some(max) = self.max_delay_seconds {
+            d = d.min(max);
+        }
+        if self.full_jitter { d * unit } else { d }
+    }
+}
+
+impl Catcher {
+    pub fn compile(v: &Value) -> Result<Catcher, String> {
+        Ok(Catcher {
+            errors: error_equals(v)?,
+            next: v
+                .get("Next")
+                .and_then(Value::as_str)
+                .ok_or("a catcher needs 'Next'")?
+                .to_string(),
+            result_path: ResultPath::compile(v.get("ResultPath"))?,
+            assign: v.get("Assign").map(Template::compile).transpose()?,
+        })
+    }
+}
+
+/// `States.ALL` must stand alone and come last.
+pub fn validate_order(retry: &[Retrier], catch: &[Catcher]) -> Result<(), String> {
+    let lists = retry
+        .iter()
+        .map(|r| &r.errors)
+        .chain(catch.iter().map(|c| &c.errors));
+    let n = retry.len();
+    for (i, errs) in lists.enumerate() {
+        let last = if i < n {
+            i + 1 == n
+        } else {
+            i + 1 == n + catch.len()
+        };
+        if errs.iter().any(|e| e == names::ALL) && (errs.len() > 1 || !last) {
+            return Err("States.ALL must appear alone in the last retrier or catcher".into());
+        }
+    }
+    Ok(())
+}
+
+/// Whether an `ErrorEquals` list matches a failure. `States.Runtime` is never
+/// caught; `States.ALL` matches every other error except
+/// `States.DataLimitExceeded`; `States.TaskFailed` all but `States.Timeout`.
+pub fn matches(errors: &[String], f: &Failure) -> bool {
+    let name = f.name();
+    if name == names::RUNTIME {
+        return false;
+    }
+    errors.iter().any(|e| {
+        e == name
+            || (e == names::ALL && name != names::DATA_LIMIT_EXCEEDED)
+            || (e == names::TASK_FAILED
+                && !name.is_empty()
+                && ![
+                    names::TIMEOUT,
+                    names::DATA_LIMIT_EXCEEDED,
+                    names::HEARTBEAT_TIMEOUT,
+                ]
+                .contains(&name)
+                && !name.starts_with("States.Branch")
+                && !name.starts_with(names::TOLERATED_FAILURE))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn backoff_is_capped() {
+        let r = Retrier::compile(
+            &json!({"ErrorEquals": ["X"], "IntervalSeconds": 2, "MaxDelaySeconds": 5}),
+        )
+        .unwrap();
+        assert_eq!(r.delay_seconds(0, 0.5), 2.0);
+        assert_eq!(r.delay_seconds(1, 0.5), 4.0);
+        assert_eq!(r.delay_seconds(2, 0.5), 5.0);
+    }
+
+    #[test]
+    fn runtime_is_never_caught() {
+        assert!(!matches(&["States.ALL".into()], &Failure::runtime("x")));
+        assert!(matches(
+            &["States.ALL".into()],
+            &Failure::new("Custom", "c")
+        ));
+        assert!(!matches(
+            &["States.TaskFailed".into()],
+            &Failure::new(names::TIMEOUT, "c")
+        ));
+    }
+}

@@ -1,0 +1,152 @@
+//! Persistence: state machines, executions, their history (which is also
+//! the replay journal) and task tokens. Every write is idempotent by key, so
+//! an execution replayed after a crash re-reads what it had recorded instead
+//! of doing it again.
+
+mod memory;
+mod sqlite;
+
+pub use memory::MemoryStore;
+pub use sqlite::SqliteStore;
+
+use crate::error::ApiError;
+use crate::history::{HistoryEvent, NewEvent};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub type StoreResult<T> = Result<T, ApiError>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateMachineRecord {
+    pub arn: String,
+    pub name: String,
+    /// The definition after `${Name}` substitution.
+    pub definition: String,
+    pub created: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExecutionStatus {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+impl ExecutionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionStatus::Running => "RUNNING",
+            ExecutionStatus::Succeeded => "SUCCEEDED",
+            ExecutionStatus::Failed => "FAILED",
+            ExecutionStatus::TimedOut => "TIMED_OUT",
+            ExecutionStatus::Aborted => "ABORTED",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Running,
+            Self::Succeeded,
+            Self::Failed,
+            Self::TimedOut,
+            Self::Aborted,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionRecord {
+    pub arn: String,
+    pub name: String,
+    pub state_machine_arn: String,
+    /// The definition the execution runs (a snapshot taken at start).
+    pub definition: String,
+    pub status: ExecutionStatus,
+    pub input: String,
+    pub output: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+    pub start_date: DateTime<Utc>,
+    pub stop_date: Option<DateTime<Utc>>,
+    pub redrive_count: u32,
+    pub redrive_date: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub token: String,
+    pub execution_arn: String,
+    /// History key the task's outcome is recorded under.
+    pub outcome_key: String,
+    pub open: bool,
+    pub last_heartbeat: Option<DateTime<Utc>>,
+}
+
+pub trait Store: Send + Sync {
+    fn put_state_machine(&self, sm: &StateMachineRecord) -> StoreResult<()>;
+    fn get_state_machine(&self, arn: &str) -> StoreResult<Option<StateMachineRecord>>;
+    fn list_state_machines(&self) -> StoreResult<Vec<StateMachineRecord>>;
+
+    /// Inserts unless an execution with that ARN exists; returns the stored one.
+    fn insert_execution(&self, e: &ExecutionRecord) -> StoreResult<(ExecutionRecord, bool)>;
+    fn get_execution(&self, arn: &str) -> StoreResult<Option<ExecutionRecord>>;
+    fn update_execution(&self, e: &ExecutionRecord) -> StoreResult<()>;
+    fn list_executions(&self, state_machine_arn: Option<&str>)
+    -> StoreResult<Vec<ExecutionRecord>>;
+
+    /// Appends an event unless one with the same key exists, in which case
+    /// that one is returned. Ids are consecutive per execution.
+    fn append_event(
+        &self,
+        execution: &str,
+        key: Option<&str>,
+        ev: NewEvent,
+    ) -> StoreResult<HistoryEvent>;
+    fn find_event(&self, execution: &str, key: &str) -> StoreResult<Option<HistoryEvent>>;
+    fn history(&self, execution: &str) -> StoreResult<Vec<HistoryEvent>>;
+    /// Makes the events that ended each branch in failure no longer count
+    /// for replay, so that a redrive runs those steps again.
+    fn forget_failures(&self, execution: &str) -> StoreResult<()>;
+
+    /// Inserts unless a token exists for that outcome key; returns the stored one.
+    fn insert_token(&self, t: &TokenRecord) -> StoreResult<TokenRecord>;
+    fn get_token(&self, token: &str) -> StoreResult<Option<TokenRecord>>;
+    fn update_token(&self, t: &TokenRecord) -> StoreResult<()>;
+    fn open_tokens(&self, execution: &str) -> StoreResult<Vec<TokenRecord>>;
+}
+
+/// The branch part of a history key (`branch#seq`).
+pub(crate) fn branch_of(key: &str) -> Option<&str> {
+    key.rsplit_once('#').map(|(b, _)| b)
+}
+
+/// Keys of the trailing failure events of every branch, given events in
+/// order with their keys.
+pub(crate) fn trailing_failures<'a>(
+    events: impl Iterator<Item = (&'a str, &'a HistoryEvent)>,
+) -> Vec<String> {
+    use std::collections::HashMap;
+    let mut per_branch: HashMap<&str, Vec<(&str, bool)>> = HashMap::new();
+    for (key, ev) in events {
+        if let Some(b) = branch_of(key) {
+            per_branch
+                .entry(b)
+                .or_default()
+                .push((key, ev.is_failure()));
+        }
+    }
+    let mut out = Vec::new();
+    for evs in per_branch.values() {
+        for (key, failed) in evs.iter().rev() {
+            if !failed {
+                break;
+            }
+            out.push(key.to_string());
+        }
+    }
+    out
+}

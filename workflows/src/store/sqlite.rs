@@ -1,0 +1,258 @@
+//! The durable store: one SQLite file in WAL mode. Each write is its own
+//! transaction, so a process killed at any instant leaves every write either
+//! wholly present or absent. `synchronous=NORMAL` survives a killed process
+//! (not a power cut, which may lose the last commits but never corrupts).
+
+use super::*;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::Mutex;
+
+#[derive(Debug)]
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS state_machines (arn TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS executions (
+    arn TEXT PRIMARY KEY, state_machine_arn TEXT NOT NULL, body TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS executions_by_machine ON executions (state_machine_arn);
+CREATE TABLE IF NOT EXISTS events (
+    execution TEXT NOT NULL, id INTEGER NOT NULL, key TEXT, body TEXT NOT NULL,
+    PRIMARY KEY (execution, id));
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_key ON events (execution, key) WHERE key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS tokens (
+    token TEXT PRIMARY KEY, execution TEXT NOT NULL, outcome_key TEXT NOT NULL, body TEXT NOT NULL,
+    UNIQUE (execution, outcome_key));
+";
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("records serialize")
+}
+
+fn from_json<T: for<'de> Deserialize<'de>>(s: String) -> StoreResult<T> {
+    serde_json::from_str(&s).map_err(|e| ApiError::Store(format!("corrupt record: {e}")))
+}
+
+impl SqliteStore {
+    pub fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
+        let conn = Connection::open(path)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        )?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().expect("sqlite lock")
+    }
+
+    fn event_by_key(
+        conn: &Connection,
+        execution: &str,
+        key: &str,
+    ) -> StoreResult<Option<HistoryEvent>> {
+        let body: Option<String> = conn
+            .query_row(
+                "SELECT body FROM events WHERE execution = ?1 AND key = ?2",
+                params![execution, key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        body.map(from_json).transpose()
+    }
+}
+
+impl Store for SqliteStore {
+    fn put_state_machine(&self, sm: &StateMachineRecord) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO state_machines (arn, body) VALUES (?1, ?2)",
+            params![sm.arn, to_json(sm)],
+        )?;
+        Ok(())
+    }
+    fn get_state_machine(&self, arn: &str) -> StoreResult<Option<StateMachineRecord>> {
+        let body: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT body FROM state_machines WHERE arn = ?1",
+                [arn],
+                |r| r.get(0),
+            )
+            .optional()?;
+        body.map(from_json).transpose()
+    }
+    fn list_state_machines(&self) -> StoreResult<Vec<StateMachineRecord>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT body FROM state_machines ORDER BY rowid")?;
+        let rows = st
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(from_json).collect()
+    }
+
+    fn insert_execution(&self, e: &ExecutionRecord) -> StoreResult<(ExecutionRecord, bool)> {
+        let conn = self.conn();
+        let n = conn.execute(
+            "INSERT OR IGNORE INTO executions (arn, state_machine_arn, body) VALUES (?1, ?2, ?3)",
+            params![e.arn, e.state_machine_arn, to_json(e)],
+        )?;
+        if n == 1 {
+            return Ok((e.clone(), true));
+        }
+        let body: String = conn.query_row(
+            "SELECT body FROM executions WHERE arn = ?1",
+            [&e.arn],
+            |r| r.get(0),
+        )?;
+        Ok((from_json(body)?, false))
+    }
+    fn get_execution(&self, arn: &str) -> StoreResult<Option<ExecutionRecord>> {
+        let body: Option<String> = self
+            .conn()
+            .query_row("SELECT body FROM executions WHERE arn = ?1", [arn], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        body.map(from_json).transpose()
+    }
+    fn update_execution(&self, e: &ExecutionRecord) -> StoreResult<()> {
+        self.conn().execute(
+            "UPDATE executions SET body = ?2 WHERE arn = ?1",
+            params![e.arn, to_json(e)],
+        )?;
+        Ok(())
+    }
+    fn list_executions(&self, sm: Option<&str>) -> StoreResult<Vec<ExecutionRecord>> {
+        let conn = self.conn();
+        let rows: Vec<String> = match sm {
+            Some(sm) => {
+                let mut st = conn.prepare(
+                    "SELECT body FROM executions WHERE state_machine_arn = ?1 ORDER BY rowid DESC",
+                )?;
+                st.query_map([sm], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?
+            }
+            None => {
+                let mut st = conn.prepare("SELECT body FROM executions ORDER BY rowid DESC")?;
+                st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?
+            }
+        };
+        rows.into_iter().map(from_json).collect()
+    }
+
+    fn append_event(
+        &self,
+        execution: &str,
+        key: Option<&str>,
+        ev: NewEvent,
+    ) -> StoreResult<HistoryEvent> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if let Some(k) = key
+            && let Some(existing) = Self::event_by_key(&tx, execution, k)?
+        {
+            return Ok(existing);
+        }
+        let id: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(id), 0) + 1 FROM events WHERE execution = ?1",
+            [execution],
+            |r| r.get(0),
+        )?;
+        let e = HistoryEvent {
+            id: id as u64,
+            previous_event_id: ev.previous_event_id,
+            timestamp: ev.timestamp,
+            event_type: ev.event_type,
+            details: ev.details,
+        };
+        tx.execute(
+            "INSERT INTO events (execution, id, key, body) VALUES (?1, ?2, ?3, ?4)",
+            params![execution, id, key, to_json(&e)],
+        )?;
+        tx.commit()?;
+        Ok(e)
+    }
+    fn find_event(&self, execution: &str, key: &str) -> StoreResult<Option<HistoryEvent>> {
+        Self::event_by_key(&self.conn(), execution, key)
+    }
+    fn history(&self, execution: &str) -> StoreResult<Vec<HistoryEvent>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT body FROM events WHERE execution = ?1 ORDER BY id")?;
+        let rows = st
+            .query_map([execution], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(from_json).collect()
+    }
+    fn forget_failures(&self, execution: &str) -> StoreResult<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let keyed: Vec<(String, HistoryEvent)> = {
+            let mut st = tx.prepare(
+                "SELECT key, body FROM events WHERE execution = ?1 AND key IS NOT NULL ORDER BY id",
+            )?;
+            let rows = st
+                .query_map([execution], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(|(k, b)| Ok((k, from_json(b)?)))
+                .collect::<StoreResult<_>>()?
+        };
+        for k in trailing_failures(keyed.iter().map(|(k, e)| (k.as_str(), e))) {
+            tx.execute(
+                "UPDATE events SET key = NULL WHERE execution = ?1 AND key = ?2",
+                params![execution, k],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn insert_token(&self, t: &TokenRecord) -> StoreResult<TokenRecord> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT OR IGNORE INTO tokens (token, execution, outcome_key, body) VALUES (?1, ?2, ?3, ?4)",
+            params![t.token, t.execution_arn, t.outcome_key, to_json(t)],
+        )?;
+        let body: String = conn.query_row(
+            "SELECT body FROM tokens WHERE execution = ?1 AND outcome_key = ?2",
+            params![t.execution_arn, t.outcome_key],
+            |r| r.get(0),
+        )?;
+        from_json(body)
+    }
+    fn get_token(&self, token: &str) -> StoreResult<Option<TokenRecord>> {
+        let body: Option<String> = self
+            .conn()
+            .query_row("SELECT body FROM tokens WHERE token = ?1", [token], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        body.map(from_json).transpose()
+    }
+    fn update_token(&self, t: &TokenRecord) -> StoreResult<()> {
+        self.conn().execute(
+            "UPDATE tokens SET body = ?2 WHERE token = ?1",
+            params![t.token, to_json(t)],
+        )?;
+        Ok(())
+    }
+    fn open_tokens(&self, execution: &str) -> StoreResult<Vec<TokenRecord>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT body FROM tokens WHERE execution = ?1")?;
+        let rows = st
+            .query_map([execution], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let all: Vec<TokenRecord> = rows
+            .into_iter()
+            .map(from_json)
+            .collect::<StoreResult<_>>()?;
+        Ok(all.into_iter().filter(|t| t.open).collect())
+    }
+}
