@@ -1,1 +1,159 @@
-//! A stateful simulator of the part of Stripe’s HTTP API the product uses.
+//! A stateful simulator of the part of Stripe's HTTP API the product uses: Checkout
+//! Sessions with a hosted page, PaymentIntents (including manual capture), Charges,
+//! Refunds, Events and signed webhook deliveries. Clients such as async-stripe talk to it
+//! as to Stripe (base URL `http://127.0.0.1:PORT/`).
+//!
+//! Mount [`Simulator::router`] in a server, or run it alone with [`serve`] / [`spawn`].
+//! Test hooks live under `/_sim`: `POST /_sim/clock/advance?seconds=N` and
+//! `POST /_sim/fail_next?status=429&type=invalid_request_error&code=rate_limit`.
+
+// Stripe's objects are wide: `json!` needs a deeper macro recursion.
+#![recursion_limit = "256"]
+
+mod api;
+mod clock;
+mod delivery;
+mod error;
+mod form;
+mod ids;
+mod objects;
+mod page;
+mod params;
+mod sim;
+mod store;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+
+pub use clock::{Clock, VirtualClock};
+pub use delivery::{DeliveryConfig, sign};
+pub use objects::API_VERSION;
+pub use sim::{InjectedFailure, SimConfig, Simulator, WebhookTarget};
+
+impl Simulator {
+    /// Every route: Stripe's API under `/v1`, the checkout page under `/checkout`, test
+    /// hooks under `/_sim`.
+    pub fn router(&self) -> Router {
+        let hooks = Router::new()
+            .route("/_sim/clock/advance", post(advance_clock))
+            .route("/_sim/fail_next", post(fail_next))
+            .with_state(self.clone());
+        api::routes(self.clone())
+            .merge(page::routes(self.clone()))
+            .merge(hooks)
+    }
+
+    /// Expires overdue sessions every second, as Stripe does shortly after `expires_at`.
+    pub fn spawn_sweeper(&self) -> tokio::task::JoinHandle<()> {
+        let sim = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                sim.sweep();
+            }
+        })
+    }
+}
+
+async fn advance_clock(
+    State(sim): State<Simulator>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(seconds) = query.get("seconds").and_then(|s| s.parse::<i64>().ok()) else {
+        return (StatusCode::BAD_REQUEST, "seconds=N required").into_response();
+    };
+    if !sim.advance_clock(seconds) {
+        return (
+            StatusCode::CONFLICT,
+            "this simulator's clock cannot be moved",
+        )
+            .into_response();
+    }
+    axum::Json(serde_json::json!({ "now": sim.now() })).into_response()
+}
+
+async fn fail_next(
+    State(sim): State<Simulator>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(status) = query.get("status").and_then(|s| s.parse::<u16>().ok()) else {
+        return (StatusCode::BAD_REQUEST, "status=N required").into_response();
+    };
+    sim.fail_next(InjectedFailure {
+        status,
+        error_type: query
+            .get("type")
+            .cloned()
+            .unwrap_or_else(|| "api_error".into()),
+        code: query.get("code").cloned(),
+        decline_code: query.get("decline_code").cloned(),
+    });
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// A simulator listening in the background.
+#[derive(Debug)]
+pub struct RunningSimulator {
+    /// The simulator's state and hooks.
+    pub simulator: Simulator,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+    sweeper: tokio::task::JoinHandle<()>,
+}
+
+impl RunningSimulator {
+    /// The API base URL for clients, with the trailing slash async-stripe needs.
+    pub fn api_base(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+}
+
+impl Drop for RunningSimulator {
+    fn drop(&mut self) {
+        self.server.abort();
+        self.sweeper.abort();
+    }
+}
+
+/// Starts a simulator on `addr` (port 0 for any free port) in the background; it stops
+/// when the returned value is dropped.
+pub async fn spawn(addr: SocketAddr, config: SimConfig) -> anyhow::Result<RunningSimulator> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let simulator = Simulator::new(config);
+    simulator.set_public_url(&format!("http://{addr}"));
+    let app = simulator.router();
+    let server = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "stripe simulator stopped");
+        }
+    });
+    let sweeper = simulator.spawn_sweeper();
+    Ok(RunningSimulator {
+        simulator,
+        addr,
+        server,
+        sweeper,
+    })
+}
+
+/// Runs a simulator on `addr` until the process ends (the `campaigns stripe-sim` command).
+pub async fn serve(addr: SocketAddr, config: SimConfig) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let simulator = Simulator::new(config);
+    simulator.set_public_url(&format!("http://{addr}"));
+    let _sweeper = simulator.spawn_sweeper();
+    tracing::info!(%addr, "stripe simulator listening");
+    axum::serve(listener, simulator.router()).await?;
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! The simulator's objects and their JSON in Stripe's shapes (API version
+//! `2026-09-30.endive`): every field Stripe always sends is present, null when unused,
+//! because clients such as async-stripe reject objects with missing fields.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+/// The API version the simulator speaks and stamps on events.
+pub const API_VERSION: &str = "2026-09-30.endive";
+
+/// How a PaymentIntent's funds are captured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capture {
+    /// On payment.
+    Automatic,
+    /// By a capture call.
+    Manual,
+}
+
+impl Capture {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Automatic => "automatic_async",
+            Self::Manual => "manual",
+        }
+    }
+}
+
+/// A Checkout Session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub created: i64,
+    pub expires_at: i64,
+    pub status: &'static str,
+    pub payment_status: &'static str,
+    pub amount_total: i64,
+    pub currency: String,
+    pub product_name: String,
+    pub customer_email: Option<String>,
+    pub client_reference_id: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub intent_metadata: BTreeMap<String, String>,
+    pub capture: Capture,
+    pub success_url: Option<String>,
+    pub cancel_url: Option<String>,
+    pub payment_intent: Option<String>,
+    /// The hosted page, while the session is open.
+    pub url: String,
+}
+
+/// A PaymentIntent.
+#[derive(Debug, Clone)]
+pub struct Intent {
+    pub id: String,
+    pub created: i64,
+    pub amount: i64,
+    pub amount_capturable: i64,
+    pub amount_received: i64,
+    pub currency: String,
+    pub capture: Capture,
+    pub status: &'static str,
+    pub metadata: BTreeMap<String, String>,
+    pub latest_charge: Option<String>,
+    pub last_error: Option<(String, String)>,
+    pub canceled_at: Option<i64>,
+    pub cancellation_reason: Option<String>,
+    pub receipt_email: Option<String>,
+}
+
+/// A Charge.
+#[derive(Debug, Clone)]
+pub struct Charge {
+    pub id: String,
+    pub created: i64,
+    pub amount: i64,
+    pub amount_captured: i64,
+    pub amount_refunded: i64,
+    pub captured: bool,
+    pub currency: String,
+    pub status: &'static str,
+    pub payment_intent: String,
+    pub metadata: BTreeMap<String, String>,
+    pub failure: Option<(String, String)>,
+    pub email: Option<String>,
+}
+
+/// A Refund.
+#[derive(Debug, Clone)]
+pub struct Refund {
+    pub id: String,
+    pub created: i64,
+    pub amount: i64,
+    pub currency: String,
+    pub charge: String,
+    pub payment_intent: String,
+    pub metadata: BTreeMap<String, String>,
+    pub reason: Option<String>,
+}
+
+/// A webhook endpoint.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub id: String,
+    pub created: i64,
+    pub url: String,
+    pub secret: String,
+    /// `*` or event types.
+    pub enabled_events: Vec<String>,
+    pub api_version: Option<String>,
+}
+
+impl Endpoint {
+    /// Whether events of `kind` go to this endpoint.
+    pub fn wants(&self, kind: &str) -> bool {
+        self.enabled_events.iter().any(|e| e == "*" || e == kind)
+    }
+}
+
+impl Session {
+    pub fn json(&self) -> Value {
+        let open = self.status == "open";
+        let customer_details = (!open).then(|| {
+            json!({
+                "address": null, "business_name": null, "email": self.customer_email,
+                "individual_name": null, "name": null, "phone": null, "tax_exempt": "none", "tax_ids": [],
+            })
+        });
+        json!({
+            "id": self.id, "object": "checkout.session",
+            "adaptive_pricing": null, "after_expiration": null, "allow_promotion_codes": null,
+            "amount_subtotal": self.amount_total, "amount_total": self.amount_total,
+            "automatic_tax": { "enabled": false, "liability": null, "provider": null, "status": null },
+            "billing_address_collection": null, "cancel_url": self.cancel_url,
+            "client_reference_id": self.client_reference_id, "client_secret": null,
+            "collected_information": null, "consent": null, "consent_collection": null,
+            "created": self.created, "currency": self.currency, "currency_conversion": null,
+            "custom_fields": [],
+            "custom_text": { "after_submit": null, "shipping_address": null, "submit": null, "terms_of_service_acceptance": null },
+            "customer": null, "customer_account": null, "customer_creation": "if_required",
+            "customer_details": customer_details, "customer_email": self.customer_email,
+            "discounts": [], "expires_at": self.expires_at, "invoice": null, "invoice_creation": null,
+            "livemode": false, "locale": null, "metadata": self.metadata, "mode": "payment",
+            "payment_intent": self.payment_intent, "payment_link": null,
+            "payment_method_collection": "if_required", "payment_method_configuration_details": null,
+            "payment_method_options": {}, "payment_method_types": ["card"],
+            "payment_status": self.payment_status, "phone_number_collection": { "enabled": false },
+            "recovered_from": null, "saved_payment_method_options": null, "setup_intent": null,
+            "shipping_address_collection": null, "shipping_cost": null, "shipping_options": [],
+            "status": self.status, "submit_type": null, "subscription": null,
+            "success_url": self.success_url,
+            "total_details": { "amount_discount": 0, "amount_shipping": 0, "amount_tax": 0 },
+            "ui_mode": "hosted", "url": open.then_some(&self.url), "wallet_options": null,
+        })
+    }
+}
+
+impl Intent {
+    pub fn json(&self) -> Value {
+        let last_payment_error = self.last_error.as_ref().map(|(code, message)| {
+            json!({ "type": "card_error", "code": code, "decline_code": "generic_decline", "message": message, "charge": self.latest_charge })
+        });
+        json!({
+            "id": self.id, "object": "payment_intent",
+            "amount": self.amount, "amount_capturable": self.amount_capturable,
+            "amount_details": { "tip": {} }, "amount_received": self.amount_received,
+            "application": null, "application_fee_amount": null, "automatic_payment_methods": null,
+            "canceled_at": self.canceled_at, "cancellation_reason": self.cancellation_reason,
+            "capture_method": self.capture.as_str(),
+            "client_secret": format!("{}_secret_simulated", self.id),
+            "confirmation_method": "automatic", "created": self.created, "currency": self.currency,
+            "customer": null, "description": null, "last_payment_error": last_payment_error,
+            "latest_charge": self.latest_charge, "livemode": false, "metadata": self.metadata,
+            "next_action": null, "on_behalf_of": null, "payment_method": null,
+            "payment_method_options": {}, "payment_method_types": ["card"], "processing": null,
+            "receipt_email": self.receipt_email, "review": null, "setup_future_usage": null,
+            "shipping": null, "source": null, "statement_descriptor": null,
+            "statement_descriptor_suffix": null, "status": self.status,
+            "transfer_data": null, "transfer_group": null,
+        })
+    }
+}
+
+impl Charge {
+    pub fn json(&self) -> Value {
+        json!({
+            "id": self.id, "object": "charge",
+            "amount": self.amount, "amount_captured": self.amount_captured,
+            "amount_refunded": self.amount_refunded, "application": null, "application_fee": null,
+            "application_fee_amount": null, "balance_transaction": null,
+            "billing_details": { "address": null, "email": self.email, "name": null, "phone": null, "tax_id": null },
+            "calculated_statement_descriptor": null, "captured": self.captured,
+            "created": self.created, "currency": self.currency, "customer": null, "description": null,
+            "disputed": false, "failure_balance_transaction": null,
+            "failure_code": self.failure.as_ref().map(|f| &f.0),
+            "failure_message": self.failure.as_ref().map(|f| &f.1),
+            "fraud_details": {}, "livemode": false, "metadata": self.metadata, "on_behalf_of": null,
+            "outcome": null, "paid": self.status == "succeeded", "payment_intent": self.payment_intent,
+            "payment_method": null, "payment_method_details": null, "receipt_email": null,
+            "receipt_number": null, "receipt_url": null,
+            "refunded": self.amount_captured > 0 && self.amount_refunded >= self.amount_captured,
+            "review": null, "shipping": null, "source_transfer": null, "statement_descriptor": null,
+            "statement_descriptor_suffix": null, "status": self.status,
+            "transfer_data": null, "transfer_group": null,
+        })
+    }
+}
+
+impl Refund {
+    pub fn json(&self) -> Value {
+        json!({
+            "id": self.id, "object": "refund", "amount": self.amount, "balance_transaction": null,
+            "charge": self.charge, "created": self.created, "currency": self.currency,
+            "destination_details": null, "metadata": self.metadata,
+            "payment_intent": self.payment_intent, "reason": self.reason, "receipt_number": null,
+            "source_transfer_reversal": null, "status": "succeeded", "transfer_reversal": null,
+        })
+    }
+}
+
+impl Endpoint {
+    /// The endpoint; `with_secret` only in the creation response, as Stripe does.
+    pub fn json(&self, with_secret: bool) -> Value {
+        let mut value = json!({
+            "id": self.id, "object": "webhook_endpoint", "api_version": self.api_version,
+            "application": null, "created": self.created, "description": null,
+            "enabled_events": self.enabled_events, "livemode": false, "metadata": {},
+            "status": "enabled", "url": self.url,
+        });
+        if with_secret {
+            value["secret"] = json!(self.secret);
+        }
+        value
+    }
+}
+
+/// An event about `object`.
+pub fn event_json(
+    id: &str,
+    kind: &str,
+    created: i64,
+    object: Value,
+    pending_webhooks: usize,
+) -> Value {
+    json!({
+        "id": id, "object": "event", "account": null, "api_version": API_VERSION, "context": null,
+        "created": created, "data": { "object": object }, "livemode": false,
+        "pending_webhooks": pending_webhooks,
+        "request": { "id": null, "idempotency_key": null }, "type": kind,
+    })
+}

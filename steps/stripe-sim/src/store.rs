@@ -1,0 +1,596 @@
+//! The simulator's state and every state change, each recording the events Stripe
+//! would send. Handlers hold the store's lock for a whole operation, so operations are
+//! atomic, as Stripe's are for one object.
+
+use std::collections::{HashMap, VecDeque};
+
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::ids::new_id;
+use crate::objects::{Capture, Charge, Endpoint, Intent, Refund, Session, event_json};
+use crate::params::Params;
+
+/// Stripe's limits on a session's `expires_at`, from its creation.
+const MIN_SESSION_SECS: i64 = 30 * 60;
+const MAX_SESSION_SECS: i64 = 24 * 60 * 60;
+
+/// The response an idempotency key first produced.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    pub request: String,
+    pub params: Value,
+    pub status: u16,
+    pub body: Value,
+}
+
+/// A payer's choice on the checkout page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayerAction {
+    /// Pay by card: authorized (manual capture) or captured.
+    Pay,
+    /// The card is declined; the session stays open.
+    Decline,
+    /// Pay by a delayed method: complete but unpaid until it succeeds or fails.
+    Delayed,
+    /// The delayed method succeeds.
+    DelayedSucceeds,
+    /// The delayed method fails.
+    DelayedFails,
+}
+
+/// Everything the simulator holds.
+#[derive(Debug, Default)]
+pub struct Store {
+    pub sessions: HashMap<String, Session>,
+    pub intents: HashMap<String, Intent>,
+    pub charges: HashMap<String, Charge>,
+    pub refunds: HashMap<String, Refund>,
+    pub events: Vec<Value>,
+    pub endpoints: Vec<Endpoint>,
+    pub idempotency: HashMap<String, Replay>,
+    /// Failures to answer the next API requests with, in order.
+    pub faults: VecDeque<ApiError>,
+    /// Events recorded by the current operation, for delivery once it is done.
+    pub outbox: Vec<Value>,
+}
+
+impl Store {
+    fn emit(&mut self, kind: &str, object: Value, now: i64) {
+        let pending = self.endpoints.iter().filter(|e| e.wants(kind)).count();
+        let event = event_json(&new_id("evt_", 24), kind, now, object, pending);
+        self.events.push(event.clone());
+        self.outbox.push(event);
+    }
+
+    pub fn create_session(
+        &mut self,
+        p: &Params,
+        now: i64,
+        checkout_base: &str,
+    ) -> Result<Value, ApiError> {
+        p.only(&[
+            "mode",
+            "line_items",
+            "customer_email",
+            "client_reference_id",
+            "metadata",
+            "payment_intent_data",
+            "success_url",
+            "cancel_url",
+            "expires_at",
+        ])?;
+        if p.required_str(&["mode"])? != "payment" {
+            return Err(ApiError::invalid(
+                "The simulator supports only `mode=payment`.",
+                Some("mode"),
+            ));
+        }
+        let item = ["line_items", "0"];
+        p.str(&["line_items", "0", "price_data", "currency"])
+            .ok_or_else(|| ApiError::missing("line_items"))?;
+        if p.str(&["line_items", "1", "quantity"]).is_some() {
+            return Err(ApiError::invalid(
+                "The simulator supports one line item.",
+                Some("line_items"),
+            ));
+        }
+        let currency = p
+            .required_str(&[item[0], item[1], "price_data", "currency"])?
+            .to_lowercase();
+        let unit = p
+            .int(&[item[0], item[1], "price_data", "unit_amount"])?
+            .ok_or_else(|| ApiError::missing("line_items[0][price_data][unit_amount]"))?;
+        let quantity = p.int(&[item[0], item[1], "quantity"])?.unwrap_or(1);
+        if unit < 0 || quantity < 1 {
+            return Err(ApiError::invalid(
+                "Amounts and quantities must be positive.",
+                Some("line_items"),
+            ));
+        }
+        let product_name = p
+            .required_str(&[item[0], item[1], "price_data", "product_data", "name"])?
+            .to_owned();
+        let expires_at = p.int(&["expires_at"])?.unwrap_or(now + MAX_SESSION_SECS);
+        if !(now + MIN_SESSION_SECS..=now + MAX_SESSION_SECS).contains(&expires_at) {
+            return Err(ApiError::param(
+                "parameter_invalid_integer",
+                "expires_at",
+                "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.",
+            ));
+        }
+        let capture = match p.str(&["payment_intent_data", "capture_method"]) {
+            None | Some("automatic") | Some("automatic_async") => Capture::Automatic,
+            Some("manual") => Capture::Manual,
+            Some(other) => {
+                return Err(ApiError::invalid(
+                    format!("Invalid capture_method: {other}"),
+                    Some("payment_intent_data[capture_method]"),
+                ));
+            }
+        };
+        let id = new_id("cs_test_", 58);
+        let session = Session {
+            url: format!("{checkout_base}/checkout/{id}"),
+            id: id.clone(),
+            created: now,
+            expires_at,
+            status: "open",
+            payment_status: "unpaid",
+            amount_total: unit * quantity,
+            currency,
+            product_name,
+            customer_email: p.str(&["customer_email"]).map(str::to_owned),
+            client_reference_id: p.str(&["client_reference_id"]).map(str::to_owned),
+            metadata: p.map(&["metadata"]),
+            intent_metadata: p.map(&["payment_intent_data", "metadata"]),
+            capture,
+            success_url: p.str(&["success_url"]).map(str::to_owned),
+            cancel_url: p.str(&["cancel_url"]).map(str::to_owned),
+            payment_intent: None,
+        };
+        let json = session.json();
+        self.sessions.insert(id, session);
+        Ok(json)
+    }
+
+    pub fn session(&self, id: &str) -> Result<&Session, ApiError> {
+        self.sessions
+            .get(id)
+            .ok_or_else(|| ApiError::missing_resource("checkout.session", id, "session"))
+    }
+
+    fn intent_mut(&mut self, id: &str) -> Result<&mut Intent, ApiError> {
+        self.intents
+            .get_mut(id)
+            .ok_or_else(|| ApiError::missing_resource("payment_intent", id, "intent"))
+    }
+
+    /// Ends an open session: by the API, or by the clock passing `expires_at`.
+    pub fn expire_session(&mut self, id: &str, now: i64) -> Result<Value, ApiError> {
+        let session = self.session(id)?;
+        if session.status != "open" {
+            return Err(ApiError::state(
+                "checkout_session_not_open",
+                format!(
+                    "Only Checkout Sessions with a status of `open` can be expired; this one is `{}`.",
+                    session.status
+                ),
+            ));
+        }
+        let intent_id = session.payment_intent.clone();
+        if let Some(intent_id) = intent_id {
+            let intent = self.intent_mut(&intent_id)?;
+            if intent.status == "requires_payment_method" {
+                intent.status = "canceled";
+                intent.canceled_at = Some(now);
+                intent.cancellation_reason = Some("abandoned".into());
+                let json = intent.json();
+                self.emit("payment_intent.canceled", json, now);
+            }
+        }
+        let session = self.sessions.get_mut(id).expect("checked above");
+        session.status = "expired";
+        let json = session.json();
+        self.emit("checkout.session.expired", json.clone(), now);
+        Ok(json)
+    }
+
+    /// Expires every open session whose time is up.
+    pub fn sweep(&mut self, now: i64) {
+        let due: Vec<String> = self
+            .sessions
+            .values()
+            .filter(|s| s.status == "open" && s.expires_at <= now)
+            .map(|s| s.id.clone())
+            .collect();
+        for id in due {
+            self.expire_session(&id, now)
+                .expect("due sessions are open");
+        }
+    }
+
+    /// Applies a payer's action; returns where the payer goes next, if anywhere.
+    pub fn payer_action(
+        &mut self,
+        id: &str,
+        action: PayerAction,
+        now: i64,
+    ) -> Result<Option<String>, ApiError> {
+        let session = self.session(id)?.clone();
+        let expected = match action {
+            PayerAction::Pay | PayerAction::Decline | PayerAction::Delayed => {
+                session.status == "open"
+            }
+            PayerAction::DelayedSucceeds | PayerAction::DelayedFails => {
+                session.status == "complete" && session.payment_status == "unpaid"
+            }
+        };
+        if !expected {
+            return Err(ApiError::state(
+                "checkout_session_unexpected_state",
+                "This Checkout Session cannot do that now.",
+            ));
+        }
+        let intent_id = self.ensure_intent(&session, now);
+        let intent = self.intents.get_mut(&intent_id).expect("just ensured");
+        let mut charge = match (action, &intent.latest_charge) {
+            // A delayed method's outcome settles the charge made when the payer chose it.
+            (PayerAction::DelayedSucceeds | PayerAction::DelayedFails, Some(pending)) => self
+                .charges
+                .remove(pending)
+                .expect("charges outlive their intents"),
+            _ => Charge {
+                id: new_id("ch_3", 24),
+                created: now,
+                amount: intent.amount,
+                amount_captured: 0,
+                amount_refunded: 0,
+                captured: false,
+                currency: intent.currency.clone(),
+                status: "succeeded",
+                payment_intent: intent_id.clone(),
+                metadata: intent.metadata.clone(),
+                failure: None,
+                email: session.customer_email.clone(),
+            },
+        };
+        let charge_id = charge.id.clone();
+        intent.latest_charge = Some(charge_id.clone());
+        match action {
+            PayerAction::Pay | PayerAction::DelayedSucceeds => {
+                settle(intent, &mut charge);
+                let intent_json = intent.json();
+                let manual = intent.capture == Capture::Manual;
+                self.charges.insert(charge_id, charge);
+                self.emit(
+                    if manual {
+                        "payment_intent.amount_capturable_updated"
+                    } else {
+                        "payment_intent.succeeded"
+                    },
+                    intent_json,
+                    now,
+                );
+                let updated = self.sessions.get_mut(id).expect("checked above");
+                updated.status = "complete";
+                // Checkout reports an authorized (manual capture) payment as paid too.
+                updated.payment_status = "paid";
+                let json = updated.json();
+                let kind = if action == PayerAction::Pay {
+                    "checkout.session.completed"
+                } else {
+                    "checkout.session.async_payment_succeeded"
+                };
+                self.emit(kind, json, now);
+                Ok(if action == PayerAction::Pay {
+                    session_redirect(&session.success_url, id)
+                } else {
+                    None
+                })
+            }
+            PayerAction::Decline | PayerAction::DelayedFails => {
+                let failure = (
+                    "card_declined".to_owned(),
+                    "Your card was declined.".to_owned(),
+                );
+                intent.status = "requires_payment_method";
+                intent.last_error = Some(failure.clone());
+                charge.status = "failed";
+                charge.failure = Some(failure);
+                let intent_json = intent.json();
+                self.charges.insert(charge_id, charge);
+                self.emit("payment_intent.payment_failed", intent_json, now);
+                if action == PayerAction::DelayedFails {
+                    let json = self.sessions[id].json();
+                    self.emit("checkout.session.async_payment_failed", json, now);
+                }
+                Ok(None)
+            }
+            PayerAction::Delayed => {
+                intent.status = "processing";
+                intent.last_error = None;
+                charge.status = "pending";
+                self.charges.insert(charge_id, charge);
+                let updated = self.sessions.get_mut(id).expect("checked above");
+                updated.status = "complete";
+                updated.payment_status = "unpaid";
+                let json = updated.json();
+                self.emit("checkout.session.completed", json, now);
+                Ok(session_redirect(&session.success_url, id))
+            }
+        }
+    }
+
+    /// The session's PaymentIntent, created at the payer's first attempt as Checkout does.
+    fn ensure_intent(&mut self, session: &Session, now: i64) -> String {
+        if let Some(id) = &session.payment_intent {
+            return id.clone();
+        }
+        let id = new_id("pi_3", 24);
+        self.intents.insert(
+            id.clone(),
+            Intent {
+                id: id.clone(),
+                created: now,
+                amount: session.amount_total,
+                amount_capturable: 0,
+                amount_received: 0,
+                currency: session.currency.clone(),
+                capture: session.capture,
+                status: "requires_payment_method",
+                metadata: session.intent_metadata.clone(),
+                latest_charge: None,
+                last_error: None,
+                canceled_at: None,
+                cancellation_reason: None,
+                receipt_email: session.customer_email.clone(),
+            },
+        );
+        self.sessions
+            .get_mut(&session.id)
+            .expect("exists")
+            .payment_intent = Some(id.clone());
+        id
+    }
+
+    pub fn intent(&self, id: &str) -> Result<Value, ApiError> {
+        self.intents
+            .get(id)
+            .map(Intent::json)
+            .ok_or_else(|| ApiError::missing_resource("payment_intent", id, "intent"))
+    }
+
+    pub fn capture(&mut self, id: &str, p: &Params, now: i64) -> Result<Value, ApiError> {
+        p.only(&["amount_to_capture"])?;
+        let amount = p.int(&["amount_to_capture"])?;
+        let intent = self.intent_mut(id)?;
+        if intent.status != "requires_capture" {
+            return Err(ApiError::state(
+                "payment_intent_unexpected_state",
+                format!(
+                    "This PaymentIntent could not be captured because it has a status of {}. Only a PaymentIntent \
+                     with one of the following statuses may be captured: requires_capture.",
+                    intent.status
+                ),
+            ));
+        }
+        let amount = amount.unwrap_or(intent.amount_capturable);
+        if !(1..=intent.amount_capturable).contains(&amount) {
+            return Err(ApiError::param(
+                "amount_too_large",
+                "amount_to_capture",
+                "The amount to capture must be positive and at most the amount capturable.",
+            ));
+        }
+        intent.status = "succeeded";
+        intent.amount_received = amount;
+        intent.amount_capturable = 0;
+        let charge_id = intent
+            .latest_charge
+            .clone()
+            .expect("authorized intents have a charge");
+        let json = intent.json();
+        let charge = self
+            .charges
+            .get_mut(&charge_id)
+            .expect("charges outlive their intents");
+        charge.captured = true;
+        charge.amount_captured = amount;
+        self.emit("payment_intent.succeeded", json.clone(), now);
+        Ok(json)
+    }
+
+    pub fn cancel(&mut self, id: &str, p: &Params, now: i64) -> Result<Value, ApiError> {
+        p.only(&["cancellation_reason"])?;
+        let reason = p.str(&["cancellation_reason"]).map(str::to_owned);
+        let intent = self.intent_mut(id)?;
+        if ![
+            "requires_payment_method",
+            "requires_capture",
+            "requires_confirmation",
+            "requires_action",
+        ]
+        .contains(&intent.status)
+        {
+            return Err(ApiError::state(
+                "payment_intent_unexpected_state",
+                format!(
+                    "You cannot cancel this PaymentIntent because it has a status of {}. Only a PaymentIntent with \
+                     one of the following statuses may be canceled: requires_payment_method, requires_capture, \
+                     requires_confirmation, requires_action, processing.",
+                    intent.status
+                ),
+            ));
+        }
+        intent.status = "canceled";
+        intent.amount_capturable = 0;
+        intent.canceled_at = Some(now);
+        intent.cancellation_reason = reason;
+        let json = intent.json();
+        self.emit("payment_intent.canceled", json.clone(), now);
+        Ok(json)
+    }
+
+    pub fn create_refund(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
+        p.only(&["payment_intent", "charge", "amount", "reason", "metadata"])?;
+        let intent_id = match (p.str(&["payment_intent"]), p.str(&["charge"])) {
+            (Some(pi), _) => pi.to_owned(),
+            (None, Some(ch)) => self
+                .charges
+                .get(ch)
+                .map(|c| c.payment_intent.clone())
+                .ok_or_else(|| ApiError::missing_resource("charge", ch, "charge"))?,
+            (None, None) => return Err(ApiError::missing("payment_intent")),
+        };
+        let intent = self.intents.get(&intent_id).ok_or_else(|| {
+            ApiError::missing_resource("payment_intent", &intent_id, "payment_intent")
+        })?;
+        let charge_id = match (&intent.latest_charge, intent.status) {
+            (Some(charge), "succeeded") => charge.clone(),
+            _ => {
+                return Err(ApiError::state(
+                    "charge_not_refundable",
+                    format!(
+                        "This PaymentIntent ({intent_id}) does not have a successful charge to refund."
+                    ),
+                ));
+            }
+        };
+        let charge = self
+            .charges
+            .get_mut(&charge_id)
+            .expect("charges outlive their intents");
+        let left = charge.amount_captured - charge.amount_refunded;
+        if left == 0 {
+            return Err(ApiError::state(
+                "charge_already_refunded",
+                format!("Charge {charge_id} has already been refunded."),
+            ));
+        }
+        let amount = p.int(&["amount"])?.unwrap_or(left);
+        if amount <= 0 || amount > left {
+            return Err(ApiError::param(
+                "amount_too_large",
+                "amount",
+                format!(
+                    "Refund amount ({amount}) is greater than unrefunded amount on charge ({left})"
+                ),
+            ));
+        }
+        charge.amount_refunded += amount;
+        let refund = Refund {
+            id: new_id("re_3", 24),
+            created: now,
+            amount,
+            currency: charge.currency.clone(),
+            charge: charge_id,
+            payment_intent: intent_id,
+            metadata: p.map(&["metadata"]),
+            reason: p.str(&["reason"]).map(str::to_owned),
+        };
+        let charge_json = charge.json();
+        let json = refund.json();
+        self.refunds.insert(refund.id.clone(), refund);
+        self.emit("refund.created", json.clone(), now);
+        self.emit("charge.refunded", charge_json, now);
+        Ok(json)
+    }
+
+    pub fn refund(&self, id: &str) -> Result<Value, ApiError> {
+        self.refunds
+            .get(id)
+            .map(Refund::json)
+            .ok_or_else(|| ApiError::missing_resource("refund", id, "refund"))
+    }
+
+    pub fn charge(&self, id: &str) -> Result<Value, ApiError> {
+        self.charges
+            .get(id)
+            .map(Charge::json)
+            .ok_or_else(|| ApiError::missing_resource("charge", id, "charge"))
+    }
+
+    pub fn event(&self, id: &str) -> Result<Value, ApiError> {
+        self.events
+            .iter()
+            .find(|e| e["id"] == id)
+            .cloned()
+            .ok_or_else(|| ApiError::missing_resource("event", id, "id"))
+    }
+
+    pub fn add_endpoint(
+        &mut self,
+        url: String,
+        secret: Option<String>,
+        enabled_events: Vec<String>,
+        now: i64,
+    ) -> Endpoint {
+        let endpoint = Endpoint {
+            id: new_id("we_", 24),
+            created: now,
+            url,
+            secret: secret.unwrap_or_else(|| new_id("whsec_", 32)),
+            enabled_events,
+            api_version: Some(crate::objects::API_VERSION.to_owned()),
+        };
+        self.endpoints.push(endpoint.clone());
+        endpoint
+    }
+
+    pub fn create_endpoint(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
+        p.only(&[
+            "url",
+            "enabled_events",
+            "api_version",
+            "description",
+            "metadata",
+        ])?;
+        let url = p.required_str(&["url"])?.to_owned();
+        let events = p.list(&["enabled_events"]);
+        if events.is_empty() {
+            return Err(ApiError::missing("enabled_events"));
+        }
+        if let Some(version) = p.str(&["api_version"])
+            && version != crate::objects::API_VERSION
+        {
+            return Err(ApiError::invalid(
+                format!(
+                    "The simulator speaks API version {} only.",
+                    crate::objects::API_VERSION
+                ),
+                Some("api_version"),
+            ));
+        }
+        Ok(self.add_endpoint(url, None, events, now).json(true))
+    }
+
+    pub fn delete_endpoint(&mut self, id: &str) -> Result<Value, ApiError> {
+        let before = self.endpoints.len();
+        self.endpoints.retain(|e| e.id != id);
+        if self.endpoints.len() == before {
+            return Err(ApiError::missing_resource("webhook_endpoint", id, "id"));
+        }
+        Ok(json!({ "id": id, "object": "webhook_endpoint", "deleted": true }))
+    }
+}
+
+/// Marks a successful payment: authorized under manual capture, else captured.
+fn settle(intent: &mut Intent, charge: &mut Charge) {
+    intent.last_error = None;
+    charge.status = "succeeded";
+    if intent.capture == Capture::Manual {
+        intent.status = "requires_capture";
+        intent.amount_capturable = intent.amount;
+    } else {
+        intent.status = "succeeded";
+        intent.amount_received = intent.amount;
+        charge.captured = true;
+        charge.amount_captured = charge.amount;
+    }
+}
+
+/// The success or cancel URL with Stripe's `{CHECKOUT_SESSION_ID}` template filled in.
+pub fn session_redirect(url: &Option<String>, id: &str) -> Option<String> {
+    url.as_ref().map(|u| u.replace("{CHECKOUT_SESSION_ID}", id))
+}
