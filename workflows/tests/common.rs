@@ -1,0 +1,58 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use workflows::{Engine, EngineBuilder, VirtualClock};
+
+pub fn t0() -> chrono::DateTime<chrono::Utc> {
+    "2026-01-01T00:00:00Z".parse().unwrap()
+}
+
+pub fn virtual_clock() -> Arc<VirtualClock> {
+    Arc::new(VirtualClock::new(t0()))
+}
+
+pub async fn engine_with(builder: EngineBuilder) -> Engine {
+    builder.start().await.unwrap()
+}
+
+pub fn create(engine: &Engine, name: &str, definition: &Value) -> String {
+    engine
+        .create_state_machine(name, &definition.to_string(), &BTreeMap::new())
+        .unwrap()
+}
+
+/// Waits (in real time) until some execution waits on a timer of `clock`.
+pub async fn until_timer(clock: &VirtualClock) {
+    for _ in 0..5000 {
+        if clock.pending_timers() > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    panic!("no timer was set");
+}
+
+pub fn event_types(engine: &Engine, arn: &str) -> Vec<String> {
+    engine
+        .get_execution_history(arn)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect()
+}
+
+pub fn output(engine: &Engine, arn: &str) -> Value {
+    serde_json::from_str(
+        engine
+            .describe_execution(arn)
+            .unwrap()
+            .output
+            .as_deref()
+            .unwrap(),
+    )
+    .unwrap()
+}
