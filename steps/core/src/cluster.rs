@@ -509,9 +509,10 @@ fn score(value: f64) -> u32 {
     value.clamp(0.0, 100.0).round() as u32
 }
 
-/// A percentage for reasons: at most one decimal, none when whole ("52",
-/// "14.7").
+/// A number for reasons: at most two decimals, without trailing zeros
+/// ("52", "14.67", "49.99"), so a value just under a threshold never reads as
+/// the threshold itself.
 fn pct(value: f64) -> String {
-    let text = format!("{value:.1}");
-    text.strip_suffix(".0").map(str::to_string).unwrap_or(text)
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }

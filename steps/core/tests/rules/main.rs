@@ -1,0 +1,10 @@
+//! The campaign rules, tested through the crate's public API: every threshold
+//! from both sides, and property tests for the invariants.
+
+mod catalog;
+mod cluster;
+mod coupon;
+mod money;
+mod scholarship;
+mod stats;
+mod team;
