@@ -267,7 +267,7 @@ impl Engine {
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         check_name(&name)?;
         let input = input.unwrap_or("{}");
-        let parsed: Value = serde_json::from_str(input).map_err(|e| {
+        serde_json::from_str::<Value>(input).map_err(|e| {
             ApiError::InvalidExecutionInput(format!("Invalid State Machine Execution Input: {e}"))
         })?;
         let now = self.now();
@@ -299,22 +299,6 @@ impl Engine {
                 stored.arn
             )));
         }
-        let details = json!({
-            "input": parsed.to_string(),
-            "inputDetails": {"truncated": false},
-            "roleArn": ROLE_ARN,
-            "stateMachineArn": sm.arn,
-        });
-        let ev = NewEvent {
-            previous_event_id: 0,
-            timestamp: now,
-            event_type: "ExecutionStarted".into(),
-            details,
-        };
-        self.0
-            .core
-            .store
-            .append_event(&rec.arn, Some(&format!("{ROOT_BRANCH}#0")), ev)?;
         self.spawn(&rec)?;
         Ok(StartExecutionOutput {
             execution_arn: rec.arn,
@@ -566,12 +550,25 @@ pub(crate) enum Outcome {
 
 /// Runs the top-level machine, bounded by the machine's TimeoutSeconds.
 async fn drive(run: &Arc<Run>, machine: &Machine, deadline: Option<DateTime<Utc>>) -> Outcome {
+    // Recorded here rather than in start_execution so that an execution
+    // whose start was cut short by a crash gets it when resumed.
+    let details = json!({
+        "input": run.input.to_string(),
+        "inputDetails": {"truncated": false},
+        "roleArn": ROLE_ARN,
+        "stateMachineArn": run.state_machine_arn,
+    });
+    let ev = NewEvent {
+        previous_event_id: 0,
+        timestamp: run.start_time,
+        event_type: "ExecutionStarted".into(),
+        details,
+    };
     let started = run
         .core
         .store
-        .find_event(&run.execution_arn, &format!("{ROOT_BRANCH}#0"))
-        .expect("history read")
-        .expect("ExecutionStarted recorded at start");
+        .append_event(&run.execution_arn, Some(&format!("{ROOT_BRANCH}#0")), ev)
+        .expect("history append");
     let mut b = Branch {
         key: ROOT_BRANCH.to_string(),
         seq: 1,
