@@ -115,7 +115,7 @@ impl fmt::Display for PlanFamily {
 /// The Standard 3-month price; also the scholarship's base price.
 pub const STANDARD_3_MONTHS_PRICE: Cents = Cents::from_dollars(129);
 
-/// The catalog, in [`ProductId::ALL`] order (a test checks this). Standard
+/// The catalog, in [`ProductId::ALL`] order, so an id indexes its entry. Standard
 /// plans are sold through the discount-purchase campaign.
 static CATALOG: [Product; 11] = [
     Product {

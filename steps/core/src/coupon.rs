@@ -19,7 +19,7 @@ use crate::money::Cents;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Coupon {
-    /// Stored normalized (see [`normalize_code`]).
+    /// Stored trimmed and in upper case; codes are case-insensitive.
     pub coupon_code: String,
     /// The seed's `type` and `value` fields.
     #[serde(flatten)]

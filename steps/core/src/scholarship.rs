@@ -80,7 +80,7 @@ pub struct ScholarshipCalculation {
     /// Sum of the components' points before the cap.
     pub total_points: u32,
     pub components: Vec<ScholarshipComponent>,
-    /// Eligible and at most [`AUTO_APPROVAL_MAX_PERCENT`].
+    /// Eligible and at most 30 %: no reviewer needed.
     pub auto_approved: bool,
     pub summary: String,
 }

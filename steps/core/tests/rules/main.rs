@@ -5,6 +5,7 @@ mod catalog;
 mod cluster;
 mod coupon;
 mod money;
+mod schemas;
 mod scholarship;
 mod stats;
 mod team;
