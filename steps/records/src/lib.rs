@@ -1,0 +1,23 @@
+//! The records port: where journeys keep their state.
+//!
+//! The port is deliberately small — get, query an index, and an all-or-nothing
+//! batch of conditional writes — because that is what DynamoDB and SQLite can
+//! both do atomically. Every limit (coupon uses, exam seats, one event id once)
+//! is one such batch, so it holds however many requests race for it.
+//!
+//! - [`table`]: the tables, their keys and indexes (the seed's, plus ours);
+//! - [`port`]: the [`RecordStore`] trait and its write and error types;
+//! - [`typed`]: [`Records`], typed access over any store, with optimistic updates;
+//! - [`sqlite`]: the embedded adapter.
+
+pub mod port;
+pub mod sqlite;
+pub mod table;
+pub mod typed;
+
+#[cfg(feature = "contract-suite")]
+pub mod contract;
+
+pub use port::{Condition, Item, RecordStore, StoreError, Write};
+pub use table::{IndexDef, Table, TableDef};
+pub use typed::{Record, Records, Versioned};

@@ -1,0 +1,294 @@
+//! The embedded records adapter: one SQLite file, one table of JSON bodies.
+//!
+//! Every table of [`Table`] is rows of `records` with its name in `tbl`; each
+//! index is an expression index over the JSON attribute it is keyed by. A
+//! batch runs in one `BEGIN IMMEDIATE` transaction, which SQLite serializes
+//! against every other writer (threads or processes), so conditions checked
+//! inside it still hold when its writes land.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde_json::Value;
+
+use crate::port::{Condition, Item, Query, RecordStore, StoreError, Write};
+use crate::table::Table;
+
+pub struct SqliteStore {
+    /// Calls are short (microseconds); one connection keeps them ordered.
+    connection: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let connection = Connection::open(path).map_err(unavailable)?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(unavailable)?;
+        connection
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(unavailable)?;
+        Self::with_connection(connection)
+    }
+
+    /// A private store that lives as long as the value (for tests).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::with_connection(Connection::open_in_memory().map_err(unavailable)?)
+    }
+
+    fn with_connection(connection: Connection) -> Result<Self, StoreError> {
+        connection
+            .busy_timeout(Duration::from_secs(10))
+            .map_err(unavailable)?;
+        connection.execute_batch(&schema()).map_err(unavailable)?;
+        Ok(SqliteStore {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (the
+        // transaction rolls back on drop), so a poisoned lock is still usable.
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The table and one expression index per distinct (hash, range) attribute pair.
+fn schema() -> String {
+    let mut sql = String::from(
+        "CREATE TABLE IF NOT EXISTS records (
+            tbl TEXT NOT NULL,
+            key TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (tbl, key)
+        ) WITHOUT ROWID;\n",
+    );
+    for table in Table::ALL {
+        for index in table.def().indexes {
+            let range = index.range.unwrap_or("");
+            sql.push_str(&format!(
+                "CREATE INDEX IF NOT EXISTS \"records_by_{hash}_{range}\" ON records (tbl, {h}, {r});\n",
+                hash = index.hash,
+                h = attribute(index.hash),
+                r = if range.is_empty() { "NULL".to_owned() } else { attribute(range) },
+            ));
+        }
+    }
+    sql
+}
+
+/// The SQL expression of a top-level JSON attribute (names are ours, static).
+fn attribute(name: &str) -> String {
+    format!("json_extract(body, '$.{name}')")
+}
+
+fn unavailable(err: rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(err.to_string())
+}
+
+fn table_name(table: Table) -> &'static str {
+    table.def().default_name
+}
+
+fn to_sql(value: &Value) -> SqlValue {
+    match value {
+        Value::String(text) => SqlValue::Text(text.clone()),
+        Value::Number(number) => match number.as_i64() {
+            Some(integer) => SqlValue::Integer(integer),
+            None => SqlValue::Real(number.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::Bool(flag) => SqlValue::Integer(i64::from(*flag)),
+        other => SqlValue::Text(other.to_string()),
+    }
+}
+
+fn parse_body(text: &str) -> Result<Value, StoreError> {
+    serde_json::from_str(text).map_err(|err| StoreError::Invalid(format!("stored body: {err}")))
+}
+
+#[async_trait]
+impl RecordStore for SqliteStore {
+    async fn get(&self, table: Table, key: &str) -> Result<Option<Item>, StoreError> {
+        let connection = self.connection();
+        let row = connection
+            .query_row(
+                "SELECT version, body FROM records WHERE tbl = ?1 AND key = ?2",
+                params![table_name(table), key],
+                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(unavailable)?;
+        row.map(|(version, body)| {
+            Ok(Item {
+                key: key.to_owned(),
+                version: version as u64,
+                body: parse_body(&body)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn query(&self, query: &Query) -> Result<Vec<Item>, StoreError> {
+        let range = query.index.range.map(attribute);
+        let mut sql = format!(
+            "SELECT key, version, body FROM records WHERE tbl = ?1 AND {} = ?2",
+            attribute(query.index.hash)
+        );
+        if let (Some(range), Some(_)) = (&range, &query.range_from) {
+            sql.push_str(&format!(" AND {range} >= ?3"));
+        }
+        sql.push_str(&format!(
+            " ORDER BY {}, key",
+            range.as_deref().unwrap_or("key")
+        ));
+        if let Some(limit) = query.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        let mut bound = vec![
+            SqlValue::Text(table_name(query.table).to_owned()),
+            to_sql(&query.hash_value),
+        ];
+        if range.is_some()
+            && let Some(from) = &query.range_from
+        {
+            bound.push(SqlValue::Text(from.clone()));
+        }
+        let connection = self.connection();
+        let mut statement = connection.prepare_cached(&sql).map_err(unavailable)?;
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(bound), |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(unavailable)?;
+        rows.map(|row| {
+            let (key, version, body) = row.map_err(unavailable)?;
+            Ok(Item {
+                key,
+                version: version as u64,
+                body: parse_body(&body)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn transact(&self, writes: &[Write]) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let transaction = connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(unavailable)?;
+        for (index, write) in writes.iter().enumerate() {
+            // Dropping the transaction on an early return rolls it back.
+            apply(&transaction, write)?
+                .then_some(())
+                .ok_or(StoreError::ConditionFailed { index })?;
+        }
+        transaction.commit().map_err(unavailable)
+    }
+}
+
+/// Applies one write inside the batch's transaction; `false` when its
+/// condition does not hold.
+fn apply(transaction: &rusqlite::Transaction<'_>, write: &Write) -> Result<bool, StoreError> {
+    let current = |table: Table, key: &str| -> Result<Option<(u64, String)>, StoreError> {
+        transaction
+            .query_row(
+                "SELECT version, body FROM records WHERE tbl = ?1 AND key = ?2",
+                params![table_name(table), key],
+                |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(unavailable)
+    };
+    let store = |table: Table, key: &str, version: u64, body: &Value| -> Result<(), StoreError> {
+        transaction
+            .execute(
+                "INSERT INTO records (tbl, key, version, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (tbl, key) DO UPDATE SET version = excluded.version, body = excluded.body",
+                params![table_name(table), key, version as i64, body.to_string()],
+            )
+            .map(drop)
+            .map_err(unavailable)
+    };
+    match write {
+        Write::Put {
+            table,
+            body,
+            condition,
+        } => {
+            let key = table
+                .key_of(body)
+                .ok_or_else(|| StoreError::Invalid(format!("{table:?} body without its key")))?;
+            let existing = current(*table, key)?.map(|(version, _)| version);
+            if !holds(*condition, existing) {
+                return Ok(false);
+            }
+            store(*table, key, existing.unwrap_or(0) + 1, body)?;
+            Ok(true)
+        }
+        Write::Increment {
+            table,
+            key,
+            field,
+            by,
+            limit_field,
+        } => {
+            let Some((version, text)) = current(*table, key)? else {
+                return Ok(false);
+            };
+            let mut body = parse_body(&text)?;
+            let value = body.get(*field).and_then(Value::as_i64).unwrap_or(0) + by;
+            let limit = limit_field.and_then(|limit| body.get(limit)?.as_i64());
+            let within_limit = match (limit_field, limit) {
+                (None, _) => true,
+                (Some(_), Some(limit)) => *by <= 0 || value <= limit,
+                (Some(_), None) => false,
+            };
+            if value < 0 || !within_limit {
+                return Ok(false);
+            }
+            body[*field] = Value::from(value);
+            store(*table, key, version + 1, &body)?;
+            Ok(true)
+        }
+        Write::Delete {
+            table,
+            key,
+            condition,
+        } => {
+            if *condition == Condition::NotExists {
+                return Err(StoreError::Invalid("delete on NotExists".into()));
+            }
+            let existing = current(*table, key)?.map(|(version, _)| version);
+            if !holds(*condition, existing) {
+                return Ok(false);
+            }
+            transaction
+                .execute(
+                    "DELETE FROM records WHERE tbl = ?1 AND key = ?2",
+                    params![table_name(*table), key],
+                )
+                .map_err(unavailable)?;
+            Ok(true)
+        }
+    }
+}
+
+fn holds(condition: Condition, existing: Option<u64>) -> bool {
+    match condition {
+        Condition::Always => true,
+        Condition::NotExists => existing.is_none(),
+        Condition::Version(version) => existing == Some(version),
+    }
+}

@@ -1,0 +1,170 @@
+//! Typed access to any [`RecordStore`]: records in, records out.
+
+use std::sync::Arc;
+
+use campaigns_contracts::records::{
+    CouponRecord, CouponUsage, DiscountPurchase, MockExam, MockRegistration, MockStatistics,
+    PersonalizedPlan, Scholarship, Team,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::port::{Condition, Item, Query, RecordStore, StoreError, Write};
+use crate::table::Table;
+
+/// A record type and the table it lives in.
+pub trait Record: Serialize + DeserializeOwned + Send + Sync + 'static {
+    const TABLE: Table;
+}
+
+macro_rules! records {
+    ($($record:ty => $table:ident),* $(,)?) => {
+        $(impl Record for $record { const TABLE: Table = Table::$table; })*
+    };
+}
+
+records! {
+    Team => Teams,
+    Scholarship => Scholarships,
+    CouponRecord => Coupons,
+    CouponUsage => CouponUsage,
+    DiscountPurchase => DiscountPurchases,
+    PersonalizedPlan => PersonalizedPlans,
+    MockExam => MockExams,
+    MockRegistration => MockRegistrations,
+    MockStatistics => MockStatistics,
+}
+
+/// A record as read, with the version a conditional write must name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    pub record: T,
+    pub version: u64,
+}
+
+/// Why an optimistic update did not happen.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum UpdateError<E> {
+    #[error("no such record")]
+    NotFound,
+    /// The change itself refused (e.g. the record is in the wrong state).
+    #[error("the change was refused")]
+    Rejected(E),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+/// How often an update re-reads after losing a race before giving up.
+const UPDATE_ATTEMPTS: usize = 32;
+
+/// The typed face of a store; cheap to clone.
+#[derive(Clone)]
+pub struct Records {
+    store: Arc<dyn RecordStore>,
+}
+
+impl Records {
+    pub fn new(store: Arc<dyn RecordStore>) -> Self {
+        Records { store }
+    }
+
+    pub fn store(&self) -> &dyn RecordStore {
+        self.store.as_ref()
+    }
+
+    pub async fn get<T: Record>(&self, key: &str) -> Result<Option<Versioned<T>>, StoreError> {
+        match self.store.get(T::TABLE, key).await? {
+            None => Ok(None),
+            Some(item) => Ok(Some(decode(item)?)),
+        }
+    }
+
+    /// Creates the record; `ConditionFailed` if its key is taken.
+    pub async fn insert<T: Record>(&self, record: &T) -> Result<(), StoreError> {
+        self.store
+            .transact(&[put(record, Condition::NotExists)?])
+            .await
+    }
+
+    /// Records of `T`'s table by one of its indexes.
+    pub async fn query<T: Record>(
+        &self,
+        index: &str,
+        hash_value: impl Into<Value>,
+        range_from: Option<String>,
+    ) -> Result<Vec<T>, StoreError> {
+        let index = T::TABLE
+            .index(index)
+            .ok_or_else(|| StoreError::Invalid(format!("{:?} has no index {index}", T::TABLE)))?;
+        let query = Query {
+            table: T::TABLE,
+            index,
+            hash_value: hash_value.into(),
+            range_from,
+            limit: None,
+        };
+        let items = self.store.query(&query).await?;
+        items
+            .into_iter()
+            .map(|item| Ok(decode::<T>(item)?.record))
+            .collect()
+    }
+
+    /// Reads the record, applies `change`, and writes it back only if nobody
+    /// wrote in between; on a lost race it re-reads and tries again.
+    pub async fn update<T, E>(
+        &self,
+        key: &str,
+        mut change: impl FnMut(&mut T) -> Result<(), E> + Send,
+    ) -> Result<T, UpdateError<E>>
+    where
+        T: Record,
+    {
+        for _ in 0..UPDATE_ATTEMPTS {
+            let Some(Versioned {
+                mut record,
+                version,
+            }) = self.get::<T>(key).await.map_err(UpdateError::Store)?
+            else {
+                return Err(UpdateError::NotFound);
+            };
+            change(&mut record).map_err(UpdateError::Rejected)?;
+            let write = put(&record, Condition::Version(version)).map_err(UpdateError::Store)?;
+            match self.store.transact(&[write]).await {
+                Ok(()) => return Ok(record),
+                Err(StoreError::ConditionFailed { .. }) => continue,
+                Err(other) => return Err(UpdateError::Store(other)),
+            }
+        }
+        Err(UpdateError::Store(StoreError::Unavailable(format!(
+            "{:?}/{key} kept changing under {UPDATE_ATTEMPTS} attempts",
+            T::TABLE
+        ))))
+    }
+}
+
+/// A write that stores `record` in its table if `condition` holds.
+pub fn put<T: Record>(record: &T, condition: Condition) -> Result<Write, StoreError> {
+    let body = serde_json::to_value(record)
+        .map_err(|err| StoreError::Invalid(format!("{:?} record: {err}", T::TABLE)))?;
+    Ok(Write::Put {
+        table: T::TABLE,
+        body,
+        condition,
+    })
+}
+
+fn decode<T: Record>(item: Item) -> Result<Versioned<T>, StoreError> {
+    let record = serde_json::from_value(item.body).map_err(|err| {
+        StoreError::Invalid(format!(
+            "stored {:?}/{} does not parse: {err}",
+            T::TABLE,
+            item.key
+        ))
+    })?;
+    Ok(Versioned {
+        record,
+        version: item.version,
+    })
+}
