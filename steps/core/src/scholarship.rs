@@ -58,10 +58,10 @@ pub enum EmploymentStatus {
 impl EmploymentStatus {
     fn label(self) -> &'static str {
         match self {
-            EmploymentStatus::Unemployed => "unemployed",
-            EmploymentStatus::Student => "a student",
-            EmploymentStatus::PartTime => "working part-time",
-            EmploymentStatus::FullTime => "working full-time",
+            EmploymentStatus::Unemployed => "Unemployed",
+            EmploymentStatus::Student => "Student",
+            EmploymentStatus::PartTime => "Working part-time",
+            EmploymentStatus::FullTime => "Working full-time",
         }
     }
 }
@@ -256,7 +256,7 @@ fn situation(status: EmploymentStatus, refugee_or_asylum_seeker: bool) -> Schola
     };
     let refugee = if refugee_or_asylum_seeker { 15 } else { 0 };
     let points = employment + refugee;
-    let mut explanation = format!("Being {}: {employment} points", status.label());
+    let mut explanation = format!("{}: {employment} points", status.label());
     if refugee_or_asylum_seeker {
         explanation.push_str("; refugee or asylum seeker: 15 more");
     }

@@ -73,6 +73,10 @@ fn worked_example() {
             .explanation
             .contains("Egypt is in the World Bank's lower-middle income group")
     );
+    assert_eq!(
+        calc.components[2].explanation,
+        "Working part-time: 5 points."
+    );
     assert!(calc.components[3].explanation.contains("58%"));
     assert!(
         calc.summary.contains("65%") && calc.summary.contains("$45.00 AUD"),
@@ -205,7 +209,11 @@ fn situation_points() {
             points(&with_refugee, ComponentName::Situation),
             expected + 15
         );
-        assert!(with_refugee.components[2].explanation.contains("refugee"));
+        assert!(
+            with_refugee.components[2]
+                .explanation
+                .ends_with("; refugee or asylum seeker: 15 more.")
+        );
     }
 }
 
