@@ -13,6 +13,37 @@ root=$(pwd)
 step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
 
+mkdir -p "$root/target"
+venv="$root/target/test-venv"
+services=()
+cleanup() {
+  for pid in "${services[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -f "${log:-}"
+}
+trap cleanup EXIT
+
+step "python tools and services (pinned in tests/services/requirements.txt)"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/services/requirements.txt
+
+# Starts a service that writes its URL to a file once it listens; exports it.
+start_service() {
+  local name=$1 var=$2; shift 2
+  local url_file; url_file=$(mktemp)
+  rm -f "$url_file"
+  "$@" --url-file "$url_file" >"$root/target/$name.log" 2>&1 &
+  services+=($!)
+  for _ in $(seq 1 100); do
+    [ -s "$url_file" ] && break
+    kill -0 "${services[-1]}" 2>/dev/null || { cat "$root/target/$name.log"; echo "$name did not start" >&2; exit 1; }
+    sleep 0.2
+  done
+  [ -s "$url_file" ] || { echo "$name did not report its URL" >&2; exit 1; }
+  export "$var=$(cat "$url_file")"
+  echo "$name: ${!var}"
+  rm -f "$url_file"
+}
+
 step "format"
 cargo fmt --all --check
 
@@ -25,9 +56,11 @@ cargo build --workspace --all-targets --locked
 step "schemas/ is what the types generate"
 cargo run --quiet --locked -- schemas --check
 
+step "services on 127.0.0.1"
+start_service localstripe LOCALSTRIPE_URL "$venv/bin/python" tests/services/localstripe.py --port 0
+
 step "tests"
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 cargo test --workspace --locked 2>&1 | tee "$log"
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s += $1} END {print s + 0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s += $1} END {print s + 0}')

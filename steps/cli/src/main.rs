@@ -5,6 +5,7 @@
 
 mod schemas;
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,20 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run the Stripe simulator alone on 127.0.0.1 (its API under /v1, a
+    /// checkout page per session, signed webhooks).
+    StripeSim {
+        #[arg(long, default_value_t = 12111)]
+        port: u16,
+        /// The secret key clients must send.
+        #[arg(long, env = "STRIPE_SECRET_KEY", default_value = "sk_test_simulator")]
+        api_key: String,
+        /// An endpoint to deliver every event to, signed with --webhook-secret.
+        #[arg(long, requires = "webhook_secret")]
+        webhook: Option<String>,
+        #[arg(long, env = "STRIPE_WEBHOOK_SECRET")]
+        webhook_secret: Option<String>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -43,5 +58,31 @@ fn main() -> anyhow::Result<()> {
                 schemas::write(&out)
             }
         }
+        Command::StripeSim {
+            port,
+            api_key,
+            webhook,
+            webhook_secret,
+        } => {
+            let webhooks = webhook
+                .zip(webhook_secret)
+                .map(|(url, secret)| stripe_sim::WebhookTarget { url, secret })
+                .into_iter()
+                .collect();
+            let config = stripe_sim::SimConfig {
+                api_key,
+                webhooks,
+                ..Default::default()
+            };
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+            println!("stripe simulator: http://{addr}/v1 (checkout pages under http://{addr}/)");
+            runtime()?.block_on(stripe_sim::serve(addr, config))
+        }
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
