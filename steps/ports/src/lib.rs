@@ -1,0 +1,9 @@
+//! The smaller ports: files, schedules and workflow control.
+//!
+//! Records, payments and mail have crates of their own (their adapters are
+//! larger); these three are a trait and a few types each. Production adapters
+//! are in the AWS adapters crate; embedded ones beside the local server.
+
+pub mod files;
+pub mod schedules;
+pub mod workflows;
