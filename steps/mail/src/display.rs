@@ -1,0 +1,38 @@
+//! How emails show times and scores. Amounts use `Cents::to_aud_string`.
+//!
+//! Records keep UTC; readers are in many time zones, so every time says it
+//! is UTC rather than pretending to be local.
+
+use chrono::{DateTime, Utc};
+
+/// `Saturday 22 March 2025, 00:00 UTC`.
+pub(crate) fn date_time(at: DateTime<Utc>) -> String {
+    at.format("%A %-d %B %Y, %H:%M UTC").to_string()
+}
+
+/// A score or rate in percent, to one decimal: `68.5%`.
+pub(crate) fn percent(value: f64) -> String {
+    format!("{value:.1}%")
+}
+
+/// `Jane Smith`; a missing part leaves no stray space.
+pub(crate) fn full_name(first: &str, last: &str) -> String {
+    format!("{first} {last}").trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_say_they_are_utc() {
+        let at = "2025-01-12T10:30:00Z".parse().unwrap();
+        assert_eq!(date_time(at), "Sunday 12 January 2025, 10:30 UTC");
+    }
+
+    #[test]
+    fn percentages_have_one_decimal() {
+        assert_eq!(percent(71.25), "71.2%");
+        assert_eq!(percent(60.0), "60.0%");
+    }
+}

@@ -1,0 +1,224 @@
+//! Mock exams: registration, the reminder 24 hours before, and results.
+
+use campaigns_contracts::records::{MockExam, MockRegistration, MockStatistics, RegistrationTier};
+use serde::Serialize;
+
+use super::required;
+use crate::display::{date_time, percent};
+use crate::{EmailTemplate, Links, MailError, TemplateName};
+
+/// The exam and the registrant, as registration and reminder show them.
+#[derive(Debug, Clone, Serialize)]
+struct Seat {
+    #[serde(skip)]
+    to: String,
+    first_name: String,
+    title: String,
+    starts_at: String,
+    ends_at: String,
+    duration_minutes: i64,
+    sections: Vec<String>,
+    tier: &'static str,
+    /// What a premium registrant paid; `None` for a free seat.
+    amount_paid: Option<String>,
+    registration_id: String,
+    access_url: String,
+}
+
+impl Seat {
+    fn new(exam: &MockExam, registration: &MockRegistration, token: &str, links: &Links) -> Seat {
+        Seat {
+            to: registration.email.clone(),
+            first_name: registration.first_name.clone(),
+            title: exam.title.clone(),
+            starts_at: date_time(exam.starts_at),
+            ends_at: date_time(exam.ends_at),
+            duration_minutes: (exam.ends_at - exam.starts_at).num_minutes(),
+            sections: exam.sections.clone(),
+            tier: match registration.tier {
+                RegistrationTier::Free => "Free",
+                RegistrationTier::Premium => "Premium",
+            },
+            amount_paid: (registration.tier == RegistrationTier::Premium)
+                .then(|| exam.premium_price.to_aud_string()),
+            registration_id: registration.registration_id.clone(),
+            access_url: links.mock_exam(&registration.registration_id, token),
+        }
+    }
+}
+
+/// Registered: when the exam runs and the link that opens it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MockExamRegistration {
+    #[serde(flatten)]
+    seat: Seat,
+}
+
+impl MockExamRegistration {
+    pub fn new(
+        exam: &MockExam,
+        registration: &MockRegistration,
+        token: &str,
+        links: &Links,
+    ) -> MockExamRegistration {
+        MockExamRegistration {
+            seat: Seat::new(exam, registration, token, links),
+        }
+    }
+}
+
+impl EmailTemplate for MockExamRegistration {
+    const NAME: TemplateName = TemplateName::MockExamRegistration;
+    fn to(&self) -> &str {
+        &self.seat.to
+    }
+    fn subject(&self) -> String {
+        format!("You are registered: {}", self.seat.title)
+    }
+}
+
+/// Sent by the reminder run 24 hours before the exam starts.
+#[derive(Debug, Clone, Serialize)]
+pub struct MockExamReminder {
+    #[serde(flatten)]
+    seat: Seat,
+}
+
+impl MockExamReminder {
+    pub fn new(
+        exam: &MockExam,
+        registration: &MockRegistration,
+        token: &str,
+        links: &Links,
+    ) -> MockExamReminder {
+        MockExamReminder {
+            seat: Seat::new(exam, registration, token, links),
+        }
+    }
+}
+
+impl EmailTemplate for MockExamReminder {
+    const NAME: TemplateName = TemplateName::MockExamReminder;
+    fn to(&self) -> &str {
+        &self.seat.to
+    }
+    fn subject(&self) -> String {
+        format!(
+            "Tomorrow: {} starts {}",
+            self.seat.title, self.seat.starts_at
+        )
+    }
+}
+
+/// The registrant's own result next to the whole exam's statistics.
+#[derive(Debug, Clone, Serialize)]
+pub struct MockExamResults {
+    #[serde(skip)]
+    to: String,
+    first_name: String,
+    title: String,
+    score: String,
+    percentile_rank: String,
+    passed: bool,
+    pass_mark: String,
+    /// The registrant's score per section beside the exam's mean.
+    sections: Vec<SectionLine>,
+    stats: StatsSummary,
+    results_url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct SectionLine {
+    section: String,
+    score: String,
+    mean: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct StatsSummary {
+    count: usize,
+    mean: String,
+    median: String,
+    standard_deviation: String,
+    min: String,
+    max: String,
+    p25: String,
+    p75: String,
+    pass_rate: String,
+}
+
+impl MockExamResults {
+    /// `registration` carries the score and percentile the statistics run stored.
+    pub fn new(
+        exam: &MockExam,
+        registration: &MockRegistration,
+        statistics: &MockStatistics,
+        token: &str,
+        links: &Links,
+    ) -> Result<MockExamResults, MailError> {
+        let template = TemplateName::MockExamResults;
+        let score = required(registration.score, template, "the registration's score")?;
+        let percentile_rank = required(
+            registration.percentile_rank,
+            template,
+            "the registration's percentileRank",
+        )?;
+        let stats = &statistics.statistics;
+        let shown = |value: Option<f64>| value.map_or_else(|| "n/a".to_string(), percent);
+        let section_mean = |section: &str| {
+            shown(
+                stats
+                    .section_means
+                    .iter()
+                    .find(|mean| mean.section == section)
+                    .map(|mean| mean.mean),
+            )
+        };
+        Ok(MockExamResults {
+            to: registration.email.clone(),
+            first_name: registration.first_name.clone(),
+            title: exam.title.clone(),
+            score: percent(score),
+            percentile_rank: percent(percentile_rank),
+            passed: score >= exam.pass_mark,
+            pass_mark: percent(exam.pass_mark),
+            sections: registration
+                .section_scores
+                .iter()
+                .map(|(section, score)| SectionLine {
+                    section: section.clone(),
+                    score: percent(*score),
+                    mean: section_mean(section),
+                })
+                .collect(),
+            stats: StatsSummary {
+                count: stats.count,
+                mean: shown(stats.mean),
+                median: shown(stats.median),
+                standard_deviation: stats
+                    .standard_deviation
+                    .map_or_else(|| "n/a".to_string(), |sd| format!("{sd:.1} points")),
+                min: shown(stats.min),
+                max: shown(stats.max),
+                p25: shown(stats.percentiles.map(|p| p.p25)),
+                p75: shown(stats.percentiles.map(|p| p.p75)),
+                pass_rate: shown(stats.pass_rate_percent),
+            },
+            results_url: links.mock_exam_results(
+                &exam.mock_exam_id,
+                &registration.registration_id,
+                token,
+            ),
+        })
+    }
+}
+
+impl EmailTemplate for MockExamResults {
+    const NAME: TemplateName = TemplateName::MockExamResults;
+    fn to(&self) -> &str {
+        &self.to
+    }
+    fn subject(&self) -> String {
+        format!("Your results: {} ({})", self.title, self.score)
+    }
+}

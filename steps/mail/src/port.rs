@@ -1,0 +1,41 @@
+//! The mail port: what a journey asks of a mail service, in our own types.
+//!
+//! SESv2 implements it in production and [`crate::OutboxMailer`] on one
+//! machine; the journeys only see this trait.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::{DateTime, Utc};
+
+use crate::{MailError, TemplateName};
+
+/// The future [`Mailer::send`] returns; boxed so the port can be used as `dyn Mailer`.
+pub type MailFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, MailError>> + Send + 'a>>;
+
+/// A rendered email, ready to send: both bodies, one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingEmail {
+    pub to: String,
+    /// The sender address (SES_FROM_EMAIL).
+    pub from: String,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    /// Which template produced it; carried into the message's headers so an
+    /// email can be traced back to the step that sent it.
+    pub template: TemplateName,
+}
+
+/// What the mail service reports for an accepted email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentEmail {
+    /// The service's id for the message (SES MessageId, outbox file id).
+    pub id: String,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// Sends one email. Implementations are shared between concurrent steps.
+pub trait Mailer: Send + Sync {
+    fn send<'a>(&'a self, email: &'a OutgoingEmail) -> MailFuture<'a, SentEmail>;
+}
