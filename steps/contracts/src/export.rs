@@ -24,6 +24,10 @@ pub fn files() -> BTreeMap<String, String> {
         body::<MockExam>(),
         body::<MockRegistration>(),
         body::<MockStatistics>(),
+        body::<WebhookEvent>(),
+        body::<PaymentWait>(),
+        body::<AccessGrant>(),
+        body::<IdempotencyRecord>(),
     ];
     let record_names: BTreeSet<String> = records.iter().map(|record| (record.name)()).collect();
     let mut files = BTreeMap::new();

@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use campaigns_contracts::records::{
-    CouponRecord, CouponUsage, DiscountPurchase, MockExam, MockRegistration, MockStatistics,
-    PersonalizedPlan, Scholarship, Team,
+    AccessGrant, CouponRecord, CouponUsage, DiscountPurchase, IdempotencyRecord, MockExam,
+    MockRegistration, MockStatistics, PaymentWait, PersonalizedPlan, Scholarship, Team,
+    WebhookEvent,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -34,6 +35,10 @@ records! {
     MockExam => MockExams,
     MockRegistration => MockRegistrations,
     MockStatistics => MockStatistics,
+    WebhookEvent => WebhookEvents,
+    PaymentWait => PaymentWaits,
+    AccessGrant => AccessGrants,
+    IdempotencyRecord => IdempotencyKeys,
 }
 
 /// A record as read, with the version a conditional write must name.

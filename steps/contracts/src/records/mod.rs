@@ -1,10 +1,12 @@
-//! The records of the seed's nine tables (§1), with its field names.
+//! The records of the seed's nine tables (§1), with its field names, and of
+//! the four tables the journeys add.
 //!
 //! Each record parses the seed's sample (where it has one) and serializes back
 //! to the same JSON. Fields the seed does not show but the journeys need are
 //! optional, so older records and the seed's samples stay valid.
 
 mod coupon;
+mod journey_tables;
 mod mock_exam;
 mod personalized_plan;
 mod purchase;
@@ -12,6 +14,10 @@ mod scholarship;
 mod team;
 
 pub use coupon::{CouponRecord, CouponUsage, CouponUsageStatus};
+pub use journey_tables::{
+    AccessGrant, AccessGrantStatus, IdempotencyRecord, PaymentOutcome, PaymentResult, PaymentWait,
+    WebhookEvent,
+};
 pub use mock_exam::{
     MockExam, MockExamStatus, MockRegistration, MockStatistics, RegistrationStatus,
     RegistrationTier,
