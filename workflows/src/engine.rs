@@ -81,11 +81,15 @@ impl EngineBuilder {
             core,
             machines: Mutex::new(HashMap::new()),
             running: Mutex::new(HashMap::new()),
+            schedules: Mutex::new(HashMap::new()),
         }));
         for e in engine.0.core.store.list_executions(None)? {
             if e.status == ExecutionStatus::Running {
                 engine.spawn(&e)?;
             }
+        }
+        for s in engine.0.core.store.list_schedules()? {
+            engine.arm(s);
         }
         Ok(engine)
     }
@@ -93,12 +97,14 @@ impl EngineBuilder {
 
 /// The embedded engine; cheap to clone.
 #[derive(Clone)]
-pub struct Engine(Arc<Inner>);
+pub struct Engine(pub(crate) Arc<Inner>);
 
-struct Inner {
-    core: Arc<Core>,
+pub(crate) struct Inner {
+    pub core: Arc<Core>,
     machines: Mutex<HashMap<String, Arc<Machine>>>,
     running: Mutex<HashMap<String, JoinHandle<()>>>,
+    /// The timer task of each armed schedule.
+    pub schedules: Mutex<HashMap<String, JoinHandle<()>>>,
 }
 
 /// `DescribeExecution`'s answer (also each item of `ListExecutions`).
@@ -150,11 +156,11 @@ pub fn state_machine_arn(name: &str) -> String {
     format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}")
 }
 
-fn execution_arn(sm_name: &str, name: &str) -> String {
+pub(crate) fn execution_arn(sm_name: &str, name: &str) -> String {
     format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{sm_name}:{name}")
 }
 
-fn check_name(name: &str) -> Result<(), ApiError> {
+pub(crate) fn check_name(name: &str) -> Result<(), ApiError> {
     let bad = name.is_empty()
         || name.len() > 80
         || name

@@ -80,8 +80,14 @@ pub enum ApiError {
     TaskDoesNotExist(String),
     #[error("TaskTimedOut: {0}")]
     TaskTimedOut(String),
-    #[error("ScheduleDoesNotExist: {0}")]
-    ScheduleDoesNotExist(String),
+    /// EventBridge Scheduler's name for a schedule that already exists.
+    #[error("ConflictException: {0}")]
+    Conflict(String),
+    /// EventBridge Scheduler's name for a schedule that does not exist.
+    #[error("ResourceNotFoundException: {0}")]
+    ResourceNotFound(String),
+    #[error("ValidationException: {0}")]
+    Validation(String),
     #[error("store: {0}")]
     Store(String),
 }
@@ -103,7 +109,9 @@ impl ApiError {
             ApiError::InvalidToken(_) => "InvalidToken",
             ApiError::TaskDoesNotExist(_) => "TaskDoesNotExist",
             ApiError::TaskTimedOut(_) => "TaskTimedOut",
-            ApiError::ScheduleDoesNotExist(_) => "ScheduleDoesNotExist",
+            ApiError::Conflict(_) => "ConflictException",
+            ApiError::ResourceNotFound(_) => "ResourceNotFoundException",
+            ApiError::Validation(_) => "ValidationException",
             ApiError::Store(_) => "ServiceUnavailable",
         }
     }

@@ -18,6 +18,7 @@ pub mod jsonpath;
 mod payload;
 mod retry;
 mod run;
+mod schedule;
 pub mod store;
 mod tasks;
 mod values;
@@ -29,5 +30,6 @@ pub use engine::{
 };
 pub use error::{ApiError, Failure};
 pub use history::HistoryEvent;
-pub use store::{ExecutionStatus, MemoryStore, SqliteStore, Store};
+pub use schedule::ScheduleSpec;
+pub use store::{ExecutionStatus, MemoryStore, ScheduleRecord, SqliteStore, Store};
 pub use tasks::HandlerError;

@@ -17,6 +17,7 @@ struct Inner {
     histories: HashMap<String, History>,
     tokens: HashMap<String, TokenRecord>,
     tokens_by_key: HashMap<(String, String), String>,
+    schedules: std::collections::BTreeMap<String, ScheduleRecord>,
 }
 
 #[derive(Debug, Default)]
@@ -160,5 +161,19 @@ impl Store for MemoryStore {
             .filter(|t| t.open && t.execution_arn == execution)
             .cloned()
             .collect())
+    }
+
+    fn put_schedule(&self, s: &ScheduleRecord) -> StoreResult<()> {
+        self.lock().schedules.insert(s.name.clone(), s.clone());
+        Ok(())
+    }
+    fn get_schedule(&self, name: &str) -> StoreResult<Option<ScheduleRecord>> {
+        Ok(self.lock().schedules.get(name).cloned())
+    }
+    fn delete_schedule(&self, name: &str) -> StoreResult<bool> {
+        Ok(self.lock().schedules.remove(name).is_some())
+    }
+    fn list_schedules(&self) -> StoreResult<Vec<ScheduleRecord>> {
+        Ok(self.lock().schedules.values().cloned().collect())
     }
 }

@@ -86,6 +86,22 @@ pub struct TokenRecord {
     pub last_heartbeat: Option<DateTime<Utc>>,
 }
 
+/// A one-time schedule that starts an execution (EventBridge Scheduler's
+/// `at(...)` schedules).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleRecord {
+    pub name: String,
+    pub at: DateTime<Utc>,
+    pub state_machine_arn: String,
+    pub input: String,
+    /// False once disabled (a disabled schedule does not fire).
+    pub enabled: bool,
+    /// Delete the schedule once it has fired (ActionAfterCompletion DELETE).
+    pub delete_after_completion: bool,
+    /// The execution it started, once it has fired.
+    pub execution_arn: Option<String>,
+}
+
 pub trait Store: Send + Sync {
     fn put_state_machine(&self, sm: &StateMachineRecord) -> StoreResult<()>;
     fn get_state_machine(&self, arn: &str) -> StoreResult<Option<StateMachineRecord>>;
@@ -117,6 +133,11 @@ pub trait Store: Send + Sync {
     fn get_token(&self, token: &str) -> StoreResult<Option<TokenRecord>>;
     fn update_token(&self, t: &TokenRecord) -> StoreResult<()>;
     fn open_tokens(&self, execution: &str) -> StoreResult<Vec<TokenRecord>>;
+
+    fn put_schedule(&self, s: &ScheduleRecord) -> StoreResult<()>;
+    fn get_schedule(&self, name: &str) -> StoreResult<Option<ScheduleRecord>>;
+    fn delete_schedule(&self, name: &str) -> StoreResult<bool>;
+    fn list_schedules(&self) -> StoreResult<Vec<ScheduleRecord>>;
 }
 
 /// The branch part of a history key (`branch#seq`).

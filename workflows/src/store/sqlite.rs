@@ -25,6 +25,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_by_key ON events (execution, key) WHERE
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY, execution TEXT NOT NULL, outcome_key TEXT NOT NULL, body TEXT NOT NULL,
     UNIQUE (execution, outcome_key));
+CREATE TABLE IF NOT EXISTS schedules (name TEXT PRIMARY KEY, body TEXT NOT NULL);
 ";
 
 fn to_json<T: Serialize>(v: &T) -> String {
@@ -254,5 +255,36 @@ impl Store for SqliteStore {
             .map(from_json)
             .collect::<StoreResult<_>>()?;
         Ok(all.into_iter().filter(|t| t.open).collect())
+    }
+
+    fn put_schedule(&self, s: &ScheduleRecord) -> StoreResult<()> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO schedules (name, body) VALUES (?1, ?2)",
+            params![s.name, to_json(s)],
+        )?;
+        Ok(())
+    }
+    fn get_schedule(&self, name: &str) -> StoreResult<Option<ScheduleRecord>> {
+        let body: Option<String> = self
+            .conn()
+            .query_row("SELECT body FROM schedules WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        body.map(from_json).transpose()
+    }
+    fn delete_schedule(&self, name: &str) -> StoreResult<bool> {
+        Ok(self
+            .conn()
+            .execute("DELETE FROM schedules WHERE name = ?1", [name])?
+            == 1)
+    }
+    fn list_schedules(&self) -> StoreResult<Vec<ScheduleRecord>> {
+        let conn = self.conn();
+        let mut st = conn.prepare("SELECT body FROM schedules ORDER BY name")?;
+        let rows = st
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(from_json).collect()
     }
 }
