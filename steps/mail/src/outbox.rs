@@ -90,7 +90,9 @@ impl OutboxMailer {
         };
         let (entry, html, text) = {
             let message = parse(id, &eml)?;
-            let body = |part: Option<Cow<'_, str>>| part.unwrap_or_default().into_owned();
+            // The message carries CRLF line ends (RFC 5322); give the bodies
+            // back as they were composed.
+            let body = |part: Option<Cow<'_, str>>| part.unwrap_or_default().replace("\r\n", "\n");
             (
                 entry(id, &message),
                 body(message.body_html(0)),
