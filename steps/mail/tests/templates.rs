@@ -78,7 +78,10 @@ fn amounts_are_shown_in_aud() {
         (TemplateName::TeamPaymentReminder, &["$99.66 AUD"]),
         (TemplateName::TeamExpired, &["$99.67 AUD"]),
         (TemplateName::ScholarshipReceived, &["$129.00 AUD"]),
-        (TemplateName::ScholarshipApproved, &["$129.00 AUD"]),
+        (
+            TemplateName::ScholarshipApproved,
+            &["$129.00 AUD", "$45.00 AUD", "$84.00 AUD"],
+        ),
         (TemplateName::ScholarshipDeclined, &["$129.00 AUD"]),
         (
             TemplateName::PurchaseConfirmation,
