@@ -33,6 +33,11 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Emails: render every template with sample data for review.
+    Emails {
+        #[command(subcommand)]
+        command: EmailsCommand,
+    },
     /// Run the Stripe simulator alone on 127.0.0.1 (its API under /v1, a
     /// checkout page per session, signed webhooks).
     StripeSim {
@@ -49,6 +54,15 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum EmailsCommand {
+    /// Write every template, HTML and text, with an index page.
+    Preview {
+        #[arg(long, default_value = "target/email-preview")]
+        out: PathBuf,
+    },
+}
+
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Schemas { out, check } => {
@@ -57,6 +71,13 @@ fn main() -> anyhow::Result<()> {
             } else {
                 schemas::write(&out)
             }
+        }
+        Command::Emails {
+            command: EmailsCommand::Preview { out },
+        } => {
+            let index = campaigns_mail::render_previews(&out)?;
+            println!("open {}", index.display());
+            Ok(())
         }
         Command::StripeSim {
             port,
