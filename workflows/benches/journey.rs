@@ -7,7 +7,8 @@
 //!   Wait → Succeed;
 //!
 //! each in memory and durable (SQLite). Run with
-//! `cargo bench -p workflows --bench journey` (optionally `-- N` executions).
+//! `cargo bench -p workflows --bench journey` (optionally `-- N` executions;
+//! the durable scenarios run N/5).
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -181,11 +182,18 @@ fn run_scenario(label: &str, n: usize) -> Figures {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // `cargo bench` passes --bench; under `cargo test --all-targets` this
+    // only checks, on a few executions, that every scenario runs.
+    let default_n = if args.iter().any(|a| a == "--bench") {
+        5000
+    } else {
+        20
+    };
     let n: usize = args
         .iter()
         .skip(1)
         .find_map(|a| a.parse().ok())
-        .unwrap_or(5000);
+        .unwrap_or(default_n);
     if let Some(i) = args.iter().position(|a| a == "--scenario") {
         let f = run_scenario(&args[i + 1], n);
         println!(
@@ -197,7 +205,11 @@ fn main() {
     // Each scenario in its own process, so that peak memory is its own.
     let mut figures = Vec::new();
     for label in SCENARIOS {
-        let count = if label.ends_with("sqlite") { n / 5 } else { n };
+        let count = if label.ends_with("sqlite") {
+            (n / 5).max(1)
+        } else {
+            n
+        };
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--scenario", label, &count.to_string()])
             .output()

@@ -159,11 +159,9 @@ impl Store for SqliteStore {
         {
             return Ok(existing);
         }
-        let id: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(id), 0) + 1 FROM events WHERE execution = ?1",
-            [execution],
-            |r| r.get(0),
-        )?;
+        let id: i64 = tx
+            .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM events WHERE execution = ?1")?
+            .query_row([execution], |r| r.get(0))?;
         let e = HistoryEvent {
             id: id as u64,
             previous_event_id: ev.previous_event_id,
@@ -171,10 +169,8 @@ impl Store for SqliteStore {
             event_type: ev.event_type,
             details: ev.details,
         };
-        tx.execute(
-            "INSERT INTO events (execution, id, key, body) VALUES (?1, ?2, ?3, ?4)",
-            params![execution, id, key, to_json(&e)],
-        )?;
+        tx.prepare_cached("INSERT INTO events (execution, id, key, body) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![execution, id, key, to_json(&e)])?;
         tx.commit()?;
         Ok(e)
     }
