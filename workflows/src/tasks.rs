@@ -367,7 +367,15 @@ async fn wait_for_callback(
         }
         let current = store.get_token(&token.token).expect("token read");
         if let Some(mut t) = current.filter(|t| !t.open) {
-            // Reopened by a redrive of this step.
+            // Closed with no outcome: the execution ended while waiting. If it
+            // runs again (a redrive), the step waits anew.
+            let running = store
+                .get_execution(&run.execution_arn)
+                .expect("execution read")
+                .is_some_and(|e| e.status == crate::store::ExecutionStatus::Running);
+            if !running {
+                std::future::pending::<()>().await;
+            }
             t.open = true;
             store.update_token(&t).expect("token write");
         }

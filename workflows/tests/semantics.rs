@@ -1,0 +1,203 @@
+//! State semantics beyond the conformance corpus: error names and which
+//! retriers and catchers match them, Parallel and Map failure handling,
+//! data limits, Retry back-off caps.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+use workflows::{Engine, ExecutionStatus, HandlerError};
+
+/// Runs a definition on an engine without handlers; returns status and
+/// output (or error and cause).
+async fn run(def: Value, input: Value) -> (ExecutionStatus, Value) {
+    let engine = Engine::builder().start().await.unwrap();
+    let sm = create(&engine, "m", &def);
+    let arn = engine
+        .start_execution(&sm, None, Some(&input.to_string()))
+        .await
+        .unwrap()
+        .execution_arn;
+    let d = engine.wait_for_completion(&arn).await.unwrap();
+    let v = match d.status {
+        ExecutionStatus::Succeeded => serde_json::from_str(d.output.as_deref().unwrap()).unwrap(),
+        _ => json!({"error": d.error, "cause": d.cause}),
+    };
+    (d.status, v)
+}
+
+fn fail(error: &str) -> Value {
+    json!({"Type": "Fail", "Error": error, "Cause": format!("{error} happened")})
+}
+
+#[tokio::test]
+async fn parallel_failure_is_caught_into_result_path() {
+    let def = json!({"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Branches": [
+            {"StartAt": "Ok", "States": {"Ok": {"Type": "Pass", "End": true}}},
+            {"StartAt": "Bad", "States": {"Bad": fail("Boom")}}],
+            "Catch": [{"ErrorEquals": ["Boom"], "ResultPath": "$.error", "Next": "Done"}], "End": true},
+        "Done": {"Type": "Pass", "End": true}}});
+    let (status, out) = run(def, json!({"x": 1})).await;
+    assert_eq!(status, ExecutionStatus::Succeeded);
+    assert_eq!(
+        out,
+        json!({"x": 1, "error": {"Error": "Boom", "Cause": "Boom happened"}})
+    );
+}
+
+#[tokio::test]
+async fn map_tolerates_failures_up_to_its_threshold() {
+    let map = |tolerated: u32| {
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ToleratedFailureCount": tolerated, "End": true,
+            "ItemProcessor": {"StartAt": "C", "States": {
+                "C": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericGreaterThan": 1, "Next": "F"}], "Default": "P"},
+                "F": fail("TooBig"), "P": {"Type": "Pass", "End": true}}}}}})
+    };
+    let (status, out) = run(map(1), json!([1, 2, 1])).await;
+    assert_eq!(status, ExecutionStatus::Succeeded);
+    assert_eq!(
+        out,
+        json!([1, {"Error": "TooBig", "Cause": "TooBig happened"}, 1])
+    );
+    let (status, out) = run(map(1), json!([2, 2, 1])).await;
+    assert_eq!(status, ExecutionStatus::Failed);
+    assert_eq!(
+        out["error"],
+        json!("States.ExceedToleratedFailureThreshold")
+    );
+}
+
+#[tokio::test]
+async fn runtime_errors_are_not_caught_even_by_states_all() {
+    let def = json!({"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Branches": [{"StartAt": "X", "States": {
+            "X": {"Type": "Pass", "InputPath": "$.missing", "End": true}}}],
+            "Retry": [{"ErrorEquals": ["States.ALL"]}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}], "End": true},
+        "Caught": {"Type": "Succeed"}}});
+    let (status, out) = run(def, json!({})).await;
+    assert_eq!(status, ExecutionStatus::Failed);
+    assert_eq!(out["error"], json!("States.Runtime"));
+    assert!(
+        out["cause"]
+            .as_str()
+            .unwrap()
+            .contains("state 'X' (entered at the event id #"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn intrinsic_failures_are_catchable() {
+    let def = json!({"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Parameters": {"x.$": "States.ArrayGetItem($.a, 5)"}, "End": true}}});
+    let (status, out) = run(def.clone(), json!({"a": [1]})).await;
+    assert_eq!(
+        (status, &out["error"]),
+        (ExecutionStatus::Failed, &json!("States.IntrinsicFailure"))
+    );
+    let (status, out) = run(json!({"StartAt": "P", "States": {
+        "P": {"Type": "Parallel", "Branches": [{"StartAt": "I", "States": {"I": def["States"]["P"]}}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.e", "Next": "Done"}], "End": true},
+        "Done": {"Type": "Pass", "OutputPath": "$.e.Error", "End": true}}}), json!({"a": []}))
+    .await;
+    assert_eq!(
+        (status, out),
+        (ExecutionStatus::Succeeded, json!("States.IntrinsicFailure"))
+    );
+}
+
+#[tokio::test]
+async fn results_over_256_kib_fail_with_data_limit_exceeded() {
+    let big = "x".repeat(300 * 1024);
+    let def = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"big": big}, "End": true}}});
+    let (status, out) = run(def, json!({})).await;
+    assert_eq!(
+        (status, &out["error"]),
+        (ExecutionStatus::Failed, &json!("States.DataLimitExceeded"))
+    );
+}
+
+#[tokio::test]
+async fn choice_without_match_or_default_fails() {
+    let def = json!({"StartAt": "C", "States": {"C": {"Type": "Choice",
+        "Choices": [{"Variable": "$.n", "NumericEquals": 1, "Next": "D"}]}, "D": {"Type": "Succeed"}}});
+    let (status, out) = run(def, json!({"n": 2})).await;
+    assert_eq!(
+        (status, &out["error"]),
+        (ExecutionStatus::Failed, &json!("States.NoChoiceMatched"))
+    );
+}
+
+#[tokio::test]
+async fn fail_state_reads_error_and_cause_through_paths_and_intrinsics() {
+    let def = json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "ErrorPath": "$.code",
+        "CausePath": "States.Format('member {} declined', $.member)"}}});
+    let (_, out) = run(def, json!({"code": "Declined", "member": "ann"})).await;
+    assert_eq!(
+        out,
+        json!({"error": "Declined", "cause": "member ann declined"})
+    );
+}
+
+#[tokio::test]
+async fn paths_select_with_filters_slices_and_selectors() {
+    let def = json!({"StartAt": "P", "States": {"P": {"Type": "Parallel",
+        "Parameters": {"paid.$": "$.members[?(@.paid == true)].name", "firstTwo.$": "$.members[:2].name"},
+        "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "End": true}}}],
+        "ResultSelector": {"branch.$": "$[0]"}, "ResultPath": "$.result", "OutputPath": "$.result.branch", "End": true}}});
+    let input = json!({"members": [{"name": "a", "paid": true}, {"name": "b", "paid": false}, {"name": "c", "paid": true}]});
+    let (_, out) = run(def, input).await;
+    assert_eq!(out, json!({"paid": ["a", "c"], "firstTwo": ["a", "b"]}));
+}
+
+#[tokio::test]
+async fn retry_back_off_grows_and_is_capped_by_max_delay() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let c = calls.clone();
+    let clock = virtual_clock();
+    let engine = Engine::builder()
+        .clock(clock.clone())
+        .handler("f", move |_v: Value| {
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n < 2 {
+                    Err(HandlerError::new("Busy", "later"))
+                } else {
+                    Ok(json!("ok"))
+                }
+            }
+        })
+        .start()
+        .await
+        .unwrap();
+    let def = json!({"StartAt": "T", "States": {"T": {"Type": "Task",
+        "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f", "End": true,
+        "Retry": [{"ErrorEquals": ["Busy"], "IntervalSeconds": 10, "BackoffRate": 10, "MaxDelaySeconds": 15, "MaxAttempts": 5}]}}});
+    let sm = create(&engine, "retry", &def);
+    let arn = engine
+        .start_execution(&sm, None, None)
+        .await
+        .unwrap()
+        .execution_arn;
+    until_timer(&clock).await;
+    clock.advance(Duration::from_secs(9));
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    clock.advance(Duration::from_secs(1));
+    until_timer(&clock).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    clock.advance(Duration::from_secs(14)); // 100 s capped to 15 s
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    clock.advance(Duration::from_secs(1));
+    let d = engine.wait_for_completion(&arn).await.unwrap();
+    assert_eq!(
+        (d.status, calls.load(Ordering::SeqCst)),
+        (ExecutionStatus::Succeeded, 3)
+    );
+}
