@@ -226,7 +226,7 @@ impl Rule {
                 got == *expect
             }
             Rule::Matches { variable, pattern } => {
-                let v = required(scope, variable)?;
+                let v = scope.require(variable)?;
                 v.as_str().is_some_and(|s| wildcard_match(pattern, s))
             }
             Rule::Compare {
@@ -236,10 +236,10 @@ impl Rule {
                 or_equal,
                 operand,
             } => {
-                let a = required(scope, variable)?;
+                let a = scope.require(variable)?;
                 let b = match operand {
                     Operand::Literal(v) => v.clone(),
-                    Operand::Path(p) => required(scope, p)?,
+                    Operand::Path(p) => scope.require(p)?,
                 };
                 match compare(*kind, &a, &b) {
                     Some(ord) => ord == *op || (*or_equal && ord == Ordering::Equal),
@@ -248,16 +248,6 @@ impl Rule {
             }
         })
     }
-}
-
-fn required(scope: &Scope, p: &JsonPath) -> Result<Value, Failure> {
-    scope.resolve(p).ok_or_else(|| {
-        Failure::runtime(format!(
-            "Invalid path '{}' : No results for path: {}",
-            p.text,
-            p.canonical()
-        ))
-    })
 }
 
 fn compare(kind: Kind, a: &Value, b: &Value) -> Option<Ordering> {

@@ -575,10 +575,11 @@ async fn drive(run: &Arc<Run>, machine: &Machine, deadline: Option<DateTime<Utc>
         .store
         .append_event(&run.execution_arn, Some(&format!("{ROOT_BRANCH}#0")), ev)
         .expect("history append");
+    // AWS records the first state's entered event with previousEventId 0.
     let mut b = Branch {
         key: ROOT_BRANCH.to_string(),
         seq: 1,
-        last_id: started.id,
+        last_id: 0,
         last_time: started.timestamp,
     };
     let mut vars = Vars::default();

@@ -5,7 +5,7 @@
 use crate::definition::{Kind, Machine, MapSpec, NumberSource, State, WaitSpec};
 use crate::error::{Failure, names};
 use crate::history::HistoryEvent;
-use crate::payload::{Scope, Template, Vars, evaluate_assign};
+use crate::payload::{Expect, Scope, Template, Vars, evaluate_assign};
 use crate::retry::matches;
 use crate::run::{Branch, Run};
 use crate::values::{MAX_PAYLOAD_BYTES, message_text, parse_timestamp, payload_size};
@@ -296,7 +296,7 @@ fn wait_until(
     match spec {
         WaitSpec::Seconds(NumberSource::Literal(n)) => Ok(from_seconds(*n)),
         WaitSpec::Seconds(NumberSource::Path(p)) => {
-            let v = scope.resolve(p).ok_or_else(|| missing(p))?;
+            let v = scope.require(p)?;
             match v.as_i64() {
                 Some(n) if n < 0 => Err(Failure::runtime(format!(
                     "The SecondsPath parameter references a negative value: {} == {}",
@@ -317,49 +317,12 @@ fn wait_until(
             ))
         }),
         WaitSpec::TimestampPath(p) => {
-            let v = scope.resolve(p).ok_or_else(|| missing(p))?;
+            let v = scope.require(p)?;
             v.as_str().and_then(parse_timestamp).ok_or_else(|| {
                 Failure::runtime(format!(
                     "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
                     p.text,
                     message_text(&v)
-                ))
-            })
-        }
-    }
-}
-
-fn missing(p: &crate::jsonpath::JsonPath) -> Failure {
-    Failure::runtime(format!(
-        "Invalid path '{}' : No results for path: {}",
-        p.text,
-        p.canonical()
-    ))
-}
-
-/// Reads an optional number field of a Map state (literal or `…Path`).
-fn map_number(
-    src: &Option<NumberSource>,
-    field: &str,
-    float: bool,
-    scope: &Scope,
-) -> Result<Option<f64>, Failure> {
-    match src {
-        None => Ok(None),
-        Some(NumberSource::Literal(n)) => Ok(Some(*n)),
-        Some(NumberSource::Path(p)) => {
-            let v = scope.resolve(p).ok_or_else(|| missing(p))?;
-            let n = if float {
-                v.as_f64()
-            } else {
-                v.as_i64().map(|i| i as f64)
-            };
-            n.map(Some).ok_or_else(|| {
-                Failure::runtime(format!(
-                    "The {field}Path field refers to value \"{}\" which is not a valid {}: {}",
-                    message_text(&v),
-                    if float { "float" } else { "integer" },
-                    p.text
                 ))
             })
         }
@@ -415,27 +378,24 @@ async fn run_map(
     let items = spec.items_path.apply(&scope)?;
     let Value::Array(items) = items else {
         return Err(Failure::runtime(format!(
-            "Map state input must be an array, got: {}",
-            message_text(&items)
+            "Map state input must be an array but was: {items}"
         )));
     };
-    let max = map_number(&spec.max_concurrency, "MaxConcurrency", false, &scope)?;
-    let count = map_number(
+    let max = scope.number(&spec.max_concurrency, "MaxConcurrency", Expect::Integer)?;
+    let count = scope.number(
         &spec.tolerated_count,
         "ToleratedFailureCount",
-        false,
-        &scope,
+        Expect::Integer,
     )?;
     if count.is_some_and(|c| c < 0.0) {
         return Err(Failure::runtime(
             "ToleratedFailureCount cannot be negative.",
         ));
     }
-    let pct = map_number(
+    let pct = scope.number(
         &spec.tolerated_percentage,
         "ToleratedFailurePercentage",
-        true,
-        &scope,
+        Expect::Float,
     )?;
     if pct.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
         return Err(Failure::runtime(

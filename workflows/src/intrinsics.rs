@@ -133,8 +133,13 @@ fn apply(call: &Call, v: Vec<Value>) -> Result<Value, Failure> {
         "States.StringToJson" => {
             want_args(name, &v, 1)?;
             let s = as_str(name, &v[0])?;
-            serde_json::from_str(s)
-                .map_err(|e| fail(name, format_args!("could not parse '{s}': {e}")))?
+            if s.trim().is_empty() {
+                // As AWS answers for an empty or blank string.
+                Value::Null
+            } else {
+                serde_json::from_str(s)
+                    .map_err(|e| fail(name, format_args!("could not parse '{s}': {e}")))?
+            }
         }
         "States.JsonToString" => {
             want_args(name, &v, 1)?;

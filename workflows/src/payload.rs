@@ -1,9 +1,11 @@
 //! Input and output processing: variables, the scope paths read from,
 //! payload templates (`"key.$": …`), InputPath/ResultPath/OutputPath.
 
+use crate::definition::NumberSource;
 use crate::error::Failure;
 use crate::intrinsics::Call;
 use crate::jsonpath::{JsonPath, Root, set_at};
+use crate::values::message_text;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -49,11 +51,68 @@ impl Scope<'_> {
         }
     }
 
+    /// The value at a path that must exist (`States.Runtime` otherwise).
+    pub fn require(&self, p: &JsonPath) -> Result<Value, Failure> {
+        self.resolve(p).ok_or_else(|| {
+            Failure::runtime(format!(
+                "Invalid path '{}' : No results for path: {}",
+                p.text,
+                p.canonical()
+            ))
+        })
+    }
+
+    /// A number field given literally or through its `…Path` form.
+    pub fn number(
+        &self,
+        src: &Option<NumberSource>,
+        field: &str,
+        expect: Expect,
+    ) -> Result<Option<f64>, Failure> {
+        let p = match src {
+            None => return Ok(None),
+            Some(NumberSource::Literal(n)) => return Ok(Some(*n)),
+            Some(NumberSource::Path(p)) => p,
+        };
+        let v = self.require(p)?;
+        let n = match expect {
+            Expect::Float => v.as_f64(),
+            Expect::Integer => v.as_i64().map(|i| i as f64),
+            Expect::PositiveInteger => v.as_i64().filter(|i| *i > 0).map(|i| i as f64),
+        };
+        n.map(Some).ok_or_else(|| {
+            Failure::runtime(format!(
+                "The {field}Path field refers to value \"{}\" which is not a valid {}: {}",
+                message_text(&v),
+                expect.describe(),
+                p.text
+            ))
+        })
+    }
+
     /// The document a path was applied to, as error messages quote it.
     pub fn input_text(&self, p: &JsonPath) -> String {
         match p.root {
             Root::Context => self.context.to_string(),
             _ => self.input.to_string(),
+        }
+    }
+}
+
+/// What a number read through a path must be.
+#[derive(Debug, Clone, Copy)]
+pub enum Expect {
+    Integer,
+    PositiveInteger,
+    Float,
+}
+
+impl Expect {
+    fn describe(self) -> &'static str {
+        match self {
+            Expect::Integer => "integer",
+            Expect::PositiveInteger => "positive integer",
+            Expect::Float => "float",
         }
     }
 }
@@ -171,13 +230,7 @@ impl FilterPath {
         match self {
             FilterPath::Identity => Ok(scope.input.clone()),
             FilterPath::Empty => Ok(Value::Object(Map::new())),
-            FilterPath::Path(p) => scope.resolve(p).ok_or_else(|| {
-                Failure::runtime(format!(
-                    "Invalid path '{}' : No results for path: {}",
-                    p.text,
-                    p.canonical()
-                ))
-            }),
+            FilterPath::Path(p) => scope.require(p),
         }
     }
 }

@@ -2,13 +2,12 @@
 //! `lambda:invoke` result shape, task tokens and their callbacks, and task
 //! timeouts and heartbeats.
 
-use crate::definition::{NumberSource, Resource, State, TaskSpec};
+use crate::definition::{Resource, State, TaskSpec};
 use crate::error::{Failure, names};
 use crate::history::HistoryEvent;
-use crate::payload::{Scope, Vars};
+use crate::payload::{Expect, Scope, Vars};
 use crate::run::{Branch, Run};
 use crate::store::TokenRecord;
-use crate::values::message_text;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -75,24 +74,6 @@ fn new_token() -> String {
     format!("{a}{b}")
 }
 
-fn seconds(src: &Option<NumberSource>, field: &str, scope: &Scope) -> Result<Option<f64>, Failure> {
-    match src {
-        None => Ok(None),
-        Some(NumberSource::Literal(n)) => Ok(Some(*n)),
-        Some(NumberSource::Path(p)) => {
-            let v = scope.resolve(p);
-            match v.as_ref().and_then(Value::as_f64) {
-                Some(n) if n > 0.0 => Ok(Some(n)),
-                _ => Err(Failure::runtime(format!(
-                    "The {field}Path field refers to value \"{}\" which is not a valid positive integer: {}",
-                    v.map(|v| message_text(&v)).unwrap_or_default(),
-                    p.text
-                ))),
-            }
-        }
-    }
-}
-
 fn after(t: DateTime<Utc>, secs: f64) -> DateTime<Utc> {
     t + chrono::Duration::milliseconds((secs * 1000.0) as i64)
 }
@@ -140,8 +121,8 @@ pub(crate) async fn run_task(
             vars,
         };
         (
-            seconds(&spec.timeout, "TimeoutSeconds", &scope)?,
-            seconds(&spec.heartbeat, "HeartbeatSeconds", &scope)?,
+            scope.number(&spec.timeout, "TimeoutSeconds", Expect::PositiveInteger)?,
+            scope.number(&spec.heartbeat, "HeartbeatSeconds", Expect::PositiveInteger)?,
         )
     };
     let wait_for_token = matches!(
