@@ -1,0 +1,16 @@
+//! The production adapters of the ports, on AWS.
+//!
+//! Each is built once (at a Lambda's init) from an `aws_config::SdkConfig`
+//! and [`AwsSettings`]:
+//!
+//! - [`dynamodb`]: the records port ([`DynamoRecords`]);
+//! - [`s3`]: presigned uploads of score reports ([`S3Files`]);
+//! - [`scheduler`]: one-time schedules on EventBridge Scheduler ([`EventBridgeScheduler`]);
+//! - [`sfn`]: starting and resuming journeys on Step Functions ([`StepFunctions`]);
+//! - [`settings`]: resource names from the environment.
+
+pub mod dynamodb;
+pub mod settings;
+
+pub use dynamodb::DynamoRecords;
+pub use settings::{AwsSettings, SettingsError};

@@ -1,0 +1,61 @@
+//! What every moto test shares: the server's URL, an SDK configuration
+//! pointed at it, and names unique to this run (so runs can share a server).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::config::Credentials;
+use campaigns_aws::AwsSettings;
+
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "us-east-1";
+
+/// moto's base URL, from MOTO_URL; the tests never skip without it.
+pub fn moto_url() -> String {
+    std::env::var("MOTO_URL").unwrap_or_else(|_| {
+        panic!(
+            "MOTO_URL is not set. Start moto's server and export its URL, e.g.\n  \
+             python3 -m venv /tmp/moto && /tmp/moto/bin/pip install -r tests/services/requirements.txt\n  \
+             /tmp/moto/bin/python tests/services/moto.py --port 0 --url-file /tmp/moto.url &\n  \
+             export MOTO_URL=$(cat /tmp/moto.url)\n\
+             (tests/run.sh does this)"
+        )
+    })
+}
+
+/// What a Lambda gets from `aws_config::load_defaults` with AWS_ENDPOINT_URL
+/// set, with moto's fixed account credentials.
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(moto_url())
+        .region(Region::new(REGION))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+        .load()
+        .await
+}
+
+/// A tag no earlier run against the same server used.
+pub fn unique(prefix: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos();
+    format!("{prefix}{}x{nanos}", std::process::id())
+}
+
+/// Settings as the environment would give them, with this run's bucket,
+/// schedule group and role.
+pub fn settings() -> AwsSettings {
+    let bucket = unique("reports-");
+    let group = unique("campaigns-");
+    AwsSettings::from_vars(|name| match name {
+        "STATE_MACHINE_ARN_PREFIX" => {
+            Some(format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:"))
+        }
+        "SCHEDULER_ROLE_ARN" => Some(format!("arn:aws:iam::{ACCOUNT}:role/scheduler")),
+        "S3_SCORE_REPORTS_BUCKET" => Some(bucket.clone()),
+        "SCHEDULE_GROUP_NAME" => Some(group.clone()),
+        _ => None,
+    })
+    .expect("settings")
+}

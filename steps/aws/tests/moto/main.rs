@@ -1,0 +1,6 @@
+//! The adapters against moto's server: real SDK calls over HTTP to an
+//! emulator of DynamoDB, S3, SESv2, EventBridge Scheduler and Step Functions.
+//! One binary, so the SDK is linked once.
+
+mod common;
+mod records;
