@@ -247,7 +247,13 @@ fn apply(call: &Call, v: Vec<Value>) -> Result<Value, Failure> {
             if v.len() != 2 && v.len() != 3 {
                 return Err(fail(name, "expects 2 or 3 arguments"));
             }
-            let (lo, hi) = (as_int(name, &v[0])?, as_int(name, &v[1])?);
+            // Bounds with a fraction are truncated, as AWS does.
+            let bound = |x: &Value| {
+                x.as_f64()
+                    .map(|f| f.trunc() as i64)
+                    .ok_or_else(|| fail(name, format_args!("expects numbers, got {x}")))
+            };
+            let (lo, hi) = (bound(&v[0])?, bound(&v[1])?);
             if hi <= lo {
                 return Err(fail(name, "expects the end to be greater than the start"));
             }
@@ -506,6 +512,22 @@ mod tests {
             );
         }
         assert_eq!(base64_encode(b"Data to encode"), "RGF0YSB0byBlbmNvZGU=");
+    }
+
+    #[test]
+    fn math_random_stays_in_bounds() {
+        let call = Call::parse("States.MathRandom($.a, $.b)").unwrap();
+        let vars = crate::payload::Vars::default();
+        let input = serde_json::json!({"a": 12.5, "b": 44.51});
+        let scope = Scope {
+            input: &input,
+            context: &Value::Null,
+            vars: &vars,
+        };
+        for _ in 0..100 {
+            let n = call.eval(&scope).unwrap().as_i64().unwrap();
+            assert!((12..44).contains(&n));
+        }
     }
 
     #[test]
