@@ -232,7 +232,7 @@ async fn invoke(
 ) -> (String, Value) {
     let call = async {
         match run.core.handlers.get(function) {
-            Some(h) => h(payload).await,
+            Some(h) => call_handler(&h, payload).await,
             None => Err(HandlerError::new(
                 "Lambda.ResourceNotFoundException",
                 format!(
@@ -273,6 +273,21 @@ async fn invoke(
                 naming.details(json!({ "error": e.error, "cause": cause })),
             )
         }
+    }
+}
+
+/// Calls a handler; a panic fails the task (as a crashed Lambda
+/// invocation does) instead of stopping the execution.
+async fn call_handler(h: &Handler, payload: Value) -> Result<Value, HandlerError> {
+    use futures_util::FutureExt;
+    use std::panic::AssertUnwindSafe;
+    let panicked = || HandlerError::new("Lambda.Unknown", "The function panicked.");
+    match std::panic::catch_unwind(AssertUnwindSafe(|| h(payload))) {
+        Ok(fut) => AssertUnwindSafe(fut)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err(panicked())),
+        Err(_) => Err(panicked()),
     }
 }
 

@@ -349,3 +349,32 @@ async fn task_token_in_map_iterations_each_wait() {
         json!([{"paid": "a"}, {"paid": "b"}, {"paid": "c"}])
     );
 }
+
+#[tokio::test]
+async fn a_panicking_handler_fails_the_task() {
+    let engine = Engine::builder()
+        .handler("boom", |_v: Value| async {
+            if true {
+                panic!("bug in a step");
+            }
+            Ok(Value::Null)
+        })
+        .start()
+        .await
+        .unwrap();
+    let sm = create(
+        &engine,
+        "boom",
+        &json!({"StartAt": "T", "States": {"T": invoke("boom", None)}}),
+    );
+    let arn = engine
+        .start_execution(&sm, None, None)
+        .await
+        .unwrap()
+        .execution_arn;
+    let d = engine.wait_for_completion(&arn).await.unwrap();
+    assert_eq!(
+        (d.status, d.error.as_deref()),
+        (ExecutionStatus::Failed, Some("Lambda.Unknown"))
+    );
+}
