@@ -10,7 +10,11 @@
 //! - [`settings`]: resource names from the environment.
 
 pub mod dynamodb;
+pub mod s3;
+pub mod scheduler;
 pub mod settings;
 
 pub use dynamodb::DynamoRecords;
+pub use s3::S3Files;
+pub use scheduler::EventBridgeScheduler;
 pub use settings::{AwsSettings, SettingsError};

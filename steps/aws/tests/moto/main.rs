@@ -3,4 +3,6 @@
 //! One binary, so the SDK is linked once.
 
 mod common;
+mod files;
 mod records;
+mod schedules;
