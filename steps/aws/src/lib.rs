@@ -13,8 +13,10 @@ pub mod dynamodb;
 pub mod s3;
 pub mod scheduler;
 pub mod settings;
+pub mod sfn;
 
 pub use dynamodb::DynamoRecords;
 pub use s3::S3Files;
 pub use scheduler::EventBridgeScheduler;
 pub use settings::{AwsSettings, SettingsError};
+pub use sfn::StepFunctions;

@@ -6,3 +6,4 @@ mod common;
 mod files;
 mod records;
 mod schedules;
+mod workflows;
