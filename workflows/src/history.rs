@@ -65,10 +65,15 @@ impl HistoryEvent {
     /// Failure, timeout and abort events: how a branch ends when an error
     /// leaves it (what a redrive runs again).
     pub fn is_failure(&self) -> bool {
-        ["Failed", "TimedOut", "Aborted"]
-            .iter()
-            .any(|s| self.event_type.ends_with(s))
+        is_failure_type(&self.event_type)
     }
+}
+
+/// See [`HistoryEvent::is_failure`].
+pub fn is_failure_type(event_type: &str) -> bool {
+    ["Failed", "TimedOut", "Aborted"]
+        .iter()
+        .any(|s| event_type.ends_with(s))
 }
 
 #[cfg(test)]

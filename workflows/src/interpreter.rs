@@ -161,14 +161,18 @@ async fn attempt(
             Some(r) => r.clone(),
             None => params(&ctx, vars)?,
         }),
-        Kind::Task(spec) => {
-            Some(crate::tasks::run_task(run, st, spec, &eff, &mut ctx, vars, entered, b).await?)
-        }
+        Kind::Task(spec) => Some(
+            Box::pin(crate::tasks::run_task(
+                run, st, spec, &eff, &mut ctx, vars, entered, b,
+            ))
+            .await?,
+        ),
         Kind::Parallel { branches } => {
             let input = params(&ctx, vars)?;
-            Some(run_parallel(run, branches, input, b, vars).await?)
+            Some(Box::pin(run_parallel(run, branches, input, b, vars)).await?)
         }
-        Kind::Map(spec) => Some(run_map(run, st, spec, &eff, &ctx, b, vars).await?),
+        // Boxed: only the kind that runs pays for its future's size.
+        Kind::Map(spec) => Some(Box::pin(run_map(run, st, spec, &eff, &ctx, b, vars)).await?),
         Kind::Choice { choices, default } => {
             let scope = Scope {
                 input: &eff,

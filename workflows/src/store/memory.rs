@@ -22,9 +22,32 @@ struct Inner {
 
 #[derive(Debug, Default)]
 struct History {
-    events: Vec<HistoryEvent>,
+    events: Vec<Stored>,
     keys: Vec<Option<String>>,
     by_key: HashMap<String, usize>,
+}
+
+/// An event held compactly: its details as JSON text, parsed when read
+/// (a parsed `Value` takes several times the memory).
+#[derive(Debug)]
+struct Stored {
+    previous_event_id: u64,
+    timestamp: DateTime<Utc>,
+    event_type: Box<str>,
+    details: Box<str>,
+}
+
+impl History {
+    fn load(&self, i: usize) -> HistoryEvent {
+        let s = &self.events[i];
+        HistoryEvent {
+            id: i as u64 + 1,
+            previous_event_id: s.previous_event_id,
+            timestamp: s.timestamp,
+            event_type: s.event_type.to_string(),
+            details: serde_json::from_str(&s.details).expect("stored details are JSON"),
+        }
+    }
 }
 
 impl MemoryStore {
@@ -88,34 +111,38 @@ impl Store for MemoryStore {
         if let Some(k) = key
             && let Some(&i) = h.by_key.get(k)
         {
-            return Ok(h.events[i].clone());
+            return Ok(h.load(i));
         }
-        let e = HistoryEvent {
-            id: h.events.len() as u64 + 1,
-            previous_event_id: ev.previous_event_id,
-            timestamp: ev.timestamp,
-            event_type: ev.event_type,
-            details: ev.details,
-        };
         if let Some(k) = key {
             h.by_key.insert(k.to_string(), h.events.len());
         }
         h.keys.push(key.map(String::from));
-        h.events.push(e.clone());
-        Ok(e)
+        h.events.push(Stored {
+            previous_event_id: ev.previous_event_id,
+            timestamp: ev.timestamp,
+            event_type: ev.event_type.as_str().into(),
+            details: ev.details.to_string().into(),
+        });
+        Ok(HistoryEvent {
+            id: h.events.len() as u64,
+            previous_event_id: ev.previous_event_id,
+            timestamp: ev.timestamp,
+            event_type: ev.event_type,
+            details: ev.details,
+        })
     }
     fn find_event(&self, execution: &str, key: &str) -> StoreResult<Option<HistoryEvent>> {
         let g = self.lock();
         Ok(g.histories
             .get(execution)
-            .and_then(|h| h.by_key.get(key).map(|&i| h.events[i].clone())))
+            .and_then(|h| h.by_key.get(key).map(|&i| h.load(i))))
     }
     fn history(&self, execution: &str) -> StoreResult<Vec<HistoryEvent>> {
         Ok(self
             .lock()
             .histories
             .get(execution)
-            .map(|h| h.events.clone())
+            .map(|h| (0..h.events.len()).map(|i| h.load(i)).collect())
             .unwrap_or_default())
     }
     fn forget_failures(&self, execution: &str) -> StoreResult<()> {
@@ -127,7 +154,7 @@ impl Store for MemoryStore {
             .keys
             .iter()
             .zip(&h.events)
-            .filter_map(|(k, e)| k.as_deref().map(|k| (k, e)));
+            .filter_map(|(k, e)| k.as_deref().map(|k| (k, &*e.event_type)));
         for k in trailing_failures(keyed) {
             if let Some(i) = h.by_key.remove(&k) {
                 h.keys[i] = None;

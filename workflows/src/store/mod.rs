@@ -145,19 +145,19 @@ pub(crate) fn branch_of(key: &str) -> Option<&str> {
     key.rsplit_once('#').map(|(b, _)| b)
 }
 
-/// Keys of the trailing failure events of every branch, given events in
-/// order with their keys.
+/// Keys of the trailing failure events of every branch, given the keys and
+/// types of the keyed events in order.
 pub(crate) fn trailing_failures<'a>(
-    events: impl Iterator<Item = (&'a str, &'a HistoryEvent)>,
+    events: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Vec<String> {
     use std::collections::HashMap;
     let mut per_branch: HashMap<&str, Vec<(&str, bool)>> = HashMap::new();
-    for (key, ev) in events {
+    for (key, event_type) in events {
         if let Some(b) = branch_of(key) {
             per_branch
                 .entry(b)
                 .or_default()
-                .push((key, ev.is_failure()));
+                .push((key, crate::history::is_failure_type(event_type)));
         }
     }
     let mut out = Vec::new();

@@ -201,7 +201,11 @@ impl Store for SqliteStore {
                 .map(|(k, b)| Ok((k, from_json(b)?)))
                 .collect::<StoreResult<_>>()?
         };
-        for k in trailing_failures(keyed.iter().map(|(k, e)| (k.as_str(), e))) {
+        for k in trailing_failures(
+            keyed
+                .iter()
+                .map(|(k, e)| (k.as_str(), e.event_type.as_str())),
+        ) {
             tx.execute(
                 "UPDATE events SET key = NULL WHERE execution = ?1 AND key = ?2",
                 params![execution, k],
