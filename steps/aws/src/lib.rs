@@ -6,17 +6,20 @@
 //! - [`dynamodb`]: the records port ([`DynamoRecords`]);
 //! - [`s3`]: presigned uploads of score reports ([`S3Files`]);
 //! - [`scheduler`]: one-time schedules on EventBridge Scheduler ([`EventBridgeScheduler`]);
+//! - [`ses`]: sending email with SESv2 ([`SesMailer`]);
 //! - [`sfn`]: starting and resuming journeys on Step Functions ([`StepFunctions`]);
 //! - [`settings`]: resource names from the environment.
 
 pub mod dynamodb;
 pub mod s3;
 pub mod scheduler;
+pub mod ses;
 pub mod settings;
 pub mod sfn;
 
 pub use dynamodb::DynamoRecords;
 pub use s3::S3Files;
 pub use scheduler::EventBridgeScheduler;
+pub use ses::SesMailer;
 pub use settings::{AwsSettings, SettingsError};
 pub use sfn::StepFunctions;
