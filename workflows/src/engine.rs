@@ -239,6 +239,11 @@ impl Engine {
         self.0.core.store.put_state_machine(&rec)
     }
 
+    /// `DescribeStateMachine`.
+    pub fn describe_state_machine(&self, arn: &str) -> Result<StateMachineRecord, ApiError> {
+        self.state_machine(arn)
+    }
+
     pub fn list_state_machines(&self) -> Result<Vec<StateMachineRecord>, ApiError> {
         self.0.core.store.list_state_machines()
     }
@@ -400,6 +405,11 @@ impl Engine {
         if rec.status != ExecutionStatus::Running {
             return Ok(rec.stop_date.unwrap_or(rec.start_date));
         }
+        // Stop the run first, so that no step starts after the stop; if it
+        // ended meanwhile, its end was recorded first and stands.
+        if let Some(h) = self.0.running.lock().expect("running lock").remove(arn) {
+            h.abort();
+        }
         let end = record_end(
             &self.0.core,
             arn,
@@ -410,9 +420,6 @@ impl Engine {
                 needs_state_context: false,
             }),
         );
-        if let Some(h) = self.0.running.lock().expect("running lock").remove(arn) {
-            h.abort();
-        }
         Ok(end.stop_date.unwrap_or(end.start_date))
     }
 
