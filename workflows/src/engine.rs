@@ -160,6 +160,11 @@ pub(crate) fn execution_arn(sm_name: &str, name: &str) -> String {
     format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{sm_name}:{name}")
 }
 
+/// Whether a string has the form of the tokens this engine issues.
+fn is_token_shaped(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 pub(crate) fn check_name(name: &str) -> Result<(), ApiError> {
     let bad = name.is_empty()
         || name.len() > 80
@@ -496,7 +501,11 @@ impl Engine {
 
     fn open_token(&self, token: &str) -> Result<crate::store::TokenRecord, ApiError> {
         let t = self.0.core.store.get_token(token)?.ok_or_else(|| {
-            ApiError::InvalidToken("Invalid Token: the task token is not valid".into())
+            if is_token_shaped(token) {
+                ApiError::TaskDoesNotExist("Task Does Not Exist: no task has this token".into())
+            } else {
+                ApiError::InvalidToken("Invalid Token: the task token is not valid".into())
+            }
         })?;
         if !t.open {
             return Err(ApiError::TaskTimedOut(

@@ -48,7 +48,6 @@ pub mod names {
     pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
     pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
     pub const TOLERATED_FAILURE: &str = "States.ExceedToleratedFailureThreshold";
-    pub const BRANCH_FAILED: &str = "States.BranchFailed";
 }
 
 /// Errors answered by the engine's operations, with AWS's exception names.
@@ -66,8 +65,6 @@ pub enum ApiError {
     StateMachineAlreadyExists(String),
     #[error("InvalidDefinition: {0}")]
     InvalidDefinition(String),
-    #[error("InvalidArn: {0}")]
-    InvalidArn(String),
     #[error("InvalidName: {0}")]
     InvalidName(String),
     #[error("InvalidExecutionInput: {0}")]
@@ -102,7 +99,6 @@ impl ApiError {
             ApiError::StateMachineDoesNotExist(_) => "StateMachineDoesNotExist",
             ApiError::StateMachineAlreadyExists(_) => "StateMachineAlreadyExists",
             ApiError::InvalidDefinition(_) => "InvalidDefinition",
-            ApiError::InvalidArn(_) => "InvalidArn",
             ApiError::InvalidName(_) => "InvalidName",
             ApiError::InvalidExecutionInput(_) => "InvalidExecutionInput",
             ApiError::InvalidOutput(_) => "InvalidOutput",

@@ -61,15 +61,10 @@ impl HistoryEvent {
         }
         Value::Object(o)
     }
-
-    /// Failure, timeout and abort events: how a branch ends when an error
-    /// leaves it (what a redrive runs again).
-    pub fn is_failure(&self) -> bool {
-        is_failure_type(&self.event_type)
-    }
 }
 
-/// See [`HistoryEvent::is_failure`].
+/// Failure, timeout and abort events: how a branch ends when an error
+/// leaves it (what a redrive runs again).
 pub fn is_failure_type(event_type: &str) -> bool {
     ["Failed", "TimedOut", "Aborted"]
         .iter()

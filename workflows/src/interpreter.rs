@@ -163,7 +163,7 @@ async fn attempt(
         }),
         Kind::Task(spec) => Some(
             Box::pin(crate::tasks::run_task(
-                run, st, spec, &eff, &mut ctx, vars, entered, b,
+                run, st, spec, &eff, &mut ctx, vars, b,
             ))
             .await?,
         ),

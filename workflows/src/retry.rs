@@ -128,7 +128,6 @@ pub fn matches(errors: &[String], f: &Failure) -> bool {
                     names::HEARTBEAT_TIMEOUT,
                 ]
                 .contains(&name)
-                && !name.starts_with("States.Branch")
                 && !name.starts_with(names::TOLERATED_FAILURE))
     })
 }

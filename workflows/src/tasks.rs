@@ -111,7 +111,6 @@ pub(crate) async fn run_task(
     eff: &Value,
     ctx: &mut Value,
     vars: &Vars,
-    _entered: &HistoryEvent,
     b: &mut Branch,
 ) -> Result<Value, Failure> {
     let (timeout, heartbeat) = {

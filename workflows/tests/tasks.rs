@@ -378,3 +378,25 @@ async fn a_panicking_handler_fails_the_task() {
         (ExecutionStatus::Failed, Some("Lambda.Unknown"))
     );
 }
+
+#[tokio::test]
+async fn unknown_tokens_are_told_apart_from_malformed_ones() {
+    let engine = Engine::builder().start().await.unwrap();
+    let unknown = "0".repeat(64);
+    assert_eq!(
+        engine
+            .send_task_success(&unknown, "{}")
+            .await
+            .unwrap_err()
+            .code(),
+        "TaskDoesNotExist"
+    );
+    assert_eq!(
+        engine
+            .send_task_heartbeat("not-a-token")
+            .await
+            .unwrap_err()
+            .code(),
+        "InvalidToken"
+    );
+}
