@@ -312,3 +312,46 @@ async fn variables_are_scoped_into_map_iterations() {
         json!({"greeting": "hi", "results": [{"msg": "hi ann"}, {"msg": "hi bo"}]})
     );
 }
+
+#[tokio::test]
+async fn redrive_of_a_map_reruns_only_the_failed_iteration() {
+    let calls = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let c = calls.clone();
+    let engine = engine_with(Engine::builder().handler("charge", move |v: Value| {
+        let member = v.as_str().unwrap().to_string();
+        let mut seen = c.lock().unwrap();
+        let first = !seen.contains(&member);
+        seen.push(member.clone());
+        async move {
+            if member == "b" && first {
+                Err(HandlerError::new("Declined", "card declined"))
+            } else {
+                Ok(json!(member))
+            }
+        }
+    }))
+    .await;
+    let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "MaxConcurrency": 1, "End": true,
+        "ItemProcessor": {"StartAt": "C", "States": {"C": {"Type": "Task",
+            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:charge", "End": true}}}}}});
+    let sm = create(&engine, "mapredrive", &def);
+    let arn = engine
+        .start_execution(&sm, None, Some(r#"["a", "b", "c"]"#))
+        .await
+        .unwrap()
+        .execution_arn;
+    let d = engine.wait_for_completion(&arn).await.unwrap();
+    assert_eq!(
+        (d.status, d.error.as_deref()),
+        (ExecutionStatus::Failed, Some("Declined"))
+    );
+    engine.redrive_execution(&arn).await.unwrap();
+    let d = engine.wait_for_completion(&arn).await.unwrap();
+    assert_eq!(d.status, ExecutionStatus::Succeeded);
+    assert_eq!(output(&engine, &arn), json!(["a", "b", "c"]));
+    assert_eq!(
+        *calls.lock().unwrap(),
+        ["a", "b", "b", "c"],
+        "a ran once, b again, c after the redrive"
+    );
+}
