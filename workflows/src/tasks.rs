@@ -387,16 +387,23 @@ async fn wait_for_callback(
             (a, h) => a.or(h),
         };
         match next_deadline {
+            // Deadlines are checked against the stored heartbeat each turn,
+            // so a heartbeat that raced with the timer still counts.
+            Some(d) if run.core.clock.now() >= d => {
+                let error = if deadline == Some(d) {
+                    names::TIMEOUT
+                } else {
+                    names::HEARTBEAT_TIMEOUT
+                };
+                // A callback recorded meanwhile wins: emit returns it.
+                let (ty, details) = timed_out(naming, error);
+                let ev = run.emit(b, &ty, details);
+                close_token(run, &token.token);
+                return read_outcome(&ev);
+            }
             Some(d) => tokio::select! {
                 _ = notify.notified() => {}
-                _ = run.core.clock.sleep_until(d) => {
-                    let error = if deadline == Some(d) { names::TIMEOUT } else { names::HEARTBEAT_TIMEOUT };
-                    // A callback recorded meanwhile wins: emit returns it.
-                    let (ty, details) = timed_out(naming, error);
-                    let ev = run.emit(b, &ty, details);
-                    close_token(run, &token.token);
-                    return read_outcome(&ev);
-                }
+                _ = run.core.clock.sleep_until(d) => {}
             },
             None => notify.notified().await,
         }
