@@ -186,7 +186,7 @@ impl Table {
             PaymentWaits,
             "prodenthub-payment-waits",
             "DYNAMODB_PAYMENT_WAITS_TABLE",
-            "checkoutSessionId",
+            "waitId",
             &[],
             true,
         );

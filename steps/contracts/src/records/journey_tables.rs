@@ -43,18 +43,22 @@ pub struct PaymentOutcome {
     pub payment_intent_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<Cents>,
+    /// The checkout session that settled it.
+    pub checkout_session_id: String,
     /// The Stripe event that settled it.
     pub event_id: String,
 }
 
 /// The rendezvous of a journey waiting for a payment and the webhook that
-/// reports it, keyed by checkout session. Whichever side arrives second
-/// finds the other's half and resumes the journey; `deliveredAt` is set by a
-/// conditional write, so it is resumed once.
+/// reports it, keyed by what is being paid for (a record, or one member's
+/// share of a team) rather than by checkout session, because a payer may
+/// ask for a fresh session while the journey waits. Whichever side arrives
+/// second finds the other's half and resumes the journey.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentWait {
-    pub checkout_session_id: String,
+    /// `recordId`, or `recordId/memberId` for a team share.
+    pub wait_id: String,
     pub campaign_id: CampaignId,
     pub record_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -125,7 +129,7 @@ impl Example for WebhookEvent {
 impl Example for PaymentWait {
     fn example() -> Self {
         PaymentWait {
-            checkout_session_id: "cs_test_b2C3d4E5".into(),
+            wait_id: "pur_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
             campaign_id: CampaignId::DiscountPurchase,
             record_id: "pur_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
             member_id: None,
@@ -134,6 +138,7 @@ impl Example for PaymentWait {
                 result: PaymentResult::Succeeded,
                 payment_intent_id: Some("pi_3QabcLena".into()),
                 amount: Some(Cents(15_920)),
+                checkout_session_id: "cs_test_b2C3d4E5".into(),
                 event_id: "evt_1QabcDEFghiJKL".into(),
             }),
             delivered_at: Some("2025-03-10T08:04:13Z".parse().expect("valid timestamp")),

@@ -27,10 +27,22 @@ pub struct DiscountPurchase {
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_checkout_session_id: Option<String>,
+    /// How many checkout sessions were opened before the current one.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub checkout_attempt: u32,
+    /// The coupon use reserved for this purchase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_usage_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_intent_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_expires_at: Option<DateTime<Utc>>,
+}
+
+pub(crate) fn is_zero(value: &u32) -> bool {
+    *value == 0
 }
 
 /// `pending_payment` until Stripe reports; `paid` grants access; `failed`
@@ -61,6 +73,9 @@ impl Example for DiscountPurchase {
             status: PurchaseStatus::Paid,
             created_at: "2025-03-10T08:00:00Z".parse().expect("valid timestamp"),
             stripe_checkout_session_id: Some("cs_test_b2C3d4E5".into()),
+            checkout_attempt: 0,
+            coupon_usage_id: Some("SAVE20#buyer@example.com#1".into()),
+            payment_intent_id: Some("pi_3QabcLena".into()),
             paid_at: Some("2025-03-10T08:04:12Z".parse().expect("valid timestamp")),
             access_expires_at: Some("2025-09-10T08:04:12Z".parse().expect("valid timestamp")),
         }

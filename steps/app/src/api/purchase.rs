@@ -1,0 +1,339 @@
+//! Discount purchases: coupon validation, the purchase, its checkout.
+
+use campaigns_contracts::api::{
+    ApiError, CreatePurchaseRequest, CreatePurchaseResponse, ValidateCouponRequest,
+    ValidateCouponResponse,
+};
+use campaigns_contracts::records::{CouponRecord, DiscountPurchase, PurchaseStatus};
+use campaigns_core::campaign::CampaignId;
+use campaigns_core::catalog::{self, PlanFamily, ProductId};
+use campaigns_core::coupon::{self, Discount, Redemption};
+use campaigns_core::money::Cents;
+use campaigns_payments::CaptureMode;
+use serde_json::json;
+
+use super::{authorize, parse};
+use crate::checkout::{self, Payable};
+use crate::context::App;
+use crate::coupon_uses;
+use crate::failure::ApiFailure;
+use crate::http::{ApiRequest, ApiResponse, Handled};
+use crate::ids::new_id;
+use crate::payment_wait::Payee;
+use crate::steps::DISCOUNT_PURCHASE;
+use crate::tokens::record_scope;
+
+/// The scope of a purchase's access token.
+pub fn scope(purchase_id: &str) -> String {
+    record_scope("purchase", purchase_id)
+}
+
+/// Coupons apply to the four standard plans only.
+fn standard_plan(product: ProductId) -> Result<(PlanFamily, Cents), ApiFailure> {
+    let family = product.plan_family().ok_or_else(|| {
+        ApiFailure::rule(
+            "PRODUCT_NOT_FOR_SALE_HERE",
+            "only the standard plans are sold with coupons",
+        )
+        .with_field("/productId")
+    })?;
+    let price = catalog::product(product)
+        .price
+        .expect("standard plans have a fixed price");
+    Ok((family, price))
+}
+
+/// What the coupon does for this buyer and plan, or the rule it breaks.
+async fn discount(
+    app: &App,
+    code: &str,
+    email: &str,
+    family: PlanFamily,
+    price: Cents,
+) -> Result<(Option<CouponRecord>, Result<Discount, coupon::CouponError>), ApiFailure> {
+    let code = coupon::normalize_code(code);
+    let found = app
+        .records
+        .get::<CouponRecord>(&code)
+        .await?
+        .map(|found| found.record);
+    let user_uses = match &found {
+        Some(coupon) => coupon_uses::uses_by(app, coupon, email).await?,
+        None => 0,
+    };
+    let redemption = Redemption {
+        now: app.now(),
+        plan: family,
+        price,
+        user_uses,
+    };
+    let result = coupon::validate(found.as_ref(), &redemption);
+    Ok((found, result))
+}
+
+pub async fn validate_coupon(app: &App, request: &ApiRequest) -> Handled {
+    let body: ValidateCouponRequest = parse(request)?;
+    let (family, price) = standard_plan(body.product_id)?;
+    let email = body.email.normalized();
+    let (_, result) = discount(app, &body.coupon_code, &email, family, price).await?;
+    let code = coupon::normalize_code(&body.coupon_code);
+    let response = match result {
+        Ok(discount) => ValidateCouponResponse {
+            valid: true,
+            coupon_code: code,
+            product_id: body.product_id,
+            original_price: discount.original_price,
+            discount_amount: discount.discount_amount,
+            final_price: discount.final_price,
+            reason: None,
+        },
+        Err(broken) => ValidateCouponResponse {
+            valid: false,
+            coupon_code: code,
+            product_id: body.product_id,
+            original_price: price,
+            discount_amount: Cents::ZERO,
+            final_price: price,
+            reason: Some(ApiError::new(broken.code(), broken.message())),
+        },
+    };
+    Ok(ApiResponse::json(200, &response))
+}
+
+pub async fn create(app: &App, request: &ApiRequest) -> Handled {
+    let body: CreatePurchaseRequest = parse(request)?;
+    let (family, price) = standard_plan(body.product_id)?;
+    let email = body.email.normalized();
+    let (coupon, discount) = match &body.coupon_code {
+        Some(code) => {
+            let (coupon, result) = discount(app, code, &email, family, price).await?;
+            let discount = result.map_err(|broken| {
+                ApiFailure::rule(broken.code(), broken.message()).with_field("/couponCode")
+            })?;
+            (coupon, discount)
+        }
+        None => (
+            None,
+            Discount {
+                original_price: price,
+                discount_amount: Cents::ZERO,
+                final_price: price,
+                free: false,
+            },
+        ),
+    };
+
+    let purchase_id = new_id("pur");
+    let usage_id = match &coupon {
+        Some(coupon) => Some(coupon_uses::reserve(app, coupon, &email, &purchase_id).await?),
+        None => None,
+    };
+    let mut purchase = DiscountPurchase {
+        purchase_id: purchase_id.clone(),
+        campaign_id: CampaignId::DiscountPurchase,
+        email,
+        first_name: body.first_name.0.trim().to_owned(),
+        last_name: body.last_name.0.trim().to_owned(),
+        product_id: body.product_id,
+        coupon_code: coupon.as_ref().map(|coupon| coupon.coupon_code.clone()),
+        original_price: discount.original_price,
+        discount_amount: discount.discount_amount,
+        final_price: discount.final_price,
+        status: PurchaseStatus::PendingPayment,
+        created_at: app.now(),
+        stripe_checkout_session_id: None,
+        checkout_attempt: 0,
+        coupon_usage_id: usage_id,
+        payment_intent_id: None,
+        paid_at: None,
+        access_expires_at: None,
+    };
+    if let Err(err) = app.records.insert(&purchase).await {
+        release(app, &purchase).await;
+        return Err(err.into());
+    }
+
+    let checkout = if discount.free {
+        None
+    } else {
+        match checkout::open(app, &payable(&purchase)).await {
+            Ok(opened) => {
+                purchase = app
+                    .records
+                    .update::<DiscountPurchase, ApiFailure>(&purchase_id, |stored| {
+                        stored.stripe_checkout_session_id = Some(opened.session.session_id.clone());
+                        stored.checkout_attempt = opened.attempt;
+                        Ok(())
+                    })
+                    .await?;
+                Some(opened.session)
+            }
+            Err(failure) => {
+                abandon(app, &purchase).await;
+                return Err(failure);
+            }
+        }
+    };
+
+    let input = json!({"purchaseId": purchase_id, "free": discount.free});
+    if let Err(err) = app
+        .workflows
+        .start(DISCOUNT_PURCHASE, &purchase_id, &input)
+        .await
+    {
+        tracing::error!(error = %err, purchase_id, "could not start the purchase journey");
+        if let Some(session) = &purchase.stripe_checkout_session_id
+            && let Err(err) = app.payments.expire_checkout(session).await
+        {
+            tracing::error!(error = %err, session, "could not expire the abandoned session");
+        }
+        abandon(app, &purchase).await;
+        return Err(ApiFailure::unavailable(
+            "could not start the purchase; try again",
+        ));
+    }
+
+    let response = CreatePurchaseResponse {
+        access_token: app.tokens.issue(&scope(&purchase_id)),
+        purchase_id,
+        status: purchase.status,
+        original_price: purchase.original_price,
+        discount_amount: purchase.discount_amount,
+        final_price: purchase.final_price,
+        checkout,
+    };
+    Ok(ApiResponse::json(201, &response))
+}
+
+pub async fn get(app: &App, request: &ApiRequest) -> Handled {
+    let purchase_id = request.param("purchaseId")?;
+    authorize(app, request, &scope(purchase_id))?;
+    let found = app
+        .records
+        .get::<DiscountPurchase>(purchase_id)
+        .await?
+        .ok_or_else(|| ApiFailure::not_found("purchase"))?;
+    Ok(ApiResponse::json(200, &found.record))
+}
+
+/// What the buyer pays for a purchase.
+pub fn payable(purchase: &DiscountPurchase) -> Payable {
+    Payable {
+        payee: Payee {
+            campaign: CampaignId::DiscountPurchase,
+            record_id: purchase.purchase_id.clone(),
+            member_id: None,
+        },
+        product: purchase.product_id,
+        amount: purchase.final_price,
+        email: purchase.email.clone(),
+        capture: CaptureMode::Automatic,
+        current_session: purchase.stripe_checkout_session_id.clone(),
+        attempt: purchase.checkout_attempt,
+    }
+}
+
+/// A fresh checkout for a purchase still waiting for payment.
+pub async fn checkout(app: &App, purchase_id: &str) -> Handled {
+    let found = app
+        .records
+        .get::<DiscountPurchase>(purchase_id)
+        .await?
+        .ok_or_else(|| ApiFailure::not_found("purchase"))?;
+    if found.record.status != PurchaseStatus::PendingPayment {
+        return Err(ApiFailure::conflict(
+            "NOT_PAYABLE",
+            "this purchase is no longer waiting for payment",
+        ));
+    }
+    let opened = checkout::open(app, &payable(&found.record)).await?;
+    if opened.fresh {
+        app.records
+            .update::<DiscountPurchase, ApiFailure>(purchase_id, |stored| {
+                if stored.status != PurchaseStatus::PendingPayment {
+                    return Err(ApiFailure::conflict(
+                        "NOT_PAYABLE",
+                        "this purchase is no longer waiting for payment",
+                    ));
+                }
+                stored.stripe_checkout_session_id = Some(opened.session.session_id.clone());
+                stored.checkout_attempt = opened.attempt;
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(ApiResponse::json(200, &opened.session))
+}
+
+/// Undoes a purchase that could not be offered for payment.
+async fn abandon(app: &App, purchase: &DiscountPurchase) {
+    release(app, purchase).await;
+    let marked = app
+        .records
+        .update::<DiscountPurchase, ()>(&purchase.purchase_id, |stored| {
+            stored.status = PurchaseStatus::Failed;
+            Ok(())
+        })
+        .await;
+    if let Err(err) = marked {
+        tracing::error!(error = ?err, purchase_id = purchase.purchase_id, "could not mark the purchase failed");
+    }
+}
+
+async fn release(app: &App, purchase: &DiscountPurchase) {
+    if let Some(usage) = &purchase.coupon_usage_id
+        && let Err(err) = coupon_uses::release(app, usage).await
+    {
+        tracing::error!(error = %err, usage, "could not release the coupon use");
+    }
+}
+
+/// The session a purchase pays with now (an older one expiring means nothing).
+pub async fn current_session(app: &App, purchase_id: &str) -> Result<Option<String>, ApiFailure> {
+    Ok(app
+        .records
+        .get::<DiscountPurchase>(purchase_id)
+        .await?
+        .and_then(|found| found.record.stripe_checkout_session_id))
+}
+
+/// Stripe declined a payment attempt: tell the buyer, with a link to retry.
+pub async fn payment_failed(
+    app: &App,
+    purchase_id: &str,
+    reason: Option<&str>,
+) -> Result<(), ApiFailure> {
+    let Some(found) = app.records.get::<DiscountPurchase>(purchase_id).await? else {
+        return Ok(());
+    };
+    if found.record.status != PurchaseStatus::PendingPayment {
+        return Ok(());
+    }
+    let token = app.tokens.issue(&scope(purchase_id));
+    let email = campaigns_mail::emails::PaymentFailed::new(
+        campaigns_mail::emails::Payment::Purchase(&found.record),
+        reason,
+        &token,
+        &app.mail_settings.links,
+    )
+    .map_err(ApiFailure::unavailable)?;
+    crate::notify::send(app, &email)
+        .await
+        .map_err(ApiFailure::unavailable)
+}
+
+/// The payment was refunded: the purchase is marked so (access is revoked by
+/// the caller, from the grants the payment paid for).
+pub async fn refunded(app: &App, purchase_id: &str) -> Result<(), ApiFailure> {
+    let result = app
+        .records
+        .update::<DiscountPurchase, ApiFailure>(purchase_id, |stored| {
+            stored.status = PurchaseStatus::Refunded;
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(_) | Err(campaigns_records::typed::UpdateError::NotFound) => Ok(()),
+        Err(other) => Err(other.into()),
+    }
+}

@@ -1,0 +1,87 @@
+//! Checkout sessions for anything payable: reuse the open one, or open a
+//! fresh one (a session lives at most 24 hours; a payer may come back later).
+
+use campaigns_contracts::api::CheckoutSession;
+use campaigns_core::catalog::{self, ProductId};
+use campaigns_core::money::Cents;
+use campaigns_payments::{CaptureMode, CheckoutRequest, SessionStatus};
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::context::App;
+use crate::failure::ApiFailure;
+use crate::payment_wait::Payee;
+
+/// What a payer is asked for: computed by the server from a record.
+#[derive(Debug, Clone)]
+pub struct Payable {
+    pub payee: Payee,
+    pub product: ProductId,
+    pub amount: Cents,
+    pub email: String,
+    pub capture: CaptureMode,
+    /// The session opened last, if any, and how many came before it.
+    pub current_session: Option<String>,
+    pub attempt: u32,
+}
+
+/// A session to pay with, and whether it is new (the caller records it).
+pub struct Opened {
+    pub session: CheckoutSession,
+    pub fresh: bool,
+    pub attempt: u32,
+}
+
+/// The open session of `payable` if it has one, else a new one.
+pub async fn open(app: &App, payable: &Payable) -> Result<Opened, ApiFailure> {
+    if let Some(current) = &payable.current_session {
+        let session = app.payments.retrieve_checkout(current).await?;
+        if session.status == SessionStatus::Open
+            && let Some(url) = session.url
+        {
+            return Ok(Opened {
+                session: CheckoutSession {
+                    session_id: session.id,
+                    checkout_url: url,
+                    expires_at: timestamp(session.expires_at),
+                },
+                fresh: false,
+                attempt: payable.attempt,
+            });
+        }
+    }
+    let attempt = if payable.current_session.is_some() {
+        payable.attempt + 1
+    } else {
+        0
+    };
+    let lifetime =
+        TimeDelta::from_std(app.settings.checkout_lifetime).unwrap_or(TimeDelta::hours(23));
+    let request = CheckoutRequest {
+        campaign_id: payable.payee.campaign.as_str().to_owned(),
+        record_id: payable.payee.record_id.clone(),
+        member_id: payable.payee.member_id.clone(),
+        attempt,
+        product_name: catalog::product(payable.product).name.to_owned(),
+        amount_cents: payable.amount.0,
+        customer_email: payable.email.clone(),
+        expires_at: (app.now() + lifetime).timestamp(),
+        capture: payable.capture,
+    };
+    let session = app.payments.create_checkout(&request).await?;
+    let url = session.url.ok_or_else(|| {
+        ApiFailure::unavailable("the payment provider returned a session without a page")
+    })?;
+    Ok(Opened {
+        session: CheckoutSession {
+            session_id: session.id,
+            checkout_url: url,
+            expires_at: timestamp(session.expires_at),
+        },
+        fresh: true,
+        attempt,
+    })
+}
+
+fn timestamp(unix: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(unix, 0).unwrap_or_default()
+}

@@ -1,0 +1,34 @@
+//! The application: API handlers and journey steps, over the ports.
+//!
+//! Nothing here knows which adapters it runs on: the same [`App`] serves
+//! behind Lambda entry points on AWS and behind the local server, with the
+//! embedded engine calling the same step functions that Step Functions
+//! invokes in production.
+//!
+//! - [`context`]: [`App`], the ports and settings every handler gets;
+//! - [`http`]: a framework-neutral request and response, and the dispatcher
+//!   from an operation id of the route table to its handler;
+//! - [`api`]: one module per campaign's routes, plus the webhook;
+//! - [`steps`]: the journeys' Task handlers, by Lambda function name;
+//! - [`payment_wait`]: the rendezvous of a waiting journey and Stripe's webhook.
+
+pub mod access;
+pub mod api;
+pub mod checkout;
+pub mod clock;
+pub mod context;
+pub mod coupon_uses;
+pub mod failure;
+pub mod http;
+pub mod idempotency;
+pub mod ids;
+pub mod notify;
+pub mod payment_wait;
+pub mod settings;
+pub mod steps;
+pub mod tokens;
+
+pub use context::App;
+pub use failure::ApiFailure;
+pub use http::{ApiRequest, ApiResponse};
+pub use settings::Settings;

@@ -1,0 +1,151 @@
+//! The journeys' Task handlers, each registered under the Lambda function
+//! name the state machines invoke (`campaigns-<step>`), with typed input and
+//! output. Errors carry the names the definitions' Retry and Catch match:
+//! `*.Unavailable` errors are retried, the rest are caught.
+
+mod email;
+mod payment;
+mod purchase;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use campaigns_mail::MailError;
+use campaigns_payments::PaymentsError;
+use campaigns_records::StoreError;
+use serde_json::Value;
+
+use crate::context::App;
+use crate::failure::ApiFailure;
+use crate::payment_wait::RendezvousError;
+
+/// The state machines, by name (`workflows/<name>.asl.json`).
+pub const DISCOUNT_PURCHASE: &str = "discount-purchase";
+
+/// Every state machine the product runs.
+pub const STATE_MACHINES: &[&str] = &[DISCOUNT_PURCHASE];
+
+/// A failed step: `error` is what Retry and Catch match on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{error}: {cause}")]
+pub struct StepError {
+    pub error: String,
+    pub cause: String,
+}
+
+impl StepError {
+    pub fn new(error: &str, cause: impl std::fmt::Display) -> Self {
+        StepError {
+            error: error.to_owned(),
+            cause: cause.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for StepError {
+    fn from(err: StoreError) -> Self {
+        StepError::new(err.error_name(), err)
+    }
+}
+
+impl From<MailError> for StepError {
+    fn from(err: MailError) -> Self {
+        StepError::new(err.name(), err)
+    }
+}
+
+impl From<PaymentsError> for StepError {
+    fn from(err: PaymentsError) -> Self {
+        StepError::new(err.name(), err)
+    }
+}
+
+impl From<RendezvousError> for StepError {
+    fn from(err: RendezvousError) -> Self {
+        match err {
+            RendezvousError::Store(store) => store.into(),
+            RendezvousError::Workflow(workflow) => {
+                StepError::new("Workflows.Unavailable", workflow)
+            }
+        }
+    }
+}
+
+impl From<ApiFailure> for StepError {
+    fn from(failure: ApiFailure) -> Self {
+        let name = if failure.status >= 500 {
+            "Step.Unavailable"
+        } else {
+            "Step.Rejected"
+        };
+        StepError::new(name, failure.error.message)
+    }
+}
+
+pub type StepFuture = Pin<Box<dyn Future<Output = Result<Value, StepError>> + Send>>;
+
+/// A step: its name and its handler over JSON.
+#[derive(Clone, Copy)]
+pub struct Step {
+    pub name: &'static str,
+    pub run: fn(App, Value) -> StepFuture,
+}
+
+impl std::fmt::Debug for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl Step {
+    /// The Lambda function that runs it.
+    pub fn function_name(&self) -> String {
+        format!("campaigns-{}", self.name)
+    }
+
+    /// The `${…}` placeholder of its function ARN in the definitions:
+    /// `await-payment` → `AwaitPaymentFunctionArn`.
+    pub fn placeholder(&self) -> String {
+        let mut name: String = self
+            .name
+            .split('-')
+            .map(|word| {
+                let mut chars = word.chars();
+                chars
+                    .next()
+                    .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
+            })
+            .collect();
+        name.push_str("FunctionArn");
+        name
+    }
+}
+
+/// Wraps `handler(&App, Input) -> Result<Output, StepError>` as a [`Step`].
+macro_rules! step {
+    ($name:literal, $handler:path) => {
+        Step {
+            name: $name,
+            run: |app, input| {
+                Box::pin(async move {
+                    let input = serde_json::from_value(input)
+                        .map_err(|err| StepError::new("Step.InvalidInput", err))?;
+                    let output = $handler(&app, input).await?;
+                    Ok(serde_json::to_value(output).expect("step outputs serialize"))
+                })
+            },
+        }
+    };
+}
+
+/// Every step of every journey.
+pub fn all() -> Vec<Step> {
+    vec![
+        step!("await-payment", payment::await_payment),
+        step!("reconcile-payment", payment::reconcile_payment),
+        step!("send-email", email::send_email),
+        step!("confirm-purchase", purchase::confirm_purchase),
+        step!("release-purchase", purchase::release_purchase),
+    ]
+}

@@ -1,0 +1,94 @@
+//! Steps every paying journey shares: waiting for the payment, and making
+//! sure of its outcome when the wait times out.
+
+use campaigns_contracts::records::{PaymentOutcome, PaymentResult};
+use campaigns_core::campaign::CampaignId;
+use campaigns_payments::{SessionPaymentStatus, SessionStatus};
+use serde::{Deserialize, Serialize};
+
+use super::StepError;
+use crate::context::App;
+use crate::payment_wait::{self, Payee};
+
+/// The input of the `.waitForTaskToken` Task that waits for a payment.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AwaitPayment {
+    pub task_token: String,
+    pub campaign_id: CampaignId,
+    pub record_id: String,
+    #[serde(default)]
+    pub member_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Waiting {
+    pub waiting: bool,
+}
+
+/// Leaves the execution's token at the rendezvous; the webhook (or this
+/// step, if the payment came first) resumes it with the outcome.
+pub async fn await_payment(app: &App, input: AwaitPayment) -> Result<Waiting, StepError> {
+    let payee = Payee {
+        campaign: input.campaign_id,
+        record_id: input.record_id,
+        member_id: input.member_id,
+    };
+    payment_wait::wait(app, &payee, &input.task_token).await?;
+    Ok(Waiting { waiting: true })
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reconcile {
+    pub campaign_id: CampaignId,
+    pub record_id: String,
+    #[serde(default)]
+    pub member_id: Option<String>,
+}
+
+/// After a wait timed out: the outcome Stripe reported if one arrived
+/// (the resume may have been lost), otherwise the current session's state,
+/// expiring it if still open so it can no longer be paid.
+pub async fn reconcile_payment(app: &App, input: Reconcile) -> Result<PaymentOutcome, StepError> {
+    let payee = Payee {
+        campaign: input.campaign_id,
+        record_id: input.record_id,
+        member_id: input.member_id,
+    };
+    if let Some(outcome) = payment_wait::outcome(app, &payee).await? {
+        return Ok(outcome);
+    }
+    let Some(session_id) = crate::api::current_session(app, &payee).await? else {
+        return Ok(expired(&payee, None));
+    };
+    let mut session = app.payments.retrieve_checkout(&session_id).await?;
+    if session.status == SessionStatus::Open {
+        session = app.payments.expire_checkout(&session_id).await?;
+    }
+    let paid = session.status == SessionStatus::Complete
+        && matches!(
+            session.payment_status,
+            SessionPaymentStatus::Paid | SessionPaymentStatus::NoPaymentRequired
+        );
+    if paid {
+        return Ok(PaymentOutcome {
+            result: PaymentResult::Succeeded,
+            payment_intent_id: session.payment_intent_id,
+            amount: session.amount_total_cents.map(campaigns_core::money::Cents),
+            checkout_session_id: session.id,
+            event_id: "reconciled".into(),
+        });
+    }
+    Ok(expired(&payee, Some(session.id)))
+}
+
+fn expired(payee: &Payee, session: Option<String>) -> PaymentOutcome {
+    PaymentOutcome {
+        result: PaymentResult::Expired,
+        payment_intent_id: None,
+        amount: None,
+        checkout_session_id: session.unwrap_or_default(),
+        event_id: format!("reconciled:{}", payee.wait_id()),
+    }
+}

@@ -1,0 +1,223 @@
+//! [`Embedded`]: the application on the embedded adapters, served on
+//! 127.0.0.1, with its state in a data directory that survives restarts.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use campaigns_app::App;
+use campaigns_app::settings::Settings;
+use campaigns_app::steps;
+use campaigns_app::tokens::AccessTokens;
+use campaigns_mail::{Links, MailSettings, OutboxMailer};
+use campaigns_payments::{SignatureVerifier, StripeConfig, StripePayments};
+use campaigns_records::Records;
+use campaigns_records::sqlite::SqliteStore;
+use stripe_sim::{DeliveryConfig, SimConfig, Simulator, WebhookTarget};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use workflows::{ApiError, Engine, HandlerError, state_machine_arn};
+
+use crate::definitions::{DEFINITIONS, placeholders};
+use crate::engine_ports::{EngineScheduler, EngineSlot, EngineWorkflows};
+use crate::files::LocalFiles;
+use crate::router::{Served, router};
+use crate::time::Time;
+
+/// How to start the product on one machine.
+#[derive(Clone)]
+pub struct Options {
+    /// SQLite files, the outbox, uploads and secrets live here.
+    pub data_dir: PathBuf,
+    /// 127.0.0.1 and a port (0 for any free one).
+    pub addr: SocketAddr,
+    pub time: Time,
+    /// FRONTEND_URL; the CORS origin and where emails link.
+    pub frontend_url: Option<String>,
+    /// `Authorization: Bearer` token of the admin routes.
+    pub admin_token: String,
+    /// STRIPE_SECRET_KEY the simulator accepts and the adapter sends.
+    pub stripe_secret_key: String,
+    /// STRIPE_WEBHOOK_SECRET the simulator signs with and the webhook checks.
+    pub stripe_webhook_secret: String,
+    pub delivery: DeliveryConfig,
+}
+
+impl Options {
+    pub fn new(data_dir: PathBuf, addr: SocketAddr) -> Options {
+        Options {
+            data_dir,
+            addr,
+            time: Time::System,
+            frontend_url: None,
+            admin_token: "local-admin-token".into(),
+            stripe_secret_key: "sk_test_simulator".into(),
+            stripe_webhook_secret: "whsec_local_simulator".into(),
+            delivery: DeliveryConfig::default(),
+        }
+    }
+}
+
+/// The running product.
+pub struct Embedded {
+    pub app: App,
+    pub engine: Engine,
+    pub simulator: Simulator,
+    pub outbox: Arc<OutboxMailer>,
+    pub files: Arc<LocalFiles>,
+    pub time: Time,
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    server: JoinHandle<()>,
+    sweeper: JoinHandle<()>,
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        self.server.abort();
+        self.sweeper.abort();
+    }
+}
+
+impl Embedded {
+    pub async fn start(options: Options) -> anyhow::Result<Embedded> {
+        let data = &options.data_dir;
+        std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+        let listener = TcpListener::bind(options.addr)
+            .await
+            .with_context(|| format!("binding {}", options.addr))?;
+        let base_url = format!("http://{}", listener.local_addr()?);
+        let frontend_url = options
+            .frontend_url
+            .clone()
+            .unwrap_or_else(|| format!("{base_url}/app"));
+        let secret = local_secret(&data.join("secret.key"))?;
+
+        let simulator = Simulator::new(SimConfig {
+            api_key: options.stripe_secret_key.clone(),
+            public_url: Some(format!("{base_url}/stripe")),
+            webhooks: vec![WebhookTarget {
+                url: format!("{base_url}/v1/webhook/stripe"),
+                secret: options.stripe_webhook_secret.clone(),
+            }],
+            delivery: options.delivery.clone(),
+            clock: Arc::new(options.time.clone()),
+        });
+        let payments = StripePayments::new(StripeConfig::new(
+            options.stripe_secret_key.clone(),
+            Some(format!("{base_url}/stripe/")),
+            frontend_url.clone(),
+        ))?;
+        let outbox = Arc::new(OutboxMailer::new(data.join("outbox"))?);
+        let files = Arc::new(LocalFiles::new(
+            data.join("uploads"),
+            format!("{base_url}/uploads"),
+            secret.clone(),
+            options.time.clone(),
+        )?);
+        let slot = Arc::new(EngineSlot::default());
+        let app = App {
+            records: Records::new(Arc::new(SqliteStore::open(&data.join("records.db"))?)),
+            payments: Arc::new(payments),
+            mail: outbox.clone(),
+            mail_settings: MailSettings {
+                from: "noreply@prodenthub.com.au".into(),
+                links: Links::new(&frontend_url)?,
+            },
+            webhook_verifier: Arc::new(SignatureVerifier::new(
+                options.stripe_webhook_secret.clone(),
+            )),
+            files: files.clone(),
+            scheduler: Arc::new(EngineScheduler { slot: slot.clone() }),
+            workflows: Arc::new(EngineWorkflows { slot: slot.clone() }),
+            clock: Arc::new(options.time.clone()),
+            tokens: AccessTokens::new(secret),
+            settings: Arc::new(Settings::local(
+                &format!("{base_url}/v1"),
+                &frontend_url,
+                &options.admin_token,
+            )),
+        };
+
+        let engine = start_engine(&app, data, &options.time).await?;
+        slot.set(engine.clone());
+
+        let served = Served {
+            app: app.clone(),
+            files: files.clone(),
+        };
+        let routes = router(served, simulator.router());
+        let server = tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, routes).await {
+                tracing::error!(error = %err, "the server stopped");
+            }
+        });
+        let sweeper = simulator.spawn_sweeper();
+        Ok(Embedded {
+            app,
+            engine,
+            simulator,
+            outbox,
+            files,
+            time: options.time,
+            base_url,
+            server,
+            sweeper,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT/v1`.
+    pub fn api_url(&self) -> String {
+        format!("{}/v1", self.base_url)
+    }
+}
+
+/// The engine, durable in `engine.db`, running every step and every
+/// journey's definition; it resumes the executions a stop interrupted.
+async fn start_engine(app: &App, data: &Path, time: &Time) -> anyhow::Result<Engine> {
+    let mut builder = Engine::builder()
+        .store(Arc::new(workflows::SqliteStore::open(
+            data.join("engine.db"),
+        )?))
+        .clock(time.engine_clock());
+    for step in steps::all() {
+        let app = app.clone();
+        builder = builder.handler(&step.function_name(), move |input| {
+            let app = app.clone();
+            async move {
+                (step.run)(app, input)
+                    .await
+                    .map_err(|err| HandlerError::new(err.error, err.cause))
+            }
+        });
+    }
+    let engine = builder.start().await?;
+    let placeholders = placeholders();
+    for (name, definition) in DEFINITIONS {
+        match engine.create_state_machine(name, definition, &placeholders) {
+            Ok(_) => {}
+            Err(ApiError::StateMachineAlreadyExists(_)) => {
+                engine.update_state_machine(&state_machine_arn(name), definition, &placeholders)?;
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(engine)
+}
+
+/// The secret that signs access tokens and upload URLs: made once per data
+/// directory and kept there, so links stay good across restarts.
+fn local_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Ok(existing) = std::fs::read_to_string(path)
+        && let Ok(secret) = hex::decode(existing.trim())
+        && secret.len() == 32
+    {
+        return Ok(secret);
+    }
+    let mut secret = vec![0u8; 32];
+    getrandom::fill(&mut secret).map_err(|err| anyhow::anyhow!("no randomness: {err}"))?;
+    std::fs::write(path, hex::encode(&secret))
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(secret)
+}

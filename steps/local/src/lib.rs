@@ -1,0 +1,16 @@
+//! The embedded default: the whole product on one machine, with no account.
+//!
+//! [`Embedded`] wires the application to the embedded adapters — the ASL
+//! engine running the journeys' definitions, SQLite records, the Stripe
+//! simulator, the outbox folder, a local upload folder — and [`router`]
+//! serves it over HTTP as API Gateway would. `campaigns serve` and the
+//! end-to-end tests both start it.
+
+pub mod definitions;
+pub mod embedded;
+pub mod engine_ports;
+pub mod files;
+pub mod router;
+pub mod time;
+
+pub use embedded::{Embedded, Options};

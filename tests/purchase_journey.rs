@@ -1,0 +1,403 @@
+//! The discount-purchase journey end to end on the embedded default: over
+//! HTTP, through the Stripe simulator's checkout page and signed webhooks,
+//! on the ASL engine running `workflows/definitions/discount-purchase.asl.json`.
+
+use std::time::Duration;
+
+use campaigns_contracts::records::{
+    AccessGrant, AccessGrantStatus, CouponRecord, CouponUsage, CouponUsageStatus, DiscountPurchase,
+    PurchaseStatus,
+};
+use campaigns_records::Records;
+use campaigns_tests::Product;
+use serde_json::{Value, json};
+use workflows::ExecutionStatus;
+
+const JOURNEY: &str = "discount-purchase";
+
+/// The seed's SAVE20 coupon (20 % off, at most $50, 100 uses, one per
+/// buyer), valid around the test's clock.
+async fn seed_coupon(product: &Product, code: &str, usage_limit: u32, value: u32) -> CouponRecord {
+    let now = product.embedded.time.now();
+    let mut coupon: CouponRecord = serde_json::from_value(json!({
+        "couponCode": code,
+        "type": "percentage",
+        "value": value,
+        "minPurchase": 100,
+        "validFrom": (now - chrono::TimeDelta::days(1)).to_rfc3339(),
+        "validUntil": (now + chrono::TimeDelta::days(30)).to_rfc3339(),
+        "usageLimit": usage_limit,
+        "usageCount": 0,
+        "perUserLimit": 1,
+        "applicablePlans": ["standard", "full", "premium"],
+        "status": "active"
+    }))
+    .expect("a valid coupon");
+    coupon.max_discount = None;
+    records(product)
+        .insert(&coupon)
+        .await
+        .expect("the coupon is stored");
+    coupon
+}
+
+fn records(product: &Product) -> &Records {
+    &product.embedded.app.records
+}
+
+fn purchase_request(email: &str, coupon: Option<&str>) -> Value {
+    let mut body = json!({
+        "email": email,
+        "firstName": "Lena",
+        "lastName": "Nguyen",
+        "productId": "full-6months"
+    });
+    if let Some(code) = coupon {
+        body["couponCode"] = json!(code);
+    }
+    body
+}
+
+async fn purchase(product: &Product, id: &str) -> DiscountPurchase {
+    records(product)
+        .get::<DiscountPurchase>(id)
+        .await
+        .expect("reads")
+        .expect("exists")
+        .record
+}
+
+async fn coupon_count(product: &Product, code: &str) -> u32 {
+    records(product)
+        .get::<CouponRecord>(code)
+        .await
+        .expect("reads")
+        .expect("exists")
+        .record
+        .usage_count
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coupon_purchase_is_paid_confirmed_and_granted() {
+    let product = Product::start().await;
+    seed_coupon(&product, "SAVE20", 100, 20).await;
+
+    let (status, validated) = product
+        .post("/coupons/validate", &json!({"couponCode": " save20 ", "email": "lena@example.com", "productId": "full-6months"}), &[])
+        .await;
+    assert_eq!(status, 200, "{validated}");
+    assert_eq!(
+        (
+            &validated["valid"],
+            &validated["originalPrice"],
+            &validated["discountAmount"],
+            &validated["finalPrice"]
+        ),
+        (&json!(true), &json!(199), &json!(39.8), &json!(159.2))
+    );
+
+    let body = purchase_request("Lena@Example.com", Some("save20"));
+    let (status, created) = product
+        .post("/purchases/create", &body, &[("Idempotency-Key", "try-1")])
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["finalPrice"], json!(159.2));
+    let purchase_id = created["purchaseId"].as_str().expect("an id").to_owned();
+    let token = created["accessToken"].as_str().expect("a token").to_owned();
+    let checkout_url = created["checkout"]["checkoutUrl"]
+        .as_str()
+        .expect("a checkout")
+        .to_owned();
+    assert_eq!(
+        coupon_count(&product, "SAVE20").await,
+        1,
+        "the use is reserved at checkout"
+    );
+
+    // A retry of the same request answers the same purchase; another body
+    // under the same key is refused.
+    let (status, again) = product
+        .post("/purchases/create", &body, &[("Idempotency-Key", "try-1")])
+        .await;
+    assert_eq!(
+        (status, &again["purchaseId"]),
+        (201, &created["purchaseId"])
+    );
+    let other = purchase_request("someone@example.com", Some("save20"));
+    let (status, refused) = product
+        .post("/purchases/create", &other, &[("Idempotency-Key", "try-1")])
+        .await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (409, &json!("IDEMPOTENCY_KEY_REUSED"))
+    );
+    assert_eq!(
+        coupon_count(&product, "SAVE20").await,
+        1,
+        "neither retry reserved another use"
+    );
+
+    product.checkout_action(&checkout_url, "pay").await;
+    let finished = product.finished(JOURNEY, &purchase_id).await;
+    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+
+    let paid = purchase(&product, &purchase_id).await;
+    assert_eq!(paid.status, PurchaseStatus::Paid);
+    assert_eq!(paid.email, "lena@example.com");
+    let usage = records(&product)
+        .get::<CouponUsage>(paid.coupon_usage_id.as_deref().expect("a use"))
+        .await
+        .expect("reads")
+        .expect("exists");
+    assert_eq!(usage.record.status, CouponUsageStatus::Confirmed);
+    let grant = records(&product)
+        .get::<AccessGrant>(&format!("grant_{purchase_id}"))
+        .await
+        .expect("reads")
+        .expect("access was granted");
+    assert_eq!(grant.record.status, AccessGrantStatus::Active);
+    assert_eq!(
+        grant.record.ends_at,
+        paid.access_expires_at.expect("an end")
+    );
+    assert_eq!(grant.record.payment_intent_id, paid.payment_intent_id);
+    assert!(
+        grant.record.payment_intent_id.is_some(),
+        "the grant names the payment"
+    );
+
+    let (status, read) = product
+        .get(&format!("/purchases/{purchase_id}"), Some(&token))
+        .await;
+    assert_eq!((status, &read["status"]), (200, &json!("paid")));
+    let (status, _) = product
+        .get(&format!("/purchases/{purchase_id}"), None)
+        .await;
+    assert_eq!(status, 401, "personal data needs the token");
+    let (status, _) = product
+        .get(&format!("/purchases/{purchase_id}"), Some("tok_00"))
+        .await;
+    assert_eq!(status, 401);
+
+    assert_eq!(
+        product.emails(),
+        [(
+            "purchase_confirmation".to_owned(),
+            "lena@example.com".to_owned()
+        )]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_checkout_releases_the_coupon_use() {
+    let product = Product::start().await;
+    seed_coupon(&product, "SAVE20", 100, 20).await;
+    let (status, created) = product
+        .post(
+            "/purchases/create",
+            &purchase_request("late@example.com", Some("SAVE20")),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let purchase_id = created["purchaseId"].as_str().expect("an id").to_owned();
+    assert_eq!(coupon_count(&product, "SAVE20").await, 1);
+
+    // The session lives 23 hours; a day later Stripe expires it.
+    product.advance(Duration::from_secs(24 * 3600));
+    let finished = product.finished(JOURNEY, &purchase_id).await;
+    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    assert_eq!(
+        purchase(&product, &purchase_id).await.status,
+        PurchaseStatus::Expired
+    );
+    assert_eq!(
+        coupon_count(&product, "SAVE20").await,
+        0,
+        "the use is given back"
+    );
+    assert!(product.emails().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_free_purchase_activates_without_stripe() {
+    let product = Product::start().await;
+    seed_coupon(&product, "FREE100", 10, 100).await;
+    let (status, created) = product
+        .post(
+            "/purchases/create",
+            &purchase_request("free@example.com", Some("FREE100")),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        (&created["finalPrice"], created.get("checkout")),
+        (&json!(0), None)
+    );
+    let purchase_id = created["purchaseId"].as_str().expect("an id").to_owned();
+    let finished = product.finished(JOURNEY, &purchase_id).await;
+    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    assert_eq!(
+        purchase(&product, &purchase_id).await.status,
+        PurchaseStatus::Paid
+    );
+    assert!(
+        product.embedded.simulator.events().is_empty(),
+        "Stripe was never called"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coupon_limit_holds_when_buyers_race() {
+    let product = Product::start().await;
+    seed_coupon(&product, "FIRST3", 3, 10).await;
+    let attempts = (0..12).map(|i| {
+        let product = &product;
+        async move {
+            let body = purchase_request(&format!("buyer{i}@example.com"), Some("FIRST3"));
+            product.post("/purchases/create", &body, &[]).await
+        }
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    let won = results.iter().filter(|(status, _)| *status == 201).count();
+    let refused: Vec<_> = results
+        .iter()
+        .filter(|(status, _)| *status != 201)
+        .collect();
+    assert_eq!(won, 3, "exactly the limit: {results:?}");
+    assert!(
+        refused.iter().all(|(status, body)| *status == 422
+            && body["error"]["code"] == "COUPON_USAGE_LIMIT_REACHED"),
+        "{refused:?}"
+    );
+    assert_eq!(coupon_count(&product, "FIRST3").await, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_delivered_twice_and_out_of_order_resume_the_journey_once() {
+    let product =
+        Product::start_with(|options| options.delivery.duplicate_and_reorder = true).await;
+    let (status, created) = product
+        .post(
+            "/purchases/create",
+            &purchase_request("twice@example.com", None),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let purchase_id = created["purchaseId"].as_str().expect("an id").to_owned();
+    product
+        .checkout_action(
+            created["checkout"]["checkoutUrl"]
+                .as_str()
+                .expect("a checkout"),
+            "pay",
+        )
+        .await;
+    let finished = product.finished(JOURNEY, &purchase_id).await;
+    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    let history = product
+        .embedded
+        .engine
+        .get_execution_history(&finished.execution_arn)
+        .expect("a history");
+    let payment_waits_completed = history
+        .iter()
+        .filter(|event| {
+            event.event_type == "TaskSucceeded"
+                && event.details["resource"] == "invoke.waitForTaskToken"
+        })
+        .count();
+    assert_eq!(
+        payment_waits_completed, 1,
+        "the wait completed once: {history:?}"
+    );
+    assert_eq!(product.emails().len(), 1, "one receipt");
+    let delivered: Vec<_> = product
+        .embedded
+        .simulator
+        .events()
+        .into_iter()
+        .filter(|event| event["type"] == "checkout.session.completed")
+        .collect();
+    assert_eq!(
+        delivered.len(),
+        1,
+        "Stripe made one event, delivered twice by the simulator"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_card_gets_a_retry_email_and_can_pay_again() {
+    let product = Product::start().await;
+    let (status, created) = product
+        .post(
+            "/purchases/create",
+            &purchase_request("declined@example.com", None),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let purchase_id = created["purchaseId"].as_str().expect("an id").to_owned();
+    let checkout_url = created["checkout"]["checkoutUrl"]
+        .as_str()
+        .expect("a checkout")
+        .to_owned();
+
+    product.checkout_action(&checkout_url, "decline").await;
+    product
+        .eventually("the retry email is sent", || async {
+            product
+                .emails()
+                .iter()
+                .any(|(template, _)| template == "payment_failed")
+        })
+        .await;
+    assert_eq!(
+        purchase(&product, &purchase_id).await.status,
+        PurchaseStatus::PendingPayment
+    );
+
+    product.checkout_action(&checkout_url, "pay").await;
+    let finished = product.finished(JOURNEY, &purchase_id).await;
+    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    assert_eq!(
+        purchase(&product, &purchase_id).await.status,
+        PurchaseStatus::Paid
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_change_nothing() {
+    let product = Product::start().await;
+    let (status, body) = product
+        .post("/purchases/create", &json!({"email": "x"}), &[])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "VALIDATION_FAILED");
+    let (status, body) = product
+        .post(
+            "/purchases/create",
+            &purchase_request("a@example.com", Some("NOPE")),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (422, &json!("COUPON_NOT_FOUND"))
+    );
+    let (status, body) = product
+        .post("/purchases/create", &json!({"email": "a@example.com", "firstName": "A", "lastName": "B", "productId": "mock-exam-premium"}), &[])
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (422, &json!("PRODUCT_NOT_FOR_SALE_HERE"))
+    );
+    let executions = product
+        .embedded
+        .engine
+        .list_executions(&workflows::state_machine_arn(JOURNEY), None)
+        .expect("lists");
+    assert!(executions.is_empty(), "no journey started");
+}
