@@ -99,7 +99,7 @@ pub struct TaskSpec {
 #[derive(Debug)]
 pub enum WaitSpec {
     Seconds(NumberSource),
-    Timestamp(String),
+    Timestamp(chrono::DateTime<chrono::Utc>),
     TimestampPath(JsonPath),
 }
 
@@ -304,7 +304,13 @@ fn state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
         }
         "Wait" => {
             let spec = if let Some(s) = o.get("Timestamp").and_then(Value::as_str) {
-                WaitSpec::Timestamp(s.to_string())
+                let Some(t) = crate::values::parse_timestamp(s) else {
+                    errs.push(format!(
+                        "Timestamp '{s}' is not an ISO-8601 extended offset date-time"
+                    ));
+                    return None;
+                };
+                WaitSpec::Timestamp(t)
             } else if let Some(p) = o.get("TimestampPath").and_then(Value::as_str) {
                 WaitSpec::TimestampPath(check(JsonPath::parse(p), errs)?)
             } else if let Some(n) = number_source(o, "Seconds", errs) {
@@ -464,5 +470,8 @@ mod tests {
         let e = parse(r#"{"StartAt":"a","States":{"a":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","End":true}}}"#)
             .unwrap_err();
         assert!(e[0].contains("state 'a'"));
+        let e = parse(r#"{"StartAt":"w","States":{"w":{"Type":"Wait","Timestamp":"05-12-2016T21:29:29Z","End":true}}}"#)
+            .unwrap_err();
+        assert!(e[0].contains("Timestamp"), "{e:?}");
     }
 }

@@ -315,11 +315,7 @@ fn wait_until(
                 ))),
             }
         }
-        WaitSpec::Timestamp(s) => parse_timestamp(s).ok_or_else(|| {
-            Failure::runtime(format!(
-                "The Timestamp field is not a valid ISO-8601 timestamp: {s}"
-            ))
-        }),
+        WaitSpec::Timestamp(t) => Ok(*t),
         WaitSpec::TimestampPath(p) => {
             let v = scope.require(p)?;
             v.as_str().and_then(parse_timestamp).ok_or_else(|| {
