@@ -65,18 +65,9 @@ impl DynamoRecords {
 
     /// How DynamoDB performs `write`.
     fn plan(&self, write: &Write) -> Result<Planned, StoreError> {
-        let invalid = |reason: &str| Err(StoreError::Invalid(reason.to_owned()));
-        let (table, key) = match write {
-            Write::Put { table, body, .. } => (
-                *table,
-                table.key_of(body).ok_or_else(|| {
-                    StoreError::Invalid(format!("{table:?} body without its key"))
-                })?,
-            ),
-            Write::Increment { table, key, .. } | Write::Delete { table, key, .. } => {
-                (*table, key.as_str())
-            }
-        };
+        let refuse = |reason: &str| Err(StoreError::Invalid(reason.to_owned()));
+        let (table, key) = target(write)
+            .ok_or_else(|| StoreError::Invalid("a put body without its key".into()))?;
         let key_attribute = table.def().key;
         let version_is = |version: u64| {
             Expression::new("#ver = :expected")
@@ -94,7 +85,7 @@ impl DynamoRecords {
                     ),
                     Condition::Version(version) => (version + 1, version_is(*version)),
                     // A blind overwrite cannot bump the version in one PutItem.
-                    Condition::Always => return invalid("a put needs NotExists or Version"),
+                    Condition::Always => return refuse("a put needs NotExists or Version"),
                 };
                 (Action::Put(attributes(body, version)?), Some(condition))
             }
@@ -120,7 +111,7 @@ impl DynamoRecords {
                     }
                     (_, None) => {}
                     (_, Some(_)) => {
-                        return invalid("an increment with a limit must be by +1 or negative");
+                        return refuse("an increment with a limit must be by +1 or negative");
                     }
                 }
                 let update =
@@ -136,7 +127,7 @@ impl DynamoRecords {
                 let condition = match condition {
                     Condition::Always => None,
                     Condition::Version(version) => Some(version_is(*version)),
-                    Condition::NotExists => return invalid("delete on NotExists"),
+                    Condition::NotExists => return refuse("delete on NotExists"),
                 };
                 (Action::Delete, condition)
             }

@@ -6,6 +6,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use campaigns_aws::AwsSettings;
+use campaigns_aws::settings::{
+    SCHEDULE_GROUP_VAR, SCHEDULER_ROLE_ARN_VAR, SCORE_REPORTS_BUCKET_VAR,
+    STATE_MACHINE_ARN_PREFIX_VAR,
+};
 
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "us-east-1";
@@ -49,12 +53,12 @@ pub fn settings() -> AwsSettings {
     let bucket = unique("reports-");
     let group = unique("campaigns-");
     AwsSettings::from_vars(|name| match name {
-        "STATE_MACHINE_ARN_PREFIX" => {
+        STATE_MACHINE_ARN_PREFIX_VAR => {
             Some(format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:"))
         }
-        "SCHEDULER_ROLE_ARN" => Some(format!("arn:aws:iam::{ACCOUNT}:role/scheduler")),
-        "S3_SCORE_REPORTS_BUCKET" => Some(bucket.clone()),
-        "SCHEDULE_GROUP_NAME" => Some(group.clone()),
+        SCHEDULER_ROLE_ARN_VAR => Some(format!("arn:aws:iam::{ACCOUNT}:role/scheduler")),
+        SCORE_REPORTS_BUCKET_VAR => Some(bucket.clone()),
+        SCHEDULE_GROUP_VAR => Some(group.clone()),
         _ => None,
     })
     .expect("settings")
