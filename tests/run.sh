@@ -58,6 +58,7 @@ cargo run --quiet --locked -- schemas --check
 
 step "services on 127.0.0.1"
 start_service localstripe LOCALSTRIPE_URL "$venv/bin/python" tests/services/localstripe.py --port 0
+start_service moto MOTO_URL "$venv/bin/python" tests/services/moto.py --port 0
 
 step "tests"
 log=$(mktemp)

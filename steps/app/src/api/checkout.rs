@@ -7,23 +7,14 @@ use campaigns_contracts::api::{
 use campaigns_core::campaign::CampaignId;
 use campaigns_payments::metadata_keys;
 
-use super::{authorize, parse, purchase};
+use super::parse;
 use crate::context::App;
 use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, ApiResponse, Handled};
 
 pub async fn create(app: &App, request: &ApiRequest) -> Handled {
     let body: CreateCheckoutRequest = parse(request)?;
-    match body.campaign_id {
-        CampaignId::DiscountPurchase => {
-            authorize(app, request, &purchase::scope(&body.record_id))?;
-            purchase::checkout(app, &body.record_id).await
-        }
-        other => Err(ApiFailure::rule(
-            "CAMPAIGN_NOT_PAYABLE_HERE",
-            format!("{other} checkouts are opened by the campaign's own routes"),
-        )),
-    }
+    super::checkout_for(app, request, &body).await
 }
 
 pub async fn verify(app: &App, request: &ApiRequest) -> Handled {

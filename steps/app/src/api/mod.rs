@@ -1,7 +1,11 @@
 //! The handlers of the route table, one module per campaign.
 
 mod checkout;
+mod mock_exam;
+mod plan;
 mod purchase;
+mod scholarship;
+mod team;
 mod webhook;
 
 use campaigns_core::campaign::CampaignId;
@@ -20,16 +24,34 @@ use crate::payment_wait::Payee;
 /// Runs the handler of the route with this operation id.
 pub async fn handle(app: &App, operation_id: &str, request: &ApiRequest) -> Handled {
     match operation_id {
+        "createTeam" => team::create(app, request).await,
+        "getTeam" => team::get(app, request).await,
+        "createMemberCheckout" => team::member_checkout(app, request).await,
+        "calculateScholarship" => scholarship::calculate(app, request).await,
+        "applyScholarship" => scholarship::apply(app, request).await,
+        "getScholarship" => scholarship::get(app, request).await,
+        "reviewScholarship" => scholarship::review(app, request).await,
         "validateCoupon" => purchase::validate_coupon(app, request).await,
         "createPurchase" => purchase::create(app, request).await,
         "getPurchase" => purchase::get(app, request).await,
+        "assessScoreReport" => plan::assess(app, request).await,
+        "createScoreReportUploadUrl" => plan::upload_url(app, request).await,
+        "createPersonalizedPlan" => plan::create(app, request).await,
+        "getPersonalizedPlan" => plan::get(app, request).await,
+        "listMockExams" => mock_exam::list(app, request).await,
+        "createMockExam" => mock_exam::create(app, request).await,
+        "registerMockExam" => mock_exam::register(app, request).await,
+        "getMockRegistration" => mock_exam::get_registration(app, request).await,
+        "submitMockExamResults" => mock_exam::submit_results(app, request).await,
+        "getMockExamStats" => mock_exam::stats(app, request).await,
+        "calculateMockExamStats" => mock_exam::calculate_stats(app, request).await,
         "createCheckout" => checkout::create(app, request).await,
         "verifyCheckout" => checkout::verify(app, request).await,
         "stripeWebhook" => webhook::receive(app, request).await,
         other => Err(ApiFailure::new(
-            501,
-            "NOT_IMPLEMENTED",
-            format!("{other} is not served yet"),
+            404,
+            "ROUTE_NOT_FOUND",
+            format!("no operation {other}"),
         )),
     }
 }
@@ -52,6 +74,9 @@ fn authorize(app: &App, request: &ApiRequest, scope: &str) -> Result<(), ApiFail
     }
 }
 
+// Per-campaign hooks: what the generic payment handling (the universal
+// checkout, the webhook, the reconcile step) asks of each campaign.
+
 /// The status of the record a checkout pays for, as the success page shows it.
 async fn record_status(
     app: &App,
@@ -59,42 +84,82 @@ async fn record_status(
     record_id: &str,
 ) -> Result<String, ApiFailure> {
     let status = match campaign {
-        CampaignId::DiscountPurchase => app
-            .records
-            .get::<campaigns_contracts::records::DiscountPurchase>(record_id)
-            .await?
-            .map(|found| serde_json::to_value(found.record.status)),
-        _ => None,
+        CampaignId::TeamCreation => team::record_status(app, record_id).await?,
+        CampaignId::ScholarshipApplication => scholarship::record_status(app, record_id).await?,
+        CampaignId::DiscountPurchase => purchase::record_status(app, record_id).await?,
+        CampaignId::PersonalizedPlan => plan::record_status(app, record_id).await?,
+        CampaignId::MockExam => mock_exam::record_status(app, record_id).await?,
     };
-    status
-        .and_then(Result::ok)
-        .and_then(|value| value.as_str().map(str::to_owned))
-        .ok_or_else(|| ApiFailure::not_found("record"))
+    status.ok_or_else(|| ApiFailure::not_found("record"))
 }
 
-/// The session a payee pays with now; an older session expiring means nothing.
+/// The session a payee pays with now.
 pub(crate) async fn current_session(
     app: &App,
     payee: &Payee,
 ) -> Result<Option<String>, ApiFailure> {
     match payee.campaign {
-        CampaignId::DiscountPurchase => purchase::current_session(app, &payee.record_id).await,
-        _ => Ok(None),
+        CampaignId::TeamCreation => team::current_session(app, payee).await,
+        CampaignId::ScholarshipApplication => scholarship::current_session(app, payee).await,
+        CampaignId::DiscountPurchase => purchase::current_session(app, payee).await,
+        CampaignId::PersonalizedPlan => plan::current_session(app, payee).await,
+        CampaignId::MockExam => mock_exam::current_session(app, payee).await,
+    }
+}
+
+/// Whether the expiry of the payee's current session ends its journey's
+/// wait. Where the journey gives the payer days (a team's deadline, a
+/// scholarship's 14 days), the payer opens fresh sessions and only the
+/// journey's own timeout ends the wait.
+fn expiry_ends_wait(campaign: CampaignId) -> bool {
+    match campaign {
+        CampaignId::DiscountPurchase | CampaignId::PersonalizedPlan | CampaignId::MockExam => true,
+        CampaignId::TeamCreation | CampaignId::ScholarshipApplication => false,
     }
 }
 
 /// Stripe declined an attempt: the payer gets an email with a retry link.
 async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
     match payee.campaign {
-        CampaignId::DiscountPurchase => purchase::payment_failed(app, &payee.record_id, None).await,
-        _ => Ok(()),
+        CampaignId::TeamCreation => team::payment_failed(app, payee).await,
+        CampaignId::ScholarshipApplication => scholarship::payment_failed(app, payee).await,
+        CampaignId::DiscountPurchase => purchase::payment_failed(app, payee).await,
+        CampaignId::PersonalizedPlan => plan::payment_failed(app, payee).await,
+        CampaignId::MockExam => mock_exam::payment_failed(app, payee).await,
     }
 }
 
-/// The payment was refunded: the record says so.
+/// The payment was refunded: the record says so (access grants are
+/// revoked by the caller).
 async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
     match payee.campaign {
-        CampaignId::DiscountPurchase => purchase::refunded(app, &payee.record_id).await,
-        _ => Ok(()),
+        CampaignId::TeamCreation => team::refunded(app, payee).await,
+        CampaignId::ScholarshipApplication => scholarship::refunded(app, payee).await,
+        CampaignId::DiscountPurchase => purchase::refunded(app, payee).await,
+        CampaignId::PersonalizedPlan => plan::refunded(app, payee).await,
+        CampaignId::MockExam => mock_exam::refunded(app, payee).await,
     }
+}
+
+/// `POST /checkout/create` for a record of this campaign (after parsing).
+async fn checkout_for(
+    app: &App,
+    request: &ApiRequest,
+    body: &campaigns_contracts::api::CreateCheckoutRequest,
+) -> Handled {
+    match body.campaign_id {
+        CampaignId::TeamCreation => team::checkout(app, request, body).await,
+        CampaignId::ScholarshipApplication => scholarship::checkout(app, request, body).await,
+        CampaignId::DiscountPurchase => purchase::checkout(app, request, body).await,
+        CampaignId::PersonalizedPlan => plan::checkout(app, request, body).await,
+        CampaignId::MockExam => mock_exam::checkout(app, request, body).await,
+    }
+}
+
+/// A status enum as the text it serializes to (`pending_payment`, …).
+fn status_text(status: &impl serde::Serialize) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }

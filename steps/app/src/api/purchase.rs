@@ -1,8 +1,8 @@
 //! Discount purchases: coupon validation, the purchase, its checkout.
 
 use campaigns_contracts::api::{
-    ApiError, CreatePurchaseRequest, CreatePurchaseResponse, ValidateCouponRequest,
-    ValidateCouponResponse,
+    ApiError, CreateCheckoutRequest, CreatePurchaseRequest, CreatePurchaseResponse,
+    ValidateCouponRequest, ValidateCouponResponse,
 };
 use campaigns_contracts::records::{CouponRecord, DiscountPurchase, PurchaseStatus};
 use campaigns_core::campaign::CampaignId;
@@ -234,7 +234,9 @@ pub fn payable(purchase: &DiscountPurchase) -> Payable {
 }
 
 /// A fresh checkout for a purchase still waiting for payment.
-pub async fn checkout(app: &App, purchase_id: &str) -> Handled {
+pub async fn checkout(app: &App, request: &ApiRequest, body: &CreateCheckoutRequest) -> Handled {
+    let purchase_id = body.record_id.as_str();
+    authorize(app, request, &scope(purchase_id))?;
     let found = app
         .records
         .get::<DiscountPurchase>(purchase_id)
@@ -289,20 +291,17 @@ async fn release(app: &App, purchase: &DiscountPurchase) {
 }
 
 /// The session a purchase pays with now (an older one expiring means nothing).
-pub async fn current_session(app: &App, purchase_id: &str) -> Result<Option<String>, ApiFailure> {
+pub async fn current_session(app: &App, payee: &Payee) -> Result<Option<String>, ApiFailure> {
     Ok(app
         .records
-        .get::<DiscountPurchase>(purchase_id)
+        .get::<DiscountPurchase>(&payee.record_id)
         .await?
         .and_then(|found| found.record.stripe_checkout_session_id))
 }
 
 /// Stripe declined a payment attempt: tell the buyer, with a link to retry.
-pub async fn payment_failed(
-    app: &App,
-    purchase_id: &str,
-    reason: Option<&str>,
-) -> Result<(), ApiFailure> {
+pub async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
+    let purchase_id = payee.record_id.as_str();
     let Some(found) = app.records.get::<DiscountPurchase>(purchase_id).await? else {
         return Ok(());
     };
@@ -312,7 +311,7 @@ pub async fn payment_failed(
     let token = app.tokens.issue(&scope(purchase_id));
     let email = campaigns_mail::emails::PaymentFailed::new(
         campaigns_mail::emails::Payment::Purchase(&found.record),
-        reason,
+        None,
         &token,
         &app.mail_settings.links,
     )
@@ -324,10 +323,10 @@ pub async fn payment_failed(
 
 /// The payment was refunded: the purchase is marked so (access is revoked by
 /// the caller, from the grants the payment paid for).
-pub async fn refunded(app: &App, purchase_id: &str) -> Result<(), ApiFailure> {
+pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
     let result = app
         .records
-        .update::<DiscountPurchase, ApiFailure>(purchase_id, |stored| {
+        .update::<DiscountPurchase, ApiFailure>(&payee.record_id, |stored| {
             stored.status = PurchaseStatus::Refunded;
             Ok(())
         })
@@ -336,4 +335,13 @@ pub async fn refunded(app: &App, purchase_id: &str) -> Result<(), ApiFailure> {
         Ok(_) | Err(campaigns_records::typed::UpdateError::NotFound) => Ok(()),
         Err(other) => Err(other.into()),
     }
+}
+
+/// The purchase's status, for the checkout success page.
+pub async fn record_status(app: &App, purchase_id: &str) -> Result<Option<String>, ApiFailure> {
+    Ok(app
+        .records
+        .get::<DiscountPurchase>(purchase_id)
+        .await?
+        .map(|found| super::status_text(&found.record.status)))
 }

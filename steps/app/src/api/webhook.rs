@@ -104,8 +104,10 @@ async fn handle(app: &App, event: &campaigns_payments::WebhookEvent) -> Result<(
         }
         EventKind::CheckoutSessionExpired => {
             // A payer may have opened a fresh session since; only the
-            // current session's expiry ends the wait.
-            if super::current_session(app, &payee).await?.as_deref() == Some(object.id.as_str()) {
+            // current session's expiry can end the wait.
+            if super::expiry_ends_wait(payee.campaign)
+                && super::current_session(app, &payee).await?.as_deref() == Some(object.id.as_str())
+            {
                 report(app, &payee, &outcome(PaymentResult::Expired)).await
             } else {
                 Ok(())

@@ -1,14 +1,11 @@
-//! The `send-email` step: one of our templates, for one record.
+//! The `send-email` step: one of our templates, for one record; each
+//! campaign's steps module composes its own templates.
 
-use campaigns_contracts::records::DiscountPurchase;
 use campaigns_mail::TemplateName;
-use campaigns_mail::emails::PurchaseConfirmation;
 use serde::{Deserialize, Serialize};
 
-use super::StepError;
-use crate::api::purchase_scope;
+use super::{StepError, mock_exam, plan, purchase, scholarship, team};
 use crate::context::App;
-use crate::notify;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -16,6 +13,7 @@ pub struct SendEmail {
     /// A template name, e.g. `purchase_confirmation`.
     pub template: String,
     pub record_id: String,
+    /// For a team email to one member, or a mock exam email to one registrant.
     #[serde(default)]
     pub member_id: Option<String>,
 }
@@ -32,26 +30,40 @@ pub async fn send_email(app: &App, input: SendEmail) -> Result<Sent, StepError> 
             format!("no template {}", input.template),
         )
     })?;
-    let links = &app.mail_settings.links;
+    use TemplateName::*;
     match template {
-        TemplateName::PurchaseConfirmation => {
-            let purchase = load::<DiscountPurchase>(app, &input.record_id).await?;
-            let token = app.tokens.issue(&purchase_scope(&purchase.purchase_id));
-            notify::send(app, &PurchaseConfirmation::new(&purchase, &token, links)?).await?;
+        PurchaseConfirmation => purchase::send_email(app, template, &input).await?,
+        TeamCreated | TeamInvitation | TeamActivated | TeamPaymentReminder | TeamExpired => {
+            team::send_email(app, template, &input).await?
         }
-        other => {
-            return Err(StepError::new(
-                "Step.InvalidInput",
-                format!("{other} is not sent by this step"),
-            ));
+        ScholarshipReceived | ScholarshipApproved | ScholarshipDeclined => {
+            scholarship::send_email(app, template, &input).await?
         }
+        PlanActivated => plan::send_email(app, template, &input).await?,
+        MockExamRegistration | MockExamReminder | MockExamResults => {
+            mock_exam::send_email(app, template, &input).await?
+        }
+        // Sent by the webhook when Stripe reports a declined attempt.
+        PaymentFailed => return Err(not_ours(template)),
     }
     Ok(Sent {
         template: input.template,
     })
 }
 
-async fn load<T: campaigns_records::Record>(app: &App, key: &str) -> Result<T, StepError> {
+/// A template this step does not send.
+pub(super) fn not_ours(template: TemplateName) -> StepError {
+    StepError::new(
+        "Step.InvalidInput",
+        format!("{template} is not sent by this step"),
+    )
+}
+
+/// A record the email is about.
+pub(super) async fn load<T: campaigns_records::Record>(
+    app: &App,
+    key: &str,
+) -> Result<T, StepError> {
     app.records
         .get::<T>(key)
         .await?

@@ -4,8 +4,12 @@
 //! `*.Unavailable` errors are retried, the rest are caught.
 
 mod email;
+mod mock_exam;
 mod payment;
+mod plan;
 mod purchase;
+mod scholarship;
+mod team;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,11 +23,19 @@ use crate::context::App;
 use crate::failure::ApiFailure;
 use crate::payment_wait::RendezvousError;
 
-/// The state machines, by name (`workflows/<name>.asl.json`).
-pub const DISCOUNT_PURCHASE: &str = "discount-purchase";
+pub use purchase::DISCOUNT_PURCHASE;
 
-/// Every state machine the product runs.
-pub const STATE_MACHINES: &[&str] = &[DISCOUNT_PURCHASE];
+/// Every state machine the product runs (`workflows/definitions/<name>.asl.json`).
+pub fn state_machines() -> Vec<&'static str> {
+    [
+        purchase::STATE_MACHINES,
+        team::STATE_MACHINES,
+        scholarship::STATE_MACHINES,
+        plan::STATE_MACHINES,
+        mock_exam::STATE_MACHINES,
+    ]
+    .concat()
+}
 
 /// A failed step: `error` is what Retry and Catch match on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -139,13 +151,22 @@ macro_rules! step {
     };
 }
 
+pub(crate) use step;
+
 /// Every step of every journey.
 pub fn all() -> Vec<Step> {
-    vec![
+    let shared = vec![
         step!("await-payment", payment::await_payment),
         step!("reconcile-payment", payment::reconcile_payment),
         step!("send-email", email::send_email),
-        step!("confirm-purchase", purchase::confirm_purchase),
-        step!("release-purchase", purchase::release_purchase),
+    ];
+    [
+        shared,
+        purchase::steps(),
+        team::steps(),
+        scholarship::steps(),
+        plan::steps(),
+        mock_exam::steps(),
     ]
+    .concat()
 }

@@ -4,12 +4,45 @@ use campaigns_contracts::records::{
     DiscountPurchase, PaymentOutcome, PaymentResult, PurchaseStatus,
 };
 use campaigns_core::catalog;
+use campaigns_mail::TemplateName;
+use campaigns_mail::emails::PurchaseConfirmation;
 use serde::{Deserialize, Serialize};
 
-use super::StepError;
+use super::email::SendEmail;
+use super::{Step, StepError, step};
 use crate::access::{self, Grant};
 use crate::context::App;
 use crate::coupon_uses;
+
+/// The journey of a discount purchase (`discount-purchase.asl.json`).
+pub const DISCOUNT_PURCHASE: &str = "discount-purchase";
+pub(super) const STATE_MACHINES: &[&str] = &[DISCOUNT_PURCHASE];
+
+pub(super) fn steps() -> Vec<Step> {
+    vec![
+        step!("confirm-purchase", confirm_purchase),
+        step!("release-purchase", release_purchase),
+    ]
+}
+
+/// The purchase's emails.
+pub(super) async fn send_email(
+    app: &App,
+    template: TemplateName,
+    input: &SendEmail,
+) -> Result<(), StepError> {
+    match template {
+        TemplateName::PurchaseConfirmation => {
+            let purchase: DiscountPurchase = super::email::load(app, &input.record_id).await?;
+            let token = app
+                .tokens
+                .issue(&crate::api::purchase_scope(&purchase.purchase_id));
+            let email = PurchaseConfirmation::new(&purchase, &token, &app.mail_settings.links)?;
+            Ok(crate::notify::send(app, &email).await?)
+        }
+        other => Err(super::email::not_ours(other)),
+    }
+}
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
