@@ -663,10 +663,7 @@ fn record_end(core: &Core, arn: &str, redrive_count: u32, outcome: Outcome) -> E
     rec.stop_date = Some(end.timestamp);
     core.store.update_execution(&rec).expect("execution write");
     for t in core.store.open_tokens(arn).expect("tokens read") {
-        let mut t = t;
-        t.open = false;
-        core.store.update_token(&t).expect("token write");
-        core.forget_token(&t.token);
+        core.close_token(&t.token);
     }
     core.completions.send_modify(|n| *n += 1);
     rec

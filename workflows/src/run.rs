@@ -39,7 +39,15 @@ impl Core {
             .or_default()
             .clone()
     }
-    pub fn forget_token(&self, token: &str) {
+    /// Marks a token as no longer waiting (callbacks on it are answered
+    /// TaskTimedOut).
+    pub fn close_token(&self, token: &str) {
+        if let Some(mut t) = self.store.get_token(token).expect("token read")
+            && t.open
+        {
+            t.open = false;
+            self.store.update_token(&t).expect("token write");
+        }
         self.token_waiters
             .lock()
             .expect("waiters lock")

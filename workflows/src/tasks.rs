@@ -204,7 +204,7 @@ pub(crate) async fn run_task(
     let result = read_outcome(&outcome);
     let Some(token) = token else { return result };
     if !outcome.event_type.ends_with("Submitted") {
-        close_token(run, &token.token);
+        run.core.close_token(&token.token);
         return result;
     }
     wait_for_callback(
@@ -331,16 +331,6 @@ fn read_outcome(ev: &HistoryEvent) -> Result<Value, Failure> {
     })
 }
 
-fn close_token(run: &Run, token: &str) {
-    if let Some(mut t) = run.core.store.get_token(token).expect("token read")
-        && t.open
-    {
-        t.open = false;
-        run.core.store.update_token(&t).expect("token write");
-    }
-    run.core.forget_token(token);
-}
-
 /// Waits for SendTaskSuccess/Failure on the token, or for the task or
 /// heartbeat timeout, whichever is recorded first.
 async fn wait_for_callback(
@@ -357,7 +347,7 @@ async fn wait_for_callback(
         let notify = run.core.token_notify(&token.token);
         if let Some(ev) = run.peek(b) {
             run.advance(b, &ev);
-            close_token(run, &token.token);
+            run.core.close_token(&token.token);
             return read_outcome(&ev);
         }
         let current = store.get_token(&token.token).expect("token read");
@@ -398,7 +388,7 @@ async fn wait_for_callback(
                 // A callback recorded meanwhile wins: emit returns it.
                 let (ty, details) = timed_out(naming, error);
                 let ev = run.emit(b, &ty, details);
-                close_token(run, &token.token);
+                run.core.close_token(&token.token);
                 return read_outcome(&ev);
             }
             Some(d) => tokio::select! {
