@@ -4,6 +4,7 @@
 //! the Stripe simulator and the demo arrive as subcommands of this binary.
 
 mod schemas;
+mod serve;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -23,6 +24,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start the whole product on 127.0.0.1 on the embedded default: the API
+    /// under /v1, the Stripe simulator and its checkout pages, uploads, the
+    /// engine running every journey, state in --data-dir.
+    Serve(serve::ServeArgs),
     /// Write the JSON Schemas and the OpenAPI document generated from the
     /// contract types, or check that the committed ones are current.
     Schemas {
@@ -65,6 +70,7 @@ enum EmailsCommand {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Serve(args) => runtime()?.block_on(serve::run(args)),
         Command::Schemas { out, check } => {
             if check {
                 schemas::check(&out)
