@@ -1,0 +1,162 @@
+# Seed section 12's alarms, to one SNS topic: Lambda error rate over 5 %,
+# DynamoDB throttling, Stripe webhook failures, SES bounce rate over 10 %;
+# and failed journeys, which operations redrive.
+
+resource "aws_sns_topic" "alarms" {
+  name              = "prodenthub-campaigns-alarms"
+  kms_master_key_id = aws_kms_key.campaigns.arn
+}
+
+resource "aws_sns_topic_subscription" "alarms" {
+  for_each  = toset(var.alarm_emails)
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+resource "aws_cloudwatch_metric_alarm" "lambda_error_rate" {
+  for_each = local.functions
+
+  alarm_name          = "${each.key}-error-rate"
+  alarm_description   = "More than 5 % of ${each.key}'s invocations failed in 5 minutes."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 5
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+
+  metric_query {
+    id          = "rate"
+    expression  = "IF(invocations > 0, 100 * errors / invocations, 0)"
+    label       = "error rate (%)"
+    return_data = true
+  }
+  metric_query {
+    id = "errors"
+    metric {
+      namespace   = "AWS/Lambda"
+      metric_name = "Errors"
+      dimensions  = { FunctionName = aws_lambda_function.this[each.key].function_name }
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+  metric_query {
+    id = "invocations"
+    metric {
+      namespace   = "AWS/Lambda"
+      metric_name = "Invocations"
+      dimensions  = { FunctionName = aws_lambda_function.this[each.key].function_name }
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "dynamodb_throttles" {
+  for_each = local.tables
+
+  alarm_name          = "${each.value.name}-throttled"
+  alarm_description   = "Requests to ${each.value.name} were throttled (on-demand tables throttle past their previous peak or the account limit)."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+
+  metric_query {
+    id          = "throttles"
+    expression  = "reads + writes"
+    label       = "throttle events"
+    return_data = true
+  }
+  metric_query {
+    id = "reads"
+    metric {
+      namespace   = "AWS/DynamoDB"
+      metric_name = "ReadThrottleEvents"
+      dimensions  = { TableName = aws_dynamodb_table.this[each.key].name }
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+  metric_query {
+    id = "writes"
+    metric {
+      namespace   = "AWS/DynamoDB"
+      metric_name = "WriteThrottleEvents"
+      dimensions  = { TableName = aws_dynamodb_table.this[each.key].name }
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+}
+
+# Stripe retries a failed delivery for days, but a broken webhook (a wrong
+# signing secret after a roll, an outage) stops every journey's payment.
+resource "aws_cloudwatch_metric_alarm" "webhook" {
+  for_each = {
+    "5XXError" = { threshold = 0, what = "answered with a server error" }
+    "4XXError" = { threshold = 5, what = "refused more than 5 deliveries (bad signature or body)" }
+  }
+
+  alarm_name          = "stripe-webhook-${lower(each.key)}"
+  alarm_description   = "The Stripe webhook ${each.value.what} in 5 minutes."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = each.key
+  dimensions          = { ApiName = aws_api_gateway_rest_api.campaigns.name, Stage = aws_api_gateway_stage.v1.stage_name, Method = "POST", Resource = "/webhook/stripe" }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = each.value.threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "ses_bounce_rate" {
+  alarm_name          = "ses-bounce-rate"
+  alarm_description   = "The account's SES bounce rate is over 10 % (SES reviews accounts at 5 % and may pause sending at 10 %)."
+  namespace           = "AWS/SES"
+  metric_name         = "Reputation.BounceRate"
+  statistic           = "Maximum"
+  period              = 3600
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0.10
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "journey_failed" {
+  for_each = aws_sfn_state_machine.this
+
+  alarm_name          = "${each.key}-executions-failed"
+  alarm_description   = "A ${each.key} execution failed, timed out or was aborted: inspect and redrive it in the Step Functions console."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+
+  metric_query {
+    id          = "failed"
+    expression  = "failures + timeouts + aborts"
+    label       = "executions that did not succeed"
+    return_data = true
+  }
+  dynamic "metric_query" {
+    for_each = { failures = "ExecutionsFailed", timeouts = "ExecutionsTimedOut", aborts = "ExecutionsAborted" }
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = "AWS/States"
+        metric_name = metric_query.value
+        dimensions  = { StateMachineArn = each.value.arn }
+        period      = 300
+        stat        = "Sum"
+      }
+    }
+  }
+}

@@ -1,0 +1,200 @@
+# Every Lambda function and what it may touch.
+#
+# All functions run the same artifact (the multi-call `bootstrap` binary of
+# steps/lambda); each picks its handler from its name. The seven API functions
+# are seed section 2's; each journey step of campaigns_app::steps::all() is a
+# function `campaigns-<step>`. tests/infra/consistency.py checks this list
+# against the code in both directions.
+#
+# Access is least privilege per function, derived from what each one does
+# (docs in infra/README.md, "Who may touch what"):
+#   read     GetItem and Query on the table (strongly consistent reads of the
+#            records it handles)
+#   write    PutItem, UpdateItem, DeleteItem and ConditionCheckItem, the item
+#            actions of the TransactWriteItems batches the records adapter sends
+#   indexes  Query on these GSIs ("table/index")
+#   start    StartExecution of these state machines
+#   resume   SendTaskSuccess/Failure/Heartbeat (task tokens carry no ARN, so
+#            IAM cannot narrow these to a state machine)
+#   mail     SESv2 SendEmail from the project's identity
+#   uploads  presigned PutObject and HeadObject on the score-report bucket
+#   schedules  create/update/delete one-time schedules in the project's group
+
+locals {
+  # The tables every campaign record lives in.
+  campaign_tables = ["teams", "scholarships", "discount_purchases", "personalized_plans", "mock_exams", "mock_registrations"]
+
+  function_access_defaults = {
+    read      = []
+    write     = []
+    indexes   = []
+    start     = []
+    resume    = false
+    mail      = false
+    uploads   = false
+    schedules = false
+  }
+
+  api_functions = {
+    # POST /teams/create, GET /teams/{teamId}, member checkouts.
+    "team-creation-handler" = {
+      write = ["teams", "payment_waits", "idempotency_keys"]
+      start = ["team-creation"]
+      mail  = true
+    }
+    # calculate (pure), apply, read, and the reviewer's decision, which
+    # resumes the journey's await-review task.
+    "scholarship-handler" = {
+      write  = ["scholarships", "payment_waits", "idempotency_keys"]
+      start  = ["scholarship-application"]
+      resume = true
+      mail   = true
+    }
+    # Coupons (admin), validation, purchases with the coupon use reserved in
+    # the purchase's transaction.
+    "discount-purchase-handler" = {
+      read  = ["coupons", "coupon_usage"]
+      write = ["discount_purchases", "coupons", "coupon_usage", "payment_waits", "idempotency_keys"]
+      start = ["discount-purchase"]
+      mail  = true
+    }
+    # Assessment (pure), the presigned upload of the score report, plans.
+    "personalized-plan-handler" = {
+      write   = ["personalized_plans", "payment_waits", "idempotency_keys"]
+      start   = ["personalized-plan"]
+      uploads = true
+      mail    = true
+    }
+    # Exams (admin, with their reminder and results schedules), listing
+    # upcoming exams, registrations with a seat taken atomically, results and
+    # statistics.
+    "mock-exam-handler" = {
+      read      = ["mock_statistics"]
+      write     = ["mock_exams", "mock_registrations", "mock_statistics", "payment_waits", "idempotency_keys"]
+      indexes   = ["mock_exams/status-startsAt-index", "mock_exams/examDate-index", "mock_registrations/mockExamId-index"]
+      start     = ["mock-exam-registration", "mock-exam-results"]
+      schedules = true
+      mail      = true
+    }
+    # A fresh checkout for any payable record (stores the session on it) and
+    # the state of a checkout after Stripe's redirect.
+    "checkout-session-handler" = {
+      write = concat(local.campaign_tables, ["payment_waits"])
+    }
+    # Stripe's events: each id once, the payment rendezvous, retry emails on
+    # declines, access revoked on refunds.
+    "stripe-webhook-handler" = {
+      write   = concat(local.campaign_tables, ["webhook_events", "payment_waits", "access_grants"])
+      indexes = ["access_grants/paymentIntentId-index"]
+      resume  = true
+      mail    = true
+    }
+  }
+
+  step_functions = {
+    # Shared by every paid journey.
+    "await-payment" = {
+      write  = ["payment_waits"]
+      resume = true
+    }
+    "reconcile-payment" = {
+      read  = local.campaign_tables
+      write = ["payment_waits"]
+    }
+    "send-email" = {
+      read = concat(local.campaign_tables, ["mock_statistics"])
+      mail = true
+    }
+
+    # discount-purchase
+    "confirm-purchase" = {
+      write = ["discount_purchases", "coupons", "coupon_usage", "access_grants"]
+    }
+    "release-purchase" = {
+      write = ["discount_purchases", "coupons", "coupon_usage"]
+    }
+
+    # team-creation
+    "team-share-timer" = {
+      read = ["teams"]
+    }
+    "reopen-team-share" = {
+      write = ["teams", "payment_waits"]
+    }
+    "authorize-team-share" = {
+      write = ["teams", "payment_waits"]
+    }
+    "check-team-shares" = {
+      read = ["teams"]
+    }
+    "capture-team-shares" = {
+      write = ["teams", "access_grants"]
+    }
+    "release-team-shares" = {
+      write = ["teams"]
+    }
+
+    # scholarship-application
+    "await-review" = {
+      write = ["scholarships"]
+    }
+    "close-review" = {
+      write = ["scholarships"]
+    }
+    "approve-scholarship" = {
+      write = ["scholarships", "payment_waits"]
+    }
+    "confirm-scholarship" = {
+      write = ["scholarships", "access_grants"]
+    }
+    "expire-scholarship" = {
+      write = ["scholarships"]
+    }
+
+    # personalized-plan
+    "activate-plan" = {
+      write = ["personalized_plans", "access_grants"]
+    }
+    "close-plan" = {
+      write = ["personalized_plans"]
+    }
+
+    # mock-exam-registration, mock-exam-reminders, mock-exam-results
+    "confirm-mock-registration" = {
+      write = ["mock_registrations", "mock_exams", "access_grants"]
+    }
+    "cancel-mock-registration" = {
+      write = ["mock_registrations", "mock_exams"]
+    }
+    "list-mock-registrants" = {
+      read    = ["mock_exams", "mock_registrations"]
+      indexes = ["mock_registrations/mockExamId-index"]
+    }
+    "publish-mock-results" = {
+      read    = ["mock_exams"]
+      write   = ["mock_registrations", "mock_statistics"]
+      indexes = ["mock_registrations/mockExamId-index"]
+    }
+  }
+
+  # Function name => its settings, access filled in with the defaults.
+  functions = merge(
+    {
+      for name, access in local.api_functions : name => merge(local.function_access_defaults, access, {
+        kind        = "api"
+        memory      = var.api_function_memory_mb
+        timeout     = 29 # API Gateway gives up after 29 s
+        placeholder = null
+      })
+    },
+    {
+      for step, access in local.step_functions : "campaigns-${step}" => merge(local.function_access_defaults, access, {
+        kind    = "step"
+        memory  = var.step_function_memory_mb
+        timeout = 60
+        # `confirm-purchase` => `${ConfirmPurchaseFunctionArn}` in the definitions.
+        placeholder = "${join("", [for word in split("-", step) : title(word)])}FunctionArn"
+      })
+    },
+  )
+}

@@ -1,0 +1,143 @@
+variable "region" {
+  description = "AWS region of the whole deployment."
+  type        = string
+  default     = "ap-southeast-2"
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
+
+# --- the build -------------------------------------------------------------
+
+variable "lambda_zip" {
+  description = "The deployment package of every function: the multi-call bootstrap binary zipped. Null means target/lambda/bootstrap.zip at the repository root."
+  type        = string
+  default     = null
+}
+
+variable "lambda_architecture" {
+  description = "Instruction set the bootstrap binary was built for (arm64 or x86_64); it must match the build."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
+    error_message = "lambda_architecture is arm64 or x86_64."
+  }
+}
+
+variable "secrets_extension_layer_arn" {
+  description = "ARN of the AWS Parameters and Secrets Lambda Extension layer for this region and architecture (AWS publishes one per region); the functions read their secrets through it."
+  type        = string
+}
+
+variable "api_function_memory_mb" {
+  description = "Memory of the seven API functions (CPU scales with it)."
+  type        = number
+  default     = 256
+}
+
+variable "step_function_memory_mb" {
+  description = "Memory of the journey step functions."
+  type        = number
+  default     = 256
+}
+
+variable "log_retention_days" {
+  description = "Retention of every log group (seed section 12: 30 days). Logs can hold emails, so keep it short."
+  type        = number
+  default     = 30
+}
+
+# --- seed section 7 ----------------------------------------------------------
+
+variable "frontend_url" {
+  description = "FRONTEND_URL: the campaigns frontend, the only CORS origin, and the base of every email link and Stripe return URL."
+  type        = string
+  default     = "https://campaigns.prodenthub.com.au"
+}
+
+variable "api_base_url" {
+  description = "API_BASE_URL: the public base URL of the API (a custom domain mapped to the v1 stage, or the stage's invoke URL)."
+  type        = string
+  default     = "https://api.prodenthub.com.au/v1"
+}
+
+variable "ses_from_email" {
+  description = "SES_FROM_EMAIL: the sender of every email."
+  type        = string
+  default     = "noreply@prodenthub.com.au"
+}
+
+variable "ses_identity" {
+  description = "The SES identity to verify: a domain (recommended, DKIM records are output) or the sender address itself. Null means the domain of ses_from_email."
+  type        = string
+  default     = null
+}
+
+variable "score_reports_bucket" {
+  description = "S3_SCORE_REPORTS_BUCKET (bucket names are global: override it outside production)."
+  type        = string
+  default     = "prodenthub-score-reports"
+}
+
+variable "schedule_group_name" {
+  description = "SCHEDULE_GROUP_NAME: the EventBridge Scheduler group of the mock-exam schedules."
+  type        = string
+  default     = "prodenthub-campaigns"
+}
+
+# --- secret rollover -----------------------------------------------------------
+
+variable "stripe_webhook_secret_rollover" {
+  description = "While true, the functions also accept the signing secret stored in the previous-webhook-secret (see README: rolling a webhook secret). The secret must have a value before this is set."
+  type        = bool
+  default     = false
+}
+
+variable "access_token_secret_rollover" {
+  description = "While true, access tokens signed with the previous ACCESS_TOKEN_SECRET stay valid. The previous secret must have a value before this is set."
+  type        = bool
+  default     = false
+}
+
+variable "secrets_generation" {
+  description = "Bump after changing a secret's value: functions read secrets once per cold start, and a configuration change starts fresh instances."
+  type        = number
+  default     = 1
+}
+
+# --- protection ----------------------------------------------------------------
+
+variable "api_throttle_rate" {
+  description = "Steady-state requests per second the v1 stage accepts (all routes together, per account limits aside)."
+  type        = number
+  default     = 50
+}
+
+variable "api_throttle_burst" {
+  description = "Burst of requests the v1 stage accepts."
+  type        = number
+  default     = 100
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one IP address may make in 5 minutes before WAF blocks it (Stripe's webhook path is exempt)."
+  type        = number
+  default     = 1000
+}
+
+variable "manage_api_gateway_account" {
+  description = "Set API Gateway's account-wide CloudWatch role (needed once per account and region for access and execution logs). False when another stack owns it."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_emails" {
+  description = "Addresses subscribed to the alarm topic (each confirms by email)."
+  type        = list(string)
+  default     = []
+}

@@ -1,0 +1,72 @@
+//! Prints, as JSON, what `infra/` must provision for this build: the tables
+//! (keys, indexes, TTL, the variable naming each), the routes and the Lambda
+//! function serving each, the journey steps (function names and the `${…}`
+//! placeholders the definitions use) and the state machines.
+//!
+//! `tests/infra/consistency.py` compares it with the Terraform, so the lists
+//! are read from the code rather than restated.
+//!
+//!     cargo run -q -p campaigns-tests --example infra_manifest
+
+use campaigns_contracts::routes::{Access, routes};
+use campaigns_records::Table;
+use serde_json::{Value, json};
+
+fn main() {
+    let tables: Vec<Value> = Table::ALL
+        .iter()
+        .map(|table| {
+            let def = table.def();
+            json!({
+                "name": def.default_name,
+                "envVar": def.env_var,
+                "key": def.key,
+                "ttl": def.ttl,
+                "indexes": def.indexes.iter().map(|index| json!({
+                    "name": index.name,
+                    "hash": index.hash,
+                    "range": index.range,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let routes: Vec<Value> = routes()
+        .iter()
+        .map(|route| {
+            let access = match route.access {
+                Access::Public => "public",
+                Access::RecordToken => "record-token",
+                Access::Admin => "admin",
+                Access::StripeSignature => "stripe-signature",
+            };
+            json!({
+                "method": route.method.as_str(),
+                "path": route.path,
+                "operationId": route.operation_id,
+                "lambda": route.lambda,
+                "access": access,
+                "request": route.request.map(|body| (body.name)()),
+            })
+        })
+        .collect();
+    let steps: Vec<Value> = campaigns_app::steps::all()
+        .iter()
+        .map(|step| {
+            json!({
+                "name": step.name,
+                "function": step.function_name(),
+                "placeholder": step.placeholder(),
+            })
+        })
+        .collect();
+    let manifest = json!({
+        "tables": tables,
+        "routes": routes,
+        "steps": steps,
+        "stateMachines": campaigns_app::steps::state_machines(),
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&manifest).expect("the manifest serializes")
+    );
+}
