@@ -117,8 +117,10 @@ impl Embedded {
             options.time.clone(),
         )?);
         let slot = Arc::new(EngineSlot::default());
+        let records = Arc::new(SqliteStore::open(&data.join("records.db"))?);
+        let engine_store = Arc::new(workflows::SqliteStore::open(data.join("engine.db"))?);
         let app = App {
-            records: Records::new(Arc::new(SqliteStore::open(&data.join("records.db"))?)),
+            records: Records::new(records.clone()),
             payments: Arc::new(payments),
             mail: outbox.clone(),
             mail_settings: MailSettings {
@@ -140,12 +142,18 @@ impl Embedded {
             )),
         };
 
-        let engine = start_engine(&app, data, &options.time).await?;
+        let engine = start_engine(&app, engine_store.clone(), &options.time).await?;
         slot.set(engine.clone());
 
         let served = Served {
             app: app.clone(),
             files: files.clone(),
+            ops: crate::console::Ops {
+                engine: engine.clone(),
+                engine_store,
+                records,
+                outbox: outbox.clone(),
+            },
         };
         let routes = router(served, simulator.router());
         let server = tokio::spawn(async move {
@@ -175,12 +183,12 @@ impl Embedded {
 
 /// The engine, durable in `engine.db`, running every step and every
 /// journey's definition; it resumes the executions a stop interrupted.
-async fn start_engine(app: &App, data: &Path, time: &Time) -> anyhow::Result<Engine> {
-    let mut builder = Engine::builder()
-        .store(Arc::new(workflows::SqliteStore::open(
-            data.join("engine.db"),
-        )?))
-        .clock(time.engine_clock());
+async fn start_engine(
+    app: &App,
+    store: Arc<workflows::SqliteStore>,
+    time: &Time,
+) -> anyhow::Result<Engine> {
+    let mut builder = Engine::builder().store(store).clock(time.engine_clock());
     for step in steps::all() {
         let app = app.clone();
         builder = builder.handler(&step.function_name(), move |input| {

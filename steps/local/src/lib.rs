@@ -6,11 +6,13 @@
 //! serves it over HTTP as API Gateway would. `campaigns serve` and the
 //! end-to-end tests both start it.
 
+pub mod console;
 pub mod definitions;
 pub mod embedded;
 pub mod engine_ports;
 pub mod files;
 pub mod router;
+pub mod sfn_api;
 pub mod time;
 
 pub use embedded::{Embedded, Options};

@@ -23,6 +23,8 @@ use crate::files::{LocalFiles, UploadRefusal};
 pub struct Served {
     pub app: App,
     pub files: Arc<LocalFiles>,
+    /// The engine, records and outbox the console and `/sfn` work on.
+    pub ops: crate::console::Ops,
 }
 
 /// The product's router; `simulator` is nested under `/stripe`.
@@ -60,11 +62,17 @@ pub fn router(served: Served, simulator: Router) -> Router {
             header::HeaderName::from_static("x-access-token"),
             header::HeaderName::from_static("idempotency-key"),
         ]);
+    let (console, sfn) = (
+        crate::console::router(served.ops.clone(), served.app.clone()),
+        crate::sfn_api::router(served.ops.engine.clone()),
+    );
     Router::new()
         .nest("/v1", v1.layer(cors).fallback(not_found))
         .route("/uploads/{*key}", put(upload))
         .with_state(served)
         .nest("/stripe", simulator)
+        .nest("/console", console)
+        .merge(sfn)
 }
 
 async fn api_call(

@@ -51,6 +51,36 @@ impl SqliteStore {
         })
     }
 
+    /// Up to `limit` records of `table`, by key. Not part of the port
+    /// (DynamoDB would scan): the local operations console lists tables
+    /// with it.
+    pub fn list(&self, table: Table, limit: usize) -> Result<Vec<Item>, StoreError> {
+        let connection = self.connection();
+        let mut statement = connection
+            .prepare_cached(
+                "SELECT key, version, body FROM records WHERE tbl = ?1 ORDER BY key LIMIT ?2",
+            )
+            .map_err(unavailable)?;
+        let rows = statement
+            .query_map(params![table_name(table), limit as i64], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(unavailable)?;
+        rows.map(|row| {
+            let (key, version, body) = row.map_err(unavailable)?;
+            Ok(Item {
+                key,
+                version: version as u64,
+                body: parse_body(&body)?,
+            })
+        })
+        .collect()
+    }
+
     fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (the
         // transaction rolls back on drop), so a poisoned lock is still usable.

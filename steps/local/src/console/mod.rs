@@ -1,0 +1,309 @@
+//! The operations console: server-rendered pages under `/console` for the
+//! people who run the product on one machine — every journey's executions,
+//! an execution's history and state graph, the task tokens it waits on,
+//! stop and redrive, the emails sent, and the records of each campaign.
+//!
+//! Guard (see `docs/console.md`): the server listens on 127.0.0.1 only;
+//! the console also refuses requests whose `Host` is not a loopback name
+//! (so a page on another site cannot reach it through DNS rebinding), and
+//! every page needs the admin token. `POST /console/login` takes it as a
+//! form field and sets an HttpOnly, `SameSite=Strict` cookie holding a
+//! digest of it; stop and redrive are plain forms that also check `Origin`.
+
+mod graph;
+pub mod html;
+mod pages;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use campaigns_app::App;
+use campaigns_app::settings::AdminAuth;
+use campaigns_mail::OutboxMailer;
+use campaigns_records::sqlite::SqliteStore;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use workflows::{Engine, Store};
+
+pub use graph::Progress;
+
+/// What the console reads and acts on, beyond the application.
+#[derive(Clone)]
+pub struct Ops {
+    pub engine: Engine,
+    /// The engine's own store, read for the task tokens still open.
+    pub engine_store: Arc<dyn Store>,
+    /// The records file, listed table by table.
+    pub records: Arc<SqliteStore>,
+    pub outbox: Arc<OutboxMailer>,
+}
+
+#[derive(Clone)]
+pub(crate) struct Console {
+    pub ops: Ops,
+    pub app: App,
+}
+
+const COOKIE: &str = "campaigns_console";
+
+/// The console's routes, to be nested under `/console`.
+pub fn router(ops: Ops, app: App) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/console/executions") }))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/executions", get(pages::executions))
+        .route("/execution", get(pages::execution))
+        .route("/execution/stop", post(pages::stop))
+        .route("/execution/redrive", post(pages::redrive))
+        .route("/emails", get(pages::emails))
+        .route("/emails/{id}", get(pages::email))
+        .route("/emails/{id}/raw", get(pages::email_raw))
+        .route("/records", get(pages::records))
+        .with_state(Console { ops, app })
+}
+
+/// The digest the cookie carries; the token itself never leaves the form.
+fn session_value(token: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("campaigns-console\0{token}").as_bytes(),
+    ))
+}
+
+fn admin_token(app: &App) -> Option<&str> {
+    match &app.settings.admin {
+        AdminAuth::Bearer(token) if !token.is_empty() => Some(token),
+        _ => None,
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The host part of a `Host` header value.
+fn host_name(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or("");
+    }
+    host.split(':').next().unwrap_or("")
+}
+
+fn loopback_host(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .map(host_name)
+        .is_some_and(|host| matches!(host, "127.0.0.1" | "localhost" | "::1"))
+}
+
+/// Why a request may not see the console.
+pub(crate) enum Refusal {
+    /// Not addressed to a loopback name.
+    Host,
+    /// No valid session cookie.
+    SignIn,
+    /// A form posted from another origin.
+    Origin,
+    /// Admin routes are not token-guarded in this deployment.
+    Disabled,
+}
+
+impl Refusal {
+    fn respond(self, next: &str) -> Response {
+        match self {
+            Refusal::Host => (
+                StatusCode::FORBIDDEN,
+                "The console answers on 127.0.0.1 or localhost only.",
+            )
+                .into_response(),
+            Refusal::SignIn => {
+                Redirect::to(&format!("/console/login?next={}", html::url_param(next)))
+                    .into_response()
+            }
+            Refusal::Origin => {
+                (StatusCode::FORBIDDEN, "The form came from another origin.").into_response()
+            }
+            Refusal::Disabled => (
+                StatusCode::FORBIDDEN,
+                "The console needs a local admin token.",
+            )
+                .into_response(),
+        }
+    }
+}
+
+impl Console {
+    /// Checks a page request; `next` is where sign-in returns to.
+    pub(crate) fn guard(&self, headers: &HeaderMap, next: &str) -> Result<(), Response> {
+        self.check(headers, false).map_err(|r| r.respond(next))
+    }
+
+    /// Checks a form post (also its `Origin`).
+    pub(crate) fn guard_post(&self, headers: &HeaderMap) -> Result<(), Response> {
+        self.check(headers, true)
+            .map_err(|r| r.respond("/console/executions"))
+    }
+
+    fn check(&self, headers: &HeaderMap, post: bool) -> Result<(), Refusal> {
+        if !loopback_host(headers) {
+            return Err(Refusal::Host);
+        }
+        let token = admin_token(&self.app).ok_or(Refusal::Disabled)?;
+        if post && let Some(origin) = headers.get(header::ORIGIN) {
+            let origin = origin.to_str().unwrap_or("");
+            let host = headers
+                .get(header::HOST)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("");
+            if origin != format!("http://{host}") {
+                return Err(Refusal::Origin);
+            }
+        }
+        let expected = session_value(token);
+        let presented = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .any(|(name, value)| {
+                name == COOKIE && constant_time_eq(value.as_bytes(), expected.as_bytes())
+            });
+        if presented {
+            Ok(())
+        } else {
+            Err(Refusal::SignIn)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    token: String,
+    next: Option<String>,
+}
+
+/// Only a path of the console itself (never another site).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(next) if next.starts_with("/console") && !next.contains("//") => next.to_owned(),
+        _ => "/console/executions".to_owned(),
+    }
+}
+
+fn login_form(next: &str, message: Option<&str>) -> String {
+    let message = message
+        .map(|m| {
+            format!(
+                "<div class=\"box error\" role=\"alert\">{}</div>",
+                html::esc(m)
+            )
+        })
+        .unwrap_or_default();
+    html::page(
+        "Sign in",
+        "",
+        &format!(
+            "<h1>Sign in</h1>{message}<div class=\"box\"><p>The console takes the admin token the \
+             server was started with (<code>ADMIN_TOKEN</code>; <code>campaigns serve</code> prints it).</p>\
+             <form method=\"post\" action=\"/console/login\">\
+             <input type=\"hidden\" name=\"next\" value=\"{next}\">\
+             <label>Admin token <input type=\"password\" name=\"token\" autocomplete=\"off\" required></label> \
+             <button type=\"submit\">Sign in</button></form></div>",
+            next = html::esc(next)
+        ),
+    )
+}
+
+async fn login_page(
+    State(console): State<Console>,
+    headers: HeaderMap,
+    Query(query): Query<NextQuery>,
+) -> Response {
+    if !loopback_host(&headers) {
+        return Refusal::Host.respond("");
+    }
+    if admin_token(&console.app).is_none() {
+        return Refusal::Disabled.respond("");
+    }
+    Html(login_form(&safe_next(query.next.as_deref()), None)).into_response()
+}
+
+async fn login(
+    State(console): State<Console>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    if !loopback_host(&headers) {
+        return Refusal::Host.respond("");
+    }
+    let next = safe_next(form.next.as_deref());
+    let Some(token) = admin_token(&console.app) else {
+        return Refusal::Disabled.respond("");
+    };
+    if !constant_time_eq(form.token.as_bytes(), token.as_bytes()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Html(login_form(&next, Some("That is not the admin token."))),
+        )
+            .into_response();
+    }
+    let cookie = format!(
+        "{COOKIE}={}; Path=/console; HttpOnly; SameSite=Strict",
+        session_value(token)
+    );
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
+}
+
+async fn logout() -> Response {
+    let cookie = format!("{COOKIE}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0");
+    (
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to("/console/login"),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_hosts_pass() {
+        let with_host = |host: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, host.parse().expect("a header"));
+            loopback_host(&headers)
+        };
+        assert!(with_host("127.0.0.1:8080"));
+        assert!(with_host("localhost:3000"));
+        assert!(with_host("[::1]:3000"));
+        assert!(!with_host("evil.example:8080"));
+        assert!(!with_host("127.0.0.1.evil.example"));
+        assert!(!loopback_host(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn sign_in_returns_only_to_the_console() {
+        assert_eq!(
+            safe_next(Some("/console/execution?arn=x")),
+            "/console/execution?arn=x"
+        );
+        assert_eq!(
+            safe_next(Some("https://evil.example/")),
+            "/console/executions"
+        );
+        assert_eq!(safe_next(Some("/console//evil")), "/console/executions");
+        assert_eq!(safe_next(None), "/console/executions");
+    }
+}
