@@ -1,0 +1,190 @@
+//! A local Lambda Runtime API (the 2018-06-01 interface a `provided.al2023`
+//! bootstrap polls), so a real `bootstrap` process can be invoked and timed
+//! on this machine.
+
+use std::collections::VecDeque;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::Value;
+use tokio::sync::{Notify, mpsc};
+
+/// What the function answered to one invocation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Response(Value),
+    /// `errorType` and `errorMessage`, as the runtime reported them.
+    Error(String, String),
+    InitError(String),
+}
+
+#[derive(Clone)]
+struct Shared {
+    pending: Arc<Mutex<VecDeque<(String, Value)>>>,
+    ready: Arc<Notify>,
+    outcomes: mpsc::UnboundedSender<(String, Outcome)>,
+}
+
+/// The runtime API and the invocations queued on it.
+pub struct RuntimeApi {
+    pub addr: SocketAddr,
+    shared: Shared,
+    outcomes: mpsc::UnboundedReceiver<(String, Outcome)>,
+    next_id: u64,
+}
+
+impl RuntimeApi {
+    pub async fn start() -> RuntimeApi {
+        let (sender, outcomes) = mpsc::unbounded_channel();
+        let shared = Shared {
+            pending: Arc::default(),
+            ready: Arc::default(),
+            outcomes: sender,
+        };
+        let app = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(response),
+            )
+            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+            .route("/2018-06-01/runtime/init/error", post(init_error))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+            .await
+            .expect("binds");
+        let addr = listener.local_addr().expect("an address");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        RuntimeApi {
+            addr,
+            shared,
+            outcomes,
+            next_id: 0,
+        }
+    }
+
+    /// Queues an event; returns its request id.
+    pub fn invoke(&mut self, event: Value) -> String {
+        self.next_id += 1;
+        let id = format!("req-{}", self.next_id);
+        self.shared
+            .pending
+            .lock()
+            .expect("queue")
+            .push_back((id.clone(), event));
+        self.shared.ready.notify_one();
+        id
+    }
+
+    /// The next outcome the function reported, within `limit`.
+    pub async fn outcome(&mut self, limit: Duration) -> (String, Outcome) {
+        tokio::time::timeout(limit, self.outcomes.recv())
+            .await
+            .expect("the function answered in time")
+            .expect("the runtime API is running")
+    }
+
+    /// Starts `bootstrap` against this runtime API with `env`.
+    pub fn spawn(&self, bootstrap: &str, env: &[(&str, &str)]) -> Function {
+        let mut command = Command::new(bootstrap);
+        // What the Lambda service sets for every function.
+        command
+            .env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", self.addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "local-function")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/local-function")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        Function {
+            child: command.spawn().expect("bootstrap starts"),
+            started: Instant::now(),
+        }
+    }
+}
+
+/// A running bootstrap process; killed when dropped.
+pub struct Function {
+    pub child: Child,
+    pub started: Instant,
+}
+
+impl Drop for Function {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn next(State(shared): State<Shared>) -> Response {
+    loop {
+        let notified = shared.ready.notified();
+        if let Some((id, event)) = shared.pending.lock().expect("queue").pop_front() {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                "lambda-runtime-aws-request-id",
+                HeaderValue::from_str(&id).expect("ascii"),
+            );
+            let deadline = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("after 1970")
+                .as_millis()
+                + 60_000;
+            headers.insert(
+                "lambda-runtime-deadline-ms",
+                HeaderValue::from(deadline as u64),
+            );
+            headers.insert(
+                "lambda-runtime-invoked-function-arn",
+                HeaderValue::from_static(
+                    "arn:aws:lambda:ap-southeast-2:123456789012:function:local",
+                ),
+            );
+            return (headers, axum::Json(event)).into_response();
+        }
+        notified.await;
+    }
+}
+
+async fn response(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let _ = shared.outcomes.send((id, Outcome::Response(value)));
+    StatusCode::ACCEPTED
+}
+
+async fn error(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let text = |key: &str| value[key].as_str().unwrap_or_default().to_owned();
+    let _ = shared
+        .outcomes
+        .send((id, Outcome::Error(text("errorType"), text("errorMessage"))));
+    StatusCode::ACCEPTED
+}
+
+async fn init_error(State(shared): State<Shared>, body: axum::body::Bytes) -> StatusCode {
+    let _ = shared.outcomes.send((
+        "init".into(),
+        Outcome::InitError(String::from_utf8_lossy(&body).into_owned()),
+    ));
+    StatusCode::ACCEPTED
+}
