@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -110,7 +110,6 @@ impl RuntimeApi {
         }
         Function {
             child: command.spawn().expect("bootstrap starts"),
-            started: Instant::now(),
         }
     }
 }
@@ -118,7 +117,6 @@ impl RuntimeApi {
 /// A running bootstrap process; killed when dropped.
 pub struct Function {
     pub child: Child,
-    pub started: Instant,
 }
 
 impl Drop for Function {
