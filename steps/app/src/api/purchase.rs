@@ -1,17 +1,16 @@
 //! Discount purchases: coupon validation, the purchase, its checkout.
 
 use campaigns_contracts::api::{
-    ApiError, CreateCheckoutRequest, CreatePurchaseRequest, CreatePurchaseResponse,
-    ValidateCouponRequest, ValidateCouponResponse,
+    CreateCheckoutRequest, CreatePurchaseRequest, CreatePurchaseResponse,
 };
-use campaigns_contracts::records::{CouponRecord, DiscountPurchase, PurchaseStatus};
+use campaigns_contracts::records::{DiscountPurchase, PurchaseStatus};
 use campaigns_core::campaign::CampaignId;
-use campaigns_core::catalog::{self, PlanFamily, ProductId};
-use campaigns_core::coupon::{self, Discount, Redemption};
+use campaigns_core::coupon::Discount;
 use campaigns_core::money::Cents;
 use campaigns_payments::CaptureMode;
 use serde_json::json;
 
+use super::coupon::{discount, standard_plan};
 use super::{authorize, parse};
 use crate::checkout::{self, Payable};
 use crate::context::App;
@@ -26,78 +25,6 @@ use crate::tokens::record_scope;
 /// The scope of a purchase's access token.
 pub fn scope(purchase_id: &str) -> String {
     record_scope("purchase", purchase_id)
-}
-
-/// Coupons apply to the four standard plans only.
-fn standard_plan(product: ProductId) -> Result<(PlanFamily, Cents), ApiFailure> {
-    let family = product.plan_family().ok_or_else(|| {
-        ApiFailure::rule(
-            "PRODUCT_NOT_FOR_SALE_HERE",
-            "only the standard plans are sold with coupons",
-        )
-        .with_field("/productId")
-    })?;
-    let price = catalog::product(product)
-        .price
-        .expect("standard plans have a fixed price");
-    Ok((family, price))
-}
-
-/// What the coupon does for this buyer and plan, or the rule it breaks.
-async fn discount(
-    app: &App,
-    code: &str,
-    email: &str,
-    family: PlanFamily,
-    price: Cents,
-) -> Result<(Option<CouponRecord>, Result<Discount, coupon::CouponError>), ApiFailure> {
-    let code = coupon::normalize_code(code);
-    let found = app
-        .records
-        .get::<CouponRecord>(&code)
-        .await?
-        .map(|found| found.record);
-    let user_uses = match &found {
-        Some(coupon) => coupon_uses::uses_by(app, coupon, email).await?,
-        None => 0,
-    };
-    let redemption = Redemption {
-        now: app.now(),
-        plan: family,
-        price,
-        user_uses,
-    };
-    let result = coupon::validate(found.as_ref(), &redemption);
-    Ok((found, result))
-}
-
-pub async fn validate_coupon(app: &App, request: &ApiRequest) -> Handled {
-    let body: ValidateCouponRequest = parse(request)?;
-    let (family, price) = standard_plan(body.product_id)?;
-    let email = body.email.normalized();
-    let (_, result) = discount(app, &body.coupon_code, &email, family, price).await?;
-    let code = coupon::normalize_code(&body.coupon_code);
-    let response = match result {
-        Ok(discount) => ValidateCouponResponse {
-            valid: true,
-            coupon_code: code,
-            product_id: body.product_id,
-            original_price: discount.original_price,
-            discount_amount: discount.discount_amount,
-            final_price: discount.final_price,
-            reason: None,
-        },
-        Err(broken) => ValidateCouponResponse {
-            valid: false,
-            coupon_code: code,
-            product_id: body.product_id,
-            original_price: price,
-            discount_amount: Cents::ZERO,
-            final_price: price,
-            reason: Some(ApiError::new(broken.code(), broken.message())),
-        },
-    };
-    Ok(ApiResponse::json(200, &response))
 }
 
 pub async fn create(app: &App, request: &ApiRequest) -> Handled {
