@@ -1,0 +1,469 @@
+"""Checks that infra/ provisions what the code uses, and nothing it does not.
+
+Inputs: the manifest the code prints (tests/examples/infra_manifest.rs: tables,
+routes, steps, state machines), the Terraform (parsed with python-hcl2),
+schemas/openapi.json, schemas/{api,records}/*.schema.json,
+workflows/definitions/*.asl.json and the environment variables the Lambda
+crates read (found in their source).
+
+    python consistency.py --root . --manifest manifest.json
+
+Prints one line per check and closes with "N passed, N failed".
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import sys
+
+import hcl2
+
+CHECKS = []
+
+
+def check(name):
+    def register(fn):
+        CHECKS.append((name, fn))
+        return fn
+
+    return register
+
+
+def unquote(value):
+    """python-hcl2 keeps string literals quoted: '"teams"' -> 'teams'."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    if isinstance(value, list):
+        return [unquote(item) for item in value]
+    if isinstance(value, dict):
+        return {unquote(key): unquote(item) for key, item in value.items() if not key.startswith("__")}
+    return value
+
+
+class Infra:
+    """The Terraform of infra/, as python-hcl2 reads it."""
+
+    def __init__(self, root):
+        self.dir = os.path.join(root, "infra")
+        self.files = {}
+        for path in sorted(glob.glob(os.path.join(self.dir, "*.tf"))):
+            with open(path, encoding="utf-8") as handle:
+                self.files[os.path.basename(path)] = hcl2.load(handle)
+        self.locals = {}
+        self.resources = []  # (file, type, name, body)
+        for file, doc in self.files.items():
+            for block in doc.get("locals", []):
+                for key, value in block.items():
+                    if not key.startswith("__"):
+                        self.locals[key] = value
+            for block in doc.get("resource", []):
+                for rtype, named in block.items():
+                    for name, body in named.items():
+                        self.resources.append((file, unquote(rtype), unquote(name), body))
+
+    def local(self, name):
+        return unquote(self.locals[name])
+
+    def raw_local(self, name):
+        return self.locals[name]
+
+    def resources_of(self, rtype):
+        return [(name, body) for _, t, name, body in self.resources if t == rtype]
+
+
+# --- what the code says -------------------------------------------------------------
+
+
+def load_json(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+ACCESS_SCHEMES = {  # route table Access => the OpenAPI document's security scheme
+    "public": None,
+    "record-token": "accessToken",
+    "admin": "admin",
+    "stripe-signature": "stripeSignature",
+}
+
+
+def openapi_routes(doc):
+    routes = {}
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            if method not in ("get", "put", "post", "delete", "patch"):
+                continue
+            security = operation.get("security") or []
+            scheme = next(iter(security[0])) if security else None
+            schema = (operation.get("requestBody") or {}).get("content", {}).get("application/json", {}).get("schema")
+            model = None
+            if schema:
+                model = schema["$ref"].rsplit("/", 1)[-1] if "$ref" in schema else schema.get("title")
+            routes[f"{method.upper()} {path}"] = {
+                "lambda": (operation.get("tags") or [None])[0],
+                "scheme": scheme,
+                "model": model,
+            }
+    return routes
+
+
+def placeholder_of(step):
+    """The HCL in functions.tf: join("", [for word in split("-", step) : title(word)]) + "FunctionArn"."""
+    return "".join(word[:1].upper() + word[1:] for word in step.split("-")) + "FunctionArn"
+
+
+# Crates compiled into the Lambda bootstrap binary (steps/lambda and what it
+# depends on): the environment variables they read must be set by infra.
+LAMBDA_CRATES = ["lambda", "app", "aws", "mail", "payments", "records", "ports", "core", "contracts"]
+
+ENV_PATTERNS = [
+    ("plain", re.compile(r'env::var(?:_os)?\(\s*"([A-Z][A-Z0-9_]+)"')),
+    ("plain", re.compile(r'\b(?:var|required)\(\s*"([A-Z][A-Z0-9_]+)"')),
+    ("plain", re.compile(r'const [A-Z0-9_]+_VAR: &str = "([A-Z][A-Z0-9_]+)"')),
+    ("secret", re.compile(r'\bsecret\(\s*"([A-Z][A-Z0-9_]+)"')),
+    ("optional-secret", re.compile(r'\boptional_secret\(\s*"([A-Z][A-Z0-9_]+)"')),
+]
+
+# Read by the code but deliberately not set by infra, and why.
+PROVIDED_BY_LAMBDA = {
+    "AWS_LAMBDA_FUNCTION_NAME": "set by the Lambda runtime",
+    "AWS_SESSION_TOKEN": "set by the Lambda runtime (the extension's auth token)",
+}
+OPTIONAL_UNSET = {
+    "STRIPE_API_BASE": "points the Stripe adapter at the simulator in local runs; unset means api.stripe.com",
+    "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": "the extension's port; unset means its default, 2773",
+}
+# Set by infra though no code reads it, and why.
+SET_NOT_READ = {
+    "SECRETS_GENERATION": "bumped to recycle instances after a secret changes (functions read secrets once per cold start)",
+}
+
+
+def code_env_reads(root):
+    reads = {}
+    for crate in LAMBDA_CRATES:
+        for path in glob.glob(os.path.join(root, "steps", crate, "src", "**", "*.rs"), recursive=True):
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+            # Unit tests sit in a trailing #[cfg(test)] module.
+            text = text.split("#[cfg(test)]", 1)[0]
+            for kind, pattern in ENV_PATTERNS:
+                for name in pattern.findall(text):
+                    reads.setdefault(name, (kind, os.path.relpath(path, root)))
+    return reads
+
+
+# JSON Schema keywords that draft 4 (API Gateway's models) does not know, after
+# api.tf's conversion ($defs -> definitions, const -> enum).
+POST_DRAFT4 = {"const", "$defs", "prefixItems", "dependentRequired", "dependentSchemas", "unevaluatedProperties",
+               "unevaluatedItems", "contains", "minContains", "maxContains", "if", "then", "else", "propertyNames",
+               "$anchor", "$dynamicRef", "$dynamicAnchor", "contentSchema"}
+
+
+def draft4_model(text):
+    """The conversion api.tf applies to a request schema."""
+    text = text.replace("https://json-schema.org/draft/2020-12/schema", "http://json-schema.org/draft-04/schema#")
+    text = text.replace('"$defs"', '"definitions"').replace("#/$defs/", "#/definitions/")
+    return re.sub(r'"const": ("[^"]*"|-?[0-9.]+|true|false|null)', r'"enum": [\1]', text)
+
+
+def schema_keywords(node, found):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("properties", "definitions", "patternProperties"):
+                for sub in value.values():
+                    schema_keywords(sub, found)
+                continue
+            if key in ("enum", "example", "examples", "default", "description", "title", "required"):
+                continue
+            found.add(key)
+            if key in ("exclusiveMinimum", "exclusiveMaximum") and not isinstance(value, bool):
+                found.add(f"{key} (numeric)")
+            schema_keywords(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            schema_keywords(item, found)
+
+
+# --- the checks -------------------------------------------------------------------------
+
+
+class Context:
+    def __init__(self, root, manifest):
+        self.root = root
+        self.manifest = manifest
+        self.infra = Infra(root)
+        self.openapi = load_json(os.path.join(root, "schemas", "openapi.json"))
+        self.definitions = {
+            os.path.basename(path)[: -len(".asl.json")]: path
+            for path in sorted(glob.glob(os.path.join(root, "workflows", "definitions", "*.asl.json")))
+        }
+        self.tables = self.infra.local("tables")
+        self.api_functions = self.infra.local("api_functions")
+        self.step_functions = self.infra.local("step_functions")
+        self.campaign_tables = self.infra.local("campaign_tables")
+
+
+def compare_sets(label, code, infra, code_name="the code", infra_name="infra"):
+    problems = []
+    for missing in sorted(set(code) - set(infra)):
+        problems.append(f"{label} {missing!r} is in {code_name} but not in {infra_name}")
+    for extra in sorted(set(infra) - set(code)):
+        problems.append(f"{label} {extra!r} is in {infra_name} but not in {code_name}")
+    return problems
+
+
+@check("tables: the same thirteen tables, names and variables (steps/records/src/table.rs vs infra/tables.tf)")
+def tables_match(ctx):
+    code = {t["name"]: t for t in ctx.manifest["tables"]}
+    infra = {t["name"]: t for t in ctx.tables.values()}
+    problems = compare_sets("table", code, infra)
+    for name in sorted(set(code) & set(infra)):
+        if code[name]["envVar"] != infra[name]["env_var"]:
+            problems.append(f"{name}: variable {code[name]['envVar']} in the code, {infra[name]['env_var']} in infra")
+    return problems
+
+
+@check("tables: keys, GSIs (hash and range) and TTL as the code uses them")
+def keys_match(ctx):
+    infra = {t["name"]: t for t in ctx.tables.values()}
+    problems = []
+    for table in ctx.manifest["tables"]:
+        other = infra.get(table["name"])
+        if other is None:
+            continue
+        if table["key"] != other["key"]:
+            problems.append(f"{table['name']}: key {table['key']} in the code, {other['key']} in infra")
+        if bool(table["ttl"]) != bool(other["ttl"]):
+            problems.append(f"{table['name']}: ttl {table['ttl']} in the code, {other['ttl']} in infra")
+        code_indexes = {i["name"]: (i["hash"], i["range"]) for i in table["indexes"]}
+        infra_indexes = {i["name"]: (i["hash"], i["range"]) for i in other["indexes"]}
+        problems += compare_sets(f"{table['name']} index", code_indexes, infra_indexes)
+        for name in sorted(set(code_indexes) & set(infra_indexes)):
+            if code_indexes[name] != infra_indexes[name]:
+                problems.append(f"{table['name']}/{name}: keys {code_indexes[name]} in the code, {infra_indexes[name]} in infra")
+    return problems
+
+
+@check("tables: each key attribute's type (S/N) is the records' JSON type (schemas/records)")
+def attribute_types(ctx):
+    numbers = set(ctx.infra.local("number_attributes"))
+    types = {}
+    for path in glob.glob(os.path.join(ctx.root, "schemas", "records", "*.schema.json")):
+        schema = load_json(path)
+        for prop, spec in (schema.get("properties") or {}).items():
+            if not isinstance(spec, dict):
+                continue
+            kinds = spec.get("type")
+            if "$ref" in spec:
+                target = spec["$ref"].rsplit("/", 1)[-1]
+                kinds = (schema.get("$defs") or {}).get(target, {}).get("type")
+            kinds = kinds if isinstance(kinds, list) else [kinds]
+            for kind in kinds:
+                if kind in ("integer", "number"):
+                    types.setdefault(prop, set()).add("N")
+                elif kind == "string":
+                    types.setdefault(prop, set()).add("S")
+    problems = []
+    for table in ctx.tables.values():
+        names = {table["key"]} | {i["hash"] for i in table["indexes"]} | {i["range"] for i in table["indexes"] if i["range"]}
+        for name in sorted(names):
+            declared = "N" if name in numbers else "S"
+            seen = types.get(name)
+            if seen and declared not in seen:
+                problems.append(f"{table['name']}.{name}: {declared} in infra, {'/'.join(sorted(seen))} in the records")
+    return problems
+
+
+@check("functions: every API function of the route table has a function in infra, and every API function in infra serves a route")
+def api_functions_match(ctx):
+    code = {route["lambda"] for route in ctx.manifest["routes"]}
+    return compare_sets("API function", code, ctx.api_functions, infra_name="infra/functions.tf api_functions")
+
+
+@check("functions: every step of campaigns_app::steps::all() has a function campaigns-<step>, and every step function a handler")
+def step_functions_match(ctx):
+    problems = compare_sets(
+        "step", [s["name"] for s in ctx.manifest["steps"]], ctx.step_functions,
+        infra_name="infra/functions.tf step_functions (add it with the tables it touches)",
+    )
+    for step in ctx.manifest["steps"]:
+        if step["function"] != f"campaigns-{step['name']}":
+            problems.append(f"step {step['name']}: the code names its function {step['function']}, infra campaigns-{step['name']}")
+        if step["placeholder"] != placeholder_of(step["name"]):
+            problems.append(f"step {step['name']}: placeholder {step['placeholder']} in the code, {placeholder_of(step['name'])} in infra")
+    return problems
+
+
+@check("functions: every table and index a function may touch exists")
+def access_refers_to_tables(ctx):
+    problems = []
+    by_id = ctx.tables
+    for group in (ctx.api_functions, ctx.step_functions):
+        for name, access in group.items():
+            for field in ("read", "write"):
+                value = access.get(field, [])
+                if isinstance(value, str):  # an expression such as local.campaign_tables
+                    value = ctx.campaign_tables if "campaign_tables" in value else []
+                for table in value:
+                    if table not in by_id:
+                        problems.append(f"{name}: {field} names unknown table {table!r}")
+            for ref in access.get("indexes", []):
+                table, _, index = ref.partition("/")
+                if table not in by_id or index not in {i["name"] for i in by_id[table]["indexes"]}:
+                    problems.append(f"{name}: index {ref!r} does not exist")
+            for machine in access.get("start", []):
+                if machine not in ctx.definitions:
+                    problems.append(f"{name}: starts {machine!r}, which has no definition")
+    for machine in ctx.infra.local("scheduled_state_machines"):
+        if machine not in ctx.definitions:
+            problems.append(f"schedules start {machine!r}, which has no definition")
+    return problems
+
+
+@check("state machines: every definition is a state machine of the code and the reverse")
+def state_machines_match(ctx):
+    return compare_sets("state machine", ctx.manifest["stateMachines"], ctx.definitions,
+                        infra_name="workflows/definitions (deployed by infra/state_machines.tf)")
+
+
+@check("state machines: every ${...} placeholder of every definition is supplied by a step function")
+def placeholders_supplied(ctx):
+    supplied = {placeholder_of(step) for step in ctx.step_functions}
+    problems = []
+    for name, path in ctx.definitions.items():
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        for placeholder in sorted(set(re.findall(r"\$\{([^}]*)\}", text))):
+            if placeholder not in supplied:
+                problems.append(f"{name}: ${{{placeholder}}} is not supplied (no step function for it)")
+        if "%{" in text:
+            problems.append(f"{name}: '%{{' is a templatefile directive; escape it as '%%{{'")
+    return problems
+
+
+@check("routes: schemas/openapi.json is the route table (method, path, function, access, request body)")
+def openapi_is_route_table(ctx):
+    doc = openapi_routes(ctx.openapi)
+    code = {f"{r['method']} {r['path']}": r for r in ctx.manifest["routes"]}
+    problems = compare_sets("route", code, doc, infra_name="schemas/openapi.json")
+    for key in sorted(set(code) & set(doc)):
+        route, entry = code[key], doc[key]
+        if route["lambda"] != entry["lambda"]:
+            problems.append(f"{key}: function {route['lambda']} in the code, {entry['lambda']} in the document")
+        if ACCESS_SCHEMES[route["access"]] != entry["scheme"]:
+            problems.append(f"{key}: access {route['access']} in the code, scheme {entry['scheme']} in the document")
+        if route["request"] != entry["model"]:
+            problems.append(f"{key}: request {route['request']} in the code, {entry['model']} in the document")
+    return problems
+
+
+@check("routes: infra builds every API Gateway method, integration and permission from the document's routes, and no other")
+def api_routes_from_document(ctx):
+    problems = []
+    if "schemas/openapi.json" not in str(ctx.infra.raw_local("openapi")):
+        problems.append("local.openapi does not read schemas/openapi.json")
+    for rtype in ("aws_api_gateway_method", "aws_api_gateway_integration", "aws_lambda_permission"):
+        for name, body in ctx.infra.resources_of(rtype):
+            source = str(body.get("for_each", ""))
+            if name == "route" and source != "${local.routes}":
+                problems.append(f"{rtype}.{name} iterates {source}, not local.routes")
+            if name not in ("route", "preflight"):
+                problems.append(f"{rtype}.{name} is not derived from the document")
+    for name, body in ctx.infra.resources_of("aws_api_gateway_method"):
+        if name == "preflight" and str(body.get("http_method")) != '"OPTIONS"':
+            problems.append("the preflight method is not OPTIONS")
+    return problems
+
+
+@check("routes: every route's function, access scheme, path depth and request model is one infra can deploy")
+def api_routes_deployable(ctx):
+    doc = openapi_routes(ctx.openapi)
+    authorization = ctx.infra.local("authorization")
+    depth_blocks = [name for name, _ in ctx.infra.resources_of("aws_api_gateway_resource") if re.fullmatch(r"depth\d+", name)]
+    problems = []
+    for key, route in sorted(doc.items()):
+        if route["lambda"] not in ctx.api_functions:
+            problems.append(f"{key}: served by {route['lambda']}, which infra does not deploy")
+        scheme = route["scheme"] or "public"
+        if scheme not in authorization:
+            problems.append(f"{key}: security scheme {scheme!r} has no authorization in infra/api.tf")
+        elif (authorization[scheme] == "AWS_IAM") != (scheme == "admin"):
+            problems.append(f"{key}: scheme {scheme} is authorized {authorization[scheme]} (only admin routes are IAM)")
+        depth = len(key.split(" ", 1)[1].strip("/").split("/"))
+        if depth > len(depth_blocks):
+            problems.append(f"{key}: {depth} segments deep, infra/api.tf has resource blocks to depth {len(depth_blocks)}")
+        if route["model"]:
+            found = [p for p in (os.path.join(ctx.root, "schemas", sub, f"{route['model']}.schema.json") for sub in ("api", "records")) if os.path.exists(p)]
+            if not found:
+                problems.append(f"{key}: no schemas/api or schemas/records file for {route['model']}")
+                continue
+            with open(found[0], encoding="utf-8") as handle:
+                model = json.loads(draft4_model(handle.read()))
+            keywords = set()
+            schema_keywords(model, keywords)
+            unknown = sorted((keywords & POST_DRAFT4) | {k for k in keywords if k.endswith("(numeric)")})
+            if unknown:
+                problems.append(f"{key}: model {route['model']} keeps keywords draft 4 lacks: {unknown}")
+    return problems
+
+
+@check("environment: every variable the Lambda crates read is set on the functions, and every one set is read")
+def environment_set(ctx):
+    expression = str(ctx.infra.raw_local("lambda_environment"))
+    if "local.table_environment" not in expression:
+        return ["lambda_environment does not include local.table_environment"]
+    if "table.env_var" not in str(ctx.infra.raw_local("table_environment")):
+        return ["table_environment is not built from local.tables' env_var"]
+    set_names = set(re.findall(r"\b([A-Z][A-Z0-9_]+)\s*=", expression))
+    set_names |= {t["env_var"] for t in ctx.tables.values()}
+    for name, body in ctx.infra.resources_of("aws_lambda_function"):
+        set_names |= set(re.findall(r"\b([A-Z][A-Z0-9_]+)\s*=", str(body.get("environment", ""))))
+    reads = code_env_reads(ctx.root)
+    for table in ctx.manifest["tables"]:
+        reads.setdefault(table["envVar"], ("plain", "steps/records/src/table.rs"))
+    problems = []
+    satisfied = set()
+    for name, (kind, where) in sorted(reads.items()):
+        if name in PROVIDED_BY_LAMBDA or name in OPTIONAL_UNSET:
+            continue
+        if kind in ("secret", "optional-secret"):
+            if name in set_names or f"{name}_ARN" in set_names:
+                satisfied |= {name, f"{name}_ARN"}
+            else:
+                problems.append(f"{name} (read in {where}) is set neither as {name} nor as {name}_ARN")
+            continue
+        if name == "CAMPAIGNS_HANDLER" or name in set_names:
+            satisfied.add(name)
+        else:
+            problems.append(f"{name} (read in {where}) is not set on the functions")
+    for name in sorted(set_names - satisfied - set(SET_NOT_READ)):
+        problems.append(f"{name} is set on the functions but no Lambda crate reads it")
+    return problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--root", required=True)
+    parser.add_argument("--manifest", required=True)
+    args = parser.parse_args()
+    ctx = Context(os.path.abspath(args.root), load_json(args.manifest))
+    passed = failed = 0
+    for name, fn in CHECKS:
+        problems = fn(ctx)
+        if problems:
+            failed += 1
+            print(f"FAIL {name}")
+            for problem in problems:
+                print(f"     - {problem}")
+        else:
+            passed += 1
+            print(f"ok   {name}")
+    print(f"consistency: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
