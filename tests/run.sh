@@ -44,6 +44,9 @@ start_service() {
   rm -f "$url_file"
 }
 
+step "node tools (pinned in tests/*/package-lock.json)"
+npm ci --silent --prefix tests/asl
+
 step "format"
 cargo fmt --all --check
 
@@ -55,6 +58,9 @@ cargo build --workspace --all-targets --locked
 
 step "schemas/ is what the types generate"
 cargo run --quiet --locked -- schemas --check
+
+step "state machine definitions: statelint and asl-validator"
+tests/asl/check.sh "$venv"
 
 step "services on 127.0.0.1"
 start_service localstripe LOCALSTRIPE_URL "$venv/bin/python" tests/services/localstripe.py --port 0
