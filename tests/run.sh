@@ -59,6 +59,9 @@ cargo build --workspace --all-targets --locked
 step "schemas/ is what the types generate"
 cargo run --quiet --locked -- schemas --check
 
+step "infra: parse (python-hcl2), checkov, consistency with the code"
+venv="$venv" bash tests/infra/check.sh
+
 step "state machine definitions: statelint and asl-validator"
 tests/asl/check.sh "$venv"
 
