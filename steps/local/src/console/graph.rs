@@ -4,7 +4,7 @@
 //! and the transitions it took are highlighted, the states it is in now are
 //! marked, and where it failed is red.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
 
 use serde_json::Value;
@@ -133,34 +133,49 @@ fn layout(machine: &Value) -> Layout {
             }
         }
     }
-    // Layers: breadth-first from the start.
-    let mut level = vec![usize::MAX; names.len()];
-    let mut order = Vec::new();
-    let mut queue = VecDeque::new();
-    if let Some(&s) = index.get(start) {
-        level[s] = 0;
-        queue.push_back(s);
-    }
-    while let Some(i) = queue.pop_front() {
-        order.push(i);
-        for &j in &next_of[i] {
-            if level[j] == usize::MAX {
-                level[j] = level[i] + 1;
-                queue.push_back(j);
+    // Layers: the longest path from the start, once the transitions that
+    // go back (loops) are set aside, so the flow reads top to bottom.
+    let mut back = vec![vec![false; names.len()]; names.len()];
+    let mut finished = Vec::new();
+    let mut seen = vec![false; names.len()];
+    let mut on_stack = vec![false; names.len()];
+    let mut roots: Vec<usize> = index.get(start).copied().into_iter().collect();
+    roots.extend(0..names.len());
+    for root in roots {
+        if seen[root] {
+            continue;
+        }
+        // Iterative depth-first search: (node, next child to visit).
+        let mut stack = vec![(root, 0usize)];
+        seen[root] = true;
+        on_stack[root] = true;
+        while let Some(&mut (i, ref mut child)) = stack.last_mut() {
+            if let Some(&j) = next_of[i].get(*child) {
+                *child += 1;
+                if on_stack[j] {
+                    back[i][j] = true;
+                } else if !seen[j] {
+                    seen[j] = true;
+                    on_stack[j] = true;
+                    stack.push((j, 0));
+                }
+            } else {
+                on_stack[i] = false;
+                finished.push(i);
+                stack.pop();
             }
         }
     }
-    let reachable_depth = level
-        .iter()
-        .filter(|l| **l != usize::MAX)
-        .max()
-        .map_or(0, |l| l + 1);
-    for (i, l) in level.iter_mut().enumerate() {
-        if *l == usize::MAX {
-            *l = reachable_depth;
-            order.push(i);
+    let mut level = vec![0usize; names.len()];
+    for &i in finished.iter().rev() {
+        for &j in &next_of[i] {
+            if !back[i][j] {
+                level[j] = level[j].max(level[i] + 1);
+            }
         }
     }
+    let mut order: Vec<usize> = finished.iter().rev().copied().collect();
+    order.sort_by_key(|&i| level[i]);
 
     let mut nodes: Vec<Node> = names
         .iter()
@@ -329,7 +344,7 @@ fn draw(out: &mut String, graph: &Layout, dx: f64, dy: f64, marks: &Marks<'_>) {
         if open && marks.running && leaf {
             classes.push("current");
             mark = "● current";
-        } else if marks.failed && leaf && ((open && visited) || (visited && node.kind == "Fail")) {
+        } else if marks.failed && leaf && visited && (open || node.kind == "Fail") {
             classes.push("failed");
             mark = "✕ failed here";
         }

@@ -138,15 +138,17 @@ impl Refusal {
 }
 
 impl Console {
-    /// Checks a page request; `next` is where sign-in returns to.
-    pub(crate) fn guard(&self, headers: &HeaderMap, next: &str) -> Result<(), Response> {
-        self.check(headers, false).map_err(|r| r.respond(next))
+    /// Checks a page request (`next` is where sign-in returns to): the
+    /// answer to give instead of the page, if any.
+    pub(crate) fn guard(&self, headers: &HeaderMap, next: &str) -> Option<Response> {
+        self.check(headers, false).err().map(|r| r.respond(next))
     }
 
     /// Checks a form post (also its `Origin`).
-    pub(crate) fn guard_post(&self, headers: &HeaderMap) -> Result<(), Response> {
+    pub(crate) fn guard_post(&self, headers: &HeaderMap) -> Option<Response> {
         self.check(headers, true)
-            .map_err(|r| r.respond("/console/executions"))
+            .err()
+            .map(|r| r.respond("/console/executions"))
     }
 
     fn check(&self, headers: &HeaderMap, post: bool) -> Result<(), Refusal> {

@@ -72,7 +72,7 @@ pub(crate) async fn executions(
     headers: HeaderMap,
     Query(query): Query<ListQuery>,
 ) -> Response {
-    if let Err(refused) = console.guard(&headers, "/console/executions") {
+    if let Some(refused) = console.guard(&headers, "/console/executions") {
         return refused;
     }
     let engine = &console.ops.engine;
@@ -96,7 +96,7 @@ pub(crate) async fn executions(
             Err(err) => return unavailable(err),
         }
     }
-    rows.sort_by(|a, b| b.start_date.cmp(&a.start_date));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.start_date));
     let total = rows.len();
     rows.truncate(LIST_LIMIT);
 
@@ -273,7 +273,7 @@ pub(crate) async fn execution(
     headers: HeaderMap,
     Query(query): Query<ExecutionQuery>,
 ) -> Response {
-    if let Err(refused) = console.guard(&headers, &execution_link(&query.arn)) {
+    if let Some(refused) = console.guard(&headers, &execution_link(&query.arn)) {
         return refused;
     }
     let engine = &console.ops.engine;
@@ -345,10 +345,10 @@ pub(crate) async fn execution(
             Some(at) => format!("{} time(s), last {}", description.redrive_count, when(at)),
             None => "never".into(),
         },
-        where_label = if running {
-            "Current state"
-        } else {
+        where_label = if failed {
             "Stopped in"
+        } else {
+            "Current state"
         },
         current = if open.is_empty() {
             "—".to_owned()
@@ -536,7 +536,7 @@ pub(crate) async fn stop(
     headers: HeaderMap,
     Form(form): Form<StopForm>,
 ) -> Response {
-    if let Err(refused) = console.guard_post(&headers) {
+    if let Some(refused) = console.guard_post(&headers) {
         return refused;
     }
     let error = form.error.as_deref().filter(|e| !e.is_empty());
@@ -557,7 +557,7 @@ pub(crate) async fn redrive(
     headers: HeaderMap,
     Form(form): Form<RedriveForm>,
 ) -> Response {
-    if let Err(refused) = console.guard_post(&headers) {
+    if let Some(refused) = console.guard_post(&headers) {
         return refused;
     }
     match console.ops.engine.redrive_execution(&form.arn).await {
@@ -576,7 +576,7 @@ pub(crate) async fn emails(
     headers: HeaderMap,
     Query(query): Query<EmailsQuery>,
 ) -> Response {
-    if let Err(refused) = console.guard(&headers, "/console/emails") {
+    if let Some(refused) = console.guard(&headers, "/console/emails") {
         return refused;
     }
     let entries = match console.ops.outbox.list() {
@@ -621,7 +621,7 @@ pub(crate) async fn email(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(refused) = console.guard(&headers, &format!("/console/emails/{}", url_param(&id))) {
+    if let Some(refused) = console.guard(&headers, &format!("/console/emails/{}", url_param(&id))) {
         return refused;
     }
     let email = match console.ops.outbox.read(&id) {
@@ -656,7 +656,7 @@ pub(crate) async fn email_raw(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(refused) = console.guard(&headers, "/console/emails") {
+    if let Some(refused) = console.guard(&headers, "/console/emails") {
         return refused;
     }
     match console.ops.outbox.read(&id) {
@@ -724,7 +724,7 @@ pub(crate) async fn records(
         .and_then(|wanted| CAMPAIGNS.iter().find(|(id, _, _)| *id == wanted))
         .unwrap_or(&CAMPAIGNS[2]);
     let here = format!("/console/records?campaign={}", campaign.0);
-    if let Err(refused) = console.guard(&headers, &here) {
+    if let Some(refused) = console.guard(&headers, &here) {
         return refused;
     }
     let mut body = String::from("<h1>Records</h1><p class=\"tabs\">");

@@ -1,0 +1,188 @@
+//! The operations console over plain HTTP: its guard (loopback `Host`,
+//! the admin token's cookie, same-origin forms) and what it escapes.
+//! `console_browser.rs` checks the pages in Chromium.
+
+use campaigns_tests::{ADMIN_TOKEN, Product};
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use serde_json::json;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("a client")
+}
+
+/// Signs in and returns the session cookie (`name=value`).
+async fn sign_in(product: &Product) -> String {
+    let response = client()
+        .post(format!("{}/console/login", product.embedded.base_url))
+        .form(&[("token", ADMIN_TOKEN), ("next", "/console/records")])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/console/records");
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains(ADMIN_TOKEN),
+        "the cookie holds a digest, not the token"
+    );
+    cookie.split(';').next().expect("a pair").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_is_guarded() {
+    let product = Product::start().await;
+    let base = &product.embedded.base_url;
+    let http = client();
+
+    let anonymous = http
+        .get(format!("{base}/console/executions"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+    assert!(
+        anonymous.headers()["location"]
+            .to_str()
+            .expect("text")
+            .starts_with("/console/login?next=")
+    );
+
+    let wrong = http
+        .post(format!("{base}/console/login"))
+        .form(&[("token", "guess")])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+
+    let cookie = sign_in(&product).await;
+    let page = http
+        .get(format!("{base}/console/executions"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(page.status(), StatusCode::OK);
+
+    // Another host name (DNS rebinding) is refused even with the cookie.
+    let rebound = http
+        .get(format!("{base}/console/executions"))
+        .header("Cookie", &cookie)
+        .header("Host", "attacker.example")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(rebound.status(), StatusCode::FORBIDDEN);
+
+    // A form posted from another origin does nothing.
+    let (status, created) = product
+        .post(
+            "/purchases/create",
+            &json!({"email": "x@example.com", "firstName": "X", "lastName": "Y", "productId": "full-6months"}),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let name = created["purchaseId"].as_str().expect("an id");
+    let arn = format!(
+        "arn:aws:states:{}:{}:execution:discount-purchase:{name}",
+        workflows::REGION,
+        workflows::ACCOUNT
+    );
+    let forged = http
+        .post(format!("{base}/console/execution/stop"))
+        .header("Cookie", &cookie)
+        .header("Origin", "http://attacker.example")
+        .form(&[("arn", arn.as_str())])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let without_cookie = http
+        .post(format!("{base}/console/execution/stop"))
+        .form(&[("arn", arn.as_str())])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(without_cookie.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        product
+            .embedded
+            .engine
+            .describe_execution(&arn)
+            .expect("exists")
+            .status,
+        workflows::ExecutionStatus::Running
+    );
+
+    let stopped = http
+        .post(format!("{base}/console/execution/stop"))
+        .header("Cookie", &cookie)
+        .header("Origin", base.as_str())
+        .form(&[("arn", arn.as_str()), ("error", "Ops.Stop"), ("cause", "")])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(stopped.status(), StatusCode::SEE_OTHER);
+    let described = product
+        .embedded
+        .engine
+        .describe_execution(&arn)
+        .expect("exists");
+    assert_eq!(described.status, workflows::ExecutionStatus::Aborted);
+    assert_eq!(described.error.as_deref(), Some("Ops.Stop"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_are_listed_and_escaped() {
+    let product = Product::start().await;
+    let cookie = sign_in(&product).await;
+    let now = product.embedded.time.now();
+    let coupon: campaigns_contracts::records::CouponRecord = serde_json::from_value(json!({
+        "couponCode": "<B>OLD</B>",
+        "type": "percentage",
+        "value": 10,
+        "minPurchase": 0,
+        "validFrom": now.to_rfc3339(),
+        "validUntil": (now + chrono::TimeDelta::days(1)).to_rfc3339(),
+        "usageLimit": 5,
+        "usageCount": 0,
+        "perUserLimit": 1,
+        "applicablePlans": ["full"],
+        "status": "active"
+    }))
+    .expect("a coupon");
+    product
+        .embedded
+        .app
+        .records
+        .insert(&coupon)
+        .await
+        .expect("stored");
+    let page = client()
+        .get(format!(
+            "{}/console/records?campaign=discount-purchase",
+            product.embedded.base_url
+        ))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("text");
+    assert!(page.contains("&lt;B&gt;OLD&lt;/B&gt;"), "escaped");
+    assert!(!page.contains("<B>OLD</B>"), "never raw");
+    assert!(page.contains(r#"data-table="prodenthub-coupons""#));
+}
