@@ -46,6 +46,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("  Stripe webhook  {base}/v1/webhook/stripe");
     println!("  Stripe (sim)    {base}/stripe/v1   checkout pages under {base}/stripe/checkout/");
     println!("  uploads         {base}/uploads/");
+    println!("  console         {base}/console   (sign in with ADMIN_TOKEN)");
+    println!("  Step Functions  {base}/sfn   (aws stepfunctions --endpoint-url {base}/sfn ...)");
     println!("  data            {}", args.data_dir.display());
     println!("  frontend        {}", product.app.settings.frontend_url);
     tokio::signal::ctrl_c().await?;
