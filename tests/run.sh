@@ -44,8 +44,13 @@ start_service() {
   rm -f "$url_file"
 }
 
-step "node tools (pinned in tests/*/package-lock.json)"
+step "node tools (pinned in tests/*/package-lock.json) and Debian's chromium for the console test"
 npm ci --silent --prefix tests/asl
+npm ci --silent --prefix tests/browser --no-audit --no-fund
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 
 step "format"
 cargo fmt --all --check
