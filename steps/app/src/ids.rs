@@ -9,6 +9,12 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 pub fn new_id(prefix: &str) -> String {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    id_from_bytes(prefix, bytes)
+}
+
+/// An id in the same form from 128 bits the caller chose: a keyed hash, for
+/// ids that must be the same for the same thing and still unguessable.
+pub fn id_from_bytes(prefix: &str, bytes: [u8; 16]) -> String {
     let mut value = u128::from_be_bytes(bytes);
     let mut encoded = [0u8; 26];
     for slot in encoded.iter_mut().rev() {

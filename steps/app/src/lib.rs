@@ -18,6 +18,8 @@ pub mod checkout;
 pub mod clock;
 pub mod context;
 pub mod coupon_uses;
+pub mod exam_seats;
+pub mod exam_statistics;
 pub mod failure;
 pub mod http;
 pub mod idempotency;

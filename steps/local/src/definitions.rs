@@ -7,10 +7,24 @@ use std::collections::BTreeMap;
 use campaigns_app::steps;
 
 /// Every definition, by state machine name.
-pub const DEFINITIONS: &[(&str, &str)] = &[(
-    steps::DISCOUNT_PURCHASE,
-    include_str!("../../../workflows/definitions/discount-purchase.asl.json"),
-)];
+pub const DEFINITIONS: &[(&str, &str)] = &[
+    (
+        steps::DISCOUNT_PURCHASE,
+        include_str!("../../../workflows/definitions/discount-purchase.asl.json"),
+    ),
+    (
+        steps::MOCK_EXAM_REGISTRATION,
+        include_str!("../../../workflows/definitions/mock-exam-registration.asl.json"),
+    ),
+    (
+        steps::MOCK_EXAM_REMINDERS,
+        include_str!("../../../workflows/definitions/mock-exam-reminders.asl.json"),
+    ),
+    (
+        steps::MOCK_EXAM_RESULTS,
+        include_str!("../../../workflows/definitions/mock-exam-results.asl.json"),
+    ),
+];
 
 /// The ARN the engine resolves to the step registered under `function`.
 pub fn function_arn(function: &str) -> String {

@@ -1,60 +1,469 @@
 //! Mock exams: scheduling, registration, results and statistics.
 
-use campaigns_contracts::api::CreateCheckoutRequest;
+use std::collections::{BTreeMap, BTreeSet};
 
+use campaigns_contracts::api::{
+    CreateCheckoutRequest, CreateMockExamRequest, MockExamList, MockExamSummary,
+    RegisterMockExamRequest, RegisterMockExamResponse, SubmitResultsRequest, SubmitResultsResponse,
+};
+use campaigns_contracts::records::{
+    MockExam, MockExamStatus, MockRegistration, MockStatistics, RegistrationStatus,
+    RegistrationTier,
+};
+use campaigns_core::campaign::CampaignId;
+use campaigns_core::catalog::{self, ProductId};
+use campaigns_core::stats::ExamResult;
+use campaigns_payments::CaptureMode;
+use campaigns_ports::schedules::Schedule;
+use chrono::{DateTime, TimeDelta, Timelike, Utc};
+use serde_json::json;
+
+use super::{authorize, parse};
+use crate::checkout::{self, Payable};
 use crate::context::App;
+use crate::exam_seats;
+use crate::exam_statistics;
 use crate::failure::ApiFailure;
-use crate::http::{ApiRequest, Handled};
+use crate::http::{ApiRequest, ApiResponse, Handled};
+use crate::ids::new_id;
 use crate::payment_wait::Payee;
+use crate::steps::{MOCK_EXAM_REGISTRATION, MOCK_EXAM_REMINDERS, MOCK_EXAM_RESULTS};
+use crate::tokens::record_scope;
 
-fn not_served() -> ApiFailure {
-    ApiFailure::new(501, "NOT_IMPLEMENTED", "this route is not served yet")
+/// The reminder run starts this long before the exam.
+const REMINDER_LEAD: TimeDelta = TimeDelta::hours(24);
+/// The results run starts this long after the exam ends, once the marked
+/// results are in.
+const RESULTS_DELAY: TimeDelta = TimeDelta::hours(1);
+
+/// The scope of a registration's access token.
+pub fn scope(registration_id: &str) -> String {
+    record_scope("registration", registration_id)
 }
 
-pub async fn list(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+/// The one-time schedules of an exam's reminder and results runs, named
+/// after the exam so creating them again moves them.
+fn schedules(exam: &MockExam) -> [Schedule; 2] {
+    let input = json!({ "mockExamId": exam.mock_exam_id });
+    [
+        Schedule {
+            name: format!("{MOCK_EXAM_REMINDERS}-{}", exam.mock_exam_id),
+            at: exam.starts_at - REMINDER_LEAD,
+            state_machine: MOCK_EXAM_REMINDERS.to_owned(),
+            input: input.clone(),
+        },
+        Schedule {
+            name: format!("{MOCK_EXAM_RESULTS}-{}", exam.mock_exam_id),
+            at: exam.ends_at + RESULTS_DELAY,
+            state_machine: MOCK_EXAM_RESULTS.to_owned(),
+            input,
+        },
+    ]
 }
 
-pub async fn create(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+/// `startsAt` as the `status-startsAt-index` orders it.
+fn index_time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-pub async fn register(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+async fn load_exam(app: &App, exam_id: &str) -> Result<MockExam, ApiFailure> {
+    app.records
+        .get::<MockExam>(exam_id)
+        .await?
+        .map(|found| found.record)
+        .ok_or_else(|| ApiFailure::not_found("mock exam"))
 }
 
-pub async fn get_registration(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+async fn load_registration(
+    app: &App,
+    registration_id: &str,
+) -> Result<MockRegistration, ApiFailure> {
+    app.records
+        .get::<MockRegistration>(registration_id)
+        .await?
+        .map(|found| found.record)
+        .ok_or_else(|| ApiFailure::not_found("registration"))
 }
 
-pub async fn submit_results(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+/// Upcoming scheduled exams, soonest first, with the seats still free.
+pub async fn list(app: &App, _request: &ApiRequest) -> Handled {
+    let exams: Vec<MockExam> = app
+        .records
+        .query(
+            "status-startsAt-index",
+            super::status_text(&MockExamStatus::Scheduled),
+            Some(index_time(app.now())),
+        )
+        .await?;
+    let exams = exams
+        .into_iter()
+        .map(|exam| MockExamSummary {
+            seats_left: exam.capacity.saturating_sub(exam.registered_count),
+            mock_exam_id: exam.mock_exam_id,
+            title: exam.title,
+            exam_date: exam.exam_date,
+            starts_at: exam.starts_at,
+            ends_at: exam.ends_at,
+            premium_price: exam.premium_price,
+            status: exam.status,
+        })
+        .collect();
+    Ok(ApiResponse::json(200, &MockExamList { exams }))
 }
 
-pub async fn stats(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+/// Schedules an exam and its reminder and results runs. The runs are
+/// scheduled first, so an exam is never listed without them.
+pub async fn create(app: &App, request: &ApiRequest) -> Handled {
+    let body: CreateMockExamRequest = parse(request)?;
+    let now = app.now();
+    // Schedules fire on whole seconds.
+    let starts_at = body.starts_at.with_nanosecond(0).unwrap_or(body.starts_at);
+    if starts_at - REMINDER_LEAD <= now {
+        return Err(ApiFailure::rule(
+            "STARTS_TOO_SOON",
+            "an exam starts more than 24 hours from now, so its reminder can go out",
+        )
+        .with_field("/startsAt"));
+    }
+    let exam = MockExam {
+        mock_exam_id: new_id("mex"),
+        title: body.title.trim().to_owned(),
+        exam_date: starts_at.date_naive(),
+        starts_at,
+        ends_at: starts_at + TimeDelta::minutes(i64::from(body.duration_minutes)),
+        capacity: body.capacity,
+        registered_count: 0,
+        premium_price: catalog::product(ProductId::MockExamPremium)
+            .price
+            .expect("mock exam premium has a fixed price"),
+        pass_mark: body.pass_mark,
+        sections: body.sections,
+        status: MockExamStatus::Scheduled,
+        created_at: now,
+    };
+    for schedule in schedules(&exam) {
+        if let Err(err) = app.scheduler.upsert(&schedule).await {
+            tracing::error!(error = %err, schedule = schedule.name, "could not schedule the exam's run");
+            unschedule(app, &exam).await;
+            return Err(ApiFailure::unavailable(
+                "could not schedule the exam; try again",
+            ));
+        }
+    }
+    if let Err(err) = app.records.insert(&exam).await {
+        unschedule(app, &exam).await;
+        return Err(err.into());
+    }
+    Ok(ApiResponse::json(201, &exam))
 }
 
-pub async fn calculate_stats(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+/// Removes the runs of an exam that could not be created.
+async fn unschedule(app: &App, exam: &MockExam) {
+    for schedule in schedules(exam) {
+        if let Err(err) = app.scheduler.delete(&schedule.name).await {
+            tracing::error!(error = %err, schedule = schedule.name, "could not delete the schedule");
+        }
+    }
 }
 
-pub async fn checkout(_app: &App, _request: &ApiRequest, _body: &CreateCheckoutRequest) -> Handled {
-    Err(not_served())
+/// A free seat is registered at once; a premium seat is held while the
+/// candidate pays. Either way the journey sends the registration email.
+pub async fn register(app: &App, request: &ApiRequest) -> Handled {
+    let body: RegisterMockExamRequest = parse(request)?;
+    let exam = app
+        .records
+        .get::<MockExam>(&body.mock_exam_id)
+        .await?
+        .map(|found| found.record)
+        .ok_or_else(|| ApiFailure::not_found("mock exam").with_field("/mockExamId"))?;
+    if exam.status != MockExamStatus::Scheduled || app.now() >= exam.starts_at {
+        return Err(ApiFailure::conflict(
+            "REGISTRATION_CLOSED",
+            "this exam no longer takes registrations",
+        ));
+    }
+    let premium = body.tier == RegistrationTier::Premium;
+    let registration = MockRegistration {
+        registration_id: String::new(),
+        mock_exam_id: exam.mock_exam_id.clone(),
+        email: body.email.normalized(),
+        first_name: body.first_name.0.trim().to_owned(),
+        last_name: body.last_name.0.trim().to_owned(),
+        tier: body.tier,
+        status: if premium {
+            RegistrationStatus::PendingPayment
+        } else {
+            RegistrationStatus::Registered
+        },
+        created_at: app.now(),
+        stripe_checkout_session_id: None,
+        checkout_attempt: 0,
+        payment_intent_id: None,
+        paid_at: None,
+        cancelled_at: None,
+        score: None,
+        section_scores: BTreeMap::new(),
+        answers: None,
+        percentile_rank: None,
+    };
+    let mut registration = exam_seats::reserve(app, &exam, registration).await?;
+    let registration_id = registration.registration_id.clone();
+
+    let checkout = if premium {
+        match checkout::open(app, &payable(&exam, &registration)).await {
+            Ok(opened) => {
+                registration = app
+                    .records
+                    .update::<MockRegistration, ApiFailure>(&registration_id, |stored| {
+                        stored.stripe_checkout_session_id = Some(opened.session.session_id.clone());
+                        stored.checkout_attempt = opened.attempt;
+                        Ok(())
+                    })
+                    .await?;
+                Some(opened.session)
+            }
+            Err(failure) => {
+                give_back(app, &registration_id).await;
+                return Err(failure);
+            }
+        }
+    } else {
+        None
+    };
+
+    let input = json!({
+        "registrationId": registration_id,
+        "mockExamId": exam.mock_exam_id,
+        "premium": premium,
+    });
+    if let Err(err) = app
+        .workflows
+        .start(MOCK_EXAM_REGISTRATION, &registration_id, &input)
+        .await
+    {
+        tracing::error!(error = %err, registration_id, "could not start the registration journey");
+        if let Some(session) = &registration.stripe_checkout_session_id
+            && let Err(err) = app.payments.expire_checkout(session).await
+        {
+            tracing::error!(error = %err, session, "could not expire the abandoned session");
+        }
+        give_back(app, &registration_id).await;
+        return Err(ApiFailure::unavailable("could not register; try again"));
+    }
+
+    let response = RegisterMockExamResponse {
+        access_token: app.tokens.issue(&scope(&registration_id)),
+        registration_id,
+        status: registration.status,
+        checkout,
+    };
+    Ok(ApiResponse::json(201, &response))
 }
 
-pub async fn current_session(_app: &App, _payee: &Payee) -> Result<Option<String>, ApiFailure> {
-    Ok(None)
+/// Undoes a registration that could not be completed.
+async fn give_back(app: &App, registration_id: &str) {
+    if let Err(err) = exam_seats::release(app, registration_id).await {
+        tracing::error!(error = %err, registration_id, "could not give the seat back");
+    }
 }
 
-pub async fn payment_failed(_app: &App, _payee: &Payee) -> Result<(), ApiFailure> {
+pub async fn get_registration(app: &App, request: &ApiRequest) -> Handled {
+    let registration_id = request.param("registrationId")?;
+    authorize(app, request, &scope(registration_id))?;
+    let registration = load_registration(app, registration_id).await?;
+    Ok(ApiResponse::json(200, &registration))
+}
+
+/// Stores each candidate's marked result on their registration. Every
+/// result is checked before any is stored.
+pub async fn submit_results(app: &App, request: &ApiRequest) -> Handled {
+    let exam_id = request.param("mockExamId")?;
+    let body: SubmitResultsRequest = parse(request)?;
+    let exam = load_exam(app, exam_id).await?;
+    if app.now() < exam.ends_at {
+        return Err(ApiFailure::conflict(
+            "EXAM_NOT_FINISHED",
+            "results are taken once the exam has ended",
+        ));
+    }
+    let registered: BTreeMap<String, MockRegistration> = exam_statistics::registered(app, exam_id)
+        .await?
+        .into_iter()
+        .map(|registration| (registration.registration_id.clone(), registration))
+        .collect();
+    let mut uploaded = BTreeSet::new();
+    for (i, result) in body.results.iter().enumerate() {
+        let field = |name: &str| format!("/results/{i}/{name}");
+        if !registered.contains_key(&result.registration_id) {
+            return Err(ApiFailure::rule(
+                "NOT_REGISTERED_FOR_EXAM",
+                format!(
+                    "{} is not a registered candidate of this exam",
+                    result.registration_id
+                ),
+            )
+            .with_field(&field("registrationId")));
+        }
+        if !uploaded.insert(result.registration_id.as_str()) {
+            return Err(ApiFailure::rule(
+                "DUPLICATE_RESULT",
+                format!("{} has more than one result", result.registration_id),
+            )
+            .with_field(&field("registrationId")));
+        }
+        if let Some(section) = result
+            .section_scores
+            .keys()
+            .find(|section| !exam.sections.contains(section))
+        {
+            return Err(ApiFailure::rule(
+                "UNKNOWN_SECTION",
+                format!("the exam has no section {section}"),
+            )
+            .with_field(&field("sectionScores")));
+        }
+    }
+    // The results must make statistics together with those already stored.
+    let mut all: Vec<ExamResult> = registered
+        .values()
+        .filter(|registration| !uploaded.contains(registration.registration_id.as_str()))
+        .filter_map(exam_statistics::result_of)
+        .collect();
+    all.extend(body.results.iter().cloned());
+    exam_statistics::compute(&exam, &all).map_err(|failure| failure.with_field("/results"))?;
+
+    for result in &body.results {
+        app.records
+            .update::<MockRegistration, ApiFailure>(&result.registration_id, |stored| {
+                stored.score = Some(result.score);
+                stored.section_scores.clone_from(&result.section_scores);
+                stored.answers.clone_from(&result.answers);
+                // Ranked again when the statistics are calculated.
+                stored.percentile_rank = None;
+                Ok(())
+            })
+            .await?;
+    }
+    let response = SubmitResultsResponse {
+        mock_exam_id: exam.mock_exam_id,
+        accepted: body.results.len() as u32,
+    };
+    Ok(ApiResponse::json(200, &response))
+}
+
+pub async fn stats(app: &App, request: &ApiRequest) -> Handled {
+    let exam_id = request.param("mockExamId")?;
+    let found = app
+        .records
+        .get::<MockStatistics>(exam_id)
+        .await?
+        .ok_or_else(|| ApiFailure::not_found("statistics for this exam"))?;
+    Ok(ApiResponse::json(200, &found.record))
+}
+
+pub async fn calculate_stats(app: &App, request: &ApiRequest) -> Handled {
+    let exam = load_exam(app, request.param("mockExamId")?).await?;
+    let statistics = exam_statistics::calculate(app, &exam).await?;
+    Ok(ApiResponse::json(200, &statistics))
+}
+
+/// What a premium candidate pays: the price fixed on the exam.
+fn payable(exam: &MockExam, registration: &MockRegistration) -> Payable {
+    Payable {
+        payee: Payee {
+            campaign: CampaignId::MockExam,
+            record_id: registration.registration_id.clone(),
+            member_id: None,
+        },
+        product: ProductId::MockExamPremium,
+        amount: exam.premium_price,
+        email: registration.email.clone(),
+        capture: CaptureMode::Automatic,
+        current_session: registration.stripe_checkout_session_id.clone(),
+        attempt: registration.checkout_attempt,
+    }
+}
+
+fn not_payable() -> ApiFailure {
+    ApiFailure::conflict(
+        "NOT_PAYABLE",
+        "this registration is no longer waiting for payment",
+    )
+}
+
+/// A fresh checkout for a premium registration still waiting for payment.
+pub async fn checkout(app: &App, request: &ApiRequest, body: &CreateCheckoutRequest) -> Handled {
+    let registration_id = body.record_id.as_str();
+    authorize(app, request, &scope(registration_id))?;
+    let registration = load_registration(app, registration_id).await?;
+    if registration.status != RegistrationStatus::PendingPayment {
+        return Err(not_payable());
+    }
+    let exam = load_exam(app, &registration.mock_exam_id).await?;
+    let opened = checkout::open(app, &payable(&exam, &registration)).await?;
+    if opened.fresh {
+        app.records
+            .update::<MockRegistration, ApiFailure>(registration_id, |stored| {
+                if stored.status != RegistrationStatus::PendingPayment {
+                    return Err(not_payable());
+                }
+                stored.stripe_checkout_session_id = Some(opened.session.session_id.clone());
+                stored.checkout_attempt = opened.attempt;
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(ApiResponse::json(200, &opened.session))
+}
+
+/// The session a premium registration pays with now.
+pub async fn current_session(app: &App, payee: &Payee) -> Result<Option<String>, ApiFailure> {
+    Ok(app
+        .records
+        .get::<MockRegistration>(&payee.record_id)
+        .await?
+        .and_then(|found| found.record.stripe_checkout_session_id))
+}
+
+/// Stripe declined a payment attempt: tell the candidate, with a link to retry.
+pub async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
+    let registration_id = payee.record_id.as_str();
+    let Some(found) = app.records.get::<MockRegistration>(registration_id).await? else {
+        return Ok(());
+    };
+    let registration = found.record;
+    if registration.status != RegistrationStatus::PendingPayment {
+        return Ok(());
+    }
+    let exam = load_exam(app, &registration.mock_exam_id).await?;
+    let token = app.tokens.issue(&scope(registration_id));
+    let email = campaigns_mail::emails::PaymentFailed::new(
+        campaigns_mail::emails::Payment::MockExam {
+            exam: &exam,
+            registration: &registration,
+        },
+        None,
+        &token,
+        &app.mail_settings.links,
+    )
+    .map_err(ApiFailure::unavailable)?;
+    crate::notify::send(app, &email)
+        .await
+        .map_err(ApiFailure::unavailable)
+}
+
+/// The premium payment was refunded: the registration is cancelled and its
+/// seat given back.
+pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
+    exam_seats::release(app, &payee.record_id).await?;
     Ok(())
 }
 
-pub async fn refunded(_app: &App, _payee: &Payee) -> Result<(), ApiFailure> {
-    Ok(())
-}
-
-pub async fn record_status(_app: &App, _record_id: &str) -> Result<Option<String>, ApiFailure> {
-    Ok(None)
+/// The registration's status, for the checkout success page.
+pub async fn record_status(app: &App, registration_id: &str) -> Result<Option<String>, ApiFailure> {
+    Ok(app
+        .records
+        .get::<MockRegistration>(registration_id)
+        .await?
+        .map(|found| super::status_text(&found.record.status)))
 }

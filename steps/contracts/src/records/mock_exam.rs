@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::purchase::is_zero;
 use crate::Example;
 
 /// A scheduled mock exam. `examDate` (the seed's key) is the UTC day.
@@ -51,6 +52,17 @@ pub struct MockRegistration {
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_checkout_session_id: Option<String>,
+    /// How many checkout sessions were opened before the current one.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub checkout_attempt: u32,
+    /// The premium payment, once made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_intent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<DateTime<Utc>>,
+    /// When an unpaid or refunded registration gave its seat back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<DateTime<Utc>>,
     /// Overall score in percent, once results are in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
@@ -118,6 +130,10 @@ impl Example for MockRegistration {
             status: RegistrationStatus::Registered,
             created_at: "2025-03-01T12:00:00Z".parse().expect("valid timestamp"),
             stripe_checkout_session_id: Some("cs_test_d4E5f6G7".into()),
+            checkout_attempt: 0,
+            payment_intent_id: Some("pi_3QfR8sLkdIwHu7ix1a2B3c4D".into()),
+            paid_at: Some("2025-03-01T12:04:10Z".parse().expect("valid timestamp")),
+            cancelled_at: None,
             score: Some(68.5),
             section_scores: BTreeMap::from([("clinical".into(), 64.0), ("theory".into(), 73.0)]),
             answers: None,

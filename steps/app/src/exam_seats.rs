@@ -1,0 +1,127 @@
+//! Mock-exam seats: taken at registration, given back when a premium seat
+//! goes unpaid or is refunded.
+//!
+//! Two rules hold together in one all-or-nothing batch: the exam's
+//! `registeredCount` is incremented only while below its `capacity`, and the
+//! registration is written under its candidate's next free key, which is
+//! derived from (exam, email, n) with the server's secret. A candidate's
+//! keys are taken in order and a key is only free while nobody wrote it;
+//! the `n`-th is tried only once the one before it is cancelled (a final
+//! state), so a candidate holds at most one live registration per exam
+//! however many requests race, and may register again after a cancellation.
+
+use campaigns_contracts::records::{MockExam, MockRegistration, RegistrationStatus};
+use campaigns_records::{Condition, StoreError, Table, Write, typed};
+
+use crate::context::App;
+use crate::failure::ApiFailure;
+use crate::ids::id_from_bytes;
+
+/// Races for the same key lost before giving up.
+const ATTEMPTS: usize = 8;
+
+/// The `n`-th registration key of `email` for `exam_id`.
+fn registration_id(app: &App, exam_id: &str, email: &str, n: u32) -> String {
+    id_from_bytes(
+        "reg",
+        app.tokens
+            .derive(&format!("mock-seat:{exam_id}:{email}:{n}")),
+    )
+}
+
+/// Takes a seat for `registration` (whose id is set here) and stores it.
+pub async fn reserve(
+    app: &App,
+    exam: &MockExam,
+    mut registration: MockRegistration,
+) -> Result<MockRegistration, ApiFailure> {
+    let mut n = 1;
+    for _ in 0..ATTEMPTS {
+        // The first key that is free, or the live registration.
+        loop {
+            let id = registration_id(app, &exam.mock_exam_id, &registration.email, n);
+            match app.records.get::<MockRegistration>(&id).await? {
+                None => {
+                    registration.registration_id = id;
+                    break;
+                }
+                Some(found) if found.record.status == RegistrationStatus::Cancelled => n += 1,
+                Some(_) => return Err(already_registered()),
+            }
+        }
+        let writes = [
+            typed::put(&registration, Condition::NotExists)?,
+            Write::Increment {
+                table: Table::MockExams,
+                key: exam.mock_exam_id.clone(),
+                field: "registeredCount",
+                by: 1,
+                limit_field: Some("capacity"),
+            },
+        ];
+        match app.records.store().transact(&writes).await {
+            Ok(()) => return Ok(registration),
+            // Another request of the same candidate took the key: look again.
+            Err(StoreError::ConditionFailed { index: 0 }) => continue,
+            Err(StoreError::ConditionFailed { .. }) => {
+                return Err(ApiFailure::conflict(
+                    "EXAM_FULL",
+                    "every seat of this exam is taken",
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(ApiFailure::conflict(
+        "TRY_AGAIN",
+        "too many registrations for this email at once; try again",
+    ))
+}
+
+fn already_registered() -> ApiFailure {
+    ApiFailure::conflict(
+        "ALREADY_REGISTERED",
+        "this email is already registered for this exam",
+    )
+    .with_field("/email")
+}
+
+/// Cancels the registration and gives its seat back, in one batch; a
+/// cancelled registration stays as it is. `None` if there is no such
+/// registration.
+pub async fn release(
+    app: &App,
+    registration_id: &str,
+) -> Result<Option<MockRegistration>, StoreError> {
+    for _ in 0..ATTEMPTS {
+        let Some(found) = app.records.get::<MockRegistration>(registration_id).await? else {
+            return Ok(None);
+        };
+        if found.record.status == RegistrationStatus::Cancelled {
+            return Ok(Some(found.record));
+        }
+        let cancelled = MockRegistration {
+            status: RegistrationStatus::Cancelled,
+            cancelled_at: Some(app.now()),
+            ..found.record
+        };
+        let writes = [
+            typed::put(&cancelled, Condition::Version(found.version))?,
+            Write::Increment {
+                table: Table::MockExams,
+                key: cancelled.mock_exam_id.clone(),
+                field: "registeredCount",
+                by: -1,
+                limit_field: None,
+            },
+        ];
+        match app.records.store().transact(&writes).await {
+            Ok(()) => return Ok(Some(cancelled)),
+            Err(StoreError::ConditionFailed { index: 0 }) => continue,
+            Err(other) => return Err(other),
+        }
+    }
+    Err(StoreError::Unavailable(format!(
+        "registration {registration_id} kept changing"
+    )))
+}

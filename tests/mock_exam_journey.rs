@@ -1,0 +1,801 @@
+//! The mock-exam lifecycle end to end on the embedded default: an admin
+//! schedules an exam, candidates register (free at once, premium through the
+//! Stripe simulator), the reminder run fires 24 h before the exam and the
+//! results run after it, all on the virtual clock.
+
+use std::time::Duration;
+
+use campaigns_contracts::records::{
+    MockExam, MockExamStatus, MockRegistration, RegistrationStatus, RegistrationTier,
+};
+use campaigns_records::Records;
+use campaigns_tests::{ADMIN_TOKEN, Product};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
+use workflows::ExecutionStatus;
+
+const REGISTRATION: &str = "mock-exam-registration";
+const REMINDERS: &str = "mock-exam-reminders";
+const RESULTS: &str = "mock-exam-results";
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+fn admin() -> [(&'static str, String); 1] {
+    [("Authorization", format!("Bearer {ADMIN_TOKEN}"))]
+}
+
+fn records(product: &Product) -> &Records {
+    &product.embedded.app.records
+}
+
+/// An exam starting `starts_in` from now, lasting two hours.
+async fn create_exam(product: &Product, capacity: u32, starts_in: TimeDelta) -> Value {
+    let starts_at = product.embedded.time.now() + starts_in;
+    let [(name, value)] = admin();
+    let (status, exam) = product
+        .post(
+            "/mock-exams",
+            &json!({
+                "title": "ADC Part 1 Mock Exam",
+                "startsAt": starts_at.to_rfc3339(),
+                "durationMinutes": 120,
+                "capacity": capacity,
+                "passMark": 60.0,
+                "sections": ["clinical", "theory"]
+            }),
+            &[(name, &value)],
+        )
+        .await;
+    assert_eq!(status, 201, "{exam}");
+    exam
+}
+
+fn id(body: &Value, field: &str) -> String {
+    body[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("{field} in {body}"))
+        .to_owned()
+}
+
+fn time(body: &Value, field: &str) -> DateTime<Utc> {
+    id(body, field).parse().expect("a timestamp")
+}
+
+async fn register(product: &Product, exam_id: &str, email: &str, tier: &str) -> (u16, Value) {
+    product
+        .post(
+            "/mock-exams/register",
+            &json!({
+                "mockExamId": exam_id,
+                "email": email,
+                "firstName": "Priya",
+                "lastName": "Kumar",
+                "tier": tier
+            }),
+            &[],
+        )
+        .await
+}
+
+/// A free registration that succeeded and sent its email.
+async fn registered(product: &Product, exam_id: &str, email: &str) -> Value {
+    let (status, created) = register(product, exam_id, email, "free").await;
+    assert_eq!(status, 201, "{created}");
+    let registration_id = id(&created, "registrationId");
+    let finished = product.finished(REGISTRATION, &registration_id).await;
+    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    created
+}
+
+/// A premium registration, paid on the simulator's checkout page.
+async fn paid(product: &Product, exam_id: &str, email: &str) -> Value {
+    let (status, created) = register(product, exam_id, email, "premium").await;
+    assert_eq!(status, 201, "{created}");
+    product
+        .checkout_action(&id(&created["checkout"], "checkoutUrl"), "pay")
+        .await;
+    let finished = product
+        .finished(REGISTRATION, &id(&created, "registrationId"))
+        .await;
+    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    created
+}
+
+async fn exam(product: &Product, exam_id: &str) -> MockExam {
+    records(product)
+        .get::<MockExam>(exam_id)
+        .await
+        .expect("reads")
+        .expect("exists")
+        .record
+}
+
+async fn registration(product: &Product, registration_id: &str) -> MockRegistration {
+    records(product)
+        .get::<MockRegistration>(registration_id)
+        .await
+        .expect("reads")
+        .expect("exists")
+        .record
+}
+
+/// The execution the schedule named `schedule` started, once it has fired.
+async fn fired(product: &Product, schedule: &str) -> String {
+    let engine = &product.embedded.engine;
+    product
+        .eventually("the schedule fires", || async {
+            engine
+                .get_schedule(schedule)
+                .is_ok_and(|s| s.execution_arn.is_some())
+        })
+        .await;
+    let arn = engine
+        .get_schedule(schedule)
+        .expect("the schedule")
+        .execution_arn
+        .expect("fired");
+    arn.rsplit(':').next().expect("a name").to_owned()
+}
+
+/// Recipients of the emails sent with `template`, sorted.
+fn sent(product: &Product, template: &str) -> Vec<String> {
+    let mut to: Vec<String> = product
+        .emails()
+        .into_iter()
+        .filter(|(name, _)| name == template)
+        .map(|(_, to)| to)
+        .collect();
+    to.sort();
+    to
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_schedules_an_exam_and_a_free_seat_is_registered_at_once() {
+    let product = Product::start().await;
+    let exam_body = create_exam(&product, 3, TimeDelta::days(3)).await;
+    let exam_id = id(&exam_body, "mockExamId");
+    let starts_at = time(&exam_body, "startsAt");
+    let ends_at = time(&exam_body, "endsAt");
+    assert_eq!(ends_at - starts_at, TimeDelta::minutes(120));
+    assert_eq!(
+        exam_body["examDate"],
+        json!(starts_at.date_naive().to_string())
+    );
+    assert_eq!(
+        (
+            &exam_body["premiumPrice"],
+            &exam_body["registeredCount"],
+            &exam_body["status"]
+        ),
+        (&json!(29), &json!(0), &json!("scheduled"))
+    );
+
+    // Its two runs are scheduled: 24 h before the start, an hour after the end.
+    let engine = &product.embedded.engine;
+    let reminder = engine
+        .get_schedule(&format!("{REMINDERS}-{exam_id}"))
+        .expect("the reminder run is scheduled");
+    assert_eq!(reminder.at, starts_at - TimeDelta::hours(24));
+    assert_eq!(
+        reminder.state_machine_arn,
+        workflows::state_machine_arn(REMINDERS)
+    );
+    let results = engine
+        .get_schedule(&format!("{RESULTS}-{exam_id}"))
+        .expect("the results run is scheduled");
+    assert_eq!(results.at, ends_at + TimeDelta::hours(1));
+
+    // Upcoming exams, soonest first; a past one is not offered.
+    let sooner = create_exam(&product, 50, TimeDelta::days(2)).await;
+    let mut past: MockExam = serde_json::from_value(exam_body.clone()).expect("an exam");
+    past.mock_exam_id = "mex_PAST".into();
+    past.starts_at = product.embedded.time.now() - TimeDelta::hours(1);
+    records(&product).insert(&past).await.expect("stored");
+    let (status, listed) = product.get("/mock-exams", None).await;
+    assert_eq!(status, 200, "{listed}");
+    let ids: Vec<&Value> = listed["exams"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|exam| &exam["mockExamId"])
+        .collect();
+    assert_eq!(ids, [&sooner["mockExamId"], &exam_body["mockExamId"]]);
+    assert_eq!(listed["exams"][1]["seatsLeft"], json!(3));
+
+    let created = registered(&product, &exam_id, "Priya.K@Example.com").await;
+    assert_eq!(
+        (&created["status"], created.get("checkout")),
+        (&json!("registered"), None)
+    );
+    let registration_id = id(&created, "registrationId");
+    let token = id(&created, "accessToken");
+    assert_eq!(
+        product.emails(),
+        [(
+            "mock_exam_registration".to_owned(),
+            "priya.k@example.com".to_owned()
+        )]
+    );
+    assert_eq!(exam(&product, &exam_id).await.registered_count, 1);
+    let (_, listed) = product.get("/mock-exams", None).await;
+    assert_eq!(listed["exams"][1]["seatsLeft"], json!(2));
+
+    let path = format!("/mock-exams/registrations/{registration_id}");
+    let (status, read) = product.get(&path, Some(&token)).await;
+    assert_eq!(
+        (status, &read["status"], &read["tier"]),
+        (200, &json!("registered"), &json!("free"))
+    );
+    assert_eq!(product.get(&path, None).await.0, 401);
+    let (status, _) = product
+        .get(
+            &path,
+            Some(&product.embedded.app.tokens.issue("registration:other")),
+        )
+        .await;
+    assert_eq!(status, 401, "a token opens its own registration only");
+
+    // One seat per email and exam, whatever the tier or the spelling.
+    let (status, refused) = register(&product, &exam_id, "PRIYA.K@example.com", "premium").await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (409, &json!("ALREADY_REGISTERED")),
+        "{refused}"
+    );
+    assert_eq!(exam(&product, &exam_id).await.registered_count, 1);
+
+    // A retried request with the same Idempotency-Key answers the same seat.
+    let body = json!({"mockExamId": exam_id, "email": "kai@example.com", "firstName": "Kai", "lastName": "Lee", "tier": "free"});
+    let key = [("Idempotency-Key", "register-kai")];
+    let (status, first) = product.post("/mock-exams/register", &body, &key).await;
+    assert_eq!(status, 201, "{first}");
+    let (status, retried) = product.post("/mock-exams/register", &body, &key).await;
+    assert_eq!((status, &retried), (201, &first));
+    product
+        .finished(REGISTRATION, &id(&first, "registrationId"))
+        .await;
+    assert_eq!(exam(&product, &exam_id).await.registered_count, 2);
+
+    let (status, missing) = register(&product, "mex_NOPE", "x@example.com", "free").await;
+    assert_eq!(
+        (status, &missing["error"]["field"]),
+        (404, &json!("/mockExamId"))
+    );
+    assert_eq!(
+        sent(&product, "mock_exam_registration"),
+        ["kai@example.com", "priya.k@example.com"],
+        "one email per registration"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capacity_holds_when_candidates_race() {
+    let product = Product::start().await;
+    let exam_id = id(
+        &create_exam(&product, 2, TimeDelta::days(3)).await,
+        "mockExamId",
+    );
+    let attempts = (0..5).map(|i| {
+        let product = &product;
+        let exam_id = &exam_id;
+        async move { register(product, exam_id, &format!("c{i}@example.com"), "free").await }
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    let won = results.iter().filter(|(status, _)| *status == 201).count();
+    assert_eq!(won, 2, "exactly the capacity: {results:?}");
+    assert!(
+        results
+            .iter()
+            .filter(|(status, _)| *status != 201)
+            .all(|(status, body)| *status == 409 && body["error"]["code"] == "EXAM_FULL"),
+        "{results:?}"
+    );
+    assert_eq!(exam(&product, &exam_id).await.registered_count, 2);
+    let stored: Vec<MockRegistration> = records(&product)
+        .query("mockExamId-index", exam_id.as_str(), None)
+        .await
+        .expect("queries");
+    assert_eq!(stored.len(), 2, "a refused registration leaves nothing");
+    let (_, listed) = product.get("/mock-exams", None).await;
+    assert_eq!(listed["exams"][0]["seatsLeft"], json!(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_premium_seat_is_held_while_the_candidate_pays_then_registered() {
+    let product = Product::start().await;
+    let exam_id = id(
+        &create_exam(&product, 10, TimeDelta::days(3)).await,
+        "mockExamId",
+    );
+    let (status, created) = register(&product, &exam_id, "sam@example.com", "premium").await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["status"], json!("pending_payment"));
+    let registration_id = id(&created, "registrationId");
+    let token = id(&created, "accessToken");
+    let session_id = id(&created["checkout"], "sessionId");
+    assert_eq!(
+        exam(&product, &exam_id).await.registered_count,
+        1,
+        "the seat is held while the candidate pays"
+    );
+
+    // The universal checkout gives the open session back, for the holder
+    // of the registration's token only.
+    let body = json!({"campaignId": "mock-exam", "recordId": registration_id});
+    let (status, again) = product
+        .post("/checkout/create", &body, &[("X-Access-Token", &token)])
+        .await;
+    assert_eq!((status, &again["sessionId"]), (200, &json!(session_id)));
+    let (status, _) = product.post("/checkout/create", &body, &[]).await;
+    assert_eq!(status, 401);
+
+    product
+        .checkout_action(&id(&created["checkout"], "checkoutUrl"), "pay")
+        .await;
+    let finished = product.finished(REGISTRATION, &registration_id).await;
+    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+
+    let stored = registration(&product, &registration_id).await;
+    assert_eq!(
+        (stored.status, stored.tier),
+        (RegistrationStatus::Registered, RegistrationTier::Premium)
+    );
+    assert!(stored.paid_at.is_some() && stored.payment_intent_id.is_some());
+    let charged: Vec<Value> = product
+        .embedded
+        .simulator
+        .events()
+        .into_iter()
+        .filter(|event| event["type"] == "checkout.session.completed")
+        .collect();
+    assert_eq!(charged.len(), 1);
+    assert_eq!(
+        charged[0]["data"]["object"]["amount_total"],
+        json!(2900),
+        "$29 in cents"
+    );
+    assert_eq!(exam(&product, &exam_id).await.registered_count, 1);
+    assert_eq!(
+        product.emails(),
+        [(
+            "mock_exam_registration".to_owned(),
+            "sam@example.com".to_owned()
+        )]
+    );
+    let (status, refused) = product
+        .post("/checkout/create", &body, &[("X-Access-Token", &token)])
+        .await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (409, &json!("NOT_PAYABLE"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unpaid_premium_seat_is_cancelled_and_given_back() {
+    let product = Product::start().await;
+    let exam_id = id(
+        &create_exam(&product, 1, TimeDelta::days(3)).await,
+        "mockExamId",
+    );
+    let (status, created) = register(&product, &exam_id, "late@example.com", "premium").await;
+    assert_eq!(status, 201, "{created}");
+    let registration_id = id(&created, "registrationId");
+    let (status, full) = register(&product, &exam_id, "other@example.com", "free").await;
+    assert_eq!(
+        (status, &full["error"]["code"]),
+        (409, &json!("EXAM_FULL")),
+        "the held seat counts"
+    );
+
+    // The session lives 23 hours; a day later Stripe expires it.
+    product.advance(DAY);
+    let finished = product.finished(REGISTRATION, &registration_id).await;
+    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    let stored = registration(&product, &registration_id).await;
+    assert_eq!(stored.status, RegistrationStatus::Cancelled);
+    assert!(stored.cancelled_at.is_some());
+    assert_eq!(
+        exam(&product, &exam_id).await.registered_count,
+        0,
+        "the seat is given back"
+    );
+    assert!(product.emails().is_empty());
+
+    // The candidate may try again; the freed seat is theirs.
+    let again = registered(&product, &exam_id, "late@example.com").await;
+    assert_ne!(id(&again, "registrationId"), registration_id);
+    assert_eq!(exam(&product, &exam_id).await.registered_count, 1);
+    assert_eq!(
+        registration(&product, &registration_id).await.status,
+        RegistrationStatus::Cancelled
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reminder_goes_out_24_hours_before_to_every_registered_candidate_once() {
+    let product = Product::start().await;
+    let exam_body = create_exam(&product, 10, TimeDelta::days(3)).await;
+    let exam_id = id(&exam_body, "mockExamId");
+    let reminder_at = time(&exam_body, "startsAt") - TimeDelta::hours(24);
+    registered(&product, &exam_id, "ana@example.com").await;
+    registered(&product, &exam_id, "ben@example.com").await;
+    paid(&product, &exam_id, "cai@example.com").await;
+
+    // A minute before the reminder is due, nothing has gone out.
+    let until_due = (reminder_at - product.embedded.time.now())
+        .to_std()
+        .expect("in the future");
+    product.advance(until_due - Duration::from_secs(60));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let schedule = format!("{REMINDERS}-{exam_id}");
+    let engine = &product.embedded.engine;
+    assert_eq!(
+        engine
+            .get_schedule(&schedule)
+            .expect("scheduled")
+            .execution_arn,
+        None
+    );
+    assert!(sent(&product, "mock_exam_reminder").is_empty());
+    // A premium candidate still paying is not reminded.
+    let (status, pending) = register(&product, &exam_id, "dee@example.com", "premium").await;
+    assert_eq!(status, 201, "{pending}");
+
+    product.advance(Duration::from_secs(120));
+    let run = fired(&product, &schedule).await;
+    let finished = product.finished(REMINDERS, &run).await;
+    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    assert_eq!(
+        sent(&product, "mock_exam_reminder"),
+        ["ana@example.com", "ben@example.com", "cai@example.com"]
+    );
+
+    // Nothing fires again later.
+    product.advance(Duration::from_secs(3600));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(sent(&product, "mock_exam_reminder").len(), 3);
+}
+
+/// Marked results of four candidates: overall score, sections, answers.
+fn marked(ids: &[String]) -> Value {
+    let scores = [
+        (48.0, 44.0, 52.0, [true, false, false, true]),
+        (61.0, 58.0, 64.0, [true, true, false, false]),
+        (70.0, 66.0, 74.0, [true, true, true, false]),
+        (89.0, 86.0, 92.0, [true, true, true, true]),
+    ];
+    let results: Vec<Value> = ids
+        .iter()
+        .zip(scores)
+        .map(|(id, (score, clinical, theory, answers))| {
+            json!({
+                "registrationId": id,
+                "score": score,
+                "sectionScores": {"clinical": clinical, "theory": theory},
+                "answers": answers
+            })
+        })
+        .collect();
+    json!({ "results": results })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_after_the_exam_give_statistics_and_each_candidate_their_percentile() {
+    let product = Product::start().await;
+    let exam_body = create_exam(&product, 10, TimeDelta::days(3)).await;
+    let exam_id = id(&exam_body, "mockExamId");
+    let ends_at = time(&exam_body, "endsAt");
+    let emails = [
+        "a@example.com",
+        "b@example.com",
+        "c@example.com",
+        "d@example.com",
+    ];
+    let mut ids = Vec::new();
+    for email in &emails[..3] {
+        ids.push(id(
+            &registered(&product, &exam_id, email).await,
+            "registrationId",
+        ));
+    }
+    ids.push(id(
+        &paid(&product, &exam_id, emails[3]).await,
+        "registrationId",
+    ));
+    let other_exam = id(
+        &create_exam(&product, 10, TimeDelta::days(3)).await,
+        "mockExamId",
+    );
+    let stranger = id(
+        &registered(&product, &other_exam, "x@example.com").await,
+        "registrationId",
+    );
+    let results_path = format!("/mock-exams/{exam_id}/results");
+    let [(name, value)] = admin();
+    let admin = [(name, value.as_str())];
+
+    let (status, early) = product.post(&results_path, &marked(&ids), &admin).await;
+    assert_eq!(
+        (status, &early["error"]["code"]),
+        (409, &json!("EXAM_NOT_FINISHED"))
+    );
+
+    // Ten minutes after the end, the marked results come in.
+    let until_end = (ends_at - product.embedded.time.now())
+        .to_std()
+        .expect("in the future");
+    product.advance(until_end + Duration::from_secs(600));
+    let (status, closed) = register(&product, &exam_id, "late@example.com", "free").await;
+    assert_eq!(
+        (status, &closed["error"]["code"]),
+        (409, &json!("REGISTRATION_CLOSED"))
+    );
+    let mut wrong = ids.clone();
+    wrong[2] = stranger;
+    let (status, refused) = product.post(&results_path, &marked(&wrong), &admin).await;
+    assert_eq!(
+        (
+            status,
+            &refused["error"]["code"],
+            &refused["error"]["field"]
+        ),
+        (
+            422,
+            &json!("NOT_REGISTERED_FOR_EXAM"),
+            &json!("/results/2/registrationId")
+        )
+    );
+    assert!(
+        registration(&product, &ids[0]).await.score.is_none(),
+        "a refused upload stores nothing"
+    );
+    let (status, accepted) = product.post(&results_path, &marked(&ids), &admin).await;
+    assert_eq!(
+        (status, &accepted["accepted"]),
+        (200, &json!(4)),
+        "{accepted}"
+    );
+    let first = registration(&product, &ids[0]).await;
+    assert_eq!(first.score, Some(48.0));
+    assert_eq!(first.section_scores["theory"], 52.0);
+    assert_eq!(first.answers, Some(vec![true, false, false, true]));
+
+    let (status, _) = product
+        .get(&format!("/mock-exams/{exam_id}/stats"), None)
+        .await;
+    assert_eq!(status, 404, "no statistics before the results run");
+
+    // The results run starts an hour after the end.
+    product.advance(Duration::from_secs(3600));
+    let run = fired(&product, &format!("{RESULTS}-{exam_id}")).await;
+    let finished = product.finished(RESULTS, &run).await;
+    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+
+    let (status, stats) = product
+        .get(&format!("/mock-exams/{exam_id}/stats"), None)
+        .await;
+    assert_eq!(status, 200, "{stats}");
+    let figures = &stats["statistics"];
+    // (48 + 61 + 70 + 89) / 4 = 67; the median is between 61 and 70.
+    assert_eq!(
+        (
+            &figures["count"],
+            &figures["mean"],
+            &figures["median"],
+            &figures["min"],
+            &figures["max"],
+            &figures["passed"],
+            &figures["passRatePercent"]
+        ),
+        (
+            &json!(4),
+            &json!(67.0),
+            &json!(65.5),
+            &json!(48.0),
+            &json!(89.0),
+            &json!(3),
+            &json!(75.0)
+        )
+    );
+    assert_eq!(
+        figures["sectionMeans"],
+        json!([
+            {"section": "clinical", "mean": 63.5, "count": 4},
+            {"section": "theory", "mean": 70.5, "count": 4}
+        ])
+    );
+    assert_eq!(figures["itemAnalysis"]["respondents"], json!(4));
+    assert_eq!(
+        figures["percentileRanks"],
+        json!([]),
+        "the public statistics name no candidate"
+    );
+    assert_eq!(
+        exam(&product, &exam_id).await.status,
+        MockExamStatus::Completed
+    );
+
+    // Each candidate's rank is on their registration and in their email.
+    let ranks = [12.5, 37.5, 62.5, 87.5];
+    let outbox = &product.embedded.outbox;
+    let results_emails: Vec<_> = outbox
+        .list()
+        .expect("lists")
+        .into_iter()
+        .filter(|entry| {
+            entry.template.map(|t| t.to_string()).as_deref() == Some("mock_exam_results")
+        })
+        .collect();
+    assert_eq!(results_emails.len(), 4, "one each");
+    for ((registration_id, email), rank) in ids.iter().zip(emails).zip(ranks) {
+        let stored = registration(&product, registration_id).await;
+        assert_eq!(stored.percentile_rank, Some(rank), "{email}");
+        let entry = results_emails
+            .iter()
+            .find(|entry| entry.to == email)
+            .unwrap_or_else(|| panic!("{email} got no results email"));
+        let text = outbox.read(&entry.id).expect("reads").text;
+        assert!(
+            text.contains(&format!("did better than {rank:.1}% of candidates")),
+            "{email}: {text}"
+        );
+        assert!(text.contains("Average:            67.0%"), "{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_calculates_statistics_on_demand() {
+    let product = Product::start().await;
+    let exam_body = create_exam(&product, 10, TimeDelta::days(3)).await;
+    let exam_id = id(&exam_body, "mockExamId");
+    let mut ids = Vec::new();
+    for email in [
+        "a@example.com",
+        "b@example.com",
+        "c@example.com",
+        "d@example.com",
+    ] {
+        ids.push(id(
+            &registered(&product, &exam_id, email).await,
+            "registrationId",
+        ));
+    }
+    let until_end = (time(&exam_body, "endsAt") - product.embedded.time.now())
+        .to_std()
+        .expect("in the future");
+    product.advance(until_end + Duration::from_secs(60));
+
+    // Admin routes need the admin's token.
+    let results_path = format!("/mock-exams/{exam_id}/results");
+    let calculate_path = format!("/mock-exams/{exam_id}/calculate-stats");
+    let wrong = [("Authorization", "Bearer not-the-token")];
+    for headers in [&[][..], &wrong[..]] {
+        assert_eq!(
+            product.post(&results_path, &marked(&ids), headers).await.0,
+            401
+        );
+        assert_eq!(
+            product.post(&calculate_path, &json!(null), headers).await.0,
+            401
+        );
+        let (status, _) = product
+            .post(
+                "/mock-exams",
+                &json!({"title": "Nope", "startsAt": "2030-01-01T00:00:00Z", "durationMinutes": 60, "capacity": 1, "passMark": 60.0, "sections": ["clinical"]}),
+                headers,
+            )
+            .await;
+        assert_eq!(status, 401);
+    }
+    assert!(registration(&product, &ids[0]).await.score.is_none());
+
+    let [(name, value)] = admin();
+    let admin = [(name, value.as_str())];
+    let (status, _) = product
+        .get(&format!("/mock-exams/{exam_id}/stats"), None)
+        .await;
+    assert_eq!(status, 404, "no statistics before calculation");
+    let (status, _) = product.post(&results_path, &marked(&ids), &admin).await;
+    assert_eq!(status, 200);
+    let (status, calculated) = product.post(&calculate_path, &json!(null), &admin).await;
+    assert_eq!(status, 200, "{calculated}");
+    assert_eq!(
+        (
+            &calculated["statistics"]["mean"],
+            &calculated["statistics"]["median"]
+        ),
+        (&json!(67.0), &json!(65.5))
+    );
+    let (status, stored) = product
+        .get(&format!("/mock-exams/{exam_id}/stats"), None)
+        .await;
+    assert_eq!((status, &stored), (200, &calculated));
+    assert_eq!(
+        registration(&product, &ids[3]).await.percentile_rank,
+        Some(87.5)
+    );
+    assert_eq!(
+        exam(&product, &exam_id).await.status,
+        MockExamStatus::Scheduled,
+        "only the results run completes the exam"
+    );
+    assert!(sent(&product, "mock_exam_results").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_results_run_without_results_fails_readably_and_sends_nothing() {
+    let product = Product::start().await;
+    let exam_body = create_exam(&product, 10, TimeDelta::days(3)).await;
+    let exam_id = id(&exam_body, "mockExamId");
+    registered(&product, &exam_id, "a@example.com").await;
+    let results_at = time(&exam_body, "endsAt") + TimeDelta::hours(1);
+    let until_run = (results_at - product.embedded.time.now())
+        .to_std()
+        .expect("in the future");
+    product.advance(until_run + Duration::from_secs(1));
+    let run = fired(&product, &format!("{RESULTS}-{exam_id}")).await;
+    let finished = product.finished(RESULTS, &run).await;
+    assert_eq!(finished.status, ExecutionStatus::Failed, "{finished:?}");
+    assert_eq!(finished.error.as_deref(), Some("MockExam.NoResults"));
+    assert_eq!(
+        exam(&product, &exam_id).await.status,
+        MockExamStatus::Scheduled
+    );
+    assert!(sent(&product, "mock_exam_results").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_change_nothing() {
+    let product = Product::start().await;
+    let [(name, value)] = admin();
+    let admin = [(name, value.as_str())];
+    let soon = (product.embedded.time.now() + TimeDelta::hours(12)).to_rfc3339();
+    let (status, body) = product
+        .post(
+            "/mock-exams",
+            &json!({"title": "Too soon", "startsAt": soon, "durationMinutes": 60, "capacity": 5, "passMark": 60.0, "sections": ["clinical"]}),
+            &admin,
+        )
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"], &body["error"]["field"]),
+        (422, &json!("STARTS_TOO_SOON"), &json!("/startsAt"))
+    );
+    let (status, body) = product
+        .post(
+            "/mock-exams",
+            &json!({"title": "No seats", "startsAt": "2030-01-01T00:00:00Z", "durationMinutes": 60, "capacity": 0, "passMark": 60.0, "sections": ["clinical"]}),
+            &admin,
+        )
+        .await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (400, &json!("/capacity"))
+    );
+    assert!(
+        product
+            .embedded
+            .engine
+            .list_schedules()
+            .expect("lists")
+            .is_empty()
+    );
+    let (_, listed) = product.get("/mock-exams", None).await;
+    assert_eq!(listed["exams"], json!([]));
+
+    let exam_id = id(
+        &create_exam(&product, 5, TimeDelta::days(3)).await,
+        "mockExamId",
+    );
+    let (status, body) = register(&product, &exam_id, "not-an-email", "free").await;
+    assert_eq!((status, &body["error"]["field"]), (400, &json!("/email")));
+    let (status, body) = register(&product, &exam_id, "a@example.com", "gold").await;
+    assert_eq!((status, &body["error"]["field"]), (400, &json!("/tier")));
+    assert_eq!(exam(&product, &exam_id).await.registered_count, 0);
+    let executions = product
+        .embedded
+        .engine
+        .list_executions(&workflows::state_machine_arn(REGISTRATION), None)
+        .expect("lists");
+    assert!(executions.is_empty(), "no journey started");
+}
