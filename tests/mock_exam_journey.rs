@@ -371,6 +371,61 @@ async fn a_premium_seat_is_held_while_the_candidate_pays_then_registered() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declined_card_gets_a_retry_email_and_a_refund_gives_the_seat_back() {
+    let product = Product::start().await;
+    let exam_id = id(
+        &create_exam(&product, 1, TimeDelta::days(3)).await,
+        "mockExamId",
+    );
+    let (status, created) = register(&product, &exam_id, "dana@example.com", "premium").await;
+    assert_eq!(status, 201, "{created}");
+    let registration_id = id(&created, "registrationId");
+    let checkout_url = id(&created["checkout"], "checkoutUrl");
+
+    product.checkout_action(&checkout_url, "decline").await;
+    product
+        .eventually("the retry email is sent", || async {
+            sent(&product, "payment_failed") == ["dana@example.com"]
+        })
+        .await;
+    assert_eq!(
+        registration(&product, &registration_id).await.status,
+        RegistrationStatus::PendingPayment,
+        "a decline leaves the seat held for another try"
+    );
+
+    product.checkout_action(&checkout_url, "pay").await;
+    let finished = product.finished(REGISTRATION, &registration_id).await;
+    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    let paid = registration(&product, &registration_id).await;
+    assert_eq!(paid.status, RegistrationStatus::Registered);
+
+    // Refunded from Stripe's dashboard, as support would.
+    let payment_intent = paid.payment_intent_id.expect("the payment");
+    let refund = product
+        .http
+        .post(format!("{}/stripe/v1/refunds", product.embedded.base_url))
+        .bearer_auth("sk_test_simulator")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("payment_intent={payment_intent}"))
+        .send()
+        .await
+        .expect("the simulator answers");
+    assert!(refund.status().is_success(), "{}", refund.status());
+    product
+        .eventually("the registration is cancelled", || async {
+            registration(&product, &registration_id).await.status == RegistrationStatus::Cancelled
+        })
+        .await;
+    assert_eq!(
+        exam(&product, &exam_id).await.registered_count,
+        0,
+        "the refunded seat is free again"
+    );
+    registered(&product, &exam_id, "next@example.com").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unpaid_premium_seat_is_cancelled_and_given_back() {
     let product = Product::start().await;
     let exam_id = id(
@@ -502,6 +557,11 @@ async fn results_after_the_exam_give_statistics_and_each_candidate_their_percent
         &paid(&product, &exam_id, emails[3]).await,
         "registrationId",
     ));
+    // Registered, but without a marked result.
+    let broken_id = id(
+        &registered(&product, &exam_id, "e@example.com").await,
+        "registrationId",
+    );
     let other_exam = id(
         &create_exam(&product, 10, TimeDelta::days(3)).await,
         "mockExamId",
@@ -565,6 +625,16 @@ async fn results_after_the_exam_give_statistics_and_each_candidate_their_percent
         .await;
     assert_eq!(status, 404, "no statistics before the results run");
 
+    // A registration whose results email cannot be composed (a rank left
+    // without a score) must not keep the others from theirs.
+    records(&product)
+        .update::<MockRegistration, ()>(&broken_id, |stored| {
+            stored.percentile_rank = Some(50.0);
+            Ok(())
+        })
+        .await
+        .expect("tampered");
+
     // The results run starts an hour after the end.
     product.advance(Duration::from_secs(3600));
     let run = fired(&product, &format!("{RESULTS}-{exam_id}")).await;
@@ -626,7 +696,19 @@ async fn results_after_the_exam_give_statistics_and_each_candidate_their_percent
             entry.template.map(|t| t.to_string()).as_deref() == Some("mock_exam_results")
         })
         .collect();
-    assert_eq!(results_emails.len(), 4, "one each");
+    assert_eq!(results_emails.len(), 4, "one each, none for the broken one");
+    let history = product
+        .embedded
+        .engine
+        .get_execution_history(&finished.execution_arn)
+        .expect("a history");
+    let not_sent = history
+        .iter()
+        .filter(|event| {
+            event.event_type == "PassStateEntered" && event.details["name"] == "ResultNotSent"
+        })
+        .count();
+    assert_eq!(not_sent, 1, "the failed email is recorded in its iteration");
     for ((registration_id, email), rank) in ids.iter().zip(emails).zip(ranks) {
         let stored = registration(&product, registration_id).await;
         assert_eq!(stored.percentile_rank, Some(rank), "{email}");
