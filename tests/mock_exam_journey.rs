@@ -300,6 +300,47 @@ async fn capacity_holds_when_candidates_race() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_candidates_race_for_fifty_seats() {
+    let product = Product::start().await;
+    let exam_id = id(
+        &create_exam(&product, 50, TimeDelta::days(3)).await,
+        "mockExamId",
+    );
+    let attempts = (0..200).map(|i| {
+        let product = &product;
+        let exam_id = &exam_id;
+        // Every fourth request repeats the candidate before it.
+        let email = format!("c{}@example.com", i - i % 4 / 3);
+        async move { register(product, exam_id, &email, "free").await }
+    });
+    let results = futures_util::future::join_all(attempts).await;
+    let won = results.iter().filter(|(status, _)| *status == 201).count();
+    assert_eq!(won, 50, "exactly the capacity");
+    assert!(
+        results
+            .iter()
+            .filter(|(status, _)| *status != 201)
+            .all(|(status, body)| *status == 409
+                && ["EXAM_FULL", "ALREADY_REGISTERED"]
+                    .contains(&body["error"]["code"].as_str().unwrap_or_default())),
+        "{results:?}"
+    );
+    assert_eq!(exam(&product, &exam_id).await.registered_count, 50);
+    let stored: Vec<MockRegistration> = records(&product)
+        .query("mockExamId-index", exam_id.as_str(), None)
+        .await
+        .expect("queries");
+    let mut emails: Vec<&str> = stored.iter().map(|r| r.email.as_str()).collect();
+    emails.sort();
+    emails.dedup();
+    assert_eq!(
+        (stored.len(), emails.len()),
+        (50, 50),
+        "fifty seats, fifty different candidates"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_premium_seat_is_held_while_the_candidate_pays_then_registered() {
     let product = Product::start().await;
     let exam_id = id(
