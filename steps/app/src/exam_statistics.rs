@@ -1,6 +1,8 @@
 //! An exam's statistics from the marked results on its registrations: the
 //! one code path behind the admin's `calculate-stats` and the results run.
 
+use std::collections::BTreeMap;
+
 use campaigns_contracts::records::{
     MockExam, MockRegistration, MockStatistics, RegistrationStatus,
 };
@@ -42,16 +44,27 @@ pub fn compute(exam: &MockExam, results: &[ExamResult]) -> Result<ExamStatistics
 /// statistics. The stored statistics leave the per-candidate ranks out:
 /// they are public, and each rank is on its own registration.
 pub async fn calculate(app: &App, exam: &MockExam) -> Result<MockStatistics, ApiFailure> {
-    let results: Vec<ExamResult> = registered(app, &exam.mock_exam_id)
-        .await?
-        .iter()
-        .filter_map(result_of)
-        .collect();
+    let registrations = registered(app, &exam.mock_exam_id).await?;
+    let results: Vec<ExamResult> = registrations.iter().filter_map(result_of).collect();
     let mut statistics = compute(exam, &results)?;
+    // A rank already stored is not written again, so a run cut short by a
+    // timeout goes on from where it stopped when it is retried.
+    let ranked: BTreeMap<&str, Option<f64>> = registrations
+        .iter()
+        .map(|registration| {
+            (
+                registration.registration_id.as_str(),
+                registration.percentile_rank,
+            )
+        })
+        .collect();
     for rank in std::mem::take(&mut statistics.percentile_ranks) {
+        if ranked.get(rank.registration_id.as_str()) == Some(&Some(rank.percentile_rank)) {
+            continue;
+        }
         app.records
-            .update::<MockRegistration, ApiFailure>(&rank.registration_id, |stored| {
-                stored.percentile_rank = Some(rank.percentile_rank);
+            .update::<MockRegistration, ApiFailure>(&rank.registration_id, |registration| {
+                registration.percentile_rank = Some(rank.percentile_rank);
                 Ok(())
             })
             .await?;
