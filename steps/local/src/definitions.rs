@@ -24,6 +24,10 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
         steps::MOCK_EXAM_RESULTS,
         include_str!("../../../workflows/definitions/mock-exam-results.asl.json"),
     ),
+    (
+        steps::PERSONALIZED_PLAN,
+        include_str!("../../../workflows/definitions/personalized-plan.asl.json"),
+    ),
 ];
 
 /// The ARN the engine resolves to the step registered under `function`.

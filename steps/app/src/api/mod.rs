@@ -11,6 +11,7 @@ mod webhook;
 use campaigns_core::campaign::CampaignId;
 
 pub(crate) use mock_exam::scope as registration_scope;
+pub(crate) use plan::scope as plan_scope;
 pub(crate) use purchase::scope as purchase_scope;
 
 use campaigns_contracts::validation;

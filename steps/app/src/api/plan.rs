@@ -1,48 +1,311 @@
 //! Personalized plans: the assessment, the report upload URL and the plan.
 
-use campaigns_contracts::api::CreateCheckoutRequest;
+use campaigns_contracts::api::{
+    CreateCheckoutRequest, CreatePlanRequest, CreatePlanResponse, ReportContentType,
+    UploadUrlRequest, UploadUrlResponse,
+};
+use campaigns_contracts::records::{PersonalizedPlan, PlanStatus};
+use campaigns_core::campaign::CampaignId;
+use campaigns_core::catalog;
+use campaigns_core::cluster::{self, ClusterAssessment, ScoreReport, ScoreReportError};
+use campaigns_payments::CaptureMode;
+use campaigns_ports::files::{FilesError, UploadRequest};
+use serde_json::json;
 
+use super::{authorize, parse};
+use crate::checkout::{self, Payable};
 use crate::context::App;
 use crate::failure::ApiFailure;
-use crate::http::{ApiRequest, Handled};
+use crate::http::{ApiRequest, ApiResponse, Handled};
+use crate::ids::new_id;
 use crate::payment_wait::Payee;
+use crate::steps::PERSONALIZED_PLAN;
+use crate::tokens::record_scope;
 
-fn not_served() -> ApiFailure {
-    ApiFailure::new(501, "NOT_IMPLEMENTED", "this route is not served yet")
+/// Where score reports live in the bucket; keys we did not issue are refused.
+const REPORTS_PREFIX: &str = "score-reports/";
+
+/// The scope of a plan's access token.
+pub fn scope(plan_id: &str) -> String {
+    record_scope("plan", plan_id)
 }
 
-pub async fn assess(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+/// The rules' answer for a report, or the report's broken rule naming the
+/// field under `pointer` (the JSON Pointer of the report in the request).
+fn assessment(report: &ScoreReport, pointer: &str) -> Result<ClusterAssessment, ApiFailure> {
+    cluster::assess(report).map_err(|err: ScoreReportError| {
+        ApiFailure::rule(err.code(), err.to_string())
+            .with_field(&format!("{pointer}/{}", err.field()))
+    })
 }
 
-pub async fn upload_url(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+/// Pure: which cluster the report points to and how every cluster fits.
+pub async fn assess(_app: &App, request: &ApiRequest) -> Handled {
+    let report: ScoreReport = parse(request)?;
+    Ok(ApiResponse::json(200, &assessment(&report, "")?))
 }
 
-pub async fn create(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+/// A URL the frontend uploads the report to, straight to storage; good only
+/// for the declared type and length, for `upload_lifetime`.
+pub async fn upload_url(app: &App, request: &ApiRequest) -> Handled {
+    let body: UploadUrlRequest = parse(request)?;
+    let extension = match body.content_type {
+        ReportContentType::Pdf => "pdf",
+        ReportContentType::Png => "png",
+        ReportContentType::Jpeg => "jpg",
+    };
+    // The user's file name stays out of the key: it may carry personal data,
+    // and a random key cannot be guessed.
+    let key = format!(
+        "{REPORTS_PREFIX}{}/{}.{extension}",
+        app.now().format("%Y/%m"),
+        new_id("rep")
+    );
+    let content_type = super::status_text(&body.content_type);
+    let presigned = app
+        .files
+        .presign_upload(&UploadRequest {
+            key: key.clone(),
+            content_type,
+            content_length: body.content_length,
+            expires_in: app.settings.upload_lifetime,
+        })
+        .await
+        .map_err(files_unavailable)?;
+    let response = UploadUrlResponse {
+        upload_url: presigned.url,
+        key,
+        method: "PUT".into(),
+        headers: presigned.headers,
+        expires_at: presigned.expires_at,
+    };
+    Ok(ApiResponse::json(200, &response))
 }
 
-pub async fn get(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+fn files_unavailable(err: FilesError) -> ApiFailure {
+    tracing::error!(error = %err, "file storage failed");
+    ApiFailure::unavailable("file storage is unavailable; try again")
 }
 
-pub async fn checkout(_app: &App, _request: &ApiRequest, _body: &CreateCheckoutRequest) -> Handled {
-    Err(not_served())
+/// Refuses a report key that was never uploaded (or that we never issued).
+async fn check_uploaded(app: &App, key: &str) -> Result<(), ApiFailure> {
+    let uploaded = key.starts_with(REPORTS_PREFIX)
+        && app.files.exists(key).await.map_err(files_unavailable)?;
+    if uploaded {
+        Ok(())
+    } else {
+        Err(ApiFailure::rule(
+            "SCORE_REPORT_NOT_UPLOADED",
+            "no score report was uploaded under this key",
+        )
+        .with_field("/scoreReportKey"))
+    }
 }
 
-pub async fn current_session(_app: &App, _payee: &Payee) -> Result<Option<String>, ApiFailure> {
-    Ok(None)
+pub async fn create(app: &App, request: &ApiRequest) -> Handled {
+    let body: CreatePlanRequest = parse(request)?;
+    let assessed = assessment(&body.score_report, "/scoreReport")?;
+    let selected = body.selected_cluster.unwrap_or(assessed.cluster);
+    let price = catalog::product(selected.product())
+        .price
+        .expect("cluster plans have a fixed price");
+    if let Some(key) = &body.score_report_key {
+        check_uploaded(app, key).await?;
+    }
+
+    let plan_id = new_id("plan");
+    let mut plan = PersonalizedPlan {
+        plan_id: plan_id.clone(),
+        campaign_id: CampaignId::PersonalizedPlan,
+        email: body.email.normalized(),
+        first_name: body.first_name.0.trim().to_owned(),
+        last_name: body.last_name.0.trim().to_owned(),
+        score_report: body.score_report,
+        score_report_key: body.score_report_key,
+        recommended_cluster: assessed.cluster,
+        selected_cluster: selected,
+        price,
+        status: PlanStatus::PendingPayment,
+        created_at: app.now(),
+        stripe_checkout_session_id: None,
+        checkout_attempt: 0,
+        payment_intent_id: None,
+        activated_at: None,
+        expires_at: None,
+    };
+    app.records.insert(&plan).await?;
+
+    let opened = match checkout::open(app, &payable(&plan)).await {
+        Ok(opened) => opened,
+        Err(failure) => {
+            abandon(app, &plan_id).await;
+            return Err(failure);
+        }
+    };
+    plan = app
+        .records
+        .update::<PersonalizedPlan, ApiFailure>(&plan_id, |stored| {
+            stored.stripe_checkout_session_id = Some(opened.session.session_id.clone());
+            stored.checkout_attempt = opened.attempt;
+            Ok(())
+        })
+        .await?;
+
+    let input = json!({"planId": plan_id});
+    if let Err(err) = app
+        .workflows
+        .start(PERSONALIZED_PLAN, &plan_id, &input)
+        .await
+    {
+        tracing::error!(error = %err, plan_id, "could not start the plan journey");
+        let session = &opened.session.session_id;
+        if let Err(err) = app.payments.expire_checkout(session).await {
+            tracing::error!(error = %err, session, "could not expire the abandoned session");
+        }
+        abandon(app, &plan_id).await;
+        return Err(ApiFailure::unavailable(
+            "could not start the plan; try again",
+        ));
+    }
+
+    let response = CreatePlanResponse {
+        access_token: app.tokens.issue(&scope(&plan_id)),
+        plan_id,
+        status: plan.status,
+        recommended_cluster: plan.recommended_cluster,
+        selected_cluster: plan.selected_cluster,
+        price: plan.price,
+        checkout: opened.session,
+    };
+    Ok(ApiResponse::json(201, &response))
 }
 
-pub async fn payment_failed(_app: &App, _payee: &Payee) -> Result<(), ApiFailure> {
-    Ok(())
+pub async fn get(app: &App, request: &ApiRequest) -> Handled {
+    let plan_id = request.param("planId")?;
+    authorize(app, request, &scope(plan_id))?;
+    let found = app
+        .records
+        .get::<PersonalizedPlan>(plan_id)
+        .await?
+        .ok_or_else(|| ApiFailure::not_found("personalized plan"))?;
+    Ok(ApiResponse::json(200, &found.record))
 }
 
-pub async fn refunded(_app: &App, _payee: &Payee) -> Result<(), ApiFailure> {
-    Ok(())
+/// What the user pays for a plan: the selected cluster's product.
+pub fn payable(plan: &PersonalizedPlan) -> Payable {
+    Payable {
+        payee: Payee {
+            campaign: CampaignId::PersonalizedPlan,
+            record_id: plan.plan_id.clone(),
+            member_id: None,
+        },
+        product: plan.selected_cluster.product(),
+        amount: plan.price,
+        email: plan.email.clone(),
+        capture: CaptureMode::Automatic,
+        current_session: plan.stripe_checkout_session_id.clone(),
+        attempt: plan.checkout_attempt,
+    }
 }
 
-pub async fn record_status(_app: &App, _record_id: &str) -> Result<Option<String>, ApiFailure> {
-    Ok(None)
+fn not_payable() -> ApiFailure {
+    ApiFailure::conflict("NOT_PAYABLE", "this plan is no longer waiting for payment")
+}
+
+/// A fresh checkout for a plan still waiting for payment.
+pub async fn checkout(app: &App, request: &ApiRequest, body: &CreateCheckoutRequest) -> Handled {
+    let plan_id = body.record_id.as_str();
+    authorize(app, request, &scope(plan_id))?;
+    let found = app
+        .records
+        .get::<PersonalizedPlan>(plan_id)
+        .await?
+        .ok_or_else(|| ApiFailure::not_found("personalized plan"))?;
+    if found.record.status != PlanStatus::PendingPayment {
+        return Err(not_payable());
+    }
+    let opened = checkout::open(app, &payable(&found.record)).await?;
+    if opened.fresh {
+        app.records
+            .update::<PersonalizedPlan, ApiFailure>(plan_id, |stored| {
+                if stored.status != PlanStatus::PendingPayment {
+                    return Err(not_payable());
+                }
+                stored.stripe_checkout_session_id = Some(opened.session.session_id.clone());
+                stored.checkout_attempt = opened.attempt;
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(ApiResponse::json(200, &opened.session))
+}
+
+/// Marks a plan that could not be offered for payment as failed.
+async fn abandon(app: &App, plan_id: &str) {
+    let marked = app
+        .records
+        .update::<PersonalizedPlan, ()>(plan_id, |stored| {
+            stored.status = PlanStatus::Failed;
+            Ok(())
+        })
+        .await;
+    if let Err(err) = marked {
+        tracing::error!(error = ?err, plan_id, "could not mark the plan failed");
+    }
+}
+
+/// The session a plan pays with now (an older one expiring means nothing).
+pub async fn current_session(app: &App, payee: &Payee) -> Result<Option<String>, ApiFailure> {
+    Ok(app
+        .records
+        .get::<PersonalizedPlan>(&payee.record_id)
+        .await?
+        .and_then(|found| found.record.stripe_checkout_session_id))
+}
+
+/// Stripe declined a payment attempt: tell the user, with a link to retry.
+pub async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
+    let plan_id = payee.record_id.as_str();
+    let Some(found) = app.records.get::<PersonalizedPlan>(plan_id).await? else {
+        return Ok(());
+    };
+    if found.record.status != PlanStatus::PendingPayment {
+        return Ok(());
+    }
+    let token = app.tokens.issue(&scope(plan_id));
+    let email = campaigns_mail::emails::PaymentFailed::new(
+        campaigns_mail::emails::Payment::Plan(&found.record),
+        None,
+        &token,
+        &app.mail_settings.links,
+    )
+    .map_err(ApiFailure::unavailable)?;
+    crate::notify::send(app, &email)
+        .await
+        .map_err(ApiFailure::unavailable)
+}
+
+/// The payment was refunded: the plan is marked so (access is revoked by the
+/// caller, from the grants the payment paid for).
+pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
+    let result = app
+        .records
+        .update::<PersonalizedPlan, ApiFailure>(&payee.record_id, |stored| {
+            stored.status = PlanStatus::Refunded;
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(_) | Err(campaigns_records::typed::UpdateError::NotFound) => Ok(()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The plan's status, for the checkout success page.
+pub async fn record_status(app: &App, plan_id: &str) -> Result<Option<String>, ApiFailure> {
+    Ok(app
+        .records
+        .get::<PersonalizedPlan>(plan_id)
+        .await?
+        .map(|found| super::status_text(&found.record.status)))
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::purchase::is_zero;
 use crate::Example;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -30,12 +31,21 @@ pub struct PersonalizedPlan {
     pub created_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_checkout_session_id: Option<String>,
+    /// How many checkout sessions were opened before the current one.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub checkout_attempt: u32,
+    /// The payment that activated the plan (a refund of it revokes access).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_intent_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activated_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// `pending_payment` until Stripe reports; `active` grants access for the
+/// selected cluster's months; `failed` and `expired` end unpaid; `refunded`
+/// revokes access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanStatus {
@@ -62,6 +72,8 @@ impl Example for PersonalizedPlan {
             status: PlanStatus::Active,
             created_at: "2025-03-12T10:00:00Z".parse().expect("valid timestamp"),
             stripe_checkout_session_id: Some("cs_test_c3D4e5F6".into()),
+            checkout_attempt: 0,
+            payment_intent_id: Some("pi_3QdefSam".into()),
             activated_at: Some("2025-03-12T10:06:00Z".parse().expect("valid timestamp")),
             expires_at: Some("2025-06-12T10:06:00Z".parse().expect("valid timestamp")),
         }
