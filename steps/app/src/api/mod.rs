@@ -1,6 +1,7 @@
 //! The handlers of the route table, one module per campaign.
 
 mod checkout;
+mod coupon;
 mod mock_exam;
 mod plan;
 mod purchase;
@@ -33,7 +34,9 @@ pub async fn handle(app: &App, operation_id: &str, request: &ApiRequest) -> Hand
         "applyScholarship" => scholarship::apply(app, request).await,
         "getScholarship" => scholarship::get(app, request).await,
         "reviewScholarship" => scholarship::review(app, request).await,
-        "validateCoupon" => purchase::validate_coupon(app, request).await,
+        "createCoupon" => coupon::create(app, request).await,
+        "getCoupon" => coupon::get(app, request).await,
+        "validateCoupon" => coupon::validate_coupon(app, request).await,
         "createPurchase" => purchase::create(app, request).await,
         "getPurchase" => purchase::get(app, request).await,
         "assessScoreReport" => plan::assess(app, request).await,
