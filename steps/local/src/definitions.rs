@@ -28,6 +28,10 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
         steps::PERSONALIZED_PLAN,
         include_str!("../../../workflows/definitions/personalized-plan.asl.json"),
     ),
+    (
+        steps::SCHOLARSHIP_APPLICATION,
+        include_str!("../../../workflows/definitions/scholarship-application.asl.json"),
+    ),
 ];
 
 /// The ARN the engine resolves to the step registered under `function`.

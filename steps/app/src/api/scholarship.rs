@@ -1,48 +1,336 @@
-//! Scholarships: the instant calculation, applications and reviews.
+//! Scholarships: the instant calculation, applications, reviewers' decisions
+//! and the checkout of an approved application.
 
-use campaigns_contracts::api::CreateCheckoutRequest;
+use campaigns_contracts::api::{
+    ApiError, CreateCheckoutRequest, ReviewDecision, ReviewDecisionRequest, ReviewDecisionResponse,
+    ScholarshipApplyRequest, ScholarshipApplyResponse, ScholarshipInput,
+};
+use campaigns_contracts::records::{Scholarship, ScholarshipStatus};
+use campaigns_core::campaign::CampaignId;
+use campaigns_core::catalog::ProductId;
+use campaigns_payments::CaptureMode;
+use campaigns_ports::workflows::WorkflowError;
+use campaigns_records::{Condition, Record, Write};
+use serde_json::json;
 
+use super::{authorize, parse};
+use crate::checkout::{self, Payable};
 use crate::context::App;
 use crate::failure::ApiFailure;
-use crate::http::{ApiRequest, Handled};
+use crate::http::{ApiRequest, ApiResponse, Handled};
+use crate::ids::new_id;
 use crate::payment_wait::Payee;
+use crate::steps::SCHOLARSHIP_APPLICATION;
+use crate::tokens::record_scope;
 
-fn not_served() -> ApiFailure {
-    ApiFailure::new(501, "NOT_IMPLEMENTED", "this route is not served yet")
+/// The scope of an application's access token.
+pub fn scope(scholarship_id: &str) -> String {
+    record_scope("scholarship", scholarship_id)
 }
 
-pub async fn calculate(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+/// A calculation error of the campaign rule, its field under `prefix`.
+fn broken_rule(mut error: ApiError, prefix: &str) -> ApiFailure {
+    error.field = error.field.map(|field| format!("{prefix}{field}"));
+    ApiFailure { status: 422, error }
 }
 
-pub async fn apply(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+pub async fn calculate(_app: &App, request: &ApiRequest) -> Handled {
+    let input: ScholarshipInput = parse(request)?;
+    let calculation = input.calculate().map_err(|error| broken_rule(error, ""))?;
+    Ok(ApiResponse::json(200, &calculation))
 }
 
-pub async fn get(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+pub async fn apply(app: &App, request: &ApiRequest) -> Handled {
+    let body: ScholarshipApplyRequest = parse(request)?;
+    let calculation = body
+        .application
+        .calculate()
+        .map_err(|error| broken_rule(error, "/application"))?;
+    if !calculation.eligible {
+        return Err(
+            ApiFailure::rule("NOT_ELIGIBLE", calculation.summary).with_field("/application")
+        );
+    }
+    let scholarship_id = new_id("sch");
+    let scholarship = Scholarship {
+        scholarship_id: scholarship_id.clone(),
+        campaign_id: CampaignId::ScholarshipApplication,
+        email: body.email.normalized(),
+        first_name: body.first_name.0.trim().to_owned(),
+        last_name: body.last_name.0.trim().to_owned(),
+        application: body.application,
+        statement: body
+            .statement
+            .as_deref()
+            .map(str::trim)
+            .filter(|statement| !statement.is_empty())
+            .map(str::to_owned),
+        price: calculation.price,
+        calculation,
+        status: ScholarshipStatus::PendingReview,
+        created_at: app.now(),
+        decided_at: None,
+        reviewer_note: None,
+        review_task_token: None,
+        pay_by: None,
+        stripe_checkout_session_id: None,
+        checkout_attempt: 0,
+        payment_intent_id: None,
+        paid_at: None,
+        access_expires_at: None,
+    };
+    app.records.insert(&scholarship).await?;
+
+    let input = json!({
+        "scholarshipId": scholarship_id,
+        "autoApproved": scholarship.calculation.auto_approved,
+    });
+    if let Err(err) = app
+        .workflows
+        .start(SCHOLARSHIP_APPLICATION, &scholarship_id, &input)
+        .await
+    {
+        tracing::error!(error = %err, scholarship_id, "could not start the scholarship journey");
+        discard(app, &scholarship_id).await;
+        return Err(ApiFailure::unavailable(
+            "could not take the application; try again",
+        ));
+    }
+
+    let response = ScholarshipApplyResponse {
+        access_token: app.tokens.issue(&scope(&scholarship_id)),
+        scholarship_id,
+        status: scholarship.status,
+        calculation: scholarship.calculation,
+    };
+    Ok(ApiResponse::json(201, &response))
 }
 
-pub async fn review(_app: &App, _request: &ApiRequest) -> Handled {
-    Err(not_served())
+/// Removes an application whose journey could not start: the applicant was
+/// told to try again, and nothing else refers to it yet.
+async fn discard(app: &App, scholarship_id: &str) {
+    let delete = Write::Delete {
+        table: Scholarship::TABLE,
+        key: scholarship_id.to_owned(),
+        condition: Condition::Always,
+    };
+    if let Err(err) = app.records.store().transact(&[delete]).await {
+        tracing::error!(error = %err, scholarship_id, "could not remove the unstarted application");
+    }
 }
 
-pub async fn checkout(_app: &App, _request: &ApiRequest, _body: &CreateCheckoutRequest) -> Handled {
-    Err(not_served())
+async fn load(app: &App, scholarship_id: &str) -> Result<Scholarship, ApiFailure> {
+    app.records
+        .get::<Scholarship>(scholarship_id)
+        .await?
+        .map(|found| found.record)
+        .ok_or_else(|| ApiFailure::not_found("scholarship"))
 }
 
-pub async fn current_session(_app: &App, _payee: &Payee) -> Result<Option<String>, ApiFailure> {
-    Ok(None)
+pub async fn get(app: &App, request: &ApiRequest) -> Handled {
+    let scholarship_id = request.param("scholarshipId")?;
+    authorize(app, request, &scope(scholarship_id))?;
+    let mut scholarship = load(app, scholarship_id).await?;
+    scholarship.review_task_token = None;
+    Ok(ApiResponse::json(200, &scholarship))
 }
 
-pub async fn payment_failed(_app: &App, _payee: &Payee) -> Result<(), ApiFailure> {
-    Ok(())
+fn not_under_review() -> ApiFailure {
+    ApiFailure::conflict(
+        "NOT_UNDER_REVIEW",
+        "this application is not waiting for a reviewer's decision",
+    )
 }
 
-pub async fn refunded(_app: &App, _payee: &Payee) -> Result<(), ApiFailure> {
-    Ok(())
+/// An administrator's decision. It is recorded once, by a conditional update
+/// that also takes the journey's task token off the record; a second
+/// decision, or one before the journey waits, is a conflict.
+pub async fn review(app: &App, request: &ApiRequest) -> Handled {
+    let scholarship_id = request.param("scholarshipId")?;
+    let body: ReviewDecisionRequest = parse(request)?;
+    let status = match body.decision {
+        ReviewDecision::Approve => ScholarshipStatus::Approved,
+        ReviewDecision::Decline => ScholarshipStatus::Declined,
+    };
+    let note = body
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|note| !note.is_empty())
+        .map(str::to_owned);
+    let now = app.now();
+    let mut task_token = None;
+    app.records
+        .update::<Scholarship, ApiFailure>(scholarship_id, |stored| {
+            if stored.status != ScholarshipStatus::PendingReview || stored.calculation.auto_approved
+            {
+                return Err(not_under_review());
+            }
+            task_token = Some(
+                stored
+                    .review_task_token
+                    .take()
+                    .ok_or_else(not_under_review)?,
+            );
+            stored.status = status;
+            stored.decided_at = Some(now);
+            stored.reviewer_note.clone_from(&note);
+            Ok(())
+        })
+        .await
+        .map_err(|err| match err {
+            campaigns_records::typed::UpdateError::NotFound => ApiFailure::not_found("scholarship"),
+            other => other.into(),
+        })?;
+    if let Some(token) = task_token
+        && let Err(err) = resume_review(app, &token, status).await
+    {
+        // The decision stands on the record; the journey reads it there when
+        // its review wait ends.
+        tracing::error!(error = %err, scholarship_id, "could not resume the review wait");
+    }
+    let response = ReviewDecisionResponse {
+        scholarship_id: scholarship_id.to_owned(),
+        status,
+    };
+    Ok(ApiResponse::json(200, &response))
 }
 
-pub async fn record_status(_app: &App, _record_id: &str) -> Result<Option<String>, ApiFailure> {
-    Ok(None)
+/// Resumes the journey's review wait with the decision. A closed task means
+/// the wait already ended (timed out, or resumed), and the journey follows
+/// the record instead.
+pub(crate) async fn resume_review(
+    app: &App,
+    task_token: &str,
+    status: ScholarshipStatus,
+) -> Result<(), WorkflowError> {
+    let output = json!({ "status": status });
+    match app.workflows.send_task_success(task_token, &output).await {
+        Ok(()) | Err(WorkflowError::TaskClosed) | Err(WorkflowError::InvalidToken) => Ok(()),
+        Err(other) => Err(other),
+    }
+}
+
+/// What an approved applicant pays: the price computed when they applied.
+fn payable(scholarship: &Scholarship) -> Payable {
+    Payable {
+        payee: Payee {
+            campaign: CampaignId::ScholarshipApplication,
+            record_id: scholarship.scholarship_id.clone(),
+            member_id: None,
+        },
+        product: ProductId::Scholarship3Months,
+        amount: scholarship.price,
+        email: scholarship.email.clone(),
+        capture: CaptureMode::Automatic,
+        current_session: scholarship.stripe_checkout_session_id.clone(),
+        attempt: scholarship.checkout_attempt,
+    }
+}
+
+/// Approved, and the pay-by date not passed.
+fn check_payable(
+    scholarship: &Scholarship,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiFailure> {
+    let open = scholarship.status == ScholarshipStatus::Approved
+        && scholarship.pay_by.is_none_or(|pay_by| now < pay_by);
+    if open {
+        Ok(())
+    } else {
+        Err(ApiFailure::conflict(
+            "NOT_PAYABLE",
+            "this application is not waiting for a payment",
+        ))
+    }
+}
+
+/// A checkout for an approved application: the open session, or a fresh one
+/// (the applicant has 14 days, a session lives a day).
+pub async fn checkout(app: &App, request: &ApiRequest, body: &CreateCheckoutRequest) -> Handled {
+    let scholarship_id = body.record_id.as_str();
+    authorize(app, request, &scope(scholarship_id))?;
+    let scholarship = load(app, scholarship_id).await?;
+    let now = app.now();
+    check_payable(&scholarship, now)?;
+    let opened = checkout::open(app, &payable(&scholarship)).await?;
+    if opened.fresh {
+        let stored = app
+            .records
+            .update::<Scholarship, ApiFailure>(scholarship_id, |stored| {
+                check_payable(stored, now)?;
+                stored.stripe_checkout_session_id = Some(opened.session.session_id.clone());
+                stored.checkout_attempt = opened.attempt;
+                Ok(())
+            })
+            .await;
+        if let Err(err) = stored {
+            // Decided meanwhile: the new session must not be paid.
+            let session = &opened.session.session_id;
+            if let Err(expiry) = app.payments.expire_checkout(session).await {
+                tracing::error!(error = %expiry, session, "could not expire an unrecorded session");
+            }
+            return Err(err.into());
+        }
+    }
+    Ok(ApiResponse::json(200, &opened.session))
+}
+
+/// The session an application pays with now (an older one expiring means
+/// nothing: the applicant opens fresh ones until the pay-by date).
+pub async fn current_session(app: &App, payee: &Payee) -> Result<Option<String>, ApiFailure> {
+    Ok(app
+        .records
+        .get::<Scholarship>(&payee.record_id)
+        .await?
+        .and_then(|found| found.record.stripe_checkout_session_id))
+}
+
+/// Stripe declined a payment attempt: tell the applicant, with a link to retry.
+pub async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
+    let scholarship_id = payee.record_id.as_str();
+    let Some(found) = app.records.get::<Scholarship>(scholarship_id).await? else {
+        return Ok(());
+    };
+    if found.record.status != ScholarshipStatus::Approved {
+        return Ok(());
+    }
+    let token = app.tokens.issue(&scope(scholarship_id));
+    let email = campaigns_mail::emails::PaymentFailed::new(
+        campaigns_mail::emails::Payment::Scholarship(&found.record),
+        None,
+        &token,
+        &app.mail_settings.links,
+    )
+    .map_err(ApiFailure::unavailable)?;
+    crate::notify::send(app, &email)
+        .await
+        .map_err(ApiFailure::unavailable)
+}
+
+/// The payment was refunded: a paid application is marked so (access is
+/// revoked by the caller, from the grants the payment paid for).
+pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
+    let result = app
+        .records
+        .update::<Scholarship, ApiFailure>(&payee.record_id, |stored| {
+            if stored.status == ScholarshipStatus::Paid {
+                stored.status = ScholarshipStatus::Refunded;
+            }
+            Ok(())
+        })
+        .await;
+    match result {
+        Ok(_) | Err(campaigns_records::typed::UpdateError::NotFound) => Ok(()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The application's status, for the checkout success page.
+pub async fn record_status(app: &App, scholarship_id: &str) -> Result<Option<String>, ApiFailure> {
+    Ok(app
+        .records
+        .get::<Scholarship>(scholarship_id)
+        .await?
+        .map(|found| super::status_text(&found.record.status)))
 }

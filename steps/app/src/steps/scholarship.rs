@@ -1,21 +1,278 @@
-//! The scholarship journey: confirmation, decision (automatic or a reviewer), payment, access.
+//! The scholarship journey's own steps: the wait for a reviewer, the
+//! decision, and settling the payment either way.
+//!
+//! The record is the one arbiter of the decision: the reviewer's endpoint and
+//! the review wait's timeout each claim it with a conditional update, and the
+//! journey follows whatever the record says, so a decision racing the
+//! timeout is never lost nor applied twice.
 
+use campaigns_contracts::records::{PaymentOutcome, PaymentResult, Scholarship, ScholarshipStatus};
+use campaigns_core::catalog::{self, ProductId};
 use campaigns_mail::TemplateName;
+use campaigns_mail::emails::{ScholarshipApproved, ScholarshipDeclined, ScholarshipReceived};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
 
 use super::email::SendEmail;
-use super::{Step, StepError};
+use super::payment::Waiting;
+use super::purchase::update_error;
+use super::{Step, StepError, step};
+use crate::access::{self, Grant};
 use crate::context::App;
 
-pub(super) const STATE_MACHINES: &[&str] = &[];
+/// The journey of a scholarship application (`scholarship-application.asl.json`).
+pub const SCHOLARSHIP_APPLICATION: &str = "scholarship-application";
+pub(super) const STATE_MACHINES: &[&str] = &[SCHOLARSHIP_APPLICATION];
+
+/// How long an approved applicant has to pay. The definition's payment wait
+/// lasts as long, counted from a moment later, so the pay-by date the email
+/// promises is never cut short.
+pub const PAYMENT_WINDOW_DAYS: i64 = 14;
 
 pub(super) fn steps() -> Vec<Step> {
-    Vec::new()
+    vec![
+        step!("await-review", await_review),
+        step!("close-review", close_review),
+        step!("approve-scholarship", approve_scholarship),
+        step!("confirm-scholarship", confirm_scholarship),
+        step!("expire-scholarship", expire_scholarship),
+    ]
 }
 
+/// The application's emails.
 pub(super) async fn send_email(
-    _app: &App,
+    app: &App,
     template: TemplateName,
-    _input: &SendEmail,
+    input: &SendEmail,
 ) -> Result<(), StepError> {
-    Err(super::email::not_ours(template))
+    let scholarship: Scholarship = super::email::load(app, &input.record_id).await?;
+    let token = app
+        .tokens
+        .issue(&crate::api::scholarship_scope(&scholarship.scholarship_id));
+    let links = &app.mail_settings.links;
+    match template {
+        TemplateName::ScholarshipReceived => {
+            let email = ScholarshipReceived::new(&scholarship, &token, links);
+            Ok(crate::notify::send(app, &email).await?)
+        }
+        TemplateName::ScholarshipApproved => {
+            let pay_by = scholarship.pay_by.ok_or_else(|| {
+                StepError::new(
+                    "Scholarship.NotApproved",
+                    "the application has no pay-by date yet",
+                )
+            })?;
+            let email = ScholarshipApproved::new(&scholarship, pay_by, &token, links);
+            Ok(crate::notify::send(app, &email).await?)
+        }
+        TemplateName::ScholarshipDeclined => {
+            let email = ScholarshipDeclined::new(&scholarship, &token, links);
+            Ok(crate::notify::send(app, &email).await?)
+        }
+        other => Err(super::email::not_ours(other)),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScholarshipRef {
+    pub scholarship_id: String,
+}
+
+/// The input of the `.waitForTaskToken` Task that waits for a reviewer.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AwaitReview {
+    pub task_token: String,
+    pub scholarship_id: String,
+}
+
+/// Where the application stands after a step; the review wait is resumed
+/// with the same shape.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decided {
+    pub status: ScholarshipStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pay_by: Option<DateTime<Utc>>,
+}
+
+/// Leaves the execution's token on the application for the review endpoint.
+/// An application decided before the wait began (a redriven execution)
+/// resumes it at once with the decision.
+pub async fn await_review(app: &App, input: AwaitReview) -> Result<Waiting, StepError> {
+    let scholarship = app
+        .records
+        .update::<Scholarship, StepError>(&input.scholarship_id, |stored| match stored.status {
+            ScholarshipStatus::PendingReview => {
+                stored.review_task_token = Some(input.task_token.clone());
+                Ok(())
+            }
+            ScholarshipStatus::Approved | ScholarshipStatus::Declined => Ok(()),
+            other => Err(StepError::new(
+                "Scholarship.NotUnderReview",
+                format!("the application is {other:?}"),
+            )),
+        })
+        .await
+        .map_err(update_error)?;
+    if scholarship.status != ScholarshipStatus::PendingReview {
+        crate::api::resume_review(app, &input.task_token, scholarship.status)
+            .await
+            .map_err(|err| StepError::new("Workflows.Unavailable", err))?;
+    }
+    Ok(Waiting { waiting: true })
+}
+
+/// The review wait timed out: declines the application unless a reviewer's
+/// decision got onto the record first, and answers whichever stands.
+pub async fn close_review(app: &App, input: ScholarshipRef) -> Result<Decided, StepError> {
+    let now = app.now();
+    let scholarship = app
+        .records
+        .update::<Scholarship, StepError>(&input.scholarship_id, |stored| {
+            if stored.status == ScholarshipStatus::PendingReview {
+                stored.status = ScholarshipStatus::Declined;
+                stored.decided_at = Some(now);
+            }
+            stored.review_task_token = None;
+            Ok(())
+        })
+        .await
+        .map_err(update_error)?;
+    Ok(Decided {
+        status: scholarship.status,
+        pay_by: None,
+    })
+}
+
+/// Approves an application (at once when automatic, or after a reviewer's
+/// approval) and sets the pay-by date. Safe to run again.
+pub async fn approve_scholarship(app: &App, input: ScholarshipRef) -> Result<Decided, StepError> {
+    let now = app.now();
+    let pay_by = now + TimeDelta::days(PAYMENT_WINDOW_DAYS);
+    let scholarship = app
+        .records
+        .update::<Scholarship, StepError>(&input.scholarship_id, |stored| {
+            let automatic = stored.status == ScholarshipStatus::PendingReview
+                && stored.calculation.auto_approved;
+            if !automatic && stored.status != ScholarshipStatus::Approved {
+                return Err(StepError::new(
+                    "Scholarship.NotApprovable",
+                    format!("the application is {:?}", stored.status),
+                ));
+            }
+            stored.status = ScholarshipStatus::Approved;
+            stored.decided_at.get_or_insert(now);
+            stored.pay_by.get_or_insert(pay_by);
+            Ok(())
+        })
+        .await
+        .map_err(update_error)?;
+    Ok(Decided {
+        status: scholarship.status,
+        pay_by: scholarship.pay_by,
+    })
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettleScholarship {
+    pub scholarship_id: String,
+    /// What Stripe reported, or what reconciling found.
+    pub payment: PaymentOutcome,
+}
+
+/// Paid: the application is marked paid and 3 months of access granted.
+/// Safe to run again.
+pub async fn confirm_scholarship(
+    app: &App,
+    input: SettleScholarship,
+) -> Result<Decided, StepError> {
+    let now = app.now();
+    let months = catalog::product(ProductId::Scholarship3Months)
+        .access_months
+        .unwrap_or(3);
+    let scholarship = app
+        .records
+        .update::<Scholarship, StepError>(&input.scholarship_id, |stored| match stored.status {
+            ScholarshipStatus::Approved => {
+                stored.status = ScholarshipStatus::Paid;
+                stored.paid_at = Some(now);
+                stored.access_expires_at = Some(access::months_after(now, months));
+                stored
+                    .payment_intent_id
+                    .clone_from(&input.payment.payment_intent_id);
+                Ok(())
+            }
+            ScholarshipStatus::Paid => Ok(()),
+            other => Err(StepError::new(
+                "Scholarship.NotPayable",
+                format!("the application is {other:?}"),
+            )),
+        })
+        .await
+        .map_err(update_error)?;
+    access::grant(
+        app,
+        &Grant {
+            email: &scholarship.email,
+            product: ProductId::Scholarship3Months,
+            campaign: scholarship.campaign_id,
+            record_id: &scholarship.scholarship_id,
+            member_id: None,
+            payment_intent_id: scholarship.payment_intent_id.as_deref(),
+            starts_at: scholarship.paid_at.unwrap_or(now),
+            months,
+        },
+    )
+    .await?;
+    Ok(Decided {
+        status: scholarship.status,
+        pay_by: scholarship.pay_by,
+    })
+}
+
+/// Not paid in time, or a delayed payment failed: the approval lapses.
+/// Safe to run again.
+pub async fn expire_scholarship(app: &App, input: SettleScholarship) -> Result<Decided, StepError> {
+    let status = match input.payment.result {
+        PaymentResult::Failed => ScholarshipStatus::Failed,
+        _ => ScholarshipStatus::Expired,
+    };
+    let scholarship = app
+        .records
+        .update::<Scholarship, StepError>(&input.scholarship_id, |stored| {
+            if stored.status == ScholarshipStatus::Approved {
+                stored.status = status;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(update_error)?;
+    Ok(Decided {
+        status: scholarship.status,
+        pay_by: scholarship.pay_by,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The waits of the definition are the durations the steps and emails
+    /// promise.
+    #[test]
+    fn the_definition_waits_as_long_as_promised() {
+        let definition: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../../workflows/definitions/scholarship-application.asl.json"
+        ))
+        .expect("the definition is JSON");
+        let states = &definition["States"];
+        assert_eq!(
+            states["WaitForPayment"]["TimeoutSeconds"],
+            PAYMENT_WINDOW_DAYS * 24 * 3600
+        );
+        assert_eq!(states["WaitForReview"]["TimeoutSeconds"], 7 * 24 * 3600);
+    }
 }

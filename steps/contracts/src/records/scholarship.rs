@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::purchase::is_zero;
 use crate::Example;
 use crate::api::ScholarshipInput;
 
@@ -20,6 +21,9 @@ pub struct Scholarship {
     pub last_name: String,
     /// What the applicant declared; the calculation is derived from it.
     pub application: ScholarshipInput,
+    /// Why the applicant asks, for the reviewer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
     pub calculation: ScholarshipCalculation,
     pub status: ScholarshipStatus,
     /// The price of 3 months' access after the scholarship.
@@ -29,16 +33,30 @@ pub struct Scholarship {
     pub decided_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewer_note: Option<String>,
+    /// The task token of the journey's wait for a reviewer, while it waits;
+    /// the API never shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_task_token: Option<String>,
+    /// When the journey stops waiting for the payment (set on approval).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pay_by: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_checkout_session_id: Option<String>,
+    /// How many checkout sessions were opened before the current one.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub checkout_attempt: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_intent_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_expires_at: Option<DateTime<Utc>>,
 }
 
-/// `pending_review` waits for a reviewer (over 30 %); `approved` waits for
-/// payment; `paid` has access; `declined` and `expired` are final.
+/// `pending_review` until decided (at once up to 30 %, else by a reviewer);
+/// `approved` waits for payment; `paid` has access; `declined`, `expired`
+/// (not paid in time) and `failed` (a delayed payment failed) are final;
+/// `refunded` had its access revoked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScholarshipStatus {
@@ -47,6 +65,8 @@ pub enum ScholarshipStatus {
     Declined,
     Paid,
     Expired,
+    Failed,
+    Refunded,
 }
 
 impl Example for Scholarship {
@@ -61,12 +81,17 @@ impl Example for Scholarship {
             last_name: "Haddad".into(),
             price: calculation.price,
             application,
+            statement: Some("I work part-time while preparing for the ADC written exam.".into()),
             calculation,
             status: ScholarshipStatus::PendingReview,
             created_at: "2025-02-03T09:15:00Z".parse().expect("valid timestamp"),
             decided_at: None,
             reviewer_note: None,
+            review_task_token: None,
+            pay_by: None,
             stripe_checkout_session_id: None,
+            checkout_attempt: 0,
+            payment_intent_id: None,
             paid_at: None,
             access_expires_at: None,
         }
