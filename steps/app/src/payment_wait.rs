@@ -7,7 +7,7 @@
 //! same token twice is harmless — a task token completes once, a second
 //! send is refused as closed — so the execution resumes exactly once.
 
-use campaigns_contracts::records::{PaymentOutcome, PaymentWait};
+use campaigns_contracts::records::{PaymentOutcome, PaymentResult, PaymentWait};
 use campaigns_core::campaign::CampaignId;
 use campaigns_ports::workflows::WorkflowError;
 use campaigns_records::{Condition, StoreError, typed};
@@ -119,6 +119,38 @@ pub async fn report(
         }
     }
     Err(StoreError::Unavailable("payment wait kept changing".into()).into())
+}
+
+/// Forgets an outcome other than success, so that the payee's next wait
+/// waits for a new attempt: where a journey gives the payer days, a failed
+/// payment is not the end and the payer may pay again. A success is kept.
+pub async fn reopen(app: &App, payee: &Payee) -> Result<(), StoreError> {
+    for _ in 0..ATTEMPTS {
+        let Some(found) = app.records.get::<PaymentWait>(&payee.wait_id()).await? else {
+            return Ok(());
+        };
+        let mut wait = found.record;
+        match &wait.outcome {
+            None => return Ok(()),
+            Some(outcome) if outcome.result == PaymentResult::Succeeded => return Ok(()),
+            Some(_) => {}
+        }
+        wait.outcome = None;
+        wait.task_token = None;
+        wait.delivered_at = None;
+        wait.ttl = app.now().timestamp() + RETENTION_SECS;
+        match app
+            .records
+            .store()
+            .transact(&[typed::put(&wait, Condition::Version(found.version))?])
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(other) => return Err(other),
+        }
+    }
+    Err(StoreError::Unavailable("payment wait kept changing".into()))
 }
 
 /// The outcome reported so far, if any (used when a wait times out).

@@ -13,6 +13,10 @@ pub const DEFINITIONS: &[(&str, &str)] = &[
         include_str!("../../../workflows/definitions/discount-purchase.asl.json"),
     ),
     (
+        steps::TEAM_CREATION,
+        include_str!("../../../workflows/definitions/team-creation.asl.json"),
+    ),
+    (
         steps::MOCK_EXAM_REGISTRATION,
         include_str!("../../../workflows/definitions/mock-exam-registration.asl.json"),
     ),

@@ -26,6 +26,7 @@ use crate::payment_wait::RendezvousError;
 pub use mock_exam::{MOCK_EXAM_REGISTRATION, MOCK_EXAM_REMINDERS, MOCK_EXAM_RESULTS};
 pub use plan::PERSONALIZED_PLAN;
 pub use purchase::DISCOUNT_PURCHASE;
+pub use team::TEAM_CREATION;
 pub use scholarship::SCHOLARSHIP_APPLICATION;
 
 /// Every state machine the product runs (`workflows/definitions/<name>.asl.json`).

@@ -74,36 +74,42 @@ impl Example for CreateTeamResponse {
             status: MemberStatus::Pending,
             share_amount: Cents(cents),
             stripe_checkout_session_id: None,
+            checkout_attempt: 0,
             stripe_payment_intent_id: None,
+            refunded_at: None,
         };
+        let checkout = CheckoutSession::example();
+        let mut members = vec![
+            member(
+                "mem_01JH3Z8Q4W6T2V9K5M7N1P3S",
+                "John Doe",
+                "leader@example.com",
+                9_967,
+            ),
+            member(
+                "mem_01JH3Z8Q4W6T2V9K5M7N1P3T",
+                "Jane Smith",
+                "jane@example.com",
+                9_967,
+            ),
+            member(
+                "mem_01JH3Z8Q4W6T2V9K5M7N1P3V",
+                "Ravi Patel",
+                "ravi@example.com",
+                9_966,
+            ),
+        ];
+        // The leader's session is opened with the team.
+        members[0].stripe_checkout_session_id = Some(checkout.session_id.clone());
         CreateTeamResponse {
             team_id: "team_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
             access_token: "tok_9f8e7d6c5b4a39281706f5e4d3c2b1a0".into(),
             status: TeamStatus::PendingPayment,
             total_amount: Cents(29_900),
             price_per_member: Cents(9_967),
-            members: vec![
-                member(
-                    "mem_01JH3Z8Q4W6T2V9K5M7N1P3S",
-                    "John Doe",
-                    "leader@example.com",
-                    9_967,
-                ),
-                member(
-                    "mem_01JH3Z8Q4W6T2V9K5M7N1P3T",
-                    "Jane Smith",
-                    "jane@example.com",
-                    9_967,
-                ),
-                member(
-                    "mem_01JH3Z8Q4W6T2V9K5M7N1P3V",
-                    "Ravi Patel",
-                    "ravi@example.com",
-                    9_966,
-                ),
-            ],
+            members,
             payment_deadline: "2025-01-12T10:30:00Z".parse().expect("valid timestamp"),
-            checkout: CheckoutSession::example(),
+            checkout,
         }
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::purchase::is_zero;
 use crate::Example;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -48,14 +49,24 @@ pub struct TeamMember {
     pub email: String,
     pub status: MemberStatus,
     pub share_amount: Cents,
+    /// The member's current Checkout Session (the leader's is also the team's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_checkout_session_id: Option<String>,
+    /// How many checkout sessions were opened for this share before the current one.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub checkout_attempt: u32,
+    /// The authorization, captured when the team completes or cancelled at the deadline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_payment_intent_id: Option<String>,
+    /// When Stripe reported a refund of this share (its access is revoked then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded_at: Option<DateTime<Utc>>,
 }
 
 /// A team's life: shares are authorized while `pending_payment`, captured
-/// together into `fully_paid`, or all released into `expired`.
+/// together into `fully_paid`, or all released into `expired`. `cancelled`:
+/// the team could not be offered for payment, or every captured share was
+/// refunded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TeamStatus {
