@@ -14,8 +14,8 @@ use campaigns_core::campaign::CampaignId;
 pub(crate) use mock_exam::scope as registration_scope;
 pub(crate) use plan::scope as plan_scope;
 pub(crate) use purchase::scope as purchase_scope;
-pub(crate) use team::member_token as team_member_token;
 pub(crate) use scholarship::{resume_review, scope as scholarship_scope};
+pub(crate) use team::member_token as team_member_token;
 
 use campaigns_contracts::validation;
 use schemars::JsonSchema;

@@ -26,8 +26,8 @@ use crate::payment_wait::RendezvousError;
 pub use mock_exam::{MOCK_EXAM_REGISTRATION, MOCK_EXAM_REMINDERS, MOCK_EXAM_RESULTS};
 pub use plan::PERSONALIZED_PLAN;
 pub use purchase::DISCOUNT_PURCHASE;
-pub use team::TEAM_CREATION;
 pub use scholarship::SCHOLARSHIP_APPLICATION;
+pub use team::TEAM_CREATION;
 
 /// Every state machine the product runs (`workflows/definitions/<name>.asl.json`).
 pub fn state_machines() -> Vec<&'static str> {
