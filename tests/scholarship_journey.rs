@@ -464,6 +464,41 @@ async fn an_application_nobody_reviews_in_seven_days_is_declined() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_that_never_reached_the_wait_is_followed_when_the_wait_ends() {
+    let product = Product::start().await;
+    let applied = apply(&product, "lost@example.com", high_percentage()).await;
+    under_review(&product, &applied.id).await;
+    // What the review endpoint leaves when its resume is lost: the decision
+    // on the record, the token taken off it.
+    product
+        .embedded
+        .app
+        .records
+        .update::<Scholarship, ()>(&applied.id, |stored| {
+            stored.status = ScholarshipStatus::Approved;
+            stored.decided_at = Some(chrono::Utc::now());
+            stored.review_task_token = None;
+            Ok(())
+        })
+        .await
+        .expect("updates");
+
+    product.advance(7 * DAY + Duration::from_secs(60));
+    product
+        .eventually("the approval email is sent", || async {
+            templates(&product).contains(&"scholarship_approved".to_owned())
+        })
+        .await;
+    let approved = scholarship(&product, &applied.id).await;
+    assert_eq!(approved.status, ScholarshipStatus::Approved, "not declined");
+    assert!(approved.pay_by.is_some());
+    assert_eq!(
+        templates(&product),
+        ["scholarship_received", "scholarship_approved"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_approval_unpaid_for_fourteen_days_expires() {
     let product = Product::start().await;
     let applied = apply(&product, "late@example.com", low_percentage()).await;
@@ -679,6 +714,35 @@ async fn reviews_need_the_admin_token_and_an_application_under_review() {
         )
         .await;
     assert_eq!(status, 400, "{malformed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_application_is_one_application() {
+    let product = Product::start().await;
+    let body = apply_request("retry@example.com", high_percentage());
+    let key = [("Idempotency-Key", "apply-1")];
+    let (status, first) = product.post("/scholarships/apply", &body, &key).await;
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = product.post("/scholarships/apply", &body, &key).await;
+    assert_eq!(
+        (status, &again),
+        (201, &first),
+        "the first answer, replayed"
+    );
+    let executions = product
+        .embedded
+        .engine
+        .list_executions(&workflows::state_machine_arn(JOURNEY), None)
+        .expect("lists");
+    assert_eq!(executions.len(), 1, "one journey");
+    let stored: Vec<Scholarship> = product
+        .embedded
+        .app
+        .records
+        .query("email-index", "retry@example.com", None)
+        .await
+        .expect("queries");
+    assert_eq!(stored.len(), 1, "one application");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,6 +11,7 @@ use campaigns_core::catalog::ProductId;
 use campaigns_payments::CaptureMode;
 use campaigns_ports::workflows::WorkflowError;
 use campaigns_records::{Condition, Record, Write};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{authorize, parse};
@@ -229,10 +230,7 @@ fn payable(scholarship: &Scholarship) -> Payable {
 }
 
 /// Approved, and the pay-by date not passed.
-fn check_payable(
-    scholarship: &Scholarship,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), ApiFailure> {
+fn check_payable(scholarship: &Scholarship, now: DateTime<Utc>) -> Result<(), ApiFailure> {
     let open = scholarship.status == ScholarshipStatus::Approved
         && scholarship.pay_by.is_none_or(|pay_by| now < pay_by);
     if open {
