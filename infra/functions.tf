@@ -102,7 +102,9 @@ locals {
       write = ["payment_waits"]
     }
     "send-email" = {
-      read = concat(local.campaign_tables, ["mock_statistics"])
+      # payment_waits: a team reminder is skipped when the member's payment
+      # is already waiting at the rendezvous.
+      read = concat(local.campaign_tables, ["mock_statistics", "payment_waits"])
       mail = true
     }
 
@@ -161,7 +163,7 @@ locals {
 
     # mock-exam-registration, mock-exam-reminders, mock-exam-results
     "confirm-mock-registration" = {
-      write = ["mock_registrations", "mock_exams", "access_grants"]
+      write = ["mock_registrations"]
     }
     "cancel-mock-registration" = {
       write = ["mock_registrations", "mock_exams"]
@@ -171,8 +173,8 @@ locals {
       indexes = ["mock_registrations/mockExamId-index"]
     }
     "publish-mock-results" = {
-      read    = ["mock_exams"]
-      write   = ["mock_registrations", "mock_statistics"]
+      # mock_exams: the run marks the exam completed.
+      write   = ["mock_exams", "mock_registrations", "mock_statistics"]
       indexes = ["mock_registrations/mockExamId-index"]
     }
   }
