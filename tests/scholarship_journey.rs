@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use campaigns_contracts::records::{
-    AccessGrant, AccessGrantStatus, Scholarship, ScholarshipStatus,
+    AccessGrant, AccessGrantStatus, PaymentWait, Scholarship, ScholarshipStatus,
 };
 use campaigns_core::catalog::ProductId;
 use campaigns_core::money::Cents;
@@ -96,6 +96,23 @@ async fn under_review(product: &Product, id: &str) {
     product
         .eventually("the journey waits for a reviewer", || async {
             scholarship(product, id).await.review_task_token.is_some()
+        })
+        .await;
+}
+
+/// Waits until the journey, approved, waits for the payment (so that the
+/// clock moves from the wait's start).
+async fn awaiting_payment(product: &Product, id: &str) {
+    product
+        .eventually("the journey waits for the payment", || async {
+            product
+                .embedded
+                .app
+                .records
+                .get::<PaymentWait>(id)
+                .await
+                .expect("reads")
+                .is_some_and(|wait| wait.record.task_token.is_some())
         })
         .await;
 }
@@ -503,6 +520,7 @@ async fn an_approval_unpaid_for_fourteen_days_expires() {
     let product = Product::start().await;
     let applied = apply(&product, "late@example.com", low_percentage()).await;
     reaches(&product, &applied.id, ScholarshipStatus::Approved).await;
+    awaiting_payment(&product, &applied.id).await;
     let (session_id, _) = checkout_url(&product, &applied).await;
 
     product.advance(13 * DAY);
@@ -551,6 +569,7 @@ async fn a_fresh_checkout_after_the_first_session_expired_still_pays() {
     let product = Product::start().await;
     let applied = apply(&product, "later@example.com", low_percentage()).await;
     reaches(&product, &applied.id, ScholarshipStatus::Approved).await;
+    awaiting_payment(&product, &applied.id).await;
     let (first, _) = checkout_url(&product, &applied).await;
     let (again, _) = checkout_url(&product, &applied).await;
     assert_eq!(first, again, "an open session is reused");
