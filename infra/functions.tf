@@ -139,12 +139,14 @@ locals {
     # scholarship-application
     "await-review" = {
       write = ["scholarships"]
+      # An application decided before the wait began is resumed at once.
+      resume = true
     }
     "close-review" = {
       write = ["scholarships"]
     }
     "approve-scholarship" = {
-      write = ["scholarships", "payment_waits"]
+      write = ["scholarships"]
     }
     "confirm-scholarship" = {
       write = ["scholarships", "access_grants"]
