@@ -23,7 +23,11 @@ pub struct ServeArgs {
     stripe_secret_key: String,
     /// The secret Stripe events are signed with (use `stripe listen`'s to
     /// accept events it forwards).
-    #[arg(long, env = "STRIPE_WEBHOOK_SECRET", default_value = "whsec_local_simulator")]
+    #[arg(
+        long,
+        env = "STRIPE_WEBHOOK_SECRET",
+        default_value = "whsec_local_simulator"
+    )]
     stripe_webhook_secret: String,
 }
 
@@ -34,7 +38,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let mut options = Options::new(args.data_dir.clone(), SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)));
+    let mut options = Options::new(
+        args.data_dir.clone(),
+        SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)),
+    );
     options.frontend_url = args.frontend_url;
     options.admin_token = args.admin_token;
     options.stripe_secret_key = args.stripe_secret_key;
