@@ -34,3 +34,12 @@ pub use context::App;
 pub use failure::ApiFailure;
 pub use http::{ApiRequest, ApiResponse};
 pub use settings::Settings;
+
+/// Every file under `schemas/`, by path relative to it, with its content: the
+/// contracts' (API bodies, records, the OpenAPI document) and the steps'
+/// inputs and outputs.
+pub fn schema_files() -> std::collections::BTreeMap<String, String> {
+    let mut files = campaigns_contracts::export::files();
+    files.extend(steps::schema_files());
+    files
+}

@@ -2,23 +2,28 @@
 //! campaign's steps module composes its own templates.
 
 use campaigns_mail::TemplateName;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{StepError, mock_exam, plan, purchase, scholarship, team};
 use crate::context::App;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The input of `send-email`: which template, about which record.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SendEmail {
     /// A template name, e.g. `purchase_confirmation`.
     pub template: String,
+    /// The record the email is about (a team, purchase, plan, exam…).
     pub record_id: String,
     /// For a team email to one member, or a mock exam email to one registrant.
     #[serde(default)]
     pub member_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The output of `send-email`: the template handled — sent, or skipped when
+/// the record no longer calls for it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Sent {
     pub template: String,
 }

@@ -5,6 +5,7 @@ use campaigns_contracts::records::{
 };
 use campaigns_mail::TemplateName;
 use campaigns_mail::emails::{MockExamRegistration, MockExamReminder, MockExamResults};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::email::SendEmail;
@@ -32,10 +33,30 @@ const PAGE: usize = 500;
 
 pub(super) fn steps() -> Vec<Step> {
     vec![
-        step!("confirm-mock-registration", confirm_registration),
-        step!("cancel-mock-registration", cancel_registration),
-        step!("list-mock-registrants", list_registrants),
-        step!("publish-mock-results", publish_results),
+        step!(
+            "confirm-mock-registration",
+            confirm_registration,
+            SettleRegistration,
+            Settled
+        ),
+        step!(
+            "cancel-mock-registration",
+            cancel_registration,
+            SettleRegistration,
+            Settled
+        ),
+        step!(
+            "list-mock-registrants",
+            list_registrants,
+            ListRegistrants,
+            Registrants
+        ),
+        step!(
+            "publish-mock-results",
+            publish_results,
+            PublishResults,
+            Published
+        ),
     ]
 }
 
@@ -89,7 +110,8 @@ pub(super) async fn send_email(
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The input of `confirm-mock-registration` and `cancel-mock-registration`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SettleRegistration {
     pub registration_id: String,
@@ -98,7 +120,8 @@ pub struct SettleRegistration {
     pub payment: Option<PaymentOutcome>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The registration's status after the step.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Settled {
     pub status: RegistrationStatus,
 }
@@ -151,7 +174,9 @@ pub async fn cancel_registration(
     })
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The input of `list-mock-registrants`: one page of an exam's registered
+/// candidates.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListRegistrants {
     pub mock_exam_id: String,
@@ -163,7 +188,8 @@ pub struct ListRegistrants {
     pub with_results: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One page of registrations, for the run's Map state.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Registrants {
     pub registration_ids: Vec<String>,
@@ -197,15 +223,18 @@ pub async fn list_registrants(app: &App, input: ListRegistrants) -> Result<Regis
     })
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The input of `publish-mock-results`: the exam that ended.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublishResults {
     pub mock_exam_id: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The exam's statistics once published.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Published {
+    /// How many marked results the statistics cover (at least 1).
     pub count: usize,
     pub mean: Option<f64>,
     pub median: Option<f64>,

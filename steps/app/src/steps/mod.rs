@@ -11,9 +11,11 @@ mod purchase;
 mod scholarship;
 mod team;
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
+use campaigns_contracts::records::PaymentOutcome;
 use campaigns_mail::MailError;
 use campaigns_payments::PaymentsError;
 use campaigns_records::StoreError;
@@ -100,11 +102,14 @@ impl From<ApiFailure> for StepError {
 
 pub type StepFuture = Pin<Box<dyn Future<Output = Result<Value, StepError>> + Send>>;
 
-/// A step: its name and its handler over JSON.
+/// A step: its name, its handler over JSON, and the JSON Schemas of its
+/// input and output (published under `schemas/steps/`).
 #[derive(Clone, Copy)]
 pub struct Step {
     pub name: &'static str,
     pub run: fn(App, Value) -> StepFuture,
+    pub input_schema: fn() -> Value,
+    pub output_schema: fn() -> Value,
 }
 
 impl std::fmt::Debug for Step {
@@ -138,19 +143,22 @@ impl Step {
     }
 }
 
-/// Wraps `handler(&App, Input) -> Result<Output, StepError>` as a [`Step`].
+/// Wraps `handler(&App, Input) -> Result<Output, StepError>` as a [`Step`]:
+/// `step!("name", handler, Input, Output)`.
 macro_rules! step {
-    ($name:literal, $handler:path) => {
+    ($name:literal, $handler:path, $input:ty, $output:ty) => {
         Step {
             name: $name,
             run: |app, input| {
                 Box::pin(async move {
-                    let input = serde_json::from_value(input)
+                    let input: $input = serde_json::from_value(input)
                         .map_err(|err| StepError::new("Step.InvalidInput", err))?;
-                    let output = $handler(&app, input).await?;
+                    let output: $output = $handler(&app, input).await?;
                     Ok(serde_json::to_value(output).expect("step outputs serialize"))
                 })
             },
+            input_schema: campaigns_contracts::validation::schema_of::<$input>,
+            output_schema: campaigns_contracts::validation::schema_of::<$output>,
         }
     };
 }
@@ -160,9 +168,24 @@ pub(crate) use step;
 /// Every step of every journey.
 pub fn all() -> Vec<Step> {
     let shared = vec![
-        step!("await-payment", payment::await_payment),
-        step!("reconcile-payment", payment::reconcile_payment),
-        step!("send-email", email::send_email),
+        step!(
+            "await-payment",
+            payment::await_payment,
+            payment::AwaitPayment,
+            payment::Waiting
+        ),
+        step!(
+            "reconcile-payment",
+            payment::reconcile_payment,
+            payment::Reconcile,
+            PaymentOutcome
+        ),
+        step!(
+            "send-email",
+            email::send_email,
+            email::SendEmail,
+            email::Sent
+        ),
     ];
     [
         shared,
@@ -173,4 +196,19 @@ pub fn all() -> Vec<Step> {
         mock_exam::steps(),
     ]
     .concat()
+}
+
+/// The step schema files, by path relative to `schemas/`:
+/// `steps/<name>.input.schema.json` and `steps/<name>.output.schema.json`.
+pub fn schema_files() -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    for step in all() {
+        for (kind, schema) in [("input", step.input_schema), ("output", step.output_schema)] {
+            files.insert(
+                format!("steps/{}.{kind}.schema.json", step.name),
+                campaigns_contracts::export::pretty(&schema()),
+            );
+        }
+    }
+    files
 }

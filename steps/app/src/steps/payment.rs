@@ -4,6 +4,7 @@
 use campaigns_contracts::records::{PaymentOutcome, PaymentResult};
 use campaigns_core::campaign::CampaignId;
 use campaigns_payments::{SessionPaymentStatus, SessionStatus};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::StepError;
@@ -11,18 +12,25 @@ use crate::context::App;
 use crate::payment_wait::{self, Payee};
 
 /// The input of the `.waitForTaskToken` Task that waits for a payment.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AwaitPayment {
+    /// The waiting execution's task token (`$$.Task.Token`).
     pub task_token: String,
     pub campaign_id: CampaignId,
+    /// The record being paid for: a purchase, team, scholarship, plan or
+    /// registration.
     pub record_id: String,
+    /// The team member paying a share; absent for other campaigns.
     #[serde(default)]
     pub member_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The output of `await-payment` (and `await-review`): the token is left at
+/// the rendezvous.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Waiting {
+    /// Always `true`.
     pub waiting: bool,
 }
 
@@ -38,11 +46,14 @@ pub async fn await_payment(app: &App, input: AwaitPayment) -> Result<Waiting, St
     Ok(Waiting { waiting: true })
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The input of `reconcile-payment`: the payment whose wait timed out.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Reconcile {
     pub campaign_id: CampaignId,
+    /// The record being paid for.
     pub record_id: String,
+    /// The team member paying a share; absent for other campaigns.
     #[serde(default)]
     pub member_id: Option<String>,
 }

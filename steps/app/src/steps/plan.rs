@@ -4,6 +4,7 @@ use campaigns_contracts::records::{PaymentOutcome, PaymentResult, PersonalizedPl
 use campaigns_core::catalog;
 use campaigns_mail::TemplateName;
 use campaigns_mail::emails::PlanActivated;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::email::SendEmail;
@@ -18,8 +19,8 @@ pub(super) const STATE_MACHINES: &[&str] = &[PERSONALIZED_PLAN];
 
 pub(super) fn steps() -> Vec<Step> {
     vec![
-        step!("activate-plan", activate_plan),
-        step!("close-plan", close_plan),
+        step!("activate-plan", activate_plan, SettlePlan, Settled),
+        step!("close-plan", close_plan, SettlePlan, Settled),
     ]
 }
 
@@ -40,7 +41,8 @@ pub(super) async fn send_email(
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The input of `activate-plan` and `close-plan`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SettlePlan {
     pub plan_id: String,
@@ -49,7 +51,8 @@ pub struct SettlePlan {
     pub payment: Option<PaymentOutcome>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The plan's status after the step.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Settled {
     pub status: PlanStatus,
 }

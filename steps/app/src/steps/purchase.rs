@@ -6,6 +6,7 @@ use campaigns_contracts::records::{
 use campaigns_core::catalog;
 use campaigns_mail::TemplateName;
 use campaigns_mail::emails::PurchaseConfirmation;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::email::SendEmail;
@@ -20,8 +21,18 @@ pub(super) const STATE_MACHINES: &[&str] = &[DISCOUNT_PURCHASE];
 
 pub(super) fn steps() -> Vec<Step> {
     vec![
-        step!("confirm-purchase", confirm_purchase),
-        step!("release-purchase", release_purchase),
+        step!(
+            "confirm-purchase",
+            confirm_purchase,
+            SettlePurchase,
+            Settled
+        ),
+        step!(
+            "release-purchase",
+            release_purchase,
+            SettlePurchase,
+            Settled
+        ),
     ]
 }
 
@@ -44,7 +55,8 @@ pub(super) async fn send_email(
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The input of `confirm-purchase` and `release-purchase`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SettlePurchase {
     pub purchase_id: String,
@@ -53,7 +65,8 @@ pub struct SettlePurchase {
     pub payment: Option<PaymentOutcome>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The purchase's status after the step.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Settled {
     pub status: PurchaseStatus,
 }

@@ -11,6 +11,7 @@ use campaigns_core::catalog::{self, ProductId};
 use campaigns_mail::TemplateName;
 use campaigns_mail::emails::{ScholarshipApproved, ScholarshipDeclined, ScholarshipReceived};
 use chrono::{DateTime, TimeDelta, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::email::SendEmail;
@@ -31,11 +32,26 @@ pub const PAYMENT_WINDOW_DAYS: i64 = 14;
 
 pub(super) fn steps() -> Vec<Step> {
     vec![
-        step!("await-review", await_review),
-        step!("close-review", close_review),
-        step!("approve-scholarship", approve_scholarship),
-        step!("confirm-scholarship", confirm_scholarship),
-        step!("expire-scholarship", expire_scholarship),
+        step!("await-review", await_review, AwaitReview, Waiting),
+        step!("close-review", close_review, ScholarshipRef, Decided),
+        step!(
+            "approve-scholarship",
+            approve_scholarship,
+            ScholarshipRef,
+            Decided
+        ),
+        step!(
+            "confirm-scholarship",
+            confirm_scholarship,
+            SettleScholarship,
+            Decided
+        ),
+        step!(
+            "expire-scholarship",
+            expire_scholarship,
+            SettleScholarship,
+            Decided
+        ),
     ]
 }
 
@@ -73,26 +89,31 @@ pub(super) async fn send_email(
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The input of `close-review` and `approve-scholarship`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ScholarshipRef {
     pub scholarship_id: String,
 }
 
 /// The input of the `.waitForTaskToken` Task that waits for a reviewer.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The input of `await-review`, a `.waitForTaskToken` Task the review
+/// endpoint resumes.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AwaitReview {
+    /// The waiting execution's task token (`$$.Task.Token`).
     pub task_token: String,
     pub scholarship_id: String,
 }
 
 /// Where the application stands after a step; the review wait is resumed
 /// with the same shape.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Decided {
     pub status: ScholarshipStatus,
+    /// The payment deadline of an approved application.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pay_by: Option<DateTime<Utc>>,
 }
@@ -175,7 +196,8 @@ pub async fn approve_scholarship(app: &App, input: ScholarshipRef) -> Result<Dec
     })
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The input of `confirm-scholarship` and `expire-scholarship`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SettleScholarship {
     pub scholarship_id: String,

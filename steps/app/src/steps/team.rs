@@ -13,6 +13,7 @@ use campaigns_mail::emails::{
 use campaigns_mail::{EmailTemplate, TemplateName};
 use campaigns_payments::{SessionPaymentStatus, SessionStatus};
 use chrono::{DateTime, TimeDelta, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::email::SendEmail;
@@ -31,12 +32,17 @@ const REMINDER_LEAD: TimeDelta = TimeDelta::hours(24);
 
 pub(super) fn steps() -> Vec<Step> {
     vec![
-        step!("team-share-timer", share_timer),
-        step!("reopen-team-share", reopen_share),
-        step!("authorize-team-share", authorize_share),
-        step!("check-team-shares", check_shares),
-        step!("capture-team-shares", capture_shares),
-        step!("release-team-shares", release_shares),
+        step!("team-share-timer", share_timer, TeamShare, ShareTimer),
+        step!("reopen-team-share", reopen_share, TeamShare, Reopened),
+        step!(
+            "authorize-team-share",
+            authorize_share,
+            AuthorizeShare,
+            ShareAuthorized
+        ),
+        step!("check-team-shares", check_shares, TeamRef, SharesChecked),
+        step!("capture-team-shares", capture_shares, TeamRef, Settled),
+        step!("release-team-shares", release_shares, TeamRef, Settled),
     ]
 }
 
@@ -99,7 +105,8 @@ async fn awaits_payment(app: &App, team: &Team, member: &TeamMember) -> Result<b
 }
 
 /// One member's share of a team.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The input of `team-share-timer` and `reopen-team-share`: one member's share.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamShare {
     pub team_id: String,
@@ -107,7 +114,7 @@ pub struct TeamShare {
 }
 
 /// Which wait comes next for a share, and for how long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SharePhase {
     /// Wait until the reminder is due.
@@ -118,7 +125,8 @@ pub enum SharePhase {
     Closed,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Where a share's payment window stands, and how long to wait next.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ShareTimer {
     pub phase: SharePhase,
     /// Whole seconds until the phase ends, at least 1 (a task timeout);
@@ -164,7 +172,8 @@ fn timer(now: DateTime<Utc>, deadline: DateTime<Utc>, status: TeamStatus) -> Sha
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The member whose share can be paid again.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Reopened {
     pub member_id: String,
@@ -182,7 +191,8 @@ pub async fn reopen_share(app: &App, input: TeamShare) -> Result<Reopened, StepE
     })
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The input of `authorize-team-share`: a member's authorized payment.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizeShare {
     pub team_id: String,
@@ -191,10 +201,12 @@ pub struct AuthorizeShare {
     pub payment: PaymentOutcome,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The member whose share is now authorized.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ShareAuthorized {
     pub member_id: String,
+    /// Always `true`: a payment that is not an authorization fails the step.
     pub authorized: bool,
 }
 
@@ -242,17 +254,23 @@ pub async fn authorize_share(
     })
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The input of `check-team-shares`, `capture-team-shares` and
+/// `release-team-shares`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamRef {
     pub team_id: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// How many of the team's shares are authorized.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SharesChecked {
+    /// Every member's share is authorized: the team can be captured.
     pub all_authorized: bool,
+    /// How many shares are authorized.
     pub authorized: usize,
+    /// How many members the team has.
     pub members: usize,
 }
 
@@ -272,7 +290,8 @@ pub async fn check_shares(app: &App, input: TeamRef) -> Result<SharesChecked, St
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// The team's status after the step.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Settled {
     pub status: TeamStatus,
 }
