@@ -43,6 +43,17 @@ enum Command {
         #[command(subcommand)]
         command: EmailsCommand,
     },
+    /// Drive every journey over HTTP against a running `campaigns serve`, as
+    /// the frontend and a paying customer would; print a timeline and exit
+    /// non-zero if anything is off.
+    Demo {
+        /// Where `campaigns serve` answers.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// The admin token serve was started with.
+        #[arg(long, env = "ADMIN_TOKEN", default_value = "local-admin-token")]
+        admin_token: String,
+    },
     /// Run the Stripe simulator alone on 127.0.0.1 (its API under /v1, a
     /// checkout page per session, signed webhooks).
     StripeSim {
@@ -83,6 +94,16 @@ fn main() -> anyhow::Result<()> {
         } => {
             let index = campaigns_mail::render_previews(&out)?;
             println!("open {}", index.display());
+            Ok(())
+        }
+        Command::Demo { url, admin_token } => {
+            let api = format!("{}/v1", url.trim_end_matches('/'));
+            let summary = runtime()?.block_on(campaigns_local::demo::run(
+                &api,
+                &admin_token,
+                &mut std::io::stdout(),
+            ))?;
+            println!("{} journeys completed", summary.completed().len());
             Ok(())
         }
         Command::StripeSim {

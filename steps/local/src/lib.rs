@@ -8,6 +8,7 @@
 
 pub mod console;
 pub mod definitions;
+pub mod demo;
 pub mod embedded;
 pub mod engine_ports;
 pub mod files;
