@@ -5,6 +5,7 @@
 
 mod schemas;
 mod serve;
+mod stripe_catalog;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -53,6 +54,11 @@ enum Command {
         /// The admin token serve was started with.
         #[arg(long, env = "ADMIN_TOKEN", default_value = "local-admin-token")]
         admin_token: String,
+    },
+    /// Stripe's catalog: create or update the products and prices (seed §4).
+    StripeCatalog {
+        #[command(subcommand)]
+        command: stripe_catalog::CatalogCommand,
     },
     /// Run the Stripe simulator alone on 127.0.0.1 (its API under /v1, a
     /// checkout page per session, signed webhooks).
@@ -106,6 +112,7 @@ fn main() -> anyhow::Result<()> {
             println!("{} journeys completed", summary.completed().len());
             Ok(())
         }
+        Command::StripeCatalog { command } => runtime()?.block_on(stripe_catalog::run(command)),
         Command::StripeSim {
             port,
             api_key,

@@ -4,8 +4,10 @@
 //! - [`StripePayments`] implements it with async-stripe, against Stripe or any server that
 //!   speaks Stripe's API (our simulator, localstripe);
 //! - [`SignatureVerifier`] and [`verify_event`] accept webhook deliveries and read the few
-//!   event fields the journeys use.
+//!   event fields the journeys use;
+//! - [`catalog::CatalogSync`] makes Stripe's Products and Prices match the catalog.
 
+pub mod catalog;
 mod error;
 mod event;
 pub mod idempotency;

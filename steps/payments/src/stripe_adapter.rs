@@ -77,20 +77,10 @@ pub struct StripePayments {
 impl StripePayments {
     /// Builds the client; fails on an unusable key or URL.
     pub fn new(config: StripeConfig) -> Result<Self, PaymentsError> {
-        let mut builder = ClientBuilder::new(config.secret_key).timeout(config.timeout);
-        if let Some(base) = config.api_base {
-            // async-stripe joins `{base}v1/...`, so the base must end with a slash.
-            let base = if base.ends_with('/') {
-                base
-            } else {
-                format!("{base}/")
-            };
-            builder = builder.url(base);
-        }
-        let client = builder.build().map_err(map_error)?;
+        let frontend_url = config.frontend_url.trim_end_matches('/').to_owned();
         Ok(Self {
-            client,
-            frontend_url: config.frontend_url.trim_end_matches('/').to_owned(),
+            client: build_client(config)?,
+            frontend_url,
         })
     }
 
@@ -275,8 +265,23 @@ fn to_intent(intent: stripe_core::PaymentIntent) -> PaymentIntent {
     }
 }
 
+/// An async-stripe client for `config`'s key, base URL and timeout.
+pub(crate) fn build_client(config: StripeConfig) -> Result<Client, PaymentsError> {
+    let mut builder = ClientBuilder::new(config.secret_key).timeout(config.timeout);
+    if let Some(base) = config.api_base {
+        // async-stripe joins `{base}v1/...`, so the base must end with a slash.
+        let base = if base.ends_with('/') {
+            base
+        } else {
+            format!("{base}/")
+        };
+        builder = builder.url(base);
+    }
+    builder.build().map_err(map_error)
+}
+
 /// Classifies async-stripe's error by HTTP status and Stripe's error type.
-fn map_error(error: StripeError) -> PaymentsError {
+pub(crate) fn map_error(error: StripeError) -> PaymentsError {
     match error {
         StripeError::Stripe(api, status) => {
             let detail = ErrorDetail {

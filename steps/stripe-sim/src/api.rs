@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -35,6 +35,10 @@ pub fn routes(sim: Simulator) -> Router {
             post(create_endpoint).get(list_endpoints),
         )
         .route("/v1/webhook_endpoints/{id}", delete(delete_endpoint))
+        .route("/v1/products", post(create_product).get(list_products))
+        .route("/v1/products/{id}", get(get_product).post(update_product))
+        .route("/v1/prices", post(create_price).get(list_prices))
+        .route("/v1/prices/{id}", get(get_price).post(update_price))
         .route("/v1/{*rest}", axum::routing::any(unknown_route))
         .layer(middleware::from_fn_with_state(sim.clone(), authenticate))
         .with_state(sim)
@@ -273,6 +277,85 @@ async fn delete_endpoint(State(sim): State<Simulator>, Path(id): Path<String>) -
         Ok(body) => json_response(200, body),
         Err(error) => error.into_response(),
     }
+}
+
+async fn create_product(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> Response {
+    mutate(
+        &sim,
+        &headers,
+        "POST /v1/products".into(),
+        &body,
+        |store, p, now, _| store.catalog.create_product(p, now),
+    )
+}
+
+async fn get_product(State(sim): State<Simulator>, Path(id): Path<String>) -> Response {
+    read(&sim, |store| store.catalog.product(&id))
+}
+
+async fn update_product(
+    State(sim): State<Simulator>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    mutate(
+        &sim,
+        &headers,
+        format!("POST /v1/products/{id}"),
+        &body,
+        |store, p, now, _| store.catalog.update_product(&id, p, now),
+    )
+}
+
+async fn list_products(State(sim): State<Simulator>, RawQuery(query): RawQuery) -> Response {
+    read_query(&sim, query, |store, p| store.catalog.list_products(p))
+}
+
+async fn create_price(State(sim): State<Simulator>, headers: HeaderMap, body: Bytes) -> Response {
+    mutate(
+        &sim,
+        &headers,
+        "POST /v1/prices".into(),
+        &body,
+        |store, p, now, _| store.catalog.create_price(p, now),
+    )
+}
+
+async fn get_price(State(sim): State<Simulator>, Path(id): Path<String>) -> Response {
+    read(&sim, |store| store.catalog.price(&id))
+}
+
+async fn update_price(
+    State(sim): State<Simulator>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    mutate(
+        &sim,
+        &headers,
+        format!("POST /v1/prices/{id}"),
+        &body,
+        |store, p, _, _| store.catalog.update_price(&id, p),
+    )
+}
+
+async fn list_prices(State(sim): State<Simulator>, RawQuery(query): RawQuery) -> Response {
+    read_query(&sim, query, |store, p| store.catalog.list_prices(p))
+}
+
+/// A read whose parameters come in the query string (lists).
+fn read_query(
+    sim: &Simulator,
+    query: Option<String>,
+    op: impl FnOnce(&Store, &Params) -> Result<Value, ApiError>,
+) -> Response {
+    let params = match form::parse(query.unwrap_or_default().as_bytes()) {
+        Ok(params) => Params(params),
+        Err(error) => return error.into_response(),
+    };
+    read(sim, |store| op(store, &params))
 }
 
 async fn unknown_route(method: Method, Path(rest): Path<String>) -> Response {

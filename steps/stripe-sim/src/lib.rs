@@ -11,6 +11,7 @@
 #![recursion_limit = "256"]
 
 mod api;
+mod catalog;
 mod clock;
 mod delivery;
 mod error;

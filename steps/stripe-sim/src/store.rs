@@ -6,6 +6,7 @@ use std::collections::{HashMap, VecDeque};
 
 use serde_json::{Value, json};
 
+use crate::catalog::Catalog;
 use crate::error::ApiError;
 use crate::ids::new_id;
 use crate::objects::{Capture, Charge, Endpoint, Intent, Refund, Session, event_json};
@@ -49,6 +50,8 @@ pub struct Store {
     pub events: Vec<Value>,
     pub endpoints: Vec<Endpoint>,
     pub idempotency: HashMap<String, Replay>,
+    /// Products and prices.
+    pub catalog: Catalog,
     /// Failures to answer the next API requests with, in order.
     pub faults: VecDeque<ApiError>,
     /// Events recorded by the current operation, for delivery once it is done.

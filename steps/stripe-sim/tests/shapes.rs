@@ -249,3 +249,114 @@ async fn webhook_endpoints_are_created_with_a_secret_and_listed_without() {
     .await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn products_prices_and_their_lists_parse_as_stripe_types() {
+    let config = SimConfig {
+        api_key: KEY.into(),
+        ..SimConfig::default()
+    };
+    let sim = stripe_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), config)
+        .await
+        .unwrap();
+    let body = api(
+        &sim,
+        "POST",
+        "v1/products",
+        "id=prodenthub_basic&name=Basic&metadata[planType]=basic-1month",
+    )
+    .await;
+    let product: stripe_product::Product = parse(&body);
+    assert_eq!(product.id.as_str(), "prodenthub_basic");
+    let body = api(
+        &sim,
+        "POST",
+        "v1/products/prodenthub_basic",
+        "name=Basic%201",
+    )
+    .await;
+    let product: stripe_product::Product = parse(&body);
+    assert_eq!(product.name, "Basic 1");
+    assert_eq!(product.metadata["planType"], "basic-1month");
+    let _: stripe_product::Product =
+        parse(&api(&sim, "GET", "v1/products/prodenthub_basic", "").await);
+
+    let create = "currency=aud&product=prodenthub_basic&unit_amount=4900&lookup_key=basic-aud";
+    let price: stripe_product::Price = parse(&api(&sim, "POST", "v1/prices", create).await);
+    assert_eq!(price.unit_amount, Some(4900));
+    let (status, body) = call(
+        "POST",
+        &format!("{}v1/prices", sim.api_base()),
+        create,
+        Some(KEY),
+    )
+    .await;
+    assert_eq!(
+        status, 400,
+        "a taken lookup key needs transfer_lookup_key: {body}"
+    );
+    let error: stripe_shared::Error = parse(&body);
+    assert_eq!(
+        error
+            .error
+            .code
+            .as_ref()
+            .map(|c| c.as_str().to_owned())
+            .as_deref(),
+        Some("lookup_key_already_exists")
+    );
+    let moved: stripe_product::Price = parse(
+        &api(
+            &sim,
+            "POST",
+            "v1/prices",
+            &format!("{create}&transfer_lookup_key=true"),
+        )
+        .await,
+    );
+    let old: stripe_product::Price = parse(
+        &api(
+            &sim,
+            "POST",
+            &format!("v1/prices/{}", price.id),
+            "active=false",
+        )
+        .await,
+    );
+    assert!(!old.active);
+    assert_eq!(old.lookup_key, None);
+    let _: stripe_product::Price =
+        parse(&api(&sim, "GET", &format!("v1/prices/{}", moved.id), "").await);
+
+    let list: stripe_types::List<stripe_product::Price> =
+        parse(&api(&sim, "GET", "v1/prices?lookup_keys[]=basic-aud", "").await);
+    assert_eq!(list.data.len(), 1);
+    assert_eq!(list.data[0].id, moved.id);
+    let list: stripe_types::List<stripe_product::Price> = parse(
+        &api(
+            &sim,
+            "GET",
+            "v1/prices?product=prodenthub_basic&active=false",
+            "",
+        )
+        .await,
+    );
+    assert_eq!(list.data.len(), 1);
+    let page: stripe_types::List<stripe_product::Price> =
+        parse(&api(&sim, "GET", "v1/prices?limit=1", "").await);
+    assert!(page.has_more);
+    let rest: stripe_types::List<stripe_product::Price> = parse(
+        &api(
+            &sim,
+            "GET",
+            &format!("v1/prices?limit=1&starting_after={}", page.data[0].id),
+            "",
+        )
+        .await,
+    );
+    assert!(!rest.has_more);
+    assert_ne!(rest.data[0].id, page.data[0].id);
+    let products: stripe_types::List<stripe_product::Product> =
+        parse(&api(&sim, "GET", "v1/products?active=true&limit=10", "").await);
+    assert_eq!(products.data.len(), 1);
+}

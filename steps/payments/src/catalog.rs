@@ -1,0 +1,462 @@
+//! The Stripe catalog sync: makes Stripe's Products and Prices match our catalog (seed §4).
+//!
+//! - A catalog product `P` is the Stripe Product with the id `prodenthub_P` (set on
+//!   create; Stripe accepts a chosen product id), so it is found by one retrieve and two
+//!   runs can never create two products. Its name and metadata (`productId`, `planType`,
+//!   `campaignId`) are updated when they differ.
+//! - A fixed-price product has one active, one-time AUD Price with the catalog amount and
+//!   the lookup key `P-aud`. Prices are immutable: a new amount creates a new Price (taking
+//!   the lookup key over with `transfer_lookup_key`) and deactivates every other active
+//!   Price of the product. The scholarship (priced per purchase) gets no Price.
+//! - Every write carries an Idempotency-Key derived from the product id and what is
+//!   written, so a repeated run (or a retried request) acts at most once.
+//! - A dry run reads the same state and reports the same actions without writing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use campaigns_core::catalog::{self, ProductId};
+use sha2::{Digest, Sha256};
+use stripe::{Client, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
+use stripe_product::price::{CreatePrice, ListPrice, UpdatePrice};
+use stripe_product::product::{CreateProduct, RetrieveProduct, UpdateProduct};
+use stripe_types::Currency;
+
+use crate::error::{ErrorDetail, PaymentsError};
+use crate::stripe_adapter::{StripeConfig, build_client, map_error};
+
+/// Prefix of the Stripe product ids the sync creates.
+pub const PRODUCT_ID_PREFIX: &str = "prodenthub_";
+
+/// One product as Stripe should hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatalogItem {
+    /// Our product id (`full-6months`).
+    pub product_id: String,
+    /// The customer-facing name.
+    pub name: String,
+    /// Product metadata: `productId`, `planType`, `campaignId`.
+    pub metadata: BTreeMap<String, String>,
+    /// The one-time AUD amount; `None` when the price is set per purchase.
+    pub amount_cents: Option<i64>,
+    /// The environment variable seed §7 names for this product's Stripe id, if any.
+    pub env_var: Option<&'static str>,
+}
+
+impl CatalogItem {
+    /// The Stripe product id (`prodenthub_full-6months`).
+    pub fn stripe_product_id(&self) -> String {
+        format!("{PRODUCT_ID_PREFIX}{}", self.product_id)
+    }
+
+    /// The lookup key of its price (`full-6months-aud`).
+    pub fn lookup_key(&self) -> String {
+        format!("{}-aud", self.product_id)
+    }
+}
+
+/// The catalog of `campaigns-core`, in its order.
+pub fn product_catalog() -> Vec<CatalogItem> {
+    ProductId::ALL
+        .iter()
+        .map(|&id| {
+            let product = catalog::product(id);
+            let product_id = serde_json::to_value(id)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let mut metadata: BTreeMap<String, String> = product
+                .metadata()
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            metadata.insert("productId".into(), product_id.clone());
+            CatalogItem {
+                product_id,
+                name: product.name.to_owned(),
+                metadata,
+                amount_cents: product.price.map(|c| c.0),
+                env_var: env_var(id),
+            }
+        })
+        .collect()
+}
+
+/// Seed §7's variable for a product's Stripe id.
+fn env_var(id: ProductId) -> Option<&'static str> {
+    match id {
+        ProductId::TeamFull6Months => Some("STRIPE_TEAM_PRODUCT_ID"),
+        ProductId::Scholarship3Months => Some("STRIPE_SCHOLARSHIP_PRODUCT_ID"),
+        ProductId::Cluster1ClinicalKnowledgeGap => Some("STRIPE_CLUSTER1_PRODUCT_ID"),
+        ProductId::Cluster2TheoryFundamentals => Some("STRIPE_CLUSTER2_PRODUCT_ID"),
+        ProductId::Cluster3TimeManagement => Some("STRIPE_CLUSTER3_PRODUCT_ID"),
+        ProductId::Cluster4ComprehensiveReview => Some("STRIPE_CLUSTER4_PRODUCT_ID"),
+        ProductId::MockExamPremium => Some("STRIPE_MOCK_PREMIUM_PRODUCT_ID"),
+        _ => None,
+    }
+}
+
+/// What the sync did (or, in a dry run, would do) to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Update,
+    Unchanged,
+    /// An old price made inactive.
+    Deactivate,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Unchanged => "unchanged",
+            Self::Deactivate => "deactivate",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One price action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceAction {
+    pub action: Action,
+    /// The price's id; `None` for a price a dry run would create.
+    pub price_id: Option<String>,
+    pub amount_cents: Option<i64>,
+}
+
+/// The outcome for one catalog product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductReport {
+    pub product_id: String,
+    pub stripe_product_id: String,
+    pub action: Action,
+    /// Price actions, in order; empty for a product priced per purchase.
+    pub prices: Vec<PriceAction>,
+    pub env_var: Option<&'static str>,
+}
+
+/// What a sync did or would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    pub dry_run: bool,
+    pub products: Vec<ProductReport>,
+}
+
+impl SyncReport {
+    /// How many products got `action`.
+    pub fn products_with(&self, action: Action) -> usize {
+        self.products.iter().filter(|p| p.action == action).count()
+    }
+
+    /// How many price actions were `action`.
+    pub fn prices_with(&self, action: Action) -> usize {
+        self.products
+            .iter()
+            .flat_map(|p| &p.prices)
+            .filter(|p| p.action == action)
+            .count()
+    }
+
+    /// Whether the sync changes (or changed) anything.
+    pub fn changes(&self) -> bool {
+        self.products.iter().any(|p| {
+            p.action != Action::Unchanged || p.prices.iter().any(|x| x.action != Action::Unchanged)
+        })
+    }
+
+    /// `VAR=prod_id` lines for the products seed §7 names a variable for.
+    pub fn env_lines(&self) -> Vec<String> {
+        self.products
+            .iter()
+            .filter_map(|p| {
+                p.env_var
+                    .map(|var| format!("{var}={}", p.stripe_product_id))
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for SyncReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.dry_run {
+            writeln!(f, "dry run: nothing written")?;
+        }
+        for p in &self.products {
+            writeln!(
+                f,
+                "product {:<34} {:<9} {}",
+                p.product_id, p.action, p.stripe_product_id
+            )?;
+            for price in &p.prices {
+                let amount = price
+                    .amount_cents
+                    .map_or_else(|| "-".to_owned(), |a| format!("{a} AUD cents"));
+                writeln!(
+                    f,
+                    "  price {:<34} {:<9} {}",
+                    price.price_id.as_deref().unwrap_or("(new)"),
+                    price.action,
+                    amount
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Syncs Stripe's catalog through the Products and Prices API.
+#[derive(Clone, Debug)]
+pub struct CatalogSync {
+    client: Client,
+}
+
+impl CatalogSync {
+    /// Builds the client (only the key, base URL and timeout of `config` are used).
+    pub fn new(config: StripeConfig) -> Result<Self, PaymentsError> {
+        Ok(Self {
+            client: build_client(config)?,
+        })
+    }
+
+    /// Makes Stripe match `items`; with `dry_run`, only reports what it would do.
+    pub async fn sync(
+        &self,
+        items: &[CatalogItem],
+        dry_run: bool,
+    ) -> Result<SyncReport, PaymentsError> {
+        let mut products = Vec::with_capacity(items.len());
+        for item in items {
+            products.push(self.sync_one(item, dry_run).await?);
+        }
+        Ok(SyncReport { dry_run, products })
+    }
+
+    async fn sync_one(
+        &self,
+        item: &CatalogItem,
+        dry_run: bool,
+    ) -> Result<ProductReport, PaymentsError> {
+        let stripe_id = item.stripe_product_id();
+        let metadata: HashMap<String, String> = item.metadata.clone().into_iter().collect();
+        let existing = match RetrieveProduct::new(stripe_id.as_str())
+            .send(&self.client)
+            .await
+        {
+            Ok(product) => Some(product),
+            Err(StripeError::Stripe(_, 404)) => None,
+            Err(error) => return Err(map_error(error)),
+        };
+        let action = match &existing {
+            None => {
+                if !dry_run {
+                    let create = CreateProduct::new(item.name.clone())
+                        .id(stripe_id.clone())
+                        .metadata(metadata.clone());
+                    self.send(create, format!("campaigns/catalog/product/{stripe_id}"))
+                        .await?;
+                }
+                Action::Create
+            }
+            Some(product) => {
+                let metadata_differs = item
+                    .metadata
+                    .iter()
+                    .any(|(k, v)| product.metadata.get(k) != Some(v));
+                if product.name != item.name || metadata_differs || !product.active {
+                    if !dry_run {
+                        let update = UpdateProduct::new(stripe_id.as_str())
+                            .name(item.name.clone())
+                            .metadata(metadata.clone())
+                            .active(true);
+                        let digest = digest(&format!("{}\n{:?}", item.name, item.metadata));
+                        self.send(
+                            update,
+                            format!("campaigns/catalog/product-update/{stripe_id}/{digest}"),
+                        )
+                        .await?;
+                    }
+                    Action::Update
+                } else {
+                    Action::Unchanged
+                }
+            }
+        };
+        let prices = match existing {
+            // A product a dry run would create has no prices yet.
+            None if dry_run => item
+                .amount_cents
+                .map(|amount| PriceAction {
+                    action: Action::Create,
+                    price_id: None,
+                    amount_cents: Some(amount),
+                })
+                .into_iter()
+                .collect(),
+            _ => self.sync_prices(item, &stripe_id, dry_run).await?,
+        };
+        Ok(ProductReport {
+            product_id: item.product_id.clone(),
+            stripe_product_id: stripe_id,
+            action,
+            prices,
+            env_var: item.env_var,
+        })
+    }
+
+    async fn sync_prices(
+        &self,
+        item: &CatalogItem,
+        stripe_id: &str,
+        dry_run: bool,
+    ) -> Result<Vec<PriceAction>, PaymentsError> {
+        let active = self.active_prices(stripe_id).await?;
+        let Some(amount) = item.amount_cents else {
+            // Priced per purchase: nothing to keep.
+            return Ok(Vec::new());
+        };
+        let lookup_key = item.lookup_key();
+        let is_current = |p: &stripe_product::Price| {
+            p.unit_amount == Some(amount)
+                && p.currency == Currency::AUD
+                && p.recurring.is_none()
+                && p.lookup_key.as_deref() == Some(lookup_key.as_str())
+        };
+        let mut actions = Vec::new();
+        let current = active.iter().find(|p| is_current(p));
+        match current {
+            Some(price) => actions.push(PriceAction {
+                action: Action::Unchanged,
+                price_id: Some(price.id.to_string()),
+                amount_cents: Some(amount),
+            }),
+            None => {
+                // The replaced price is part of the key, so returning to an earlier amount
+                // later creates a price again instead of replaying the old response.
+                let replaced = active
+                    .iter()
+                    .find(|p| p.lookup_key.as_deref() == Some(lookup_key.as_str()))
+                    .map_or_else(|| "none".to_owned(), |p| p.id.to_string());
+                let price_id = if dry_run {
+                    None
+                } else {
+                    let create = CreatePrice::new(Currency::AUD)
+                        .product(stripe_id.to_owned())
+                        .unit_amount(amount)
+                        .lookup_key(lookup_key.clone())
+                        .transfer_lookup_key(true)
+                        .metadata(HashMap::from([(
+                            "productId".to_owned(),
+                            item.product_id.clone(),
+                        )]));
+                    let price = self
+                        .send(
+                            create,
+                            format!("campaigns/catalog/price/{stripe_id}/{amount}/{replaced}"),
+                        )
+                        .await?;
+                    Some(price.id.to_string())
+                };
+                actions.push(PriceAction {
+                    action: Action::Create,
+                    price_id,
+                    amount_cents: Some(amount),
+                });
+            }
+        }
+        let keep = current.map(|p| p.id.to_string());
+        for old in active.iter().filter(|p| Some(p.id.to_string()) != keep) {
+            if !dry_run {
+                let id = old.id.to_string();
+                self.send(
+                    UpdatePrice::new(id.as_str()).active(false),
+                    format!("campaigns/catalog/price-deactivate/{id}"),
+                )
+                .await?;
+            }
+            actions.push(PriceAction {
+                action: Action::Deactivate,
+                price_id: Some(old.id.to_string()),
+                amount_cents: old.unit_amount,
+            });
+        }
+        Ok(actions)
+    }
+
+    /// Every active price of a product, following pagination.
+    async fn active_prices(
+        &self,
+        stripe_id: &str,
+    ) -> Result<Vec<stripe_product::Price>, PaymentsError> {
+        let mut prices = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut list = ListPrice::new()
+                .product(stripe_id.to_owned())
+                .active(true)
+                .limit(100);
+            if let Some(after) = &after {
+                list = list.starting_after(after.clone());
+            }
+            let page = list.send(&self.client).await.map_err(map_error)?;
+            after = page.data.last().map(|p| p.id.to_string());
+            prices.extend(page.data);
+            if !page.has_more || after.is_none() {
+                return Ok(prices);
+            }
+        }
+    }
+
+    async fn send<R>(&self, request: R, key: String) -> Result<R::Output, PaymentsError>
+    where
+        R: StripeRequest,
+        R::Output: miniserde::Deserialize,
+    {
+        let key = IdempotencyKey::new(&key).map_err(|e| {
+            PaymentsError::InvalidRequest(ErrorDetail::message(format!("idempotency key: {e}")))
+        })?;
+        request
+            .customize()
+            .request_strategy(RequestStrategy::Idempotent(key))
+            .send(&self.client)
+            .await
+            .map_err(map_error)
+    }
+}
+
+/// A short, stable digest for idempotency keys.
+fn digest(text: &str) -> String {
+    hex::encode(&Sha256::digest(text.as_bytes())[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_has_eleven_products_ten_with_a_price() {
+        let items = product_catalog();
+        assert_eq!(items.len(), 11);
+        assert_eq!(
+            items.iter().filter(|i| i.amount_cents.is_some()).count(),
+            10
+        );
+        let team = items
+            .iter()
+            .find(|i| i.product_id == "team-full-6months")
+            .unwrap();
+        assert_eq!(team.stripe_product_id(), "prodenthub_team-full-6months");
+        assert_eq!(team.lookup_key(), "team-full-6months-aud");
+        assert_eq!(team.metadata["planType"], "full-6months");
+        assert_eq!(team.metadata["campaignId"], "team-creation");
+        assert_eq!(team.env_var, Some("STRIPE_TEAM_PRODUCT_ID"));
+        assert_eq!(items.iter().filter(|i| i.env_var.is_some()).count(), 7);
+    }
+}
