@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use campaigns_contracts::api::{
-    CreateCheckoutRequest, CreateMockExamRequest, MockExamList, MockExamSummary,
-    RegisterMockExamRequest, RegisterMockExamResponse, SubmitResultsRequest, SubmitResultsResponse,
+    CreateMockExamRequest, MockExamList, MockExamSummary, RegisterMockExamRequest,
+    RegisterMockExamResponse, SubmitResultsRequest, SubmitResultsResponse,
 };
 use campaigns_contracts::records::{
     MockExam, MockExamStatus, MockRegistration, MockStatistics, RegistrationStatus,
@@ -12,14 +12,16 @@ use campaigns_contracts::records::{
 };
 use campaigns_core::campaign::CampaignId;
 use campaigns_core::catalog::{self, ProductId};
+use campaigns_core::money::Cents;
 use campaigns_core::stats::ExamResult;
-use campaigns_payments::CaptureMode;
+use campaigns_mail::emails::Payment;
 use campaigns_ports::schedules::Schedule;
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use serde_json::json;
 
+use super::payable::{self, PayableRecord};
 use super::{authorize, parse};
-use crate::checkout::{self, Payable};
+use crate::checkout;
 use crate::context::App;
 use crate::exam_seats;
 use crate::exam_statistics;
@@ -210,16 +212,9 @@ pub async fn register(app: &App, request: &ApiRequest) -> Handled {
     let registration_id = registration.registration_id.clone();
 
     let checkout = if premium {
-        match checkout::open(app, &payable(&exam, &registration)).await {
+        match checkout::open(app, &registration.payable(&exam)).await {
             Ok(opened) => {
-                registration = app
-                    .records
-                    .update::<MockRegistration, ApiFailure>(&registration_id, |stored| {
-                        stored.stripe_checkout_session_id = Some(opened.session.session_id.clone());
-                        stored.checkout_attempt = opened.attempt;
-                        Ok(())
-                    })
-                    .await?;
+                registration = payable::record_opened(app, &registration_id, &opened).await?;
                 Some(opened.session)
             }
             Err(failure) => {
@@ -367,89 +362,42 @@ pub async fn calculate_stats(app: &App, request: &ApiRequest) -> Handled {
     Ok(ApiResponse::json(200, &statistics))
 }
 
-/// What a premium candidate pays: the price fixed on the exam.
-fn payable(exam: &MockExam, registration: &MockRegistration) -> Payable {
-    Payable {
-        payee: Payee {
-            campaign: CampaignId::MockExam,
-            record_id: registration.registration_id.clone(),
-            member_id: None,
-        },
-        product: ProductId::MockExamPremium,
-        amount: exam.premium_price,
-        email: registration.email.clone(),
-        capture: CaptureMode::Automatic,
-        current_session: registration.stripe_checkout_session_id.clone(),
-        attempt: registration.checkout_attempt,
-    }
-}
+impl PayableRecord for MockRegistration {
+    const CAMPAIGN: CampaignId = CampaignId::MockExam;
+    const NOUN: &'static str = "registration";
+    const NOT_PAYABLE: &'static str = "this registration is no longer waiting for payment";
+    /// The exam, which fixes the premium price.
+    type Context = MockExam;
 
-fn not_payable() -> ApiFailure {
-    ApiFailure::conflict(
-        "NOT_PAYABLE",
-        "this registration is no longer waiting for payment",
-    )
-}
+    payable::checkout_fields!();
 
-/// A fresh checkout for a premium registration still waiting for payment.
-pub async fn checkout(app: &App, request: &ApiRequest, body: &CreateCheckoutRequest) -> Handled {
-    let registration_id = body.record_id.as_str();
-    authorize(app, request, &scope(registration_id))?;
-    let registration = load_registration(app, registration_id).await?;
-    if registration.status != RegistrationStatus::PendingPayment {
-        return Err(not_payable());
+    fn id(&self) -> &str {
+        &self.registration_id
     }
-    let exam = load_exam(app, &registration.mock_exam_id).await?;
-    let opened = checkout::open(app, &payable(&exam, &registration)).await?;
-    if opened.fresh {
-        app.records
-            .update::<MockRegistration, ApiFailure>(registration_id, |stored| {
-                if stored.status != RegistrationStatus::PendingPayment {
-                    return Err(not_payable());
-                }
-                stored.stripe_checkout_session_id = Some(opened.session.session_id.clone());
-                stored.checkout_attempt = opened.attempt;
-                Ok(())
-            })
-            .await?;
-    }
-    Ok(ApiResponse::json(200, &opened.session))
-}
 
-/// The session a premium registration pays with now.
-pub async fn current_session(app: &App, payee: &Payee) -> Result<Option<String>, ApiFailure> {
-    Ok(app
-        .records
-        .get::<MockRegistration>(&payee.record_id)
-        .await?
-        .and_then(|found| found.record.stripe_checkout_session_id))
-}
-
-/// Stripe declined a payment attempt: tell the candidate, with a link to retry.
-pub async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
-    let registration_id = payee.record_id.as_str();
-    let Some(found) = app.records.get::<MockRegistration>(registration_id).await? else {
-        return Ok(());
-    };
-    let registration = found.record;
-    if registration.status != RegistrationStatus::PendingPayment {
-        return Ok(());
+    fn scope(registration_id: &str) -> String {
+        scope(registration_id)
     }
-    let exam = load_exam(app, &registration.mock_exam_id).await?;
-    let token = app.tokens.issue(&scope(registration_id));
-    let email = campaigns_mail::emails::PaymentFailed::new(
-        campaigns_mail::emails::Payment::MockExam {
-            exam: &exam,
-            registration: &registration,
-        },
-        None,
-        &token,
-        &app.mail_settings.links,
-    )
-    .map_err(ApiFailure::unavailable)?;
-    crate::notify::send(app, &email)
-        .await
-        .map_err(ApiFailure::unavailable)
+
+    async fn context(&self, app: &App) -> Result<MockExam, ApiFailure> {
+        load_exam(app, &self.mock_exam_id).await
+    }
+
+    fn awaiting_payment(&self) -> bool {
+        self.status == RegistrationStatus::PendingPayment
+    }
+
+    /// The premium price fixed on the exam.
+    fn price(&self, exam: &MockExam) -> (ProductId, Cents) {
+        (ProductId::MockExamPremium, exam.premium_price)
+    }
+
+    fn payment<'a>(&'a self, exam: &'a MockExam) -> Payment<'a> {
+        Payment::MockExam {
+            exam,
+            registration: self,
+        }
+    }
 }
 
 /// The premium payment was refunded: the registration is cancelled and its
@@ -457,13 +405,4 @@ pub async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> 
 pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
     exam_seats::release(app, &payee.record_id).await?;
     Ok(())
-}
-
-/// The registration's status, for the checkout success page.
-pub async fn record_status(app: &App, registration_id: &str) -> Result<Option<String>, ApiFailure> {
-    Ok(app
-        .records
-        .get::<MockRegistration>(registration_id)
-        .await?
-        .map(|found| super::status_text(&found.record.status)))
 }

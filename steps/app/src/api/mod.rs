@@ -3,12 +3,16 @@
 mod checkout;
 mod coupon;
 mod mock_exam;
+mod payable;
 mod plan;
 mod purchase;
 mod scholarship;
 mod team;
 mod webhook;
 
+use campaigns_contracts::records::{
+    DiscountPurchase, MockRegistration, PersonalizedPlan, Scholarship, Team,
+};
 use campaigns_core::campaign::CampaignId;
 
 pub(crate) use mock_exam::scope as registration_scope;
@@ -91,11 +95,17 @@ async fn record_status(
     record_id: &str,
 ) -> Result<String, ApiFailure> {
     let status = match campaign {
-        CampaignId::TeamCreation => team::record_status(app, record_id).await?,
-        CampaignId::ScholarshipApplication => scholarship::record_status(app, record_id).await?,
-        CampaignId::DiscountPurchase => purchase::record_status(app, record_id).await?,
-        CampaignId::PersonalizedPlan => plan::record_status(app, record_id).await?,
-        CampaignId::MockExam => mock_exam::record_status(app, record_id).await?,
+        CampaignId::TeamCreation => payable::record_status::<Team>(app, record_id).await?,
+        CampaignId::ScholarshipApplication => {
+            payable::record_status::<Scholarship>(app, record_id).await?
+        }
+        CampaignId::DiscountPurchase => {
+            payable::record_status::<DiscountPurchase>(app, record_id).await?
+        }
+        CampaignId::PersonalizedPlan => {
+            payable::record_status::<PersonalizedPlan>(app, record_id).await?
+        }
+        CampaignId::MockExam => payable::record_status::<MockRegistration>(app, record_id).await?,
     };
     status.ok_or_else(|| ApiFailure::not_found("record"))
 }
@@ -107,10 +117,16 @@ pub(crate) async fn current_session(
 ) -> Result<Option<String>, ApiFailure> {
     match payee.campaign {
         CampaignId::TeamCreation => team::current_session(app, payee).await,
-        CampaignId::ScholarshipApplication => scholarship::current_session(app, payee).await,
-        CampaignId::DiscountPurchase => purchase::current_session(app, payee).await,
-        CampaignId::PersonalizedPlan => plan::current_session(app, payee).await,
-        CampaignId::MockExam => mock_exam::current_session(app, payee).await,
+        CampaignId::ScholarshipApplication => {
+            payable::current_session::<Scholarship>(app, payee).await
+        }
+        CampaignId::DiscountPurchase => {
+            payable::current_session::<DiscountPurchase>(app, payee).await
+        }
+        CampaignId::PersonalizedPlan => {
+            payable::current_session::<PersonalizedPlan>(app, payee).await
+        }
+        CampaignId::MockExam => payable::current_session::<MockRegistration>(app, payee).await,
     }
 }
 
@@ -129,10 +145,16 @@ fn expiry_ends_wait(campaign: CampaignId) -> bool {
 async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
     match payee.campaign {
         CampaignId::TeamCreation => team::payment_failed(app, payee).await,
-        CampaignId::ScholarshipApplication => scholarship::payment_failed(app, payee).await,
-        CampaignId::DiscountPurchase => purchase::payment_failed(app, payee).await,
-        CampaignId::PersonalizedPlan => plan::payment_failed(app, payee).await,
-        CampaignId::MockExam => mock_exam::payment_failed(app, payee).await,
+        CampaignId::ScholarshipApplication => {
+            payable::payment_failed::<Scholarship>(app, payee).await
+        }
+        CampaignId::DiscountPurchase => {
+            payable::payment_failed::<DiscountPurchase>(app, payee).await
+        }
+        CampaignId::PersonalizedPlan => {
+            payable::payment_failed::<PersonalizedPlan>(app, payee).await
+        }
+        CampaignId::MockExam => payable::payment_failed::<MockRegistration>(app, payee).await,
     }
 }
 
@@ -156,10 +178,16 @@ async fn checkout_for(
 ) -> Handled {
     match body.campaign_id {
         CampaignId::TeamCreation => team::checkout(app, request, body).await,
-        CampaignId::ScholarshipApplication => scholarship::checkout(app, request, body).await,
-        CampaignId::DiscountPurchase => purchase::checkout(app, request, body).await,
-        CampaignId::PersonalizedPlan => plan::checkout(app, request, body).await,
-        CampaignId::MockExam => mock_exam::checkout(app, request, body).await,
+        CampaignId::ScholarshipApplication => {
+            payable::checkout::<Scholarship>(app, request, body).await
+        }
+        CampaignId::DiscountPurchase => {
+            payable::checkout::<DiscountPurchase>(app, request, body).await
+        }
+        CampaignId::PersonalizedPlan => {
+            payable::checkout::<PersonalizedPlan>(app, request, body).await
+        }
+        CampaignId::MockExam => payable::checkout::<MockRegistration>(app, request, body).await,
     }
 }
 

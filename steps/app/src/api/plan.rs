@@ -1,19 +1,20 @@
 //! Personalized plans: the assessment, the report upload URL and the plan.
 
 use campaigns_contracts::api::{
-    CreateCheckoutRequest, CreatePlanRequest, CreatePlanResponse, ReportContentType,
-    UploadUrlRequest, UploadUrlResponse,
+    CreatePlanRequest, CreatePlanResponse, ReportContentType, UploadUrlRequest, UploadUrlResponse,
 };
 use campaigns_contracts::records::{PersonalizedPlan, PlanStatus};
 use campaigns_core::campaign::CampaignId;
-use campaigns_core::catalog;
+use campaigns_core::catalog::{self, ProductId};
 use campaigns_core::cluster::{self, ClusterAssessment, ScoreReport, ScoreReportError};
-use campaigns_payments::CaptureMode;
+use campaigns_core::money::Cents;
+use campaigns_mail::emails::Payment;
 use campaigns_ports::files::{FilesError, UploadRequest};
 use serde_json::json;
 
+use super::payable::{self, PayableRecord};
 use super::{authorize, parse};
-use crate::checkout::{self, Payable};
+use crate::checkout;
 use crate::context::App;
 use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, ApiResponse, Handled};
@@ -135,21 +136,14 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
     };
     app.records.insert(&plan).await?;
 
-    let opened = match checkout::open(app, &payable(&plan)).await {
+    let opened = match checkout::open(app, &plan.payable(&())).await {
         Ok(opened) => opened,
         Err(failure) => {
             abandon(app, &plan_id).await;
             return Err(failure);
         }
     };
-    plan = app
-        .records
-        .update::<PersonalizedPlan, ApiFailure>(&plan_id, |stored| {
-            stored.stripe_checkout_session_id = Some(opened.session.session_id.clone());
-            stored.checkout_attempt = opened.attempt;
-            Ok(())
-        })
-        .await?;
+    plan = payable::record_opened(app, &plan_id, &opened).await?;
 
     let input = json!({"planId": plan_id});
     if let Err(err) = app
@@ -191,53 +185,38 @@ pub async fn get(app: &App, request: &ApiRequest) -> Handled {
     Ok(ApiResponse::json(200, &found.record))
 }
 
-/// What the user pays for a plan: the selected cluster's product.
-pub fn payable(plan: &PersonalizedPlan) -> Payable {
-    Payable {
-        payee: Payee {
-            campaign: CampaignId::PersonalizedPlan,
-            record_id: plan.plan_id.clone(),
-            member_id: None,
-        },
-        product: plan.selected_cluster.product(),
-        amount: plan.price,
-        email: plan.email.clone(),
-        capture: CaptureMode::Automatic,
-        current_session: plan.stripe_checkout_session_id.clone(),
-        attempt: plan.checkout_attempt,
-    }
-}
+impl PayableRecord for PersonalizedPlan {
+    const CAMPAIGN: CampaignId = CampaignId::PersonalizedPlan;
+    const NOUN: &'static str = "personalized plan";
+    const NOT_PAYABLE: &'static str = "this plan is no longer waiting for payment";
+    type Context = ();
 
-fn not_payable() -> ApiFailure {
-    ApiFailure::conflict("NOT_PAYABLE", "this plan is no longer waiting for payment")
-}
+    payable::checkout_fields!();
 
-/// A fresh checkout for a plan still waiting for payment.
-pub async fn checkout(app: &App, request: &ApiRequest, body: &CreateCheckoutRequest) -> Handled {
-    let plan_id = body.record_id.as_str();
-    authorize(app, request, &scope(plan_id))?;
-    let found = app
-        .records
-        .get::<PersonalizedPlan>(plan_id)
-        .await?
-        .ok_or_else(|| ApiFailure::not_found("personalized plan"))?;
-    if found.record.status != PlanStatus::PendingPayment {
-        return Err(not_payable());
+    fn id(&self) -> &str {
+        &self.plan_id
     }
-    let opened = checkout::open(app, &payable(&found.record)).await?;
-    if opened.fresh {
-        app.records
-            .update::<PersonalizedPlan, ApiFailure>(plan_id, |stored| {
-                if stored.status != PlanStatus::PendingPayment {
-                    return Err(not_payable());
-                }
-                stored.stripe_checkout_session_id = Some(opened.session.session_id.clone());
-                stored.checkout_attempt = opened.attempt;
-                Ok(())
-            })
-            .await?;
+
+    fn scope(plan_id: &str) -> String {
+        scope(plan_id)
     }
-    Ok(ApiResponse::json(200, &opened.session))
+
+    async fn context(&self, _app: &App) -> Result<(), ApiFailure> {
+        Ok(())
+    }
+
+    fn awaiting_payment(&self) -> bool {
+        self.status == PlanStatus::PendingPayment
+    }
+
+    /// The selected cluster's product.
+    fn price(&self, _context: &()) -> (ProductId, Cents) {
+        (self.selected_cluster.product(), self.price)
+    }
+
+    fn payment<'a>(&'a self, _context: &'a ()) -> Payment<'a> {
+        Payment::Plan(self)
+    }
 }
 
 /// Marks a plan that could not be offered for payment as failed.
@@ -254,58 +233,10 @@ async fn abandon(app: &App, plan_id: &str) {
     }
 }
 
-/// The session a plan pays with now (an older one expiring means nothing).
-pub async fn current_session(app: &App, payee: &Payee) -> Result<Option<String>, ApiFailure> {
-    Ok(app
-        .records
-        .get::<PersonalizedPlan>(&payee.record_id)
-        .await?
-        .and_then(|found| found.record.stripe_checkout_session_id))
-}
-
-/// Stripe declined a payment attempt: tell the user, with a link to retry.
-pub async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
-    let plan_id = payee.record_id.as_str();
-    let Some(found) = app.records.get::<PersonalizedPlan>(plan_id).await? else {
-        return Ok(());
-    };
-    if found.record.status != PlanStatus::PendingPayment {
-        return Ok(());
-    }
-    let token = app.tokens.issue(&scope(plan_id));
-    let email = campaigns_mail::emails::PaymentFailed::new(
-        campaigns_mail::emails::Payment::Plan(&found.record),
-        None,
-        &token,
-        &app.mail_settings.links,
-    )
-    .map_err(ApiFailure::unavailable)?;
-    crate::notify::send(app, &email)
-        .await
-        .map_err(ApiFailure::unavailable)
-}
-
-/// The payment was refunded: the plan is marked so (access is revoked by the
-/// caller, from the grants the payment paid for).
+/// The payment was refunded: the plan is marked so.
 pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
-    let result = app
-        .records
-        .update::<PersonalizedPlan, ApiFailure>(&payee.record_id, |stored| {
-            stored.status = PlanStatus::Refunded;
-            Ok(())
-        })
-        .await;
-    match result {
-        Ok(_) | Err(campaigns_records::typed::UpdateError::NotFound) => Ok(()),
-        Err(other) => Err(other.into()),
-    }
-}
-
-/// The plan's status, for the checkout success page.
-pub async fn record_status(app: &App, plan_id: &str) -> Result<Option<String>, ApiFailure> {
-    Ok(app
-        .records
-        .get::<PersonalizedPlan>(plan_id)
-        .await?
-        .map(|found| super::status_text(&found.record.status)))
+    payable::refunded(app, payee, |plan: &mut PersonalizedPlan| {
+        plan.status = PlanStatus::Refunded;
+    })
+    .await
 }

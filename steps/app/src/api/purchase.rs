@@ -1,18 +1,18 @@
 //! Discount purchases: coupon validation, the purchase, its checkout.
 
-use campaigns_contracts::api::{
-    CreateCheckoutRequest, CreatePurchaseRequest, CreatePurchaseResponse,
-};
+use campaigns_contracts::api::{CreatePurchaseRequest, CreatePurchaseResponse};
 use campaigns_contracts::records::{DiscountPurchase, PurchaseStatus};
 use campaigns_core::campaign::CampaignId;
+use campaigns_core::catalog::ProductId;
 use campaigns_core::coupon::Discount;
 use campaigns_core::money::Cents;
-use campaigns_payments::CaptureMode;
+use campaigns_mail::emails::Payment;
 use serde_json::json;
 
 use super::coupon::{discount, standard_plan};
+use super::payable::{self, PayableRecord};
 use super::{authorize, parse};
-use crate::checkout::{self, Payable};
+use crate::checkout;
 use crate::context::App;
 use crate::coupon_uses;
 use crate::failure::ApiFailure;
@@ -83,16 +83,9 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
     let checkout = if discount.free {
         None
     } else {
-        match checkout::open(app, &payable(&purchase)).await {
+        match checkout::open(app, &purchase.payable(&())).await {
             Ok(opened) => {
-                purchase = app
-                    .records
-                    .update::<DiscountPurchase, ApiFailure>(&purchase_id, |stored| {
-                        stored.stripe_checkout_session_id = Some(opened.session.session_id.clone());
-                        stored.checkout_attempt = opened.attempt;
-                        Ok(())
-                    })
-                    .await?;
+                purchase = payable::record_opened(app, &purchase_id, &opened).await?;
                 Some(opened.session)
             }
             Err(failure) => {
@@ -143,55 +136,38 @@ pub async fn get(app: &App, request: &ApiRequest) -> Handled {
     Ok(ApiResponse::json(200, &found.record))
 }
 
-/// What the buyer pays for a purchase.
-pub fn payable(purchase: &DiscountPurchase) -> Payable {
-    Payable {
-        payee: Payee {
-            campaign: CampaignId::DiscountPurchase,
-            record_id: purchase.purchase_id.clone(),
-            member_id: None,
-        },
-        product: purchase.product_id,
-        amount: purchase.final_price,
-        email: purchase.email.clone(),
-        capture: CaptureMode::Automatic,
-        current_session: purchase.stripe_checkout_session_id.clone(),
-        attempt: purchase.checkout_attempt,
-    }
-}
+impl PayableRecord for DiscountPurchase {
+    const CAMPAIGN: CampaignId = CampaignId::DiscountPurchase;
+    const NOUN: &'static str = "purchase";
+    const NOT_PAYABLE: &'static str = "this purchase is no longer waiting for payment";
+    type Context = ();
 
-/// A fresh checkout for a purchase still waiting for payment.
-pub async fn checkout(app: &App, request: &ApiRequest, body: &CreateCheckoutRequest) -> Handled {
-    let purchase_id = body.record_id.as_str();
-    authorize(app, request, &scope(purchase_id))?;
-    let found = app
-        .records
-        .get::<DiscountPurchase>(purchase_id)
-        .await?
-        .ok_or_else(|| ApiFailure::not_found("purchase"))?;
-    if found.record.status != PurchaseStatus::PendingPayment {
-        return Err(ApiFailure::conflict(
-            "NOT_PAYABLE",
-            "this purchase is no longer waiting for payment",
-        ));
+    payable::checkout_fields!();
+
+    fn id(&self) -> &str {
+        &self.purchase_id
     }
-    let opened = checkout::open(app, &payable(&found.record)).await?;
-    if opened.fresh {
-        app.records
-            .update::<DiscountPurchase, ApiFailure>(purchase_id, |stored| {
-                if stored.status != PurchaseStatus::PendingPayment {
-                    return Err(ApiFailure::conflict(
-                        "NOT_PAYABLE",
-                        "this purchase is no longer waiting for payment",
-                    ));
-                }
-                stored.stripe_checkout_session_id = Some(opened.session.session_id.clone());
-                stored.checkout_attempt = opened.attempt;
-                Ok(())
-            })
-            .await?;
+
+    fn scope(purchase_id: &str) -> String {
+        scope(purchase_id)
     }
-    Ok(ApiResponse::json(200, &opened.session))
+
+    async fn context(&self, _app: &App) -> Result<(), ApiFailure> {
+        Ok(())
+    }
+
+    fn awaiting_payment(&self) -> bool {
+        self.status == PurchaseStatus::PendingPayment
+    }
+
+    /// The plan at the price after the coupon.
+    fn price(&self, _context: &()) -> (ProductId, Cents) {
+        (self.product_id, self.final_price)
+    }
+
+    fn payment<'a>(&'a self, _context: &'a ()) -> Payment<'a> {
+        Payment::Purchase(self)
+    }
 }
 
 /// Undoes a purchase that could not be offered for payment.
@@ -217,58 +193,10 @@ async fn release(app: &App, purchase: &DiscountPurchase) {
     }
 }
 
-/// The session a purchase pays with now (an older one expiring means nothing).
-pub async fn current_session(app: &App, payee: &Payee) -> Result<Option<String>, ApiFailure> {
-    Ok(app
-        .records
-        .get::<DiscountPurchase>(&payee.record_id)
-        .await?
-        .and_then(|found| found.record.stripe_checkout_session_id))
-}
-
-/// Stripe declined a payment attempt: tell the buyer, with a link to retry.
-pub async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
-    let purchase_id = payee.record_id.as_str();
-    let Some(found) = app.records.get::<DiscountPurchase>(purchase_id).await? else {
-        return Ok(());
-    };
-    if found.record.status != PurchaseStatus::PendingPayment {
-        return Ok(());
-    }
-    let token = app.tokens.issue(&scope(purchase_id));
-    let email = campaigns_mail::emails::PaymentFailed::new(
-        campaigns_mail::emails::Payment::Purchase(&found.record),
-        None,
-        &token,
-        &app.mail_settings.links,
-    )
-    .map_err(ApiFailure::unavailable)?;
-    crate::notify::send(app, &email)
-        .await
-        .map_err(ApiFailure::unavailable)
-}
-
-/// The payment was refunded: the purchase is marked so (access is revoked by
-/// the caller, from the grants the payment paid for).
+/// The payment was refunded: the purchase is marked so.
 pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
-    let result = app
-        .records
-        .update::<DiscountPurchase, ApiFailure>(&payee.record_id, |stored| {
-            stored.status = PurchaseStatus::Refunded;
-            Ok(())
-        })
-        .await;
-    match result {
-        Ok(_) | Err(campaigns_records::typed::UpdateError::NotFound) => Ok(()),
-        Err(other) => Err(other.into()),
-    }
-}
-
-/// The purchase's status, for the checkout success page.
-pub async fn record_status(app: &App, purchase_id: &str) -> Result<Option<String>, ApiFailure> {
-    Ok(app
-        .records
-        .get::<DiscountPurchase>(purchase_id)
-        .await?
-        .map(|found| super::status_text(&found.record.status)))
+    payable::refunded(app, payee, |purchase: &mut DiscountPurchase| {
+        purchase.status = PurchaseStatus::Refunded;
+    })
+    .await
 }

@@ -2,20 +2,21 @@
 //! and the checkout of an approved application.
 
 use campaigns_contracts::api::{
-    ApiError, CreateCheckoutRequest, ReviewDecision, ReviewDecisionRequest, ReviewDecisionResponse,
+    ApiError, ReviewDecision, ReviewDecisionRequest, ReviewDecisionResponse,
     ScholarshipApplyRequest, ScholarshipApplyResponse, ScholarshipInput,
 };
 use campaigns_contracts::records::{Scholarship, ScholarshipStatus};
 use campaigns_core::campaign::CampaignId;
 use campaigns_core::catalog::ProductId;
-use campaigns_payments::CaptureMode;
+use campaigns_core::money::Cents;
+use campaigns_mail::emails::Payment;
 use campaigns_ports::workflows::WorkflowError;
 use campaigns_records::{Condition, Record, Write};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use super::payable::{self, PayableRecord};
 use super::{authorize, parse};
-use crate::checkout::{self, Payable};
 use crate::context::App;
 use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, ApiResponse, Handled};
@@ -212,123 +213,53 @@ pub(crate) async fn resume_review(
     }
 }
 
-/// What an approved applicant pays: the price computed when they applied.
-fn payable(scholarship: &Scholarship) -> Payable {
-    Payable {
-        payee: Payee {
-            campaign: CampaignId::ScholarshipApplication,
-            record_id: scholarship.scholarship_id.clone(),
-            member_id: None,
-        },
-        product: ProductId::Scholarship3Months,
-        amount: scholarship.price,
-        email: scholarship.email.clone(),
-        capture: CaptureMode::Automatic,
-        current_session: scholarship.stripe_checkout_session_id.clone(),
-        attempt: scholarship.checkout_attempt,
-    }
-}
+impl PayableRecord for Scholarship {
+    const CAMPAIGN: CampaignId = CampaignId::ScholarshipApplication;
+    const NOUN: &'static str = "scholarship";
+    const NOT_PAYABLE: &'static str = "this application is not waiting for a payment";
+    const EXPIRES_UNRECORDED_SESSION: bool = true;
+    type Context = ();
 
-/// Approved, and the pay-by date not passed.
-fn check_payable(scholarship: &Scholarship, now: DateTime<Utc>) -> Result<(), ApiFailure> {
-    let open = scholarship.status == ScholarshipStatus::Approved
-        && scholarship.pay_by.is_none_or(|pay_by| now < pay_by);
-    if open {
+    payable::checkout_fields!();
+
+    fn id(&self) -> &str {
+        &self.scholarship_id
+    }
+
+    fn scope(scholarship_id: &str) -> String {
+        scope(scholarship_id)
+    }
+
+    async fn context(&self, _app: &App) -> Result<(), ApiFailure> {
         Ok(())
-    } else {
-        Err(ApiFailure::conflict(
-            "NOT_PAYABLE",
-            "this application is not waiting for a payment",
-        ))
+    }
+
+    fn awaiting_payment(&self) -> bool {
+        self.status == ScholarshipStatus::Approved
+    }
+
+    /// Approved, and the pay-by date not passed (the applicant has 14 days,
+    /// a session lives a day).
+    fn payable_at(&self, now: DateTime<Utc>) -> bool {
+        self.awaiting_payment() && self.pay_by.is_none_or(|pay_by| now < pay_by)
+    }
+
+    /// The price computed when they applied.
+    fn price(&self, _context: &()) -> (ProductId, Cents) {
+        (ProductId::Scholarship3Months, self.price)
+    }
+
+    fn payment<'a>(&'a self, _context: &'a ()) -> Payment<'a> {
+        Payment::Scholarship(self)
     }
 }
 
-/// A checkout for an approved application: the open session, or a fresh one
-/// (the applicant has 14 days, a session lives a day).
-pub async fn checkout(app: &App, request: &ApiRequest, body: &CreateCheckoutRequest) -> Handled {
-    let scholarship_id = body.record_id.as_str();
-    authorize(app, request, &scope(scholarship_id))?;
-    let scholarship = load(app, scholarship_id).await?;
-    let now = app.now();
-    check_payable(&scholarship, now)?;
-    let opened = checkout::open(app, &payable(&scholarship)).await?;
-    if opened.fresh {
-        let stored = app
-            .records
-            .update::<Scholarship, ApiFailure>(scholarship_id, |stored| {
-                check_payable(stored, now)?;
-                stored.stripe_checkout_session_id = Some(opened.session.session_id.clone());
-                stored.checkout_attempt = opened.attempt;
-                Ok(())
-            })
-            .await;
-        if let Err(err) = stored {
-            // Decided meanwhile: the new session must not be paid.
-            let session = &opened.session.session_id;
-            if let Err(expiry) = app.payments.expire_checkout(session).await {
-                tracing::error!(error = %expiry, session, "could not expire an unrecorded session");
-            }
-            return Err(err.into());
-        }
-    }
-    Ok(ApiResponse::json(200, &opened.session))
-}
-
-/// The session an application pays with now (an older one expiring means
-/// nothing: the applicant opens fresh ones until the pay-by date).
-pub async fn current_session(app: &App, payee: &Payee) -> Result<Option<String>, ApiFailure> {
-    Ok(app
-        .records
-        .get::<Scholarship>(&payee.record_id)
-        .await?
-        .and_then(|found| found.record.stripe_checkout_session_id))
-}
-
-/// Stripe declined a payment attempt: tell the applicant, with a link to retry.
-pub async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
-    let scholarship_id = payee.record_id.as_str();
-    let Some(found) = app.records.get::<Scholarship>(scholarship_id).await? else {
-        return Ok(());
-    };
-    if found.record.status != ScholarshipStatus::Approved {
-        return Ok(());
-    }
-    let token = app.tokens.issue(&scope(scholarship_id));
-    let email = campaigns_mail::emails::PaymentFailed::new(
-        campaigns_mail::emails::Payment::Scholarship(&found.record),
-        None,
-        &token,
-        &app.mail_settings.links,
-    )
-    .map_err(ApiFailure::unavailable)?;
-    crate::notify::send(app, &email)
-        .await
-        .map_err(ApiFailure::unavailable)
-}
-
-/// The payment was refunded: a paid application is marked so (access is
-/// revoked by the caller, from the grants the payment paid for).
+/// The payment was refunded: a paid application is marked so.
 pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
-    let result = app
-        .records
-        .update::<Scholarship, ApiFailure>(&payee.record_id, |stored| {
-            if stored.status == ScholarshipStatus::Paid {
-                stored.status = ScholarshipStatus::Refunded;
-            }
-            Ok(())
-        })
-        .await;
-    match result {
-        Ok(_) | Err(campaigns_records::typed::UpdateError::NotFound) => Ok(()),
-        Err(other) => Err(other.into()),
-    }
-}
-
-/// The application's status, for the checkout success page.
-pub async fn record_status(app: &App, scholarship_id: &str) -> Result<Option<String>, ApiFailure> {
-    Ok(app
-        .records
-        .get::<Scholarship>(scholarship_id)
-        .await?
-        .map(|found| super::status_text(&found.record.status)))
+    payable::refunded(app, payee, |stored: &mut Scholarship| {
+        if stored.status == ScholarshipStatus::Paid {
+            stored.status = ScholarshipStatus::Refunded;
+        }
+    })
+    .await
 }

@@ -15,6 +15,7 @@ use campaigns_payments::{CaptureMode, SessionPaymentStatus, SessionStatus};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 
+use super::payable;
 use super::{authorize, parse};
 use crate::checkout::{self, Payable};
 use crate::context::App;
@@ -399,19 +400,11 @@ pub async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> 
         return Ok(());
     }
     let token = member_token(app, &team, share);
-    let email = campaigns_mail::emails::PaymentFailed::new(
-        campaigns_mail::emails::Payment::TeamShare {
-            team: &team,
-            member: share,
-        },
-        None,
-        &token,
-        &app.mail_settings.links,
-    )
-    .map_err(ApiFailure::unavailable)?;
-    crate::notify::send(app, &email)
-        .await
-        .map_err(ApiFailure::unavailable)
+    let payment = campaigns_mail::emails::Payment::TeamShare {
+        team: &team,
+        member: share,
+    };
+    payable::send_payment_failed(app, payment, &token).await
 }
 
 /// A member's captured share was refunded: the member gets `refundedAt`
@@ -422,37 +415,21 @@ pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
         return Ok(());
     };
     let now = app.now();
-    let result = app
-        .records
-        .update::<Team, ApiFailure>(&payee.record_id, |stored| {
-            if let Some(share) = stored
-                .members
-                .iter_mut()
-                .find(|member| member.member_id.as_deref() == Some(member_id))
-            {
-                share.refunded_at.get_or_insert(now);
-            }
-            let all_refunded = stored
-                .members
-                .iter()
-                .all(|member| member.refunded_at.is_some());
-            if all_refunded && stored.status == TeamStatus::FullyPaid {
-                stored.status = TeamStatus::Cancelled;
-            }
-            Ok(())
-        })
-        .await;
-    match result {
-        Ok(_) | Err(campaigns_records::typed::UpdateError::NotFound) => Ok(()),
-        Err(other) => Err(other.into()),
-    }
-}
-
-/// The team's status, for the checkout success page.
-pub async fn record_status(app: &App, team_id: &str) -> Result<Option<String>, ApiFailure> {
-    Ok(app
-        .records
-        .get::<Team>(team_id)
-        .await?
-        .map(|found| super::status_text(&found.record.status)))
+    payable::refunded(app, payee, |stored: &mut Team| {
+        if let Some(share) = stored
+            .members
+            .iter_mut()
+            .find(|member| member.member_id.as_deref() == Some(member_id))
+        {
+            share.refunded_at.get_or_insert(now);
+        }
+        let all_refunded = stored
+            .members
+            .iter()
+            .all(|member| member.refunded_at.is_some());
+        if all_refunded && stored.status == TeamStatus::FullyPaid {
+            stored.status = TeamStatus::Cancelled;
+        }
+    })
+    .await
 }

@@ -9,6 +9,7 @@ mod payment;
 mod plan;
 mod purchase;
 mod scholarship;
+mod settle;
 mod team;
 
 use std::collections::BTreeMap;

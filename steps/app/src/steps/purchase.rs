@@ -1,17 +1,16 @@
 //! The discount-purchase journey's own steps: settle the purchase either way.
 
-use campaigns_contracts::records::{
-    DiscountPurchase, PaymentOutcome, PaymentResult, PurchaseStatus,
-};
-use campaigns_core::catalog;
+use campaigns_contracts::records::{DiscountPurchase, PaymentOutcome, PurchaseStatus};
+use campaigns_core::catalog::{self, ProductId};
 use campaigns_mail::TemplateName;
 use campaigns_mail::emails::PurchaseConfirmation;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::email::SendEmail;
+use super::settle::{self, Settles};
 use super::{Step, StepError, step};
-use crate::access::{self, Grant};
+use crate::access;
 use crate::context::App;
 use crate::coupon_uses;
 
@@ -71,56 +70,25 @@ pub struct Settled {
     pub status: PurchaseStatus,
 }
 
+/// The purchased plan and the months of access it gives.
+pub(super) fn access(purchase: &DiscountPurchase) -> (ProductId, u32) {
+    let product = purchase.product_id;
+    (
+        product,
+        catalog::product(product).access_months.unwrap_or(0),
+    )
+}
+
 /// Paid: the purchase is marked paid, its coupon use confirmed and access
 /// granted for the plan's months. Safe to run again.
 pub async fn confirm_purchase(app: &App, input: SettlePurchase) -> Result<Settled, StepError> {
     let now = app.now();
-    let payment_intent = input
-        .payment
-        .as_ref()
-        .and_then(|payment| payment.payment_intent_id.clone());
-    let months = |purchase: &DiscountPurchase| {
-        catalog::product(purchase.product_id)
-            .access_months
-            .unwrap_or(0)
-    };
-    let purchase = app
-        .records
-        .update::<DiscountPurchase, StepError>(&input.purchase_id, |purchase| {
-            match purchase.status {
-                PurchaseStatus::PendingPayment => {
-                    purchase.status = PurchaseStatus::Paid;
-                    purchase.paid_at = Some(now);
-                    purchase.access_expires_at = Some(access::months_after(now, months(purchase)));
-                    purchase.payment_intent_id.clone_from(&payment_intent);
-                    Ok(())
-                }
-                PurchaseStatus::Paid => Ok(()),
-                other => Err(StepError::new(
-                    "Purchase.NotPayable",
-                    format!("the purchase is {other:?}"),
-                )),
-            }
-        })
-        .await
-        .map_err(update_error)?;
+    let purchase: DiscountPurchase =
+        settle::paid(app, &input.purchase_id, input.payment.as_ref(), now).await?;
     if let Some(usage) = &purchase.coupon_usage_id {
         coupon_uses::confirm(app, usage).await?;
     }
-    access::grant(
-        app,
-        &Grant {
-            email: &purchase.email,
-            product: purchase.product_id,
-            campaign: purchase.campaign_id,
-            record_id: &purchase.purchase_id,
-            member_id: None,
-            payment_intent_id: purchase.payment_intent_id.as_deref(),
-            starts_at: purchase.paid_at.unwrap_or(now),
-            months: months(&purchase),
-        },
-    )
-    .await?;
+    access::grant(app, &purchase.grant(now)).await?;
     Ok(Settled {
         status: purchase.status,
     })
@@ -129,20 +97,8 @@ pub async fn confirm_purchase(app: &App, input: SettlePurchase) -> Result<Settle
 /// Not paid: the purchase is marked failed or expired and its coupon use
 /// released, so the coupon can be used again. Safe to run again.
 pub async fn release_purchase(app: &App, input: SettlePurchase) -> Result<Settled, StepError> {
-    let status = match input.payment.map(|payment| payment.result) {
-        Some(PaymentResult::Failed) => PurchaseStatus::Failed,
-        _ => PurchaseStatus::Expired,
-    };
-    let purchase = app
-        .records
-        .update::<DiscountPurchase, StepError>(&input.purchase_id, |purchase| {
-            if purchase.status == PurchaseStatus::PendingPayment {
-                purchase.status = status;
-            }
-            Ok(())
-        })
-        .await
-        .map_err(update_error)?;
+    let purchase: DiscountPurchase =
+        settle::unpaid(app, &input.purchase_id, input.payment.as_ref()).await?;
     if let Some(usage) = &purchase.coupon_usage_id {
         coupon_uses::release(app, usage).await?;
     }

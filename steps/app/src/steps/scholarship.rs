@@ -6,7 +6,7 @@
 //! journey follows whatever the record says, so a decision racing the
 //! timeout is never lost nor applied twice.
 
-use campaigns_contracts::records::{PaymentOutcome, PaymentResult, Scholarship, ScholarshipStatus};
+use campaigns_contracts::records::{PaymentOutcome, Scholarship, ScholarshipStatus};
 use campaigns_core::catalog::{self, ProductId};
 use campaigns_mail::TemplateName;
 use campaigns_mail::emails::{ScholarshipApproved, ScholarshipDeclined, ScholarshipReceived};
@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 use super::email::SendEmail;
 use super::payment::Waiting;
 use super::purchase::update_error;
+use super::settle::{self, Settles};
 use super::{Step, StepError, step};
-use crate::access::{self, Grant};
+use crate::access;
 use crate::context::App;
 
 /// The journey of a scholarship application (`scholarship-application.asl.json`).
@@ -205,6 +206,15 @@ pub struct SettleScholarship {
     pub payment: PaymentOutcome,
 }
 
+/// The scholarship's product and the months of access it gives.
+pub(super) fn access(_scholarship: &Scholarship) -> (ProductId, u32) {
+    let product = ProductId::Scholarship3Months;
+    (
+        product,
+        catalog::product(product).access_months.unwrap_or(3),
+    )
+}
+
 /// Paid: the application is marked paid and 3 months of access granted.
 /// Safe to run again.
 pub async fn confirm_scholarship(
@@ -212,43 +222,9 @@ pub async fn confirm_scholarship(
     input: SettleScholarship,
 ) -> Result<Decided, StepError> {
     let now = app.now();
-    let months = catalog::product(ProductId::Scholarship3Months)
-        .access_months
-        .unwrap_or(3);
-    let scholarship = app
-        .records
-        .update::<Scholarship, StepError>(&input.scholarship_id, |stored| match stored.status {
-            ScholarshipStatus::Approved => {
-                stored.status = ScholarshipStatus::Paid;
-                stored.paid_at = Some(now);
-                stored.access_expires_at = Some(access::months_after(now, months));
-                stored
-                    .payment_intent_id
-                    .clone_from(&input.payment.payment_intent_id);
-                Ok(())
-            }
-            ScholarshipStatus::Paid => Ok(()),
-            other => Err(StepError::new(
-                "Scholarship.NotPayable",
-                format!("the application is {other:?}"),
-            )),
-        })
-        .await
-        .map_err(update_error)?;
-    access::grant(
-        app,
-        &Grant {
-            email: &scholarship.email,
-            product: ProductId::Scholarship3Months,
-            campaign: scholarship.campaign_id,
-            record_id: &scholarship.scholarship_id,
-            member_id: None,
-            payment_intent_id: scholarship.payment_intent_id.as_deref(),
-            starts_at: scholarship.paid_at.unwrap_or(now),
-            months,
-        },
-    )
-    .await?;
+    let scholarship: Scholarship =
+        settle::paid(app, &input.scholarship_id, Some(&input.payment), now).await?;
+    access::grant(app, &scholarship.grant(now)).await?;
     Ok(Decided {
         status: scholarship.status,
         pay_by: scholarship.pay_by,
@@ -258,20 +234,8 @@ pub async fn confirm_scholarship(
 /// Not paid in time, or a delayed payment failed: the approval lapses.
 /// Safe to run again.
 pub async fn expire_scholarship(app: &App, input: SettleScholarship) -> Result<Decided, StepError> {
-    let status = match input.payment.result {
-        PaymentResult::Failed => ScholarshipStatus::Failed,
-        _ => ScholarshipStatus::Expired,
-    };
-    let scholarship = app
-        .records
-        .update::<Scholarship, StepError>(&input.scholarship_id, |stored| {
-            if stored.status == ScholarshipStatus::Approved {
-                stored.status = status;
-            }
-            Ok(())
-        })
-        .await
-        .map_err(update_error)?;
+    let scholarship: Scholarship =
+        settle::unpaid(app, &input.scholarship_id, Some(&input.payment)).await?;
     Ok(Decided {
         status: scholarship.status,
         pay_by: scholarship.pay_by,
