@@ -59,9 +59,6 @@ pub(crate) trait PayableRecord: StatusRecord {
     const NOUN: &'static str;
     /// Why a fresh checkout is refused once the record stopped waiting.
     const NOT_PAYABLE: &'static str;
-    /// Whether a fresh session the record refused to store is expired: only
-    /// where a reviewer's decision may land meanwhile, so it cannot be paid.
-    const EXPIRES_UNRECORDED_SESSION: bool = false;
 
     /// What the price and the emails need besides the record itself.
     type Context: Send + Sync;
@@ -198,9 +195,9 @@ pub(crate) async fn checkout<R: PayableRecord>(
             .await;
         if let Err(err) = stored {
             let session = &opened.session.session_id;
-            if R::EXPIRES_UNRECORDED_SESSION
-                && let Err(expiry) = app.payments.expire_checkout(session).await
-            {
+            // The record moved on meanwhile: a session it does not know of
+            // must not stay payable.
+            if let Err(expiry) = app.payments.expire_checkout(session).await {
                 tracing::error!(error = %expiry, session, "could not expire an unrecorded session");
             }
             return Err(err.into());

@@ -217,7 +217,6 @@ impl PayableRecord for Scholarship {
     const CAMPAIGN: CampaignId = CampaignId::ScholarshipApplication;
     const NOUN: &'static str = "scholarship";
     const NOT_PAYABLE: &'static str = "this application is not waiting for a payment";
-    const EXPIRES_UNRECORDED_SESSION: bool = true;
     type Context = ();
 
     payable::checkout_fields!();
