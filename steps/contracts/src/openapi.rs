@@ -100,7 +100,7 @@ fn operation(
     if route.access != Access::Public {
         responses.insert("401".into(), error("Missing or wrong credentials"));
     }
-    if !route.path_params().is_empty() {
+    if !route.path_params().is_empty() || route.body_names_record {
         responses.insert("404".into(), error("No such record"));
     }
     if route.method == crate::routes::Method::Post {

@@ -82,6 +82,9 @@ pub struct Route {
     pub request: Option<Body>,
     pub response: Body,
     pub success_status: u16,
+    /// The body names an existing record (or checkout session) to act on, so
+    /// an unknown one is a 404, as an unknown path parameter is.
+    pub body_names_record: bool,
 }
 
 impl Route {
@@ -165,6 +168,7 @@ pub fn routes() -> Vec<Route> {
         request,
         response,
         success_status: 200,
+        body_names_record: false,
     };
     let create = |path, operation_id, summary, lambda, access, request, response| Route {
         idempotent_create: true,
@@ -362,15 +366,18 @@ pub fn routes() -> Vec<Route> {
             body::<CreateMockExamRequest>(),
             body::<MockExam>(),
         ),
-        create(
-            "/mock-exams/register",
-            "registerMockExam",
-            "Register for a mock exam (free or premium)",
-            EXAMS,
-            Public,
-            body::<RegisterMockExamRequest>(),
-            body::<RegisterMockExamResponse>(),
-        ),
+        Route {
+            body_names_record: true,
+            ..create(
+                "/mock-exams/register",
+                "registerMockExam",
+                "Register for a mock exam (free or premium)",
+                EXAMS,
+                Public,
+                body::<RegisterMockExamRequest>(),
+                body::<RegisterMockExamResponse>(),
+            )
+        },
         route(
             Get,
             "/mock-exams/registrations/{registrationId}",
@@ -411,26 +418,32 @@ pub fn routes() -> Vec<Route> {
             no_body(),
             body::<MockStatistics>(),
         ),
-        route(
-            Post,
-            "/checkout/create",
-            "createCheckout",
-            "A checkout for an existing record; the server sets the amount",
-            CHECKOUT,
-            RecordToken,
-            Some(body::<CreateCheckoutRequest>()),
-            body::<CheckoutSession>(),
-        ),
-        route(
-            Post,
-            "/checkout/verify",
-            "verifyCheckout",
-            "The state of a checkout after Stripe's redirect",
-            CHECKOUT,
-            Public,
-            Some(body::<VerifyCheckoutRequest>()),
-            body::<VerifyCheckoutResponse>(),
-        ),
+        Route {
+            body_names_record: true,
+            ..route(
+                Post,
+                "/checkout/create",
+                "createCheckout",
+                "A checkout for an existing record; the server sets the amount",
+                CHECKOUT,
+                RecordToken,
+                Some(body::<CreateCheckoutRequest>()),
+                body::<CheckoutSession>(),
+            )
+        },
+        Route {
+            body_names_record: true,
+            ..route(
+                Post,
+                "/checkout/verify",
+                "verifyCheckout",
+                "The state of a checkout after Stripe's redirect",
+                CHECKOUT,
+                Public,
+                Some(body::<VerifyCheckoutRequest>()),
+                body::<VerifyCheckoutResponse>(),
+            )
+        },
         route(
             Post,
             "/webhook/stripe",

@@ -34,7 +34,7 @@ pub struct CreateCheckoutRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct VerifyCheckoutRequest {
-    #[schemars(length(min = 1, max = 255), regex(pattern = r"^cs_"))]
+    #[schemars(length(min = 1, max = 255), regex(pattern = r"^cs_[A-Za-z0-9_]+$"))]
     pub session_id: String,
 }
 
