@@ -80,6 +80,9 @@ cargo test --workspace --locked 2>&1 | tee "$log"
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s += $1} END {print s + 0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s += $1} END {print s + 0}')
 
+step "fuzz: schemathesis against the OpenAPI document"
+bash tests/fuzz/schemathesis.sh "$venv"
+
 echo
 echo "all checks passed in $(( $(date +%s) - started )) s"
 echo "tests: $passed passed, $failed failed"
