@@ -8,7 +8,6 @@ use std::time::Duration;
 use campaigns_contracts::records::{
     MockExam, MockExamStatus, MockRegistration, RegistrationStatus, RegistrationTier,
 };
-use campaigns_records::Records;
 use campaigns_tests::{ADMIN_TOKEN, Product};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
@@ -21,10 +20,6 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 
 fn admin() -> [(&'static str, String); 1] {
     [("Authorization", format!("Bearer {ADMIN_TOKEN}"))]
-}
-
-fn records(product: &Product) -> &Records {
-    &product.embedded.app.records
 }
 
 /// An exam starting `starts_in` from now, lasting two hours.
@@ -101,21 +96,11 @@ async fn paid(product: &Product, exam_id: &str, email: &str) -> Value {
 }
 
 async fn exam(product: &Product, exam_id: &str) -> MockExam {
-    records(product)
-        .get::<MockExam>(exam_id)
-        .await
-        .expect("reads")
-        .expect("exists")
-        .record
+    product.record::<MockExam>(exam_id).await
 }
 
 async fn registration(product: &Product, registration_id: &str) -> MockRegistration {
-    records(product)
-        .get::<MockRegistration>(registration_id)
-        .await
-        .expect("reads")
-        .expect("exists")
-        .record
+    product.record::<MockRegistration>(registration_id).await
 }
 
 /// The execution the schedule named `schedule` started, once it has fired.
@@ -189,7 +174,7 @@ async fn an_admin_schedules_an_exam_and_a_free_seat_is_registered_at_once() {
     let mut past: MockExam = serde_json::from_value(exam_body.clone()).expect("an exam");
     past.mock_exam_id = "mex_PAST".into();
     past.starts_at = product.embedded.time.now() - TimeDelta::hours(1);
-    records(&product).insert(&past).await.expect("stored");
+    product.records().insert(&past).await.expect("stored");
     let (status, listed) = product.get("/mock-exams", None).await;
     assert_eq!(status, 200, "{listed}");
     let ids: Vec<&Value> = listed["exams"]
@@ -290,7 +275,8 @@ async fn capacity_holds_when_candidates_race() {
         "{results:?}"
     );
     assert_eq!(exam(&product, &exam_id).await.registered_count, 2);
-    let stored: Vec<MockRegistration> = records(&product)
+    let stored: Vec<MockRegistration> = product
+        .records()
         .query("mockExamId-index", exam_id.as_str(), None)
         .await
         .expect("queries");
@@ -326,7 +312,8 @@ async fn two_hundred_candidates_race_for_fifty_seats() {
         "{results:?}"
     );
     assert_eq!(exam(&product, &exam_id).await.registered_count, 50);
-    let stored: Vec<MockRegistration> = records(&product)
+    let stored: Vec<MockRegistration> = product
+        .records()
         .query("mockExamId-index", exam_id.as_str(), None)
         .await
         .expect("queries");
@@ -668,7 +655,8 @@ async fn results_after_the_exam_give_statistics_and_each_candidate_their_percent
 
     // A registration whose results email cannot be composed (a rank left
     // without a score) must not keep the others from theirs.
-    records(&product)
+    product
+        .records()
         .update::<MockRegistration, ()>(&broken_id, |stored| {
             stored.percentile_rank = Some(50.0);
             Ok(())

@@ -12,16 +12,11 @@ use campaigns_contracts::records::{
 use campaigns_core::catalog::ProductId;
 use campaigns_core::cluster::{Cluster, roadmap};
 use campaigns_payments::RefundRequest;
-use campaigns_records::Records;
 use campaigns_tests::Product;
 use serde_json::{Value, json};
 use workflows::ExecutionStatus;
 
 const JOURNEY: &str = "personalized-plan";
-
-fn records(product: &Product) -> &Records {
-    &product.embedded.app.records
-}
 
 /// A score report with these section scores, everything answered in 180 of
 /// 210 minutes (so no time pressure).
@@ -57,16 +52,12 @@ fn plan_request(email: &str, score_report: Value) -> Value {
 }
 
 async fn plan(product: &Product, id: &str) -> PersonalizedPlan {
-    records(product)
-        .get::<PersonalizedPlan>(id)
-        .await
-        .expect("reads")
-        .expect("exists")
-        .record
+    product.record::<PersonalizedPlan>(id).await
 }
 
 async fn plans_of(product: &Product, email: &str) -> Vec<PersonalizedPlan> {
-    records(product)
+    product
+        .records()
         .query("email-index", email, None)
         .await
         .expect("queries")
@@ -403,7 +394,8 @@ async fn a_paid_plan_is_activated_for_its_cluster_with_the_roadmap_email() {
         activated_at.checked_add_months(chrono::Months::new(4)),
         "cluster 2 gives 4 months"
     );
-    let grant = records(&product)
+    let grant = product
+        .records()
         .get::<AccessGrant>(&format!("grant_{plan_id}"))
         .await
         .expect("reads")
@@ -515,7 +507,8 @@ async fn choosing_another_cluster_charges_that_clusters_plan() {
             Cluster::ComprehensiveReview
         )
     );
-    let grant = records(&product)
+    let grant = product
+        .records()
         .get::<AccessGrant>(&format!("grant_{plan_id}"))
         .await
         .expect("reads")
@@ -546,7 +539,8 @@ async fn an_expired_checkout_expires_the_plan() {
     assert_eq!(expired.status, PlanStatus::Expired);
     assert_eq!((expired.activated_at, expired.expires_at), (None, None));
     assert!(
-        records(&product)
+        product
+            .records()
             .get::<AccessGrant>(&format!("grant_{plan_id}"))
             .await
             .expect("reads")
@@ -695,7 +689,8 @@ async fn a_refund_after_activation_revokes_access() {
             plan(&product, &plan_id).await.status == PlanStatus::Refunded
         })
         .await;
-    let grant = records(&product)
+    let grant = product
+        .records()
         .get::<AccessGrant>(&format!("grant_{plan_id}"))
         .await
         .expect("reads")
@@ -782,7 +777,8 @@ async fn a_wait_that_times_out_asks_stripe_and_closes_the_plan() {
     // The wait's timer runs from when the journey started waiting.
     product
         .eventually("the journey waits for the payment", || async {
-            records(&product)
+            product
+                .records()
                 .get::<PaymentWait>(&plan_id)
                 .await
                 .expect("reads")

@@ -8,7 +8,6 @@ use campaigns_contracts::records::{
     AccessGrant, AccessGrantStatus, CouponRecord, CouponUsage, CouponUsageStatus, DiscountPurchase,
     PurchaseStatus,
 };
-use campaigns_records::Records;
 use campaigns_tests::Product;
 use serde_json::{Value, json};
 use workflows::ExecutionStatus;
@@ -34,15 +33,12 @@ async fn seed_coupon(product: &Product, code: &str, usage_limit: u32, value: u32
     }))
     .expect("a valid coupon");
     coupon.max_discount = None;
-    records(product)
+    product
+        .records()
         .insert(&coupon)
         .await
         .expect("the coupon is stored");
     coupon
-}
-
-fn records(product: &Product) -> &Records {
-    &product.embedded.app.records
 }
 
 fn purchase_request(email: &str, coupon: Option<&str>) -> Value {
@@ -59,22 +55,11 @@ fn purchase_request(email: &str, coupon: Option<&str>) -> Value {
 }
 
 async fn purchase(product: &Product, id: &str) -> DiscountPurchase {
-    records(product)
-        .get::<DiscountPurchase>(id)
-        .await
-        .expect("reads")
-        .expect("exists")
-        .record
+    product.record::<DiscountPurchase>(id).await
 }
 
 async fn coupon_count(product: &Product, code: &str) -> u32 {
-    records(product)
-        .get::<CouponRecord>(code)
-        .await
-        .expect("reads")
-        .expect("exists")
-        .record
-        .usage_count
+    product.record::<CouponRecord>(code).await.usage_count
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,13 +129,15 @@ async fn a_coupon_purchase_is_paid_confirmed_and_granted() {
     let paid = purchase(&product, &purchase_id).await;
     assert_eq!(paid.status, PurchaseStatus::Paid);
     assert_eq!(paid.email, "lena@example.com");
-    let usage = records(&product)
+    let usage = product
+        .records()
         .get::<CouponUsage>(paid.coupon_usage_id.as_deref().expect("a use"))
         .await
         .expect("reads")
         .expect("exists");
     assert_eq!(usage.record.status, CouponUsageStatus::Confirmed);
-    let grant = records(&product)
+    let grant = product
+        .records()
         .get::<AccessGrant>(&format!("grant_{purchase_id}"))
         .await
         .expect("reads")

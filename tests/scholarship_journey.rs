@@ -71,15 +71,7 @@ async fn apply(product: &Product, email: &str, application: Value) -> Applied {
 }
 
 async fn scholarship(product: &Product, id: &str) -> Scholarship {
-    product
-        .embedded
-        .app
-        .records
-        .get::<Scholarship>(id)
-        .await
-        .expect("reads")
-        .expect("exists")
-        .record
+    product.record::<Scholarship>(id).await
 }
 
 /// Waits until the journey has moved the application to `status`.

@@ -7,7 +7,6 @@ use std::time::Duration;
 use campaigns_contracts::records::{
     AccessGrant, AccessGrantStatus, MemberStatus, PaymentWait, Team, TeamStatus,
 };
-use campaigns_records::Records;
 use campaigns_tests::Product;
 use chrono::{DateTime, Months, TimeDelta, Utc};
 use serde_json::{Value, json};
@@ -16,10 +15,6 @@ use workflows::ExecutionStatus;
 const JOURNEY: &str = "team-creation";
 const HOUR: u64 = 3600;
 const DAY: u64 = 24 * HOUR;
-
-fn records(product: &Product) -> &Records {
-    &product.embedded.app.records
-}
 
 /// A team led by leader@example.com with these others.
 fn team_request(others: &[(&str, &str)]) -> Value {
@@ -75,12 +70,7 @@ async fn create_team(product: &Product, others: &[(&str, &str)]) -> Created {
 }
 
 async fn team(product: &Product, team_id: &str) -> Team {
-    records(product)
-        .get::<Team>(team_id)
-        .await
-        .expect("reads")
-        .expect("exists")
-        .record
+    product.record::<Team>(team_id).await
 }
 
 fn count(product: &Product, template: &str) -> usize {
@@ -207,7 +197,8 @@ async fn stripe_get(product: &Product, path: &str) -> Value {
 }
 
 async fn grant(product: &Product, team_id: &str, member_id: &str) -> Option<AccessGrant> {
-    records(product)
+    product
+        .records()
         .get::<AccessGrant>(&format!("grant_{team_id}_{member_id}"))
         .await
         .expect("reads")
@@ -389,14 +380,16 @@ async fn a_share_paid_before_the_journey_waits_for_it_counts_once() {
     let leader_wait = format!("{}/{}", created.team_id, created.member_ids[0]);
     product
         .eventually("Stripe's report is waiting at the rendezvous", || async {
-            records(&product)
+            product
+                .records()
                 .get::<PaymentWait>(&leader_wait)
                 .await
                 .unwrap()
                 .is_some_and(|wait| wait.record.outcome.is_some())
         })
         .await;
-    let wait = records(&product)
+    let wait = product
+        .records()
         .get::<PaymentWait>(&leader_wait)
         .await
         .unwrap()
@@ -845,7 +838,8 @@ async fn invalid_teams_are_refused_and_nothing_is_stored() {
         (422, &json!("DUPLICATE_MEMBER_EMAIL"))
     );
 
-    let teams: Vec<Team> = records(&product)
+    let teams: Vec<Team> = product
+        .records()
         .query("leaderEmail-index", LEADER, None)
         .await
         .expect("queries");

@@ -49,6 +49,21 @@ impl Product {
         }
     }
 
+    /// The product's records store, to arrange and inspect records directly.
+    pub fn records(&self) -> &campaigns_records::Records {
+        &self.embedded.app.records
+    }
+
+    /// The stored record of type `T` with this key; panics when it is missing.
+    pub async fn record<T: campaigns_records::Record>(&self, key: &str) -> T {
+        self.records()
+            .get::<T>(key)
+            .await
+            .expect("the records store reads")
+            .unwrap_or_else(|| panic!("no record {key}"))
+            .record
+    }
+
     /// `POST /v1{path}` with a JSON body and extra headers; status and body.
     pub async fn post(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> (u16, Value) {
         let mut request = self
