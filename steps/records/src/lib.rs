@@ -8,9 +8,10 @@
 //! - [`table`]: the tables, their keys and indexes (the seed's, plus ours);
 //! - [`port`]: the [`RecordStore`] trait and its write and error types;
 //! - [`typed`]: [`Records`], typed access over any store, with optimistic updates;
-//! - [`sqlite`]: the embedded adapter.
+//! - `sqlite` (feature `sqlite`): the embedded adapter.
 
 pub mod port;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod table;
 pub mod typed;
