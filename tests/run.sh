@@ -73,6 +73,8 @@ tests/asl/check.sh "$venv"
 step "services on 127.0.0.1"
 start_service localstripe LOCALSTRIPE_URL "$venv/bin/python" tests/services/localstripe.py --port 0
 start_service moto MOTO_URL "$venv/bin/python" tests/services/moto.py --port 0
+# The journeys run in Step Functions' execution mode on a moto of their own (docs/aws-adapters.md).
+start_service moto-execution MOTO_EXECUTION_URL "$venv/bin/python" tests/services/moto.py --port 0
 
 step "tests"
 log=$(mktemp)

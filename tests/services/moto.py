@@ -5,7 +5,8 @@ free one), serves DynamoDB, S3, SESv2, EventBridge Scheduler and Step Functions
 from memory on one endpoint, and writes its base URL once it listens.
 
 Usage: python3 tests/services/moto.py [--port 0] [--url-file PATH]
-Prints (and writes to --url-file) the base URL; export it as MOTO_URL for
+Prints (and writes to --url-file) the base URL; export it as MOTO_URL (a second
+server, for the journeys in execution mode, as MOTO_EXECUTION_URL) for
 `cargo test -p campaigns-aws`.
 """
 
@@ -33,7 +34,11 @@ def main():
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server('127.0.0.1', args.port, app, threaded=True,
                          request_handler=MotoRequestHandler)
-    url = 'http://127.0.0.1:%d' % server.server_address[1]
+    port = server.server_address[1]
+    # Step Functions' execution mode invokes Lambda (and other services) at
+    # http://localhost:$MOTO_PORT, as moto's own launcher sets it.
+    os.environ['MOTO_PORT'] = str(port)
+    url = 'http://127.0.0.1:%d' % port
     print('moto listening on ' + url, flush=True)
     if args.url_file:
         with open(args.url_file, 'w') as f:

@@ -30,9 +30,14 @@ pub fn moto_url() -> String {
 /// What a Lambda gets from `aws_config::load_defaults` with AWS_ENDPOINT_URL
 /// set, with moto's fixed account credentials.
 pub async fn sdk_config() -> SdkConfig {
+    sdk_config_at(&moto_url(), REGION).await
+}
+
+/// The same, for another moto server or region.
+pub async fn sdk_config_at(endpoint: &str, region: &'static str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(moto_url())
-        .region(Region::new(REGION))
+        .endpoint_url(endpoint)
+        .region(Region::new(region))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
         .load()
         .await

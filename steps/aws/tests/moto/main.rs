@@ -4,6 +4,7 @@
 
 mod common;
 mod files;
+mod journeys;
 mod mail;
 mod records;
 mod schedules;
