@@ -28,7 +28,8 @@ use crate::time::Time;
 /// How to start the product on one machine.
 #[derive(Clone)]
 pub struct Options {
-    /// SQLite files, the outbox, uploads and secrets live here.
+    /// SQLite files (records, the engine, the Stripe simulator), the outbox,
+    /// uploads and the local secret live here.
     pub data_dir: PathBuf,
     /// 127.0.0.1 and a port (0 for any free one).
     pub addr: SocketAddr,
@@ -94,16 +95,19 @@ impl Embedded {
             .unwrap_or_else(|| format!("{base_url}/app"));
         let secret = local_secret(&data.join("secret.key"))?;
 
-        let simulator = Simulator::new(SimConfig {
-            api_key: options.stripe_secret_key.clone(),
-            public_url: Some(format!("{base_url}/stripe")),
-            webhooks: vec![WebhookTarget {
-                url: format!("{base_url}/v1/webhook/stripe"),
-                secret: options.stripe_webhook_secret.clone(),
-            }],
-            delivery: options.delivery.clone(),
-            clock: Arc::new(options.time.clone()),
-        });
+        let simulator = Simulator::open(
+            SimConfig {
+                api_key: options.stripe_secret_key.clone(),
+                public_url: Some(format!("{base_url}/stripe")),
+                webhooks: vec![WebhookTarget {
+                    url: format!("{base_url}/v1/webhook/stripe"),
+                    secret: options.stripe_webhook_secret.clone(),
+                }],
+                delivery: options.delivery.clone(),
+                clock: Arc::new(options.time.clone()),
+            },
+            &data.join("stripe.db"),
+        )?;
         let payments = StripePayments::new(StripeConfig::new(
             options.stripe_secret_key.clone(),
             Some(format!("{base_url}/stripe/")),
@@ -161,7 +165,8 @@ impl Embedded {
                 tracing::error!(error = %err, "the server stopped");
             }
         });
-        let sweeper = simulator.spawn_sweeper();
+        // After the server: the deliveries a stop interrupted go out now.
+        let sweeper = simulator.spawn_background();
         Ok(Embedded {
             app,
             engine,
@@ -225,7 +230,10 @@ fn local_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
     }
     let mut secret = vec![0u8; 32];
     getrandom::fill(&mut secret).map_err(|err| anyhow::anyhow!("no randomness: {err}"))?;
-    std::fs::write(path, hex::encode(&secret))
+    // Written aside, then renamed: a stop half-way never leaves half a key.
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, hex::encode(&secret))
+        .and_then(|()| std::fs::rename(&partial, path))
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(secret)
 }

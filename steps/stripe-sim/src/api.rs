@@ -285,7 +285,7 @@ async fn create_product(State(sim): State<Simulator>, headers: HeaderMap, body: 
         &headers,
         "POST /v1/products".into(),
         &body,
-        |store, p, now, _| store.catalog.create_product(p, now),
+        |store, p, now, _| store.catalog.edit().create_product(p, now),
     )
 }
 
@@ -304,7 +304,7 @@ async fn update_product(
         &headers,
         format!("POST /v1/products/{id}"),
         &body,
-        |store, p, now, _| store.catalog.update_product(&id, p, now),
+        |store, p, now, _| store.catalog.edit().update_product(&id, p, now),
     )
 }
 
@@ -318,7 +318,7 @@ async fn create_price(State(sim): State<Simulator>, headers: HeaderMap, body: By
         &headers,
         "POST /v1/prices".into(),
         &body,
-        |store, p, now, _| store.catalog.create_price(p, now),
+        |store, p, now, _| store.catalog.edit().create_price(p, now),
     )
 }
 
@@ -337,7 +337,7 @@ async fn update_price(
         &headers,
         format!("POST /v1/prices/{id}"),
         &body,
-        |store, p, _, _| store.catalog.update_price(&id, p),
+        |store, p, _, _| store.catalog.edit().update_price(&id, p),
     )
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
@@ -11,7 +12,7 @@ use crate::ids::new_id;
 use crate::params::Params;
 
 /// A Product.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Product {
     pub id: String,
     pub created: i64,
@@ -23,7 +24,7 @@ pub struct Product {
 }
 
 /// A one-time Price.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Price {
     pub id: String,
     pub created: i64,
@@ -64,7 +65,7 @@ impl Price {
 }
 
 /// Products and prices, oldest first.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Catalog {
     pub products: Vec<Product>,
     pub prices: Vec<Price>,

@@ -4,8 +4,12 @@
 //! as to Stripe (base URL `http://127.0.0.1:PORT/`).
 //!
 //! Mount [`Simulator::router`] in a server, or run it alone with [`serve`] / [`spawn`].
-//! Test hooks live under `/_sim`: `POST /_sim/clock/advance?seconds=N` and
-//! `POST /_sim/fail_next?status=429&type=invalid_request_error&code=rate_limit`.
+//! Its state lives in memory ([`Simulator::new`]) or, with the `sqlite` feature, in a
+//! file that survives restarts (`Simulator::open`).
+//! Test hooks live under `/_sim`: `POST /_sim/clock/advance?seconds=N`,
+//! `POST /_sim/fail_next?status=429&type=invalid_request_error&code=rate_limit`,
+//! `POST /_sim/webhooks/hold` and `/_sim/webhooks/release` (deliveries wait, then go),
+//! `GET /_sim/webhooks` (`{"held", "pending"}`).
 
 // Stripe's objects are wide: `json!` needs a deeper macro recursion.
 #![recursion_limit = "256"]
@@ -20,8 +24,11 @@ mod ids;
 mod objects;
 mod page;
 mod params;
+#[cfg(feature = "sqlite")]
+mod persist;
 mod sim;
 mod store;
+mod tracked;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -31,7 +38,7 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 
 pub use clock::{Clock, VirtualClock};
 pub use delivery::{DeliveryConfig, sign};
@@ -45,14 +52,20 @@ impl Simulator {
         let hooks = Router::new()
             .route("/_sim/clock/advance", post(advance_clock))
             .route("/_sim/fail_next", post(fail_next))
+            .route("/_sim/webhooks", get(webhooks))
+            .route("/_sim/webhooks/hold", post(hold_webhooks))
+            .route("/_sim/webhooks/release", post(release_webhooks))
             .with_state(self.clone());
         api::routes(self.clone())
             .merge(page::routes(self.clone()))
             .merge(hooks)
     }
 
-    /// Expires overdue sessions every second, as Stripe does shortly after `expires_at`.
-    pub fn spawn_sweeper(&self) -> tokio::task::JoinHandle<()> {
+    /// Starts the background work: the deliveries a stop interrupted go on, and
+    /// overdue sessions expire every second, as Stripe expires them shortly after
+    /// `expires_at`.
+    pub fn spawn_background(&self) -> tokio::task::JoinHandle<()> {
+        self.resume_deliveries();
         let sim = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -79,6 +92,24 @@ async fn advance_clock(
             .into_response();
     }
     axum::Json(serde_json::json!({ "now": sim.now() })).into_response()
+}
+
+async fn webhooks(State(sim): State<Simulator>) -> Response {
+    axum::Json(serde_json::json!({
+        "held": sim.deliveries_held(),
+        "pending": sim.pending_deliveries(),
+    }))
+    .into_response()
+}
+
+async fn hold_webhooks(State(sim): State<Simulator>) -> Response {
+    sim.hold_deliveries();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn release_webhooks(State(sim): State<Simulator>) -> Response {
+    sim.release_deliveries();
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn fail_next(
@@ -128,9 +159,17 @@ impl Drop for RunningSimulator {
 /// Starts a simulator on `addr` (port 0 for any free port) in the background; it stops
 /// when the returned value is dropped.
 pub async fn spawn(addr: SocketAddr, config: SimConfig) -> anyhow::Result<RunningSimulator> {
+    spawn_simulator(addr, Simulator::new(config)).await
+}
+
+/// Serves `simulator` (e.g. one made by `Simulator::open`) on `addr` in the
+/// background, as [`spawn`] does.
+pub async fn spawn_simulator(
+    addr: SocketAddr,
+    simulator: Simulator,
+) -> anyhow::Result<RunningSimulator> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let simulator = Simulator::new(config);
     simulator.set_public_url(&format!("http://{addr}"));
     let app = simulator.router();
     let server = tokio::spawn(async move {
@@ -138,7 +177,7 @@ pub async fn spawn(addr: SocketAddr, config: SimConfig) -> anyhow::Result<Runnin
             tracing::error!(%error, "stripe simulator stopped");
         }
     });
-    let sweeper = simulator.spawn_sweeper();
+    let sweeper = simulator.spawn_background();
     Ok(RunningSimulator {
         simulator,
         addr,
@@ -153,7 +192,7 @@ pub async fn serve(addr: SocketAddr, config: SimConfig) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let simulator = Simulator::new(config);
     simulator.set_public_url(&format!("http://{addr}"));
-    let _sweeper = simulator.spawn_sweeper();
+    let _sweeper = simulator.spawn_background();
     tracing::info!(%addr, "stripe simulator listening");
     axum::serve(listener, simulator.router()).await?;
     Ok(())

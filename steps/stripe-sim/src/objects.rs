@@ -4,13 +4,15 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 
 /// The API version the simulator speaks and stamps on events.
 pub const API_VERSION: &str = "2026-09-30.endive";
 
 /// How a PaymentIntent's funds are captured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Capture {
     /// On payment.
     Automatic,
@@ -28,13 +30,15 @@ impl Capture {
 }
 
 /// A Checkout Session.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
     pub id: String,
     pub created: i64,
     pub expires_at: i64,
-    pub status: &'static str,
-    pub payment_status: &'static str,
+    #[serde(deserialize_with = "known")]
+    pub status: Status,
+    #[serde(deserialize_with = "known")]
+    pub payment_status: Status,
     pub amount_total: i64,
     pub currency: String,
     pub product_name: String,
@@ -51,7 +55,7 @@ pub struct Session {
 }
 
 /// A PaymentIntent.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Intent {
     pub id: String,
     pub created: i64,
@@ -60,7 +64,8 @@ pub struct Intent {
     pub amount_received: i64,
     pub currency: String,
     pub capture: Capture,
-    pub status: &'static str,
+    #[serde(deserialize_with = "known")]
+    pub status: Status,
     pub metadata: BTreeMap<String, String>,
     pub latest_charge: Option<String>,
     pub last_error: Option<(String, String)>,
@@ -70,7 +75,7 @@ pub struct Intent {
 }
 
 /// A Charge.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Charge {
     pub id: String,
     pub created: i64,
@@ -79,7 +84,8 @@ pub struct Charge {
     pub amount_refunded: i64,
     pub captured: bool,
     pub currency: String,
-    pub status: &'static str,
+    #[serde(deserialize_with = "known")]
+    pub status: Status,
     pub payment_intent: String,
     pub metadata: BTreeMap<String, String>,
     pub failure: Option<(String, String)>,
@@ -87,7 +93,7 @@ pub struct Charge {
 }
 
 /// A Refund.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Refund {
     pub id: String,
     pub created: i64,
@@ -100,7 +106,7 @@ pub struct Refund {
 }
 
 /// A webhook endpoint.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Endpoint {
     pub id: String,
     pub created: i64,
@@ -109,6 +115,43 @@ pub struct Endpoint {
     /// `*` or event types.
     pub enabled_events: Vec<String>,
     pub api_version: Option<String>,
+    /// Made from [`crate::SimConfig::webhooks`] rather than through the API.
+    #[serde(default)]
+    pub configured: bool,
+}
+
+/// An object's status: one of [`STATUSES`]. (An alias rather than
+/// `&'static str` written out, which serde's derive would borrow from the
+/// input instead of reading through [`known`].)
+pub type Status = &'static str;
+
+/// Every status the objects take, so that a saved one reads back as the same
+/// `&'static str`.
+const STATUSES: &[&str] = &[
+    "open",
+    "complete",
+    "expired",
+    "paid",
+    "unpaid",
+    "no_payment_required",
+    "requires_payment_method",
+    "requires_confirmation",
+    "requires_action",
+    "requires_capture",
+    "processing",
+    "canceled",
+    "succeeded",
+    "failed",
+    "pending",
+];
+
+fn known<'de, D: Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    STATUSES
+        .iter()
+        .find(|status| **status == text)
+        .copied()
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown status {text:?}")))
 }
 
 impl Endpoint {

@@ -2,8 +2,11 @@
 //! would send. Handlers hold the store's lock for a whole operation, so operations are
 //! atomic, as Stripe's are for one object.
 
-use std::collections::{HashMap, VecDeque};
+#[cfg(feature = "sqlite")]
+use std::collections::HashMap;
+use std::collections::VecDeque;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::catalog::Catalog;
@@ -11,13 +14,14 @@ use crate::error::ApiError;
 use crate::ids::new_id;
 use crate::objects::{Capture, Charge, Endpoint, Intent, Refund, Session, event_json};
 use crate::params::Params;
+use crate::tracked::{Table, Tracked};
 
 /// Stripe's limits on a session's `expires_at`, from its creation.
 const MIN_SESSION_SECS: i64 = 30 * 60;
 const MAX_SESSION_SECS: i64 = 24 * 60 * 60;
 
 /// The response an idempotency key first produced.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Replay {
     pub request: String,
     pub params: Value,
@@ -40,25 +44,243 @@ pub enum PayerAction {
     DelayedFails,
 }
 
-/// Everything the simulator holds.
+/// One event on its way to one endpoint: kept until the endpoint acknowledges
+/// it or the attempts run out, so a restart goes on delivering it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Delivery {
+    /// Creation order; first attempts to an endpoint go out in this order.
+    pub seq: u64,
+    /// The endpoint's id (its URL and secret are read at each attempt).
+    pub endpoint: String,
+    pub event: Value,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// When the next attempt is due, in unix milliseconds of the real clock.
+    pub due_ms: i64,
+}
+
+impl Delivery {
+    /// The key a delivery is stored under: its sequence number, padded so
+    /// that keys sort as numbers do.
+    pub fn key(seq: u64) -> String {
+        format!("{seq:020}")
+    }
+}
+
+/// Everything the simulator holds. What a restart must find is in tracked
+/// collections (see [`Store::take_changes`]); `faults` and `outbox` live only
+/// for the process or the operation.
 #[derive(Debug, Default)]
 pub struct Store {
-    pub sessions: HashMap<String, Session>,
-    pub intents: HashMap<String, Intent>,
-    pub charges: HashMap<String, Charge>,
-    pub refunds: HashMap<String, Refund>,
+    pub sessions: Table<Session>,
+    pub intents: Table<Intent>,
+    pub charges: Table<Charge>,
+    pub refunds: Table<Refund>,
     pub events: Vec<Value>,
-    pub endpoints: Vec<Endpoint>,
-    pub idempotency: HashMap<String, Replay>,
+    /// How many of `events` were taken by [`Store::take_changes`].
+    pub events_taken: usize,
+    pub endpoints: Tracked<Vec<Endpoint>>,
+    pub idempotency: Table<Replay>,
     /// Products and prices.
-    pub catalog: Catalog,
+    pub catalog: Tracked<Catalog>,
+    /// Events not yet acknowledged by an endpoint, by [`Delivery::key`].
+    pub deliveries: Table<Delivery>,
+    pub next_delivery: u64,
     /// Failures to answer the next API requests with, in order.
     pub faults: VecDeque<ApiError>,
     /// Events recorded by the current operation, for delivery once it is done.
     pub outbox: Vec<Value>,
 }
 
+/// What operations changed since the last [`Store::take_changes`], as JSON
+/// text ready to be written.
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// `(kind, id, value)`; `None` for a removed object.
+    pub objects: Vec<(&'static str, String, Option<String>)>,
+    /// New events, `(position, event)`.
+    pub events: Vec<(usize, String)>,
+    /// Collections saved whole: `(name, value)`.
+    pub whole: Vec<(&'static str, String)>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty() && self.events.is_empty() && self.whole.is_empty()
+    }
+}
+
+/// The kinds of objects in [`Changes::objects`].
+pub mod kind {
+    pub const SESSION: &str = "checkout.session";
+    pub const INTENT: &str = "payment_intent";
+    pub const CHARGE: &str = "charge";
+    pub const REFUND: &str = "refund";
+    pub const IDEMPOTENCY: &str = "idempotency_key";
+    pub const DELIVERY: &str = "delivery";
+    /// Saved whole.
+    pub const ENDPOINTS: &str = "webhook_endpoints";
+    pub const CATALOG: &str = "catalog";
+}
+
+#[cfg(feature = "sqlite")]
+fn by_id<V>(rows: Vec<V>, id: impl Fn(&V) -> &String) -> HashMap<String, V> {
+    rows.into_iter()
+        .map(|row| (id(&row).clone(), row))
+        .collect()
+}
+
+fn changed_objects<V: Serialize>(
+    kind: &'static str,
+    table: &mut Table<V>,
+    out: &mut Vec<(&'static str, String, Option<String>)>,
+) -> serde_json::Result<()> {
+    for (id, value) in table.take_changed() {
+        let text = value.map(serde_json::to_string).transpose()?;
+        out.push((kind, id, text));
+    }
+    Ok(())
+}
+
 impl Store {
+    /// A store holding what was saved, nothing changed.
+    #[cfg(feature = "sqlite")]
+    #[allow(clippy::too_many_arguments)]
+    pub fn loaded(
+        sessions: Vec<Session>,
+        intents: Vec<Intent>,
+        charges: Vec<Charge>,
+        refunds: Vec<Refund>,
+        idempotency: Vec<(String, Replay)>,
+        deliveries: Vec<Delivery>,
+        events: Vec<Value>,
+        endpoints: Vec<Endpoint>,
+        catalog: Catalog,
+    ) -> Store {
+        Store {
+            sessions: Table::loaded(by_id(sessions, |s| &s.id)),
+            intents: Table::loaded(by_id(intents, |i| &i.id)),
+            charges: Table::loaded(by_id(charges, |c| &c.id)),
+            refunds: Table::loaded(by_id(refunds, |r| &r.id)),
+            idempotency: Table::loaded(idempotency.into_iter().collect()),
+            next_delivery: deliveries.iter().map(|d| d.seq + 1).max().unwrap_or(0),
+            deliveries: Table::loaded(
+                deliveries
+                    .into_iter()
+                    .map(|d| (Delivery::key(d.seq), d))
+                    .collect(),
+            ),
+            events_taken: events.len(),
+            events,
+            endpoints: Tracked::loaded(endpoints),
+            catalog: Tracked::loaded(catalog),
+            faults: VecDeque::new(),
+            outbox: Vec::new(),
+        }
+    }
+
+    /// What changed since the last call, as JSON text when `save`, or
+    /// nothing (the marks are cleared either way).
+    pub fn take_changes(&mut self, save: bool) -> serde_json::Result<Changes> {
+        let mut changes = Changes::default();
+        if !save {
+            self.sessions.clear_changed();
+            self.intents.clear_changed();
+            self.charges.clear_changed();
+            self.refunds.clear_changed();
+            self.idempotency.clear_changed();
+            self.deliveries.clear_changed();
+            self.events_taken = self.events.len();
+            let _ = self.endpoints.take_changed();
+            let _ = self.catalog.take_changed();
+            return Ok(changes);
+        }
+        let objects = &mut changes.objects;
+        changed_objects(kind::SESSION, &mut self.sessions, objects)?;
+        changed_objects(kind::INTENT, &mut self.intents, objects)?;
+        changed_objects(kind::CHARGE, &mut self.charges, objects)?;
+        changed_objects(kind::REFUND, &mut self.refunds, objects)?;
+        changed_objects(kind::IDEMPOTENCY, &mut self.idempotency, objects)?;
+        changed_objects(kind::DELIVERY, &mut self.deliveries, objects)?;
+        for (position, event) in self.events.iter().enumerate().skip(self.events_taken) {
+            changes
+                .events
+                .push((position, serde_json::to_string(event)?));
+        }
+        self.events_taken = self.events.len();
+        if let Some(endpoints) = self.endpoints.take_changed() {
+            changes
+                .whole
+                .push((kind::ENDPOINTS, serde_json::to_string(endpoints)?));
+        }
+        if let Some(catalog) = self.catalog.take_changed() {
+            changes
+                .whole
+                .push((kind::CATALOG, serde_json::to_string(catalog)?));
+        }
+        Ok(changes)
+    }
+
+    /// Points every session's hosted page at `base`: a restarted simulator
+    /// may be reached at another address than the one it made them at.
+    pub fn rebase_checkout_urls(&mut self, base: &str) {
+        let stale: Vec<String> = self
+            .sessions
+            .values()
+            .filter(|session| session.url != checkout_url(base, &session.id))
+            .map(|session| session.id.clone())
+            .collect();
+        for id in stale {
+            if let Some(session) = self.sessions.get_mut(&id) {
+                session.url = checkout_url(base, &id);
+            }
+        }
+    }
+
+    /// Turns the events of the operation just done into deliveries, one per
+    /// endpoint that wants each, due at `now_ms`. With `duplicate_and_reorder`
+    /// an endpoint gets the batch reversed, twice. Returns each endpoint's new
+    /// deliveries in the order their first attempts should go out.
+    pub fn enqueue_deliveries(
+        &mut self,
+        batch: &[Value],
+        duplicate_and_reorder: bool,
+        now_ms: i64,
+    ) -> Vec<Vec<u64>> {
+        let mut queued = Vec::new();
+        for endpoint in self.endpoints.iter() {
+            let mut events: Vec<&Value> = batch
+                .iter()
+                .filter(|e| endpoint.wants(e["type"].as_str().unwrap_or_default()))
+                .collect();
+            if events.is_empty() {
+                continue;
+            }
+            if duplicate_and_reorder {
+                events.reverse();
+                events.extend_from_within(..);
+            }
+            let mut seqs = Vec::with_capacity(events.len());
+            for event in events {
+                let seq = self.next_delivery;
+                self.next_delivery += 1;
+                self.deliveries.insert(
+                    Delivery::key(seq),
+                    Delivery {
+                        seq,
+                        endpoint: endpoint.id.clone(),
+                        event: event.clone(),
+                        attempts: 0,
+                        due_ms: now_ms,
+                    },
+                );
+                seqs.push(seq);
+            }
+            queued.push(seqs);
+        }
+        queued
+    }
+
     fn emit(&mut self, kind: &str, object: Value, now: i64) {
         let pending = self.endpoints.iter().filter(|e| e.wants(kind)).count();
         let event = event_json(&new_id("evt_", 24), kind, now, object, pending);
@@ -134,7 +356,7 @@ impl Store {
         };
         let id = new_id("cs_test_", 58);
         let session = Session {
-            url: format!("{checkout_base}/checkout/{id}"),
+            url: checkout_url(checkout_base, &id),
             id: id.clone(),
             created: now,
             expires_at,
@@ -528,6 +750,7 @@ impl Store {
         secret: Option<String>,
         enabled_events: Vec<String>,
         now: i64,
+        configured: bool,
     ) -> Endpoint {
         let endpoint = Endpoint {
             id: new_id("we_", 24),
@@ -536,9 +759,41 @@ impl Store {
             secret: secret.unwrap_or_else(|| new_id("whsec_", 32)),
             enabled_events,
             api_version: Some(crate::objects::API_VERSION.to_owned()),
+            configured,
         };
-        self.endpoints.push(endpoint.clone());
+        self.endpoints.edit().push(endpoint.clone());
         endpoint
+    }
+
+    /// Makes the configured endpoints those of `targets` (URL and secret):
+    /// the k-th configured endpoint keeps its id, and so the deliveries queued
+    /// for it, and takes the k-th target's URL and secret (a restart may serve
+    /// on another port); extra ones are removed, missing ones added.
+    pub fn configure_endpoints(&mut self, targets: &[(String, String)], now: i64) {
+        let mut targets = targets.iter();
+        let endpoints = self.endpoints.edit();
+        endpoints.retain_mut(|endpoint| {
+            if !endpoint.configured {
+                return true;
+            }
+            match targets.next() {
+                Some((url, secret)) => {
+                    endpoint.url = url.clone();
+                    endpoint.secret = secret.clone();
+                    true
+                }
+                None => false,
+            }
+        });
+        for (url, secret) in targets {
+            self.add_endpoint(
+                url.clone(),
+                Some(secret.clone()),
+                vec!["*".into()],
+                now,
+                true,
+            );
+        }
     }
 
     pub fn create_endpoint(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
@@ -565,17 +820,22 @@ impl Store {
                 Some("api_version"),
             ));
         }
-        Ok(self.add_endpoint(url, None, events, now).json(true))
+        Ok(self.add_endpoint(url, None, events, now, false).json(true))
     }
 
     pub fn delete_endpoint(&mut self, id: &str) -> Result<Value, ApiError> {
         let before = self.endpoints.len();
-        self.endpoints.retain(|e| e.id != id);
+        self.endpoints.edit().retain(|e| e.id != id);
         if self.endpoints.len() == before {
             return Err(ApiError::missing_resource("webhook_endpoint", id, "id"));
         }
         Ok(json!({ "id": id, "object": "webhook_endpoint", "deleted": true }))
     }
+}
+
+/// The hosted page of session `id` on a simulator reached at `base`.
+fn checkout_url(base: &str, id: &str) -> String {
+    format!("{base}/checkout/{id}")
 }
 
 /// Marks a successful payment: authorized under manual capture, else captured.

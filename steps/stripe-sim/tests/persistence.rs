@@ -1,0 +1,310 @@
+//! A simulator kept in a file: what it answered, and the webhooks it still
+//! owes, survive a stop and a restart on the same file.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+use stripe_sim::{DeliveryConfig, RunningSimulator, SimConfig, Simulator, WebhookTarget};
+
+const KEY: &str = "sk_test_persistence";
+const SECRET: &str = "whsec_persistence";
+
+fn localhost() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+async fn call(
+    method: &str,
+    url: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<(String, String)>, String) {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let mut request = hyper::Request::builder()
+        .method(method)
+        .uri(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("authorization", format!("Bearer {KEY}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = client
+        .request(
+            request
+                .body(Full::new(Bytes::from(body.to_owned())))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
+        .collect();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8(body.to_vec()).unwrap())
+}
+
+async fn api(sim: &RunningSimulator, method: &str, path: &str, body: &str) -> Value {
+    let (status, _, body) = call(method, &format!("{}{path}", sim.api_base()), body, &[]).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// A webhook endpoint that records the ids of the events it acknowledged and
+/// refuses everything while `refusing` is set.
+#[derive(Clone)]
+struct Receiver {
+    url: String,
+    received: Arc<Mutex<Vec<String>>>,
+    refusing: Arc<Mutex<bool>>,
+}
+
+impl Receiver {
+    async fn start() -> Receiver {
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let refusing = Arc::new(Mutex::new(false));
+        let (r, f) = (received.clone(), refusing.clone());
+        let app = axum::Router::new().route(
+            "/webhook",
+            axum::routing::post(move |body: axum::body::Bytes| {
+                let (r, f) = (r.clone(), f.clone());
+                async move {
+                    if *f.lock().unwrap() {
+                        return StatusCode::SERVICE_UNAVAILABLE;
+                    }
+                    let event: Value = serde_json::from_slice(&body).unwrap();
+                    r.lock()
+                        .unwrap()
+                        .push(event["id"].as_str().unwrap().to_owned());
+                    StatusCode::OK
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind(localhost()).await.unwrap();
+        let url = format!("http://{}/webhook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Receiver {
+            url,
+            received,
+            refusing,
+        }
+    }
+
+    fn received(&self) -> Vec<String> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits until every one of `ids` was acknowledged.
+    async fn until_received(&self, ids: &[String]) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let got = self.received();
+            if ids.iter().all(|id| got.contains(id)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "expected {ids:?}, received {got:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn config(receiver: &Receiver, initial_backoff: Duration) -> SimConfig {
+    SimConfig {
+        api_key: KEY.into(),
+        webhooks: vec![WebhookTarget {
+            url: receiver.url.clone(),
+            secret: SECRET.into(),
+        }],
+        delivery: DeliveryConfig {
+            initial_backoff,
+            ..DeliveryConfig::default()
+        },
+        ..SimConfig::default()
+    }
+}
+
+fn session_form(sim: &RunningSimulator) -> String {
+    let expires = sim.simulator.now() + 7200;
+    format!(
+        "mode=payment&line_items[0][price_data][currency]=aud&line_items[0][price_data][unit_amount]=12900\
+         &line_items[0][price_data][product_data][name]=Standard&customer_email=a%40example.com\
+         &client_reference_id=purchase_1&metadata[recordId]=purchase_1\
+         &payment_intent_data[metadata][recordId]=purchase_1&expires_at={expires}"
+    )
+}
+
+fn event_ids(sim: &Simulator, kind: &str) -> Vec<String> {
+    sim.events()
+        .iter()
+        .filter(|e| e["type"] == kind)
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_and_its_pending_webhooks_survive_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let path = data.path().join("stripe.db");
+    let receiver = Receiver::start().await;
+
+    // First life: a session is created and paid while deliveries are held,
+    // so the payment's events are owed when the simulator stops.
+    let simulator = Simulator::open(config(&receiver, Duration::from_millis(50)), &path).unwrap();
+    simulator.hold_deliveries();
+    let first = stripe_sim::spawn_simulator(localhost(), simulator)
+        .await
+        .unwrap();
+    let form = session_form(&first);
+    let (status, _, body) = call(
+        "POST",
+        &format!("{}v1/checkout/sessions", first.api_base()),
+        &form,
+        &[("idempotency-key", "checkout/purchase_1/0")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let session: Value = serde_json::from_str(&body).unwrap();
+    let id = session["id"].as_str().unwrap().to_owned();
+    let (status, _, _) = call(
+        "POST",
+        &format!("{}checkout/{id}/pay", first.api_base()),
+        "",
+        &[],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let completed = event_ids(&first.simulator, "checkout.session.completed");
+    let succeeded = event_ids(&first.simulator, "payment_intent.succeeded");
+    assert_eq!((completed.len(), succeeded.len()), (1, 1));
+    assert_eq!(first.simulator.pending_deliveries(), 2);
+    assert!(receiver.received().is_empty());
+    let endpoints = api(&first, "GET", "v1/webhook_endpoints", "").await;
+    // A session still open when the simulator stops.
+    let open = api(&first, "POST", "v1/checkout/sessions", &form).await;
+    let open = open["id"].as_str().unwrap().to_owned();
+    drop(first);
+
+    // Second life on the same file: the held deliveries go out, and the
+    // state is as it was answered.
+    let simulator = Simulator::open(config(&receiver, Duration::from_millis(50)), &path).unwrap();
+    assert_eq!(simulator.pending_deliveries(), 2);
+    let second = stripe_sim::spawn_simulator(localhost(), simulator)
+        .await
+        .unwrap();
+    receiver
+        .until_received(&[completed[0].clone(), succeeded[0].clone()])
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while second.simulator.pending_deliveries() > 0 {
+        assert!(Instant::now() < deadline, "deliveries still pending");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let read = api(&second, "GET", &format!("v1/checkout/sessions/{id}"), "").await;
+    assert_eq!(read["status"], "complete");
+    assert_eq!(read["payment_status"], "paid");
+    let intent = read["payment_intent"].as_str().unwrap();
+    let intent = api(&second, "GET", &format!("v1/payment_intents/{intent}"), "").await;
+    assert_eq!(intent["status"], "succeeded");
+    assert_eq!(intent["amount_received"], 12900);
+    // A retried create with the same key replays the first session instead
+    // of opening a second one.
+    let (status, headers, body) = call(
+        "POST",
+        &format!("{}v1/checkout/sessions", second.api_base()),
+        &form,
+        &[("idempotency-key", "checkout/purchase_1/0")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(headers.contains(&("idempotent-replayed".into(), "true".into())));
+    let replayed: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(replayed["id"], id.as_str());
+    // The configured endpoint is the same one, not a second registration.
+    assert_eq!(
+        api(&second, "GET", "v1/webhook_endpoints", "").await["data"],
+        endpoints["data"]
+    );
+    assert_eq!(second.simulator.events().len(), 2);
+    // The open session's page is where the simulator now answers.
+    let read = api(&second, "GET", &format!("v1/checkout/sessions/{open}"), "").await;
+    assert_eq!(read["status"], "open");
+    let page = format!("{}checkout/{open}", second.api_base());
+    assert_eq!(read["url"], page.as_str());
+    let (status, _, html) = call("GET", &page, "", &[]).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("/pay"), "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_being_retried_is_retried_after_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let path = data.path().join("stripe.db");
+    let receiver = Receiver::start().await;
+    *receiver.refusing.lock().unwrap() = true;
+
+    // The endpoint refuses the first attempts; the next one is due in a while.
+    let simulator = Simulator::open(config(&receiver, Duration::from_millis(400)), &path).unwrap();
+    let first = stripe_sim::spawn_simulator(localhost(), simulator)
+        .await
+        .unwrap();
+    let body = api(
+        &first,
+        "POST",
+        "v1/checkout/sessions",
+        &session_form(&first),
+    )
+    .await;
+    let id = body["id"].as_str().unwrap();
+    api(
+        &first,
+        "POST",
+        &format!("v1/checkout/sessions/{id}/expire"),
+        "",
+    )
+    .await;
+    let expired = event_ids(&first.simulator, "checkout.session.expired");
+    assert_eq!(expired.len(), 1);
+    // Stopped with the delivery owed after a failed attempt.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(first.simulator.pending_deliveries(), 1);
+    drop(first);
+
+    *receiver.refusing.lock().unwrap() = false;
+    let simulator = Simulator::open(config(&receiver, Duration::from_millis(400)), &path).unwrap();
+    let second = stripe_sim::spawn_simulator(localhost(), simulator)
+        .await
+        .unwrap();
+    receiver.until_received(&expired).await;
+    // The restarted simulator made the attempt (its own record of the
+    // delivery is gone).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while second.simulator.pending_deliveries() > 0 {
+        assert!(Instant::now() < deadline, "the delivery is still pending");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_the_simulators_state_is_refused() {
+    let data = tempfile::tempdir().unwrap();
+    let path = data.path().join("stripe.db");
+    std::fs::write(&path, b"not a database at all, just some text").unwrap();
+    let error = Simulator::open(SimConfig::default(), &path).expect_err("refused");
+    assert!(
+        format!("{error:#}").contains("stripe.db"),
+        "the error names the file: {error:#}"
+    );
+}
