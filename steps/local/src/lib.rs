@@ -6,6 +6,7 @@
 //! serves it over HTTP as API Gateway would. `campaigns serve` and the
 //! end-to-end tests both start it.
 
+pub mod client;
 pub mod console;
 pub mod definitions;
 pub mod demo;

@@ -1,0 +1,591 @@
+//! `kill -9` of `campaigns serve` in the middle of journeys, then a restart on
+//! the same data directory: every journey completes, and none does anything
+//! twice — one payment per purchase, one capture per team share, one email
+//! of each kind, coupon uses counted once, one access grant per customer,
+//! one execution per journey.
+//!
+//! The real binary runs as a child process; the journeys are driven over
+//! HTTP only, with the client `campaigns demo` uses.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use campaigns_local::client::{Client, Created, text};
+use campaigns_local::demo::{SCORE_REPORT_PDF, score_report};
+use campaigns_records::Table;
+use campaigns_records::sqlite::SqliteStore;
+use serde_json::{Value, json};
+
+const ADMIN_TOKEN: &str = "restart-admin-token";
+const STRIPE_KEY: &str = "sk_test_restart";
+const WEBHOOK_SECRET: &str = "whsec_restart";
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// `campaigns serve` as a child process; killed (SIGKILL) when dropped.
+struct Serve {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Serve {
+    fn start(data: &Path, port: u16, life: u32) -> Serve {
+        let log = data.with_extension(format!("serve-{life}.log"));
+        let out = std::fs::File::create(&log).expect("a log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_campaigns"))
+            .args(["serve", "--port", &port.to_string(), "--data-dir"])
+            .arg(data)
+            .env("ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("STRIPE_SECRET_KEY", STRIPE_KEY)
+            .env("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+            .env_remove("FRONTEND_URL")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("the log file"))
+            .stderr(out)
+            .spawn()
+            .expect("campaigns serve starts");
+        Serve { child, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the API answers.
+    async fn ready(&mut self, http: &reqwest::Client, base: &str) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("serve exited ({status}):\n{}", self.log());
+            }
+            let answer = http.get(format!("{base}/v1/openapi.json")).send().await;
+            if answer.is_ok_and(|a| a.status().is_success()) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "serve did not answer:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `kill -9`.
+    fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("the killed process is reaped");
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port free now, for both lives of the server.
+fn free_port() -> u16 {
+    TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// What the test needs beyond the customer's client: the simulator's and
+/// the Step Functions endpoint's own APIs.
+struct Operator {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Operator {
+    async fn stripe(&self, method: reqwest::Method, path: &str) -> Value {
+        let response = self
+            .http
+            .request(method, format!("{}/stripe{path}", self.base))
+            .bearer_auth(STRIPE_KEY)
+            .send()
+            .await
+            .expect("the simulator answers");
+        assert!(response.status().is_success(), "{path}: {response:?}");
+        let text = response.text().await.expect("a body");
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    }
+
+    async fn sfn(&self, operation: &str, input: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}/sfn", self.base))
+            .header("X-Amz-Target", format!("AWSStepFunctions.{operation}"))
+            .header("Content-Type", "application/x-amz-json-1.0")
+            .body(input.to_string())
+            .send()
+            .await
+            .expect("/sfn answers");
+        let status = response.status();
+        let body: Value = response.json().await.expect("JSON");
+        assert!(status.is_success(), "{operation}: {body}");
+        body
+    }
+
+    async fn history(&self, machine: &str, record: &str) -> Vec<Value> {
+        let arn = format!("arn:aws:states:us-east-1:123456789012:execution:{machine}:{record}");
+        let body = self
+            .sfn(
+                "GetExecutionHistory",
+                json!({"executionArn": arn, "maxResults": 1000}),
+            )
+            .await;
+        body["events"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Every execution of `machine`: name and status.
+    async fn executions(&self, machine: &str) -> Vec<(String, String)> {
+        let arn = format!("arn:aws:states:us-east-1:123456789012:stateMachine:{machine}");
+        let body = self
+            .sfn(
+                "ListExecutions",
+                json!({"stateMachineArn": arn, "maxResults": 1000}),
+            )
+            .await;
+        body["executions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| {
+                (
+                    e["name"].as_str().unwrap_or_default().to_owned(),
+                    e["status"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Polls `check` until it is true.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + PATIENCE;
+    while !check().await {
+        assert!(Instant::now() < deadline, "{what}: not after {PATIENCE:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the record at `path` has `status`; its body.
+async fn until(
+    client: &Client,
+    serve: &Serve,
+    path: String,
+    record: &Created,
+    status: &str,
+) -> Value {
+    client
+        .until_status(&path, &record.token, status)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}\nserve's log:\n{}", serve.log()))
+}
+
+fn templates(sent: &[(String, String)]) -> BTreeMap<String, usize> {
+    let mut counted = BTreeMap::new();
+    for (_, template) in sent {
+        *counted.entry(template.clone()).or_default() += 1;
+    }
+    counted
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journeys_cut_by_kill_9_complete_once_after_a_restart() {
+    let started = Instant::now();
+    let temp = tempfile::tempdir().expect("a temporary directory");
+    let data = temp.path().join("data");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let op = Operator {
+        http: reqwest::Client::new(),
+        base: base.clone(),
+    };
+    let stamp = chrono::Utc::now().timestamp_millis();
+    let email = |who: &str| format!("{who}.{stamp}@example.com");
+
+    // --- first life: every journey is taken to its middle -----------------
+    let mut serve = Serve::start(&data, port, 1);
+    serve.ready(&op.http, &base).await;
+    let mut client = Client::new(&format!("{base}/v1"), ADMIN_TOKEN).expect("a client");
+    client.console_sign_in().await.expect("console sign-in");
+    // Stripe keeps its webhooks: payments made now are delivered only after
+    // the restart.
+    op.stripe(reqwest::Method::POST, "/_sim/webhooks/hold")
+        .await;
+
+    // A coupon purchase, paid.
+    let code = format!("RESTART{stamp}");
+    client.create_coupon(&code, 5).await.expect("coupon");
+    let buyer = email("lena");
+    let purchase = client
+        .create_purchase(&buyer, "full-6months", &code, &format!("restart-{stamp}"))
+        .await
+        .expect("purchase");
+    client
+        .pay(&purchase.checkout_url().unwrap())
+        .await
+        .expect("pay");
+
+    // A personalized plan, paid.
+    let planner = email("sam");
+    let key = client
+        .upload_report("report.pdf", SCORE_REPORT_PDF.to_vec())
+        .await
+        .expect("upload");
+    let plan = client
+        .create_plan(&planner, &score_report(), &key)
+        .await
+        .expect("plan");
+    client
+        .pay(&plan.checkout_url().unwrap())
+        .await
+        .expect("pay");
+
+    // A team of three: the leader and one member authorize their shares; the
+    // other member will pay after the restart.
+    let leader = email("leader");
+    let members = [
+        ("Jane Smith".to_owned(), email("jane")),
+        ("Ravi Patel".to_owned(), email("ravi")),
+    ];
+    let team = client.create_team(&leader, &members).await.expect("team");
+    client
+        .pay(&team.checkout_url().unwrap())
+        .await
+        .expect("pay");
+    let invitation = client
+        .email_arrives(&members[0].1, "team_invitation")
+        .await
+        .expect("invitation");
+    let (member, member_token) = client.pay_link(&invitation).await.expect("pay link");
+    let url = client
+        .member_checkout(&team.id, &member, &member_token)
+        .await
+        .expect("member checkout");
+    client.pay(&url).await.expect("pay");
+
+    // A scholarship application that waits for a reviewer (a task token).
+    let applicant = email("omar");
+    let scholarship = client
+        .apply_scholarship(
+            &applicant,
+            &json!({
+                "householdIncome": 42000,
+                "householdSize": 3,
+                "country": "Egypt",
+                "employmentStatus": "part-time",
+                "latestExamScore": 58.0
+            }),
+        )
+        .await
+        .expect("application");
+    eventually("the application waits for a reviewer", || async {
+        let history = op.history("scholarship-application", &scholarship.id).await;
+        let entered_review = history.iter().any(|e| {
+            e["type"] == "TaskStateEntered"
+                && e["stateEnteredEventDetails"]["name"] == "WaitForReview"
+        });
+        entered_review && history.last().is_some_and(|e| e["type"] == "TaskSubmitted")
+    })
+    .await;
+
+    // A mock exam: a premium seat paid, and a free registration made just
+    // before the kill, its journey cut wherever it is.
+    let exam = client
+        .create_exam(
+            &format!("Restart mock exam {stamp}"),
+            chrono::Utc::now() + chrono::TimeDelta::days(3),
+        )
+        .await
+        .expect("exam");
+    let exam_id = text(&exam, "/mockExamId").unwrap();
+    let premium_email = email("noah");
+    let premium = client
+        .register_for_exam(&exam_id, &premium_email, "premium")
+        .await
+        .expect("premium registration");
+    client
+        .pay(&premium.checkout_url().unwrap())
+        .await
+        .expect("pay");
+
+    // Where things stand: five payments made, their webhooks owed.
+    let webhooks = op.stripe(reqwest::Method::GET, "/_sim/webhooks").await;
+    assert_eq!(webhooks["held"], true);
+    let owed = webhooks["pending"].as_u64().unwrap_or_default();
+    assert!(owed >= 10, "two events per payment are owed: {webhooks}");
+    let pending = client
+        .get(
+            &format!("/purchases/{}", purchase.id),
+            &[("X-Access-Token", &purchase.token)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(pending["status"], "pending_payment");
+
+    let free_email = email("priya");
+    let free = client
+        .register_for_exam(&exam_id, &free_email, "free")
+        .await
+        .expect("free registration");
+    serve.kill();
+    let first_life = started.elapsed();
+
+    // --- second life on the same data directory --------------------------
+    let mut serve = Serve::start(&data, port, 2);
+    serve.ready(&op.http, &base).await;
+    client.console_sign_in().await.expect("console sign-in");
+
+    // The owed webhooks arrive by themselves: the paid journeys complete.
+    let paid = until(
+        &client,
+        &serve,
+        format!("/purchases/{}", purchase.id),
+        &purchase,
+        "paid",
+    )
+    .await;
+    assert_eq!(paid["couponCode"], code.as_str());
+    until(
+        &client,
+        &serve,
+        format!("/personalized-plans/{}", plan.id),
+        &plan,
+        "active",
+    )
+    .await;
+    until(
+        &client,
+        &serve,
+        format!("/mock-exams/registrations/{}", premium.id),
+        &premium,
+        "registered",
+    )
+    .await;
+    until(
+        &client,
+        &serve,
+        format!("/mock-exams/registrations/{}", free.id),
+        &free,
+        "registered",
+    )
+    .await;
+
+    // The last member pays, and the server is killed again soon after,
+    // while the webhook, the hand-over to the team's execution, the captures
+    // of the three shares or the activation emails are in flight. A third
+    // life finishes them.
+    let invitation = client
+        .email_arrives(&members[1].1, "team_invitation")
+        .await
+        .expect("invitation");
+    let (member, member_token) = client.pay_link(&invitation).await.expect("pay link");
+    let url = client
+        .member_checkout(&team.id, &member, &member_token)
+        .await
+        .expect("member checkout");
+    client.pay(&url).await.expect("pay");
+    // A different instant on each run (0-149 ms after the payment): each run
+    // cuts the hand-over somewhere else.
+    let cut = Duration::from_millis(stamp.unsigned_abs() % 150);
+    tokio::time::sleep(cut).await;
+    serve.kill();
+    let mut serve = Serve::start(&data, port, 3);
+    serve.ready(&op.http, &base).await;
+    client.console_sign_in().await.expect("console sign-in");
+    let activated = until(
+        &client,
+        &serve,
+        format!("/teams/{}", team.id),
+        &team,
+        "fully_paid",
+    )
+    .await;
+    assert!(
+        activated["members"]
+            .as_array()
+            .is_some_and(|m| m.len() == 3 && m.iter().all(|m| m["status"] == "paid")),
+        "{activated}"
+    );
+
+    // The reviewer approves; the applicant pays.
+    let reviewed = client
+        .review_scholarship(&scholarship.id, "approve")
+        .await
+        .expect("review");
+    assert_eq!(reviewed["status"], "approved");
+    let url = client
+        .checkout(
+            "scholarship-application",
+            &scholarship.id,
+            &scholarship.token,
+        )
+        .await
+        .expect("checkout");
+    client.pay(&url).await.expect("pay");
+    until(
+        &client,
+        &serve,
+        format!("/scholarships/{}", scholarship.id),
+        &scholarship,
+        "paid",
+    )
+    .await;
+
+    // --- none twice ---------------------------------------------------------
+    // One execution per journey, each succeeded (so no step runs any more).
+    let journeys = [
+        ("discount-purchase", vec![purchase.id.clone()]),
+        ("personalized-plan", vec![plan.id.clone()]),
+        ("team-creation", vec![team.id.clone()]),
+        ("scholarship-application", vec![scholarship.id.clone()]),
+        (
+            "mock-exam-registration",
+            vec![premium.id.clone(), free.id.clone()],
+        ),
+    ];
+    for (machine, records) in &journeys {
+        eventually(&format!("{machine} executions succeed"), || async {
+            let executions = op.executions(machine).await;
+            executions.len() == records.len()
+                && executions
+                    .iter()
+                    .all(|(name, status)| records.contains(name) && status == "SUCCEEDED")
+        })
+        .await;
+        for record in records {
+            let history = op.history(machine, record).await;
+            let ends = history
+                .iter()
+                .filter(|e| e["type"] == "ExecutionSucceeded")
+                .count();
+            assert_eq!(ends, 1, "{machine} {record}");
+            let ids: Vec<u64> = history.iter().filter_map(|e| e["id"].as_u64()).collect();
+            assert_eq!(
+                ids,
+                (1..=ids.len() as u64).collect::<Vec<_>>(),
+                "{machine} {record}: history ids"
+            );
+        }
+    }
+
+    // Every owed webhook was delivered.
+    eventually("no webhook is owed", || async {
+        op.stripe(reqwest::Method::GET, "/_sim/webhooks").await["pending"] == 0
+    })
+    .await;
+
+    // Stripe: one completed checkout per payment, one capture per share.
+    let events = op.stripe(reqwest::Method::GET, "/v1/events").await;
+    let events = events["data"].as_array().cloned().unwrap_or_default();
+    let count = |kind: &str, record: &str| {
+        events
+            .iter()
+            .filter(|e| e["type"] == kind && e["data"]["object"]["metadata"]["recordId"] == record)
+            .count()
+    };
+    for record in [&purchase.id, &plan.id, &scholarship.id, &premium.id] {
+        assert_eq!(count("checkout.session.completed", record), 1, "{record}");
+        assert_eq!(count("payment_intent.succeeded", record), 1, "{record}");
+    }
+    assert_eq!(count("checkout.session.completed", &team.id), 3);
+    assert_eq!(
+        count("payment_intent.amount_capturable_updated", &team.id),
+        3
+    );
+    assert_eq!(count("payment_intent.succeeded", &team.id), 3, "captures");
+    assert_eq!(count("payment_intent.canceled", &team.id), 0);
+    assert_eq!(count("charge.refunded", &purchase.id), 0);
+
+    // The coupon was used once.
+    let coupon = client.coupon(&code).await.expect("coupon");
+    assert_eq!(coupon["usageCount"], 1, "{coupon}");
+
+    // One email of each kind to each customer.
+    let expected: [(&str, &[&str]); 8] = [
+        (&buyer, &["purchase_confirmation"]),
+        (&planner, &["plan_activated"]),
+        (&leader, &["team_activated"]),
+        (&members[0].1, &["team_invitation", "team_activated"]),
+        (&members[1].1, &["team_invitation", "team_activated"]),
+        (
+            &applicant,
+            &["scholarship_received", "scholarship_approved"],
+        ),
+        (&premium_email, &["mock_exam_registration"]),
+        (&free_email, &["mock_exam_registration"]),
+    ];
+    for (to, wanted) in expected {
+        let sent = templates(&client.emails_to(to).await.expect("emails"));
+        for template in wanted {
+            assert_eq!(
+                sent.get(*template),
+                Some(&1),
+                "{template} to {to}: {sent:?}"
+            );
+        }
+        assert!(
+            sent.values().all(|n| *n == 1),
+            "an email sent twice to {to}: {sent:?}"
+        );
+    }
+
+    // --- the records, read from the file after a last kill -----------------
+    serve.kill();
+    let records = SqliteStore::open(&data.join("records.db")).expect("records.db");
+    let grants = records
+        .list(Table::AccessGrants, 10_000)
+        .expect("access grants");
+    let mut per_email: BTreeMap<String, usize> = BTreeMap::new();
+    for grant in &grants {
+        assert_eq!(grant.body["status"], "active", "{}", grant.body);
+        *per_email
+            .entry(grant.body["email"].as_str().unwrap_or_default().to_owned())
+            .or_default() += 1;
+    }
+    for paid_for in [
+        &buyer,
+        &planner,
+        &leader,
+        &members[0].1,
+        &members[1].1,
+        &applicant,
+    ] {
+        assert_eq!(
+            per_email.get(paid_for.as_str()),
+            Some(&1),
+            "access grants: {per_email:?}"
+        );
+    }
+    assert!(
+        per_email.values().all(|n| *n == 1),
+        "access granted twice: {per_email:?}"
+    );
+    let uses: Vec<Value> = records
+        .list(Table::CouponUsage, 10_000)
+        .expect("coupon uses")
+        .into_iter()
+        .map(|item| item.body)
+        .filter(|use_| use_["couponCode"] == code.as_str())
+        .collect();
+    assert_eq!(uses.len(), 1, "{uses:?}");
+    assert_eq!(uses[0]["status"], "confirmed");
+
+    eprintln!(
+        "first life {first_life:?}, second kill {cut:?} after the last share, whole test {:?}",
+        started.elapsed()
+    );
+}
