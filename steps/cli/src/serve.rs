@@ -9,7 +9,9 @@ use campaigns_local::{Embedded, Options};
 pub struct ServeArgs {
     #[arg(long, default_value_t = 8080)]
     port: u16,
-    /// Where records, engine state, the outbox and uploads are kept.
+    /// Where records, engine state, the Stripe simulator's state (owed
+    /// webhooks included), the outbox and uploads are kept; a restart on the
+    /// same directory resumes every journey.
     #[arg(long, default_value = ".data")]
     data_dir: PathBuf,
     /// The frontend's origin (CORS) and where emails link.
