@@ -323,6 +323,32 @@ impl Journey {
         }
     }
 
+    /// Starts an execution whose first wait is for its payment (the answer
+    /// of `await-payment` queued first); the execution and that wait.
+    async fn start_to_payment(&self, record: &str, input: &Value) -> (String, Wait) {
+        self.answer(&[("await-payment", json!({"waiting": true}))])
+            .await;
+        let execution = self.start(record, input).await;
+        let wait = self.waits(&execution, 1).await.remove(0);
+        (execution, wait)
+    }
+
+    /// Resumes a payment wait as the webhook does after a successful
+    /// payment of `cents` in the session named after `session`, once `then`
+    /// (the answers of the steps that follow) is queued; the payment.
+    async fn resume_paid(
+        &self,
+        wait: &Wait,
+        session: &str,
+        cents: i64,
+        then: &[(&str, Value)],
+    ) -> Value {
+        self.answer(then).await;
+        let payment = paid(session, cents);
+        self.resume(wait, &payment).await;
+        payment
+    }
+
     /// Resumes a wait as the webhook or the review endpoint does.
     async fn resume(&self, wait: &Wait, output: &Value) {
         self.workflows
@@ -351,6 +377,20 @@ impl Journey {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Waits for the execution to end, and asserts that it succeeded along
+    /// `path` (the top-level states entered, in order).
+    async fn succeeded(&self, execution: &str, path: &[&str]) -> Ended {
+        let ended = self.ended(execution).await;
+        assert_eq!(
+            ended.status,
+            ExecutionStatus::Succeeded,
+            "{}",
+            describe(&ended.events)
+        );
+        assert_eq!(self.path(&ended), strings(path));
+        ended
     }
 
     async fn ended(&self, execution: &str) -> Ended {
@@ -435,6 +475,17 @@ impl Journey {
     }
 }
 
+impl Wait {
+    /// Asserts that `await-payment` was given the token and what the
+    /// webhook names the payment by: the campaign and the record.
+    fn assert_payment_of(&self, campaign: &str, record: &str) {
+        assert_eq!(
+            self.payload,
+            json!({"taskToken": self.token, "campaignId": campaign, "recordId": record})
+        );
+    }
+}
+
 impl Ended {
     /// The payloads the execution passed to `campaigns-<step>`, in order.
     fn payloads(&self, step: &str) -> Vec<Value> {
@@ -450,15 +501,6 @@ impl Ended {
             })
             .map(|parameters| parameters["Payload"].clone())
             .collect()
-    }
-
-    fn assert_succeeded(&self) {
-        assert_eq!(
-            self.status,
-            ExecutionStatus::Succeeded,
-            "{}",
-            describe(&self.events)
-        );
     }
 }
 
@@ -577,42 +619,38 @@ async fn discount_purchase_paid_declined_and_free() {
     let journey = Journey::deploy(DISCOUNT_PURCHASE, "us-east-2").await;
 
     // A coupon that leaves something to pay: the buyer pays by checkout.
-    journey
-        .answer(&[("await-payment", json!({"waiting": true}))])
-        .await;
-    let execution = journey
-        .start(
+    let (execution, wait) = journey
+        .start_to_payment(
             "purchase_paid",
             &json!({"purchaseId": "purchase_paid", "free": false}),
         )
         .await;
-    let waits = journey.waits(&execution, 1).await;
-    assert_eq!(
-        waits[0].payload,
-        json!({"taskToken": waits[0].token, "campaignId": "discount-purchase", "recordId": "purchase_paid"})
-    );
-    assert_eq!(waits[0].timeout_seconds, Some(90000));
-    journey
-        .answer(&[
-            ("confirm-purchase", json!({"status": "paid"})),
-            ("send-email", json!({"template": "purchase_confirmation"})),
-        ])
+    wait.assert_payment_of("discount-purchase", "purchase_paid");
+    assert_eq!(wait.timeout_seconds, Some(90000));
+    let payment = journey
+        .resume_paid(
+            &wait,
+            "purchase_paid",
+            8910,
+            &[
+                ("confirm-purchase", json!({"status": "paid"})),
+                ("send-email", json!({"template": "purchase_confirmation"})),
+            ],
+        )
         .await;
-    let payment = paid("purchase_paid", 8910);
-    journey.resume(&waits[0], &payment).await;
-    let ended = journey.ended(&execution).await;
-    ended.assert_succeeded();
-    assert_eq!(
-        journey.path(&ended),
-        strings(&[
-            "IsFree",
-            "WaitForPayment",
-            "WasPaid",
-            "ConfirmPurchase",
-            "SendReceipt",
-            "Paid"
-        ])
-    );
+    let ended = journey
+        .succeeded(
+            &execution,
+            &[
+                "IsFree",
+                "WaitForPayment",
+                "WasPaid",
+                "ConfirmPurchase",
+                "SendReceipt",
+                "Paid",
+            ],
+        )
+        .await;
     assert_eq!(
         ended.payloads("confirm-purchase"),
         [json!({"purchaseId": "purchase_paid", "free": false, "payment": payment})]
@@ -627,33 +665,29 @@ async fn discount_purchase_paid_declined_and_free() {
     );
 
     // A declined card: the coupon use is released.
-    journey
-        .answer(&[("await-payment", json!({"waiting": true}))])
-        .await;
-    let execution = journey
-        .start(
+    let (execution, wait) = journey
+        .start_to_payment(
             "purchase_declined",
             &json!({"purchaseId": "purchase_declined", "free": false}),
         )
         .await;
-    let wait = journey.waits(&execution, 1).await.remove(0);
     journey
         .answer(&[("release-purchase", json!({"status": "failed"}))])
         .await;
     let declined = outcome(PaymentResult::Failed, "purchase_declined", Some(8910));
     journey.resume(&wait, &declined).await;
-    let ended = journey.ended(&execution).await;
-    ended.assert_succeeded();
-    assert_eq!(
-        journey.path(&ended),
-        strings(&[
-            "IsFree",
-            "WaitForPayment",
-            "WasPaid",
-            "ReleasePurchase",
-            "NotPaid"
-        ])
-    );
+    let ended = journey
+        .succeeded(
+            &execution,
+            &[
+                "IsFree",
+                "WaitForPayment",
+                "WasPaid",
+                "ReleasePurchase",
+                "NotPaid",
+            ],
+        )
+        .await;
     assert_eq!(
         ended.payloads("release-purchase"),
         [json!({"purchaseId": "purchase_declined", "free": false, "payment": declined})]
@@ -673,47 +707,45 @@ async fn discount_purchase_paid_declined_and_free() {
             &json!({"purchaseId": "purchase_free", "free": true}),
         )
         .await;
-    let ended = journey.ended(&execution).await;
-    ended.assert_succeeded();
-    assert_eq!(
-        journey.path(&ended),
-        strings(&["IsFree", "ConfirmPurchase", "SendReceipt", "Paid"])
-    );
+    let ended = journey
+        .succeeded(
+            &execution,
+            &["IsFree", "ConfirmPurchase", "SendReceipt", "Paid"],
+        )
+        .await;
     assert_eq!(ended.output["settled"], json!({"status": "paid"}));
 }
 
 #[tokio::test]
 async fn personalized_plan_paid() {
     let journey = Journey::deploy(PERSONALIZED_PLAN, "us-west-1").await;
-    journey
-        .answer(&[("await-payment", json!({"waiting": true}))])
+    let (execution, wait) = journey
+        .start_to_payment("plan_1", &json!({"planId": "plan_1"}))
         .await;
-    let execution = journey.start("plan_1", &json!({"planId": "plan_1"})).await;
-    let waits = journey.waits(&execution, 1).await;
-    assert_eq!(
-        waits[0].payload,
-        json!({"taskToken": waits[0].token, "campaignId": "personalized-plan", "recordId": "plan_1"})
-    );
-    journey
-        .answer(&[
-            ("activate-plan", json!({"status": "active"})),
-            ("send-email", json!({"template": "plan_activated"})),
-        ])
+    wait.assert_payment_of("personalized-plan", "plan_1");
+    let payment = journey
+        .resume_paid(
+            &wait,
+            "plan_1",
+            19900,
+            &[
+                ("activate-plan", json!({"status": "active"})),
+                ("send-email", json!({"template": "plan_activated"})),
+            ],
+        )
         .await;
-    let payment = paid("plan_1", 19900);
-    journey.resume(&waits[0], &payment).await;
-    let ended = journey.ended(&execution).await;
-    ended.assert_succeeded();
-    assert_eq!(
-        journey.path(&ended),
-        strings(&[
-            "WaitForPayment",
-            "WasPaid",
-            "ActivatePlan",
-            "SendRoadmap",
-            "Active"
-        ])
-    );
+    let ended = journey
+        .succeeded(
+            &execution,
+            &[
+                "WaitForPayment",
+                "WasPaid",
+                "ActivatePlan",
+                "SendRoadmap",
+                "Active",
+            ],
+        )
+        .await;
     assert_eq!(
         ended.payloads("activate-plan"),
         [json!({"planId": "plan_1", "payment": payment})]
@@ -725,24 +757,27 @@ async fn personalized_plan_paid() {
     assert_eq!(ended.output["settled"], json!({"status": "active"}));
 }
 
-#[tokio::test]
-async fn scholarship_reviewed_approved_paid_or_declined() {
-    let journey = Journey::deploy(SCHOLARSHIP_APPLICATION, "us-west-2").await;
+/// Starts an application above 30 %: the applicant is told it arrived and
+/// the journey waits for a reviewer. The execution and that wait.
+async fn start_to_review(journey: &Journey, scholarship: &str) -> (String, Wait) {
     journey
         .answer(&[
             ("send-email", json!({"template": "scholarship_received"})),
             ("await-review", json!({"waiting": true})),
         ])
         .await;
-    let execution = journey
-        .start(
-            "scholarship_1",
-            &json!({"scholarshipId": "scholarship_1", "autoApproved": false}),
-        )
-        .await;
+    let input = json!({"scholarshipId": scholarship, "autoApproved": false});
+    let execution = journey.start(scholarship, &input).await;
+    let review = journey.waits(&execution, 1).await.remove(0);
+    (execution, review)
+}
+
+#[tokio::test]
+async fn scholarship_reviewed_approved_paid_or_declined() {
+    let journey = Journey::deploy(SCHOLARSHIP_APPLICATION, "us-west-2").await;
 
     // Above 30 %: a reviewer decides.
-    let review = journey.waits(&execution, 1).await.remove(0);
+    let (execution, review) = start_to_review(&journey, "scholarship_1").await;
     assert_eq!(
         review.payload,
         json!({"taskToken": review.token, "scholarshipId": "scholarship_1"})
@@ -764,34 +799,34 @@ async fn scholarship_reviewed_approved_paid_or_declined() {
         .await;
 
     let payment_wait = journey.waits(&execution, 2).await.remove(1);
-    assert_eq!(
-        payment_wait.payload,
-        json!({"taskToken": payment_wait.token, "campaignId": "scholarship-application", "recordId": "scholarship_1"})
-    );
+    payment_wait.assert_payment_of("scholarship-application", "scholarship_1");
     assert_eq!(payment_wait.timeout_seconds, Some(1_209_600));
-    journey
-        .answer(&[("confirm-scholarship", json!({"status": "paid"}))])
+    let payment = journey
+        .resume_paid(
+            &payment_wait,
+            "scholarship_1",
+            7700,
+            &[("confirm-scholarship", json!({"status": "paid"}))],
+        )
         .await;
-    let payment = paid("scholarship_1", 7700);
-    journey.resume(&payment_wait, &payment).await;
 
-    let ended = journey.ended(&execution).await;
-    ended.assert_succeeded();
-    assert_eq!(
-        journey.path(&ended),
-        strings(&[
-            "SendReceived",
-            "IsAutoApproved",
-            "WaitForReview",
-            "WasApproved",
-            "ApproveScholarship",
-            "SendApproved",
-            "WaitForPayment",
-            "WasPaid",
-            "ConfirmScholarship",
-            "Paid",
-        ])
-    );
+    let ended = journey
+        .succeeded(
+            &execution,
+            &[
+                "SendReceived",
+                "IsAutoApproved",
+                "WaitForReview",
+                "WasApproved",
+                "ApproveScholarship",
+                "SendApproved",
+                "WaitForPayment",
+                "WasPaid",
+                "ConfirmScholarship",
+                "Paid",
+            ],
+        )
+        .await;
     assert_eq!(
         ended.payloads("send-email"),
         [
@@ -816,38 +851,26 @@ async fn scholarship_reviewed_approved_paid_or_declined() {
     );
 
     // A reviewer declines: the applicant is told, nothing to pay.
-    journey
-        .answer(&[
-            ("send-email", json!({"template": "scholarship_received"})),
-            ("await-review", json!({"waiting": true})),
-        ])
-        .await;
-    let execution = journey
-        .start(
-            "scholarship_2",
-            &json!({"scholarshipId": "scholarship_2", "autoApproved": false}),
-        )
-        .await;
-    let review = journey.waits(&execution, 1).await.remove(0);
+    let (execution, review) = start_to_review(&journey, "scholarship_2").await;
     journey
         .answer(&[("send-email", json!({"template": "scholarship_declined"}))])
         .await;
     journey
         .resume(&review, &json!({"status": ScholarshipStatus::Declined}))
         .await;
-    let ended = journey.ended(&execution).await;
-    ended.assert_succeeded();
-    assert_eq!(
-        journey.path(&ended),
-        strings(&[
-            "SendReceived",
-            "IsAutoApproved",
-            "WaitForReview",
-            "WasApproved",
-            "SendDeclined",
-            "Declined",
-        ])
-    );
+    let ended = journey
+        .succeeded(
+            &execution,
+            &[
+                "SendReceived",
+                "IsAutoApproved",
+                "WaitForReview",
+                "WasApproved",
+                "SendDeclined",
+                "Declined",
+            ],
+        )
+        .await;
     assert_eq!(
         ended.payloads("send-email")[1],
         json!({"template": "scholarship_declined", "recordId": "scholarship_2"})
@@ -859,38 +882,36 @@ async fn mock_exam_registration_premium_and_free() {
     let journey = Journey::deploy(MOCK_EXAM_REGISTRATION, "eu-west-1").await;
 
     // Premium: the seat is paid for first.
-    journey
-        .answer(&[("await-payment", json!({"waiting": true}))])
-        .await;
     let input =
         json!({"registrationId": "registration_premium", "mockExamId": "exam_1", "premium": true});
-    let execution = journey.start("registration_premium", &input).await;
-    let waits = journey.waits(&execution, 1).await;
-    assert_eq!(
-        waits[0].payload,
-        json!({"taskToken": waits[0].token, "campaignId": "mock-exam", "recordId": "registration_premium"})
-    );
-    journey
-        .answer(&[
-            ("confirm-mock-registration", json!({"status": "registered"})),
-            ("send-email", json!({"template": "mock_exam_registration"})),
-        ])
+    let (execution, wait) = journey
+        .start_to_payment("registration_premium", &input)
         .await;
-    let payment = paid("registration_premium", 2900);
-    journey.resume(&waits[0], &payment).await;
-    let ended = journey.ended(&execution).await;
-    ended.assert_succeeded();
-    assert_eq!(
-        journey.path(&ended),
-        strings(&[
-            "IsPremium",
-            "WaitForPayment",
-            "WasPaid",
-            "ConfirmRegistration",
-            "SendRegistrationEmail",
-            "Registered",
-        ])
-    );
+    wait.assert_payment_of("mock-exam", "registration_premium");
+    let payment = journey
+        .resume_paid(
+            &wait,
+            "registration_premium",
+            2900,
+            &[
+                ("confirm-mock-registration", json!({"status": "registered"})),
+                ("send-email", json!({"template": "mock_exam_registration"})),
+            ],
+        )
+        .await;
+    let ended = journey
+        .succeeded(
+            &execution,
+            &[
+                "IsPremium",
+                "WaitForPayment",
+                "WasPaid",
+                "ConfirmRegistration",
+                "SendRegistrationEmail",
+                "Registered",
+            ],
+        )
+        .await;
     assert_eq!(
         ended.payloads("confirm-mock-registration"),
         [json!({"registrationId": "registration_premium", "payment": payment})]
@@ -904,12 +925,12 @@ async fn mock_exam_registration_premium_and_free() {
     let input =
         json!({"registrationId": "registration_free", "mockExamId": "exam_1", "premium": false});
     let execution = journey.start("registration_free", &input).await;
-    let ended = journey.ended(&execution).await;
-    ended.assert_succeeded();
-    assert_eq!(
-        journey.path(&ended),
-        strings(&["IsPremium", "SendRegistrationEmail", "Registered"])
-    );
+    let ended = journey
+        .succeeded(
+            &execution,
+            &["IsPremium", "SendRegistrationEmail", "Registered"],
+        )
+        .await;
     assert_eq!(
         ended.payloads("send-email"),
         [
@@ -943,22 +964,22 @@ async fn mock_exam_reminders_over_two_pages() {
     let execution = journey
         .start("reminders_exam_1", &json!({"mockExamId": "exam_1"}))
         .await;
-    let ended = journey.ended(&execution).await;
-    ended.assert_succeeded();
-    assert_eq!(
-        journey.path(&ended),
-        strings(&[
-            "Start",
-            "ListRegistered",
-            "SendReminders",
-            "MorePages",
-            "NextPage",
-            "ListRegistered",
-            "SendReminders",
-            "MorePages",
-            "Reminded",
-        ])
-    );
+    let ended = journey
+        .succeeded(
+            &execution,
+            &[
+                "Start",
+                "ListRegistered",
+                "SendReminders",
+                "MorePages",
+                "NextPage",
+                "ListRegistered",
+                "SendReminders",
+                "MorePages",
+                "Reminded",
+            ],
+        )
+        .await;
     assert_eq!(
         ended.payloads("list-mock-registrants"),
         [
@@ -1005,19 +1026,19 @@ async fn mock_exam_results_published_and_sent() {
     let execution = journey
         .start("results_exam_1", &json!({"mockExamId": "exam_1"}))
         .await;
-    let ended = journey.ended(&execution).await;
-    ended.assert_succeeded();
-    assert_eq!(
-        journey.path(&ended),
-        strings(&[
-            "Start",
-            "PublishResults",
-            "ListRanked",
-            "SendResults",
-            "MorePages",
-            "Published",
-        ])
-    );
+    let ended = journey
+        .succeeded(
+            &execution,
+            &[
+                "Start",
+                "PublishResults",
+                "ListRanked",
+                "SendResults",
+                "MorePages",
+                "Published",
+            ],
+        )
+        .await;
     assert_eq!(
         ended.payloads("list-mock-registrants"),
         [json!({"mockExamId": "exam_1", "after": null, "withResults": true})]
@@ -1059,6 +1080,26 @@ async fn start_team(journey: &Journey, team: &str, timer: Value) -> (String, Vec
     (execution, waits)
 }
 
+/// Asserts each member's share: the states its iteration entered (the
+/// leader is welcomed with the team-created email, the other member with
+/// the invitation, then the timer picks the wait and `after_wait_chosen`
+/// follows) and whether it ended authorized.
+fn assert_shares(journey: &Journey, ended: &Ended, after_wait_chosen: &[&str], authorized: bool) {
+    for (member, welcome) in [("leader", "SendTeamCreated"), ("member", "SendInvitation")] {
+        let mut path = vec!["IsLeader", welcome, "ShareTimer", "WhichWait"];
+        path.extend_from_slice(after_wait_chosen);
+        assert_eq!(
+            journey.iteration(ended, "memberId", member),
+            strings(&path),
+            "{member}"
+        );
+    }
+    assert_eq!(
+        ended.output["shares"],
+        json!([{"memberId": "leader", "authorized": authorized}, {"memberId": "member", "authorized": authorized}])
+    );
+}
+
 #[tokio::test]
 async fn team_every_share_authorized_then_captured() {
     let journey = Journey::deploy(TEAM_CREATION, "ap-southeast-2").await;
@@ -1081,71 +1122,62 @@ async fn team_every_share_authorized_then_captured() {
     let (leader, member) = (&waits[0], &waits[1]);
     assert_eq!(leader.payload["memberId"], "leader");
     journey
-        .answer(&[(
-            "authorize-team-share",
-            json!({"memberId": "leader", "authorized": true}),
-        )])
-        .await;
-    journey
-        .resume(leader, &paid("team_paid_leader", 14950))
+        .resume_paid(
+            leader,
+            "team_paid_leader",
+            14950,
+            &[(
+                "authorize-team-share",
+                json!({"memberId": "leader", "authorized": true}),
+            )],
+        )
         .await;
     journey.exited(&execution, "AuthorizeShare", 1).await;
     let activated = || ("send-email", json!({"template": "team_activated"}));
     journey
-        .answer(&[
-            (
-                "authorize-team-share",
-                json!({"memberId": "member", "authorized": true}),
-            ),
-            (
-                "check-team-shares",
-                json!({"allAuthorized": true, "authorized": 2, "members": 2}),
-            ),
-            ("capture-team-shares", json!({"status": "fully_paid"})),
-            activated(),
-            activated(),
-        ])
-        .await;
-    journey
-        .resume(member, &paid("team_paid_member", 14950))
+        .resume_paid(
+            member,
+            "team_paid_member",
+            14950,
+            &[
+                (
+                    "authorize-team-share",
+                    json!({"memberId": "member", "authorized": true}),
+                ),
+                (
+                    "check-team-shares",
+                    json!({"allAuthorized": true, "authorized": 2, "members": 2}),
+                ),
+                ("capture-team-shares", json!({"status": "fully_paid"})),
+                activated(),
+                activated(),
+            ],
+        )
         .await;
 
-    let ended = journey.ended(&execution).await;
-    ended.assert_succeeded();
-    assert_eq!(
-        journey.path(&ended),
-        strings(&[
-            "CollectShares",
-            "CheckShares",
-            "AllAuthorized",
-            "CaptureShares",
-            "AnnounceActivation",
-            "Activated",
-        ])
-    );
-    let share = |welcome: &str| {
-        strings(&[
-            "IsLeader",
-            welcome,
-            "ShareTimer",
-            "WhichWait",
+    let ended = journey
+        .succeeded(
+            &execution,
+            &[
+                "CollectShares",
+                "CheckShares",
+                "AllAuthorized",
+                "CaptureShares",
+                "AnnounceActivation",
+                "Activated",
+            ],
+        )
+        .await;
+    assert_shares(
+        &journey,
+        &ended,
+        &[
             "WaitBeforeReminder",
             "WasAuthorized",
             "AuthorizeShare",
             "SendActivated",
-        ])
-    };
-    assert_eq!(
-        journey.iteration(&ended, "memberId", "leader"),
-        share("SendTeamCreated")
-    );
-    assert_eq!(
-        journey.iteration(&ended, "memberId", "member"),
-        share("SendInvitation")
-    );
-    assert_eq!(
-        ended.output["shares"],
-        json!([{"memberId": "leader", "authorized": true}, {"memberId": "member", "authorized": true}])
+        ],
+        true,
     );
     assert_eq!(
         ended.output["check"],
@@ -1182,45 +1214,32 @@ async fn team_deadline_passes_unpaid_then_expires() {
         ])
         .await;
 
-    let ended = journey.ended(&execution).await;
-    ended.assert_succeeded();
-    assert_eq!(
-        journey.path(&ended),
-        strings(&[
-            "CollectShares",
-            "CheckShares",
-            "AllAuthorized",
-            "ReleaseShares",
-            "AnnounceExpiry",
-            "CollectionFailedOrExpired",
-            "Expired",
-        ])
-    );
-    let share = |welcome: &str| {
-        strings(&[
-            "IsLeader",
-            welcome,
-            "ShareTimer",
-            "WhichWait",
+    let ended = journey
+        .succeeded(
+            &execution,
+            &[
+                "CollectShares",
+                "CheckShares",
+                "AllAuthorized",
+                "ReleaseShares",
+                "AnnounceExpiry",
+                "CollectionFailedOrExpired",
+                "Expired",
+            ],
+        )
+        .await;
+    assert_shares(
+        &journey,
+        &ended,
+        &[
             "WaitUntilDeadline",
             "ReconcileShare",
             "UseReconciledOutcome",
             "AuthorizedAtDeadline",
             "ShareUnpaid",
             "SendExpired",
-        ])
-    };
-    assert_eq!(
-        journey.iteration(&ended, "memberId", "leader"),
-        share("SendTeamCreated")
-    );
-    assert_eq!(
-        journey.iteration(&ended, "memberId", "member"),
-        share("SendInvitation")
-    );
-    assert_eq!(
-        ended.output["shares"],
-        json!([{"memberId": "leader", "authorized": false}, {"memberId": "member", "authorized": false}])
+        ],
+        false,
     );
     assert_eq!(ended.output["settled"], json!({"status": "expired"}));
 }
