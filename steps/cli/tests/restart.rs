@@ -180,18 +180,46 @@ where
     }
 }
 
-/// Waits until the record at `path` has `status`; its body.
+/// Starts life `life` of the server on `data` and signs the client in to
+/// its console again (a session does not outlive the process).
+async fn start_life(
+    data: &Path,
+    port: u16,
+    life: u32,
+    op: &Operator,
+    client: &mut Client,
+) -> Serve {
+    let mut serve = Serve::start(data, port, life);
+    serve.ready(&op.http, &op.base).await;
+    client.console_sign_in().await.expect("console sign-in");
+    serve
+}
+
+/// Waits until `record`, read at `collection/<id>`, has `status`; its body.
 async fn until(
     client: &Client,
     serve: &Serve,
-    path: String,
+    collection: &str,
     record: &Created,
     status: &str,
 ) -> Value {
+    let path = format!("{collection}/{}", record.id);
     client
         .until_status(&path, &record.token, status)
         .await
         .unwrap_or_else(|e| panic!("{e:#}\nserve's log:\n{}", serve.log()))
+}
+
+/// The member invited at `email` opens the invitation and pays their share.
+async fn member_pays(client: &Client, team: &Created, email: &str) {
+    let invitation = client
+        .email_arrives(email, "team_invitation")
+        .await
+        .expect("invitation");
+    client
+        .pay_invitation(&team.id, &invitation)
+        .await
+        .expect("the member pays");
 }
 
 fn templates(sent: &[(String, String)]) -> BTreeMap<String, usize> {
@@ -217,10 +245,8 @@ async fn journeys_cut_by_kill_9_complete_once_after_a_restart() {
     let email = |who: &str| format!("{who}.{stamp}@example.com");
 
     // --- first life: every journey is taken to its middle -----------------
-    let mut serve = Serve::start(&data, port, 1);
-    serve.ready(&op.http, &base).await;
     let mut client = Client::new(&format!("{base}/v1"), ADMIN_TOKEN).expect("a client");
-    client.console_sign_in().await.expect("console sign-in");
+    let serve = start_life(&data, port, 1, &op, &mut client).await;
     // Stripe keeps its webhooks: payments made now are delivered only after
     // the restart.
     op.stripe(reqwest::Method::POST, "/_sim/webhooks/hold")
@@ -234,10 +260,7 @@ async fn journeys_cut_by_kill_9_complete_once_after_a_restart() {
         .create_purchase(&buyer, "full-6months", &code, &format!("restart-{stamp}"))
         .await
         .expect("purchase");
-    client
-        .pay(&purchase.checkout_url().unwrap())
-        .await
-        .expect("pay");
+    client.pay_for(&purchase).await.expect("pay");
 
     // A personalized plan, paid.
     let planner = email("sam");
@@ -249,10 +272,7 @@ async fn journeys_cut_by_kill_9_complete_once_after_a_restart() {
         .create_plan(&planner, &score_report(), &key)
         .await
         .expect("plan");
-    client
-        .pay(&plan.checkout_url().unwrap())
-        .await
-        .expect("pay");
+    client.pay_for(&plan).await.expect("pay");
 
     // A team of three: the leader and one member authorize their shares; the
     // other member will pay after the restart.
@@ -262,20 +282,8 @@ async fn journeys_cut_by_kill_9_complete_once_after_a_restart() {
         ("Ravi Patel".to_owned(), email("ravi")),
     ];
     let team = client.create_team(&leader, &members).await.expect("team");
-    client
-        .pay(&team.checkout_url().unwrap())
-        .await
-        .expect("pay");
-    let invitation = client
-        .email_arrives(&members[0].1, "team_invitation")
-        .await
-        .expect("invitation");
-    let (member, member_token) = client.pay_link(&invitation).await.expect("pay link");
-    let url = client
-        .member_checkout(&team.id, &member, &member_token)
-        .await
-        .expect("member checkout");
-    client.pay(&url).await.expect("pay");
+    client.pay_for(&team).await.expect("pay");
+    member_pays(&client, &team, &members[0].1).await;
 
     // A scholarship application that waits for a reviewer (a task token).
     let applicant = email("omar");
@@ -317,10 +325,7 @@ async fn journeys_cut_by_kill_9_complete_once_after_a_restart() {
         .register_for_exam(&exam_id, &premium_email, "premium")
         .await
         .expect("premium registration");
-    client
-        .pay(&premium.checkout_url().unwrap())
-        .await
-        .expect("pay");
+    client.pay_for(&premium).await.expect("pay");
 
     // Where things stand: five payments made, their webhooks owed.
     let webhooks = op.stripe(reqwest::Method::GET, "/_sim/webhooks").await;
@@ -345,75 +350,29 @@ async fn journeys_cut_by_kill_9_complete_once_after_a_restart() {
     let first_life = started.elapsed();
 
     // --- second life on the same data directory --------------------------
-    let mut serve = Serve::start(&data, port, 2);
-    serve.ready(&op.http, &base).await;
-    client.console_sign_in().await.expect("console sign-in");
+    let serve = start_life(&data, port, 2, &op, &mut client).await;
 
     // The owed webhooks arrive by themselves: the paid journeys complete.
-    let paid = until(
-        &client,
-        &serve,
-        format!("/purchases/{}", purchase.id),
-        &purchase,
-        "paid",
-    )
-    .await;
+    let paid = until(&client, &serve, "/purchases", &purchase, "paid").await;
     assert_eq!(paid["couponCode"], code.as_str());
-    until(
-        &client,
-        &serve,
-        format!("/personalized-plans/{}", plan.id),
-        &plan,
-        "active",
-    )
-    .await;
-    until(
-        &client,
-        &serve,
-        format!("/mock-exams/registrations/{}", premium.id),
-        &premium,
-        "registered",
-    )
-    .await;
-    until(
-        &client,
-        &serve,
-        format!("/mock-exams/registrations/{}", free.id),
-        &free,
-        "registered",
-    )
-    .await;
+    until(&client, &serve, "/personalized-plans", &plan, "active").await;
+    for registration in [&premium, &free] {
+        let collection = "/mock-exams/registrations";
+        until(&client, &serve, collection, registration, "registered").await;
+    }
 
     // The last member pays, and the server is killed again soon after,
     // while the webhook, the hand-over to the team's execution, the captures
     // of the three shares or the activation emails are in flight. A third
     // life finishes them.
-    let invitation = client
-        .email_arrives(&members[1].1, "team_invitation")
-        .await
-        .expect("invitation");
-    let (member, member_token) = client.pay_link(&invitation).await.expect("pay link");
-    let url = client
-        .member_checkout(&team.id, &member, &member_token)
-        .await
-        .expect("member checkout");
-    client.pay(&url).await.expect("pay");
+    member_pays(&client, &team, &members[1].1).await;
     // A different instant on each run (0-149 ms after the payment): each run
     // cuts the hand-over somewhere else.
     let cut = Duration::from_millis(stamp.unsigned_abs() % 150);
     tokio::time::sleep(cut).await;
     serve.kill();
-    let mut serve = Serve::start(&data, port, 3);
-    serve.ready(&op.http, &base).await;
-    client.console_sign_in().await.expect("console sign-in");
-    let activated = until(
-        &client,
-        &serve,
-        format!("/teams/{}", team.id),
-        &team,
-        "fully_paid",
-    )
-    .await;
+    let serve = start_life(&data, port, 3, &op, &mut client).await;
+    let activated = until(&client, &serve, "/teams", &team, "fully_paid").await;
     assert!(
         activated["members"]
             .as_array()
@@ -436,14 +395,7 @@ async fn journeys_cut_by_kill_9_complete_once_after_a_restart() {
         .await
         .expect("checkout");
     client.pay(&url).await.expect("pay");
-    until(
-        &client,
-        &serve,
-        format!("/scholarships/{}", scholarship.id),
-        &scholarship,
-        "paid",
-    )
-    .await;
+    until(&client, &serve, "/scholarships", &scholarship, "paid").await;
 
     // --- none twice ---------------------------------------------------------
     // One execution per journey, each succeeded (so no step runs any more).

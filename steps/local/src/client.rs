@@ -206,6 +206,11 @@ impl Client {
         Ok(())
     }
 
+    /// Pays on the checkout page the create route of `record` opened.
+    pub async fn pay_for(&self, record: &Created) -> anyhow::Result<()> {
+        self.pay(&record.checkout_url()?).await
+    }
+
     // --- the console, for the emails a customer receives -----------------
 
     /// Signs in to the console with the admin token.
@@ -439,6 +444,16 @@ impl Client {
             )
             .await?;
         text(&session, "/checkoutUrl")
+    }
+
+    /// What a team member does with their invitation (the email `email_id`):
+    /// follows its pay link to their share's checkout page and pays.
+    pub async fn pay_invitation(&self, team_id: &str, email_id: &str) -> anyhow::Result<()> {
+        let (member_id, member_token) = self.pay_link(email_id).await?;
+        let url = self
+            .member_checkout(team_id, &member_id, &member_token)
+            .await?;
+        self.pay(&url).await
     }
 
     /// An applicant applies for a scholarship.

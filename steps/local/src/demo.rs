@@ -181,7 +181,7 @@ impl<W: Write> Demo<'_, W> {
         let id = purchase.id.clone();
         self.step(J, &format!("purchase {id} created"), "pending_payment")?;
 
-        self.client.pay(&purchase.checkout_url()?).await?;
+        self.client.pay_for(&purchase).await?;
         self.step(J, "buyer paid on the checkout page", "")?;
         let paid = self
             .client
@@ -222,16 +222,11 @@ impl<W: Write> Demo<'_, W> {
             "pending_payment",
         )?;
 
-        self.client.pay(&team.checkout_url()?).await?;
+        self.client.pay_for(&team).await?;
         self.step(J, "leader paid their share (held)", "")?;
         for (name, email) in &members {
             let email_id = self.email_arrives(J, email, "team_invitation").await?;
-            let (member_id, member_token) = self.client.pay_link(&email_id).await?;
-            let url = self
-                .client
-                .member_checkout(&id, &member_id, &member_token)
-                .await?;
-            self.client.pay(&url).await?;
+            self.client.pay_invitation(&id, &email_id).await?;
             self.step(
                 J,
                 &format!("{name} opened the invitation and paid (held)"),
@@ -390,7 +385,7 @@ impl<W: Write> Demo<'_, W> {
         expect(&plan.body, "/price", &json!(179), "the plan")?;
         let id = plan.id.clone();
         self.step(J, &format!("plan {id} created ($179)"), "pending_payment")?;
-        self.client.pay(&plan.checkout_url()?).await?;
+        self.client.pay_for(&plan).await?;
         self.step(J, "paid on the checkout page", "")?;
         let active = self
             .client
@@ -443,7 +438,7 @@ impl<W: Write> Demo<'_, W> {
                 .to_owned();
             self.step(journey, &format!("{tier} registration {id}"), &status)?;
             if tier == "premium" {
-                self.client.pay(&registration.checkout_url()?).await?;
+                self.client.pay_for(&registration).await?;
                 self.step(journey, "paid $29 on the checkout page", "")?;
             }
             let registered = self
