@@ -117,19 +117,24 @@ impl<T> Deref for Tracked<T> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_change_is_reported_once() {
-        let mut table = Table::default();
-        table.insert("a".to_owned(), 1);
-        table.insert("b".to_owned(), 2);
+    /// What `take_changed` reports, sorted by id.
+    fn changed(table: &mut Table<i32>) -> Vec<(String, Option<i32>)> {
         let mut changed: Vec<_> = table
             .take_changed()
             .into_iter()
             .map(|(id, v)| (id, v.copied()))
             .collect();
         changed.sort();
+        changed
+    }
+
+    #[test]
+    fn every_change_is_reported_once() {
+        let mut table = Table::default();
+        table.insert("a".to_owned(), 1);
+        table.insert("b".to_owned(), 2);
         assert_eq!(
-            changed,
+            changed(&mut table),
             [("a".to_owned(), Some(1)), ("b".to_owned(), Some(2))]
         );
         assert!(table.take_changed().is_empty());
@@ -140,14 +145,8 @@ mod tests {
         *table.get_mut("a").unwrap() = 10;
         table.remove("b");
         assert!(table.get_mut("missing").is_none());
-        let mut changed: Vec<_> = table
-            .take_changed()
-            .into_iter()
-            .map(|(id, v)| (id, v.copied()))
-            .collect();
-        changed.sort();
         assert_eq!(
-            changed,
+            changed(&mut table),
             [("a".to_owned(), Some(10)), ("b".to_owned(), None)]
         );
     }

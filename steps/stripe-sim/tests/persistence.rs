@@ -1,62 +1,26 @@
 //! A simulator kept in a file: what it answered, and the webhooks it still
 //! owes, survive a stop and a restart on the same file.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use common::{KEY, api, call};
 use serde_json::Value;
 use stripe_sim::{DeliveryConfig, RunningSimulator, SimConfig, Simulator, WebhookTarget};
 
-const KEY: &str = "sk_test_persistence";
 const SECRET: &str = "whsec_persistence";
 
 fn localhost() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
 
-async fn call(
-    method: &str,
-    url: &str,
-    body: &str,
-    headers: &[(&str, &str)],
-) -> (u16, Vec<(String, String)>, String) {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let mut request = hyper::Request::builder()
-        .method(method)
-        .uri(url)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("authorization", format!("Bearer {KEY}"));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = client
-        .request(
-            request
-                .body(Full::new(Bytes::from(body.to_owned())))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
-        .collect();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, headers, String::from_utf8(body.to_vec()).unwrap())
-}
-
-async fn api(sim: &RunningSimulator, method: &str, path: &str, body: &str) -> Value {
-    let (status, _, body) = call(method, &format!("{}{path}", sim.api_base()), body, &[]).await;
-    assert_eq!(status, 200, "{path}: {body}");
-    serde_json::from_str(&body).unwrap()
+/// A call to `sim`'s API that must answer 200; the body as JSON.
+async fn api_json(sim: &RunningSimulator, method: &str, path: &str, body: &str) -> Value {
+    serde_json::from_str(&api(sim, method, path, body).await).unwrap()
 }
 
 /// A webhook endpoint that records the ids of the events it acknowledged and
@@ -120,6 +84,15 @@ impl Receiver {
     }
 }
 
+/// Waits until the simulator owes no delivery.
+async fn until_nothing_owed(sim: &Simulator) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sim.pending_deliveries() > 0 {
+        assert!(Instant::now() < deadline, "deliveries still pending");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn config(receiver: &Receiver, initial_backoff: Duration) -> SimConfig {
     SimConfig {
         api_key: KEY.into(),
@@ -171,6 +144,7 @@ async fn a_payment_and_its_pending_webhooks_survive_a_restart() {
         "POST",
         &format!("{}v1/checkout/sessions", first.api_base()),
         &form,
+        Some(KEY),
         &[("idempotency-key", "checkout/purchase_1/0")],
     )
     .await;
@@ -181,6 +155,7 @@ async fn a_payment_and_its_pending_webhooks_survive_a_restart() {
         "POST",
         &format!("{}checkout/{id}/pay", first.api_base()),
         "",
+        Some(KEY),
         &[],
     )
     .await;
@@ -190,9 +165,9 @@ async fn a_payment_and_its_pending_webhooks_survive_a_restart() {
     assert_eq!((completed.len(), succeeded.len()), (1, 1));
     assert_eq!(first.simulator.pending_deliveries(), 2);
     assert!(receiver.received().is_empty());
-    let endpoints = api(&first, "GET", "v1/webhook_endpoints", "").await;
+    let endpoints = api_json(&first, "GET", "v1/webhook_endpoints", "").await;
     // A session still open when the simulator stops.
-    let open = api(&first, "POST", "v1/checkout/sessions", &form).await;
+    let open = api_json(&first, "POST", "v1/checkout/sessions", &form).await;
     let open = open["id"].as_str().unwrap().to_owned();
     drop(first);
 
@@ -206,17 +181,13 @@ async fn a_payment_and_its_pending_webhooks_survive_a_restart() {
     receiver
         .until_received(&[completed[0].clone(), succeeded[0].clone()])
         .await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while second.simulator.pending_deliveries() > 0 {
-        assert!(Instant::now() < deadline, "deliveries still pending");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_nothing_owed(&second.simulator).await;
 
-    let read = api(&second, "GET", &format!("v1/checkout/sessions/{id}"), "").await;
+    let read = api_json(&second, "GET", &format!("v1/checkout/sessions/{id}"), "").await;
     assert_eq!(read["status"], "complete");
     assert_eq!(read["payment_status"], "paid");
     let intent = read["payment_intent"].as_str().unwrap();
-    let intent = api(&second, "GET", &format!("v1/payment_intents/{intent}"), "").await;
+    let intent = api_json(&second, "GET", &format!("v1/payment_intents/{intent}"), "").await;
     assert_eq!(intent["status"], "succeeded");
     assert_eq!(intent["amount_received"], 12900);
     // A retried create with the same key replays the first session instead
@@ -225,6 +196,7 @@ async fn a_payment_and_its_pending_webhooks_survive_a_restart() {
         "POST",
         &format!("{}v1/checkout/sessions", second.api_base()),
         &form,
+        Some(KEY),
         &[("idempotency-key", "checkout/purchase_1/0")],
     )
     .await;
@@ -234,16 +206,16 @@ async fn a_payment_and_its_pending_webhooks_survive_a_restart() {
     assert_eq!(replayed["id"], id.as_str());
     // The configured endpoint is the same one, not a second registration.
     assert_eq!(
-        api(&second, "GET", "v1/webhook_endpoints", "").await["data"],
+        api_json(&second, "GET", "v1/webhook_endpoints", "").await["data"],
         endpoints["data"]
     );
     assert_eq!(second.simulator.events().len(), 2);
     // The open session's page is where the simulator now answers.
-    let read = api(&second, "GET", &format!("v1/checkout/sessions/{open}"), "").await;
+    let read = api_json(&second, "GET", &format!("v1/checkout/sessions/{open}"), "").await;
     assert_eq!(read["status"], "open");
     let page = format!("{}checkout/{open}", second.api_base());
     assert_eq!(read["url"], page.as_str());
-    let (status, _, html) = call("GET", &page, "", &[]).await;
+    let (status, _, html) = call("GET", &page, "", Some(KEY), &[]).await;
     assert_eq!(status, 200);
     assert!(html.contains("/pay"), "{html}");
 }
@@ -260,7 +232,7 @@ async fn a_delivery_being_retried_is_retried_after_a_restart() {
     let first = stripe_sim::spawn_simulator(localhost(), simulator)
         .await
         .unwrap();
-    let body = api(
+    let body = api_json(
         &first,
         "POST",
         "v1/checkout/sessions",
@@ -268,7 +240,7 @@ async fn a_delivery_being_retried_is_retried_after_a_restart() {
     )
     .await;
     let id = body["id"].as_str().unwrap();
-    api(
+    api_json(
         &first,
         "POST",
         &format!("v1/checkout/sessions/{id}/expire"),
@@ -290,11 +262,7 @@ async fn a_delivery_being_retried_is_retried_after_a_restart() {
     receiver.until_received(&expired).await;
     // The restarted simulator made the attempt (its own record of the
     // delivery is gone).
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while second.simulator.pending_deliveries() > 0 {
-        assert!(Instant::now() < deadline, "the delivery is still pending");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    until_nothing_owed(&second.simulator).await;
 }
 
 #[tokio::test]

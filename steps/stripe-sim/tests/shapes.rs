@@ -1,49 +1,12 @@
 //! Every object, event and error the simulator returns parses with async-stripe's own
 //! generated types (strict about required fields): the check that our shapes are Stripe's.
 
+mod common;
+
 use std::net::SocketAddr;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
-use stripe_sim::{RunningSimulator, SimConfig};
-
-const KEY: &str = "sk_test_shapes";
-
-async fn call(method: &str, url: &str, body: &str, key: Option<&str>) -> (u16, String) {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let mut request = hyper::Request::builder()
-        .method(method)
-        .uri(url)
-        .header("content-type", "application/x-www-form-urlencoded");
-    if let Some(key) = key {
-        request = request.header("authorization", format!("Bearer {key}"));
-    }
-    let response = client
-        .request(
-            request
-                .body(Full::new(Bytes::from(body.to_owned())))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(body.to_vec()).unwrap())
-}
-
-async fn api(sim: &RunningSimulator, method: &str, path: &str, body: &str) -> String {
-    let (status, body) = call(
-        method,
-        &format!("{}{path}", sim.api_base()),
-        body,
-        Some(KEY),
-    )
-    .await;
-    assert_eq!(status, 200, "{path}: {body}");
-    body
-}
+use common::{KEY, api, api_answering, call};
+use stripe_sim::SimConfig;
 
 fn parse<T: miniserde::Deserialize>(json: &str) -> T {
     miniserde::json::from_str(json).unwrap_or_else(|e| panic!("not a Stripe shape ({e}): {json}"))
@@ -73,11 +36,12 @@ async fn objects_events_and_errors_parse_as_stripe_types() {
     assert_eq!(session.expires_at, expires);
     let id = session.id.to_string();
 
-    let (status, _) = call(
+    let (status, _, _) = call(
         "POST",
         &format!("{}checkout/{id}/pay", sim.api_base()),
         "",
         None,
+        &[],
     )
     .await;
     assert_eq!(status, 303);
@@ -180,14 +144,7 @@ async fn objects_events_and_errors_parse_as_stripe_types() {
         ),
         ("GET", "v1/nothing_here", "", 404, None),
     ] {
-        let (got, body) = call(
-            method,
-            &format!("{}{path}", sim.api_base()),
-            body,
-            Some(KEY),
-        )
-        .await;
-        assert_eq!(got, status, "{path}: {body}");
+        let body = api_answering(&sim, method, path, body, status).await;
         let error: stripe_shared::Error = parse(&body);
         assert_eq!(
             error
@@ -200,16 +157,24 @@ async fn objects_events_and_errors_parse_as_stripe_types() {
             "{body}"
         );
     }
-    let (status, body) = call(
+    let (status, _, body) = call(
         "GET",
         &format!("{}v1/events", sim.api_base()),
         "",
         Some("sk_test_wrong"),
+        &[],
     )
     .await;
     assert_eq!(status, 401);
     let _: stripe_shared::Error = parse(&body);
-    let (status, body) = call("GET", &format!("{}v1/events", sim.api_base()), "", None).await;
+    let (status, _, body) = call(
+        "GET",
+        &format!("{}v1/events", sim.api_base()),
+        "",
+        None,
+        &[],
+    )
+    .await;
     assert_eq!(status, 401);
     let _: stripe_shared::Error = parse(&body);
 }
@@ -240,14 +205,14 @@ async fn webhook_endpoints_are_created_with_a_secret_and_listed_without() {
         serde_json::from_str(&api(&sim, "GET", "v1/webhook_endpoints", "").await).unwrap();
     assert_eq!(listed["data"][0]["id"], created["id"]);
     assert!(listed["data"][0].get("secret").is_none());
-    let (status, _) = call(
+    api_answering(
+        &sim,
         "POST",
-        &format!("{}v1/webhook_endpoints", sim.api_base()),
+        "v1/webhook_endpoints",
         "url=http%3A%2F%2Fx&enabled_events[]=*&api_version=2020-08-27",
-        Some(KEY),
+        400,
     )
     .await;
-    assert_eq!(status, 400);
 }
 
 #[tokio::test]
@@ -284,11 +249,12 @@ async fn products_prices_and_their_lists_parse_as_stripe_types() {
     let create = "currency=aud&product=prodenthub_basic&unit_amount=4900&lookup_key=basic-aud";
     let price: stripe_product::Price = parse(&api(&sim, "POST", "v1/prices", create).await);
     assert_eq!(price.unit_amount, Some(4900));
-    let (status, body) = call(
+    let (status, _, body) = call(
         "POST",
         &format!("{}v1/prices", sim.api_base()),
         create,
         Some(KEY),
+        &[],
     )
     .await;
     assert_eq!(
