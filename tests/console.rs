@@ -148,28 +148,7 @@ async fn the_console_is_guarded() {
 async fn records_are_listed_and_escaped() {
     let product = Product::start().await;
     let cookie = sign_in(&product).await;
-    let now = product.embedded.time.now();
-    let coupon: campaigns_contracts::records::CouponRecord = serde_json::from_value(json!({
-        "couponCode": "<B>OLD</B>",
-        "type": "percentage",
-        "value": 10,
-        "minPurchase": 0,
-        "validFrom": now.to_rfc3339(),
-        "validUntil": (now + chrono::TimeDelta::days(1)).to_rfc3339(),
-        "usageLimit": 5,
-        "usageCount": 0,
-        "perUserLimit": 1,
-        "applicablePlans": ["full"],
-        "status": "active"
-    }))
-    .expect("a coupon");
-    product
-        .embedded
-        .app
-        .records
-        .insert(&coupon)
-        .await
-        .expect("stored");
+    product.seed_coupon("<B>OLD</B>", 5, 10).await;
     let page = client()
         .get(format!(
             "{}/console/records?campaign=discount-purchase",

@@ -8,7 +8,7 @@ use std::time::Duration;
 use campaigns_contracts::records::{
     MockExam, MockExamStatus, MockRegistration, RegistrationStatus, RegistrationTier,
 };
-use campaigns_tests::{ADMIN_TOKEN, Product};
+use campaigns_tests::{ADMIN_TOKEN, Product, text};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 use workflows::ExecutionStatus;
@@ -44,15 +44,8 @@ async fn create_exam(product: &Product, capacity: u32, starts_in: TimeDelta) -> 
     exam
 }
 
-fn id(body: &Value, field: &str) -> String {
-    body[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("{field} in {body}"))
-        .to_owned()
-}
-
 fn time(body: &Value, field: &str) -> DateTime<Utc> {
-    id(body, field).parse().expect("a timestamp")
+    text(body, field).parse().expect("a timestamp")
 }
 
 async fn register(product: &Product, exam_id: &str, email: &str, tier: &str) -> (u16, Value) {
@@ -75,9 +68,8 @@ async fn register(product: &Product, exam_id: &str, email: &str, tier: &str) -> 
 async fn registered(product: &Product, exam_id: &str, email: &str) -> Value {
     let (status, created) = register(product, exam_id, email, "free").await;
     assert_eq!(status, 201, "{created}");
-    let registration_id = id(&created, "registrationId");
-    let finished = product.finished(REGISTRATION, &registration_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    let registration_id = text(&created, "registrationId");
+    product.succeeded(REGISTRATION, &registration_id).await;
     created
 }
 
@@ -86,12 +78,11 @@ async fn paid(product: &Product, exam_id: &str, email: &str) -> Value {
     let (status, created) = register(product, exam_id, email, "premium").await;
     assert_eq!(status, 201, "{created}");
     product
-        .checkout_action(&id(&created["checkout"], "checkoutUrl"), "pay")
+        .checkout_action(&text(&created["checkout"], "checkoutUrl"), "pay")
         .await;
-    let finished = product
-        .finished(REGISTRATION, &id(&created, "registrationId"))
+    product
+        .succeeded(REGISTRATION, &text(&created, "registrationId"))
         .await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
     created
 }
 
@@ -121,23 +112,11 @@ async fn fired(product: &Product, schedule: &str) -> String {
     arn.rsplit(':').next().expect("a name").to_owned()
 }
 
-/// Recipients of the emails sent with `template`, sorted.
-fn sent(product: &Product, template: &str) -> Vec<String> {
-    let mut to: Vec<String> = product
-        .emails()
-        .into_iter()
-        .filter(|(name, _)| name == template)
-        .map(|(_, to)| to)
-        .collect();
-    to.sort();
-    to
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_schedules_an_exam_and_a_free_seat_is_registered_at_once() {
     let product = Product::start().await;
     let exam_body = create_exam(&product, 3, TimeDelta::days(3)).await;
-    let exam_id = id(&exam_body, "mockExamId");
+    let exam_id = text(&exam_body, "mockExamId");
     let starts_at = time(&exam_body, "startsAt");
     let ends_at = time(&exam_body, "endsAt");
     assert_eq!(ends_at - starts_at, TimeDelta::minutes(120));
@@ -191,8 +170,8 @@ async fn an_admin_schedules_an_exam_and_a_free_seat_is_registered_at_once() {
         (&created["status"], created.get("checkout")),
         (&json!("registered"), None)
     );
-    let registration_id = id(&created, "registrationId");
-    let token = id(&created, "accessToken");
+    let registration_id = text(&created, "registrationId");
+    let token = text(&created, "accessToken");
     assert_eq!(
         product.emails(),
         [(
@@ -236,7 +215,7 @@ async fn an_admin_schedules_an_exam_and_a_free_seat_is_registered_at_once() {
     let (status, retried) = product.post("/mock-exams/register", &body, &key).await;
     assert_eq!((status, &retried), (201, &first));
     product
-        .finished(REGISTRATION, &id(&first, "registrationId"))
+        .finished(REGISTRATION, &text(&first, "registrationId"))
         .await;
     assert_eq!(exam(&product, &exam_id).await.registered_count, 2);
 
@@ -246,7 +225,7 @@ async fn an_admin_schedules_an_exam_and_a_free_seat_is_registered_at_once() {
         (404, &json!("/mockExamId"))
     );
     assert_eq!(
-        sent(&product, "mock_exam_registration"),
+        product.recipients("mock_exam_registration"),
         ["kai@example.com", "priya.k@example.com"],
         "one email per registration"
     );
@@ -255,7 +234,7 @@ async fn an_admin_schedules_an_exam_and_a_free_seat_is_registered_at_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn capacity_holds_when_candidates_race() {
     let product = Product::start().await;
-    let exam_id = id(
+    let exam_id = text(
         &create_exam(&product, 2, TimeDelta::days(3)).await,
         "mockExamId",
     );
@@ -288,7 +267,7 @@ async fn capacity_holds_when_candidates_race() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_candidates_race_for_fifty_seats() {
     let product = Product::start().await;
-    let exam_id = id(
+    let exam_id = text(
         &create_exam(&product, 50, TimeDelta::days(3)).await,
         "mockExamId",
     );
@@ -330,16 +309,16 @@ async fn two_hundred_candidates_race_for_fifty_seats() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_premium_seat_is_held_while_the_candidate_pays_then_registered() {
     let product = Product::start().await;
-    let exam_id = id(
+    let exam_id = text(
         &create_exam(&product, 10, TimeDelta::days(3)).await,
         "mockExamId",
     );
     let (status, created) = register(&product, &exam_id, "sam@example.com", "premium").await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["status"], json!("pending_payment"));
-    let registration_id = id(&created, "registrationId");
-    let token = id(&created, "accessToken");
-    let session_id = id(&created["checkout"], "sessionId");
+    let registration_id = text(&created, "registrationId");
+    let token = text(&created, "accessToken");
+    let session_id = text(&created["checkout"], "sessionId");
     assert_eq!(
         exam(&product, &exam_id).await.registered_count,
         1,
@@ -357,10 +336,9 @@ async fn a_premium_seat_is_held_while_the_candidate_pays_then_registered() {
     assert_eq!(status, 401);
 
     product
-        .checkout_action(&id(&created["checkout"], "checkoutUrl"), "pay")
+        .checkout_action(&text(&created["checkout"], "checkoutUrl"), "pay")
         .await;
-    let finished = product.finished(REGISTRATION, &registration_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(REGISTRATION, &registration_id).await;
 
     let stored = registration(&product, &registration_id).await;
     assert_eq!(
@@ -401,19 +379,19 @@ async fn a_premium_seat_is_held_while_the_candidate_pays_then_registered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declined_card_gets_a_retry_email_and_a_refund_gives_the_seat_back() {
     let product = Product::start().await;
-    let exam_id = id(
+    let exam_id = text(
         &create_exam(&product, 1, TimeDelta::days(3)).await,
         "mockExamId",
     );
     let (status, created) = register(&product, &exam_id, "dana@example.com", "premium").await;
     assert_eq!(status, 201, "{created}");
-    let registration_id = id(&created, "registrationId");
-    let checkout_url = id(&created["checkout"], "checkoutUrl");
+    let registration_id = text(&created, "registrationId");
+    let checkout_url = text(&created["checkout"], "checkoutUrl");
 
     product.checkout_action(&checkout_url, "decline").await;
     product
         .eventually("the retry email is sent", || async {
-            sent(&product, "payment_failed") == ["dana@example.com"]
+            product.recipients("payment_failed") == ["dana@example.com"]
         })
         .await;
     assert_eq!(
@@ -423,23 +401,13 @@ async fn a_declined_card_gets_a_retry_email_and_a_refund_gives_the_seat_back() {
     );
 
     product.checkout_action(&checkout_url, "pay").await;
-    let finished = product.finished(REGISTRATION, &registration_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(REGISTRATION, &registration_id).await;
     let paid = registration(&product, &registration_id).await;
     assert_eq!(paid.status, RegistrationStatus::Registered);
 
     // Refunded from Stripe's dashboard, as support would.
     let payment_intent = paid.payment_intent_id.expect("the payment");
-    let refund = product
-        .http
-        .post(format!("{}/stripe/v1/refunds", product.embedded.base_url))
-        .bearer_auth("sk_test_simulator")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("payment_intent={payment_intent}"))
-        .send()
-        .await
-        .expect("the simulator answers");
-    assert!(refund.status().is_success(), "{}", refund.status());
+    product.refund_in_stripe(&payment_intent).await;
     product
         .eventually("the registration is cancelled", || async {
             registration(&product, &registration_id).await.status == RegistrationStatus::Cancelled
@@ -456,13 +424,13 @@ async fn a_declined_card_gets_a_retry_email_and_a_refund_gives_the_seat_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unpaid_premium_seat_is_cancelled_and_given_back() {
     let product = Product::start().await;
-    let exam_id = id(
+    let exam_id = text(
         &create_exam(&product, 1, TimeDelta::days(3)).await,
         "mockExamId",
     );
     let (status, created) = register(&product, &exam_id, "late@example.com", "premium").await;
     assert_eq!(status, 201, "{created}");
-    let registration_id = id(&created, "registrationId");
+    let registration_id = text(&created, "registrationId");
     let (status, full) = register(&product, &exam_id, "other@example.com", "free").await;
     assert_eq!(
         (status, &full["error"]["code"]),
@@ -472,8 +440,7 @@ async fn an_unpaid_premium_seat_is_cancelled_and_given_back() {
 
     // The session lives 23 hours; a day later Stripe expires it.
     product.advance(DAY);
-    let finished = product.finished(REGISTRATION, &registration_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(REGISTRATION, &registration_id).await;
     let stored = registration(&product, &registration_id).await;
     assert_eq!(stored.status, RegistrationStatus::Cancelled);
     assert!(stored.cancelled_at.is_some());
@@ -486,7 +453,7 @@ async fn an_unpaid_premium_seat_is_cancelled_and_given_back() {
 
     // The candidate may try again; the freed seat is theirs.
     let again = registered(&product, &exam_id, "late@example.com").await;
-    assert_ne!(id(&again, "registrationId"), registration_id);
+    assert_ne!(text(&again, "registrationId"), registration_id);
     assert_eq!(exam(&product, &exam_id).await.registered_count, 1);
     assert_eq!(
         registration(&product, &registration_id).await.status,
@@ -498,7 +465,7 @@ async fn an_unpaid_premium_seat_is_cancelled_and_given_back() {
 async fn the_reminder_goes_out_24_hours_before_to_every_registered_candidate_once() {
     let product = Product::start().await;
     let exam_body = create_exam(&product, 10, TimeDelta::days(3)).await;
-    let exam_id = id(&exam_body, "mockExamId");
+    let exam_id = text(&exam_body, "mockExamId");
     let reminder_at = time(&exam_body, "startsAt") - TimeDelta::hours(24);
     registered(&product, &exam_id, "ana@example.com").await;
     registered(&product, &exam_id, "ben@example.com").await;
@@ -519,24 +486,23 @@ async fn the_reminder_goes_out_24_hours_before_to_every_registered_candidate_onc
             .execution_arn,
         None
     );
-    assert!(sent(&product, "mock_exam_reminder").is_empty());
+    assert!(product.recipients("mock_exam_reminder").is_empty());
     // A premium candidate still paying is not reminded.
     let (status, pending) = register(&product, &exam_id, "dee@example.com", "premium").await;
     assert_eq!(status, 201, "{pending}");
 
     product.advance(Duration::from_secs(120));
     let run = fired(&product, &schedule).await;
-    let finished = product.finished(REMINDERS, &run).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(REMINDERS, &run).await;
     assert_eq!(
-        sent(&product, "mock_exam_reminder"),
+        product.recipients("mock_exam_reminder"),
         ["ana@example.com", "ben@example.com", "cai@example.com"]
     );
 
     // Nothing fires again later.
     product.advance(Duration::from_secs(3600));
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(sent(&product, "mock_exam_reminder").len(), 3);
+    assert_eq!(product.recipients("mock_exam_reminder").len(), 3);
 }
 
 /// Marked results of four candidates: overall score, sections, answers.
@@ -566,7 +532,7 @@ fn marked(ids: &[String]) -> Value {
 async fn results_after_the_exam_give_statistics_and_each_candidate_their_percentile() {
     let product = Product::start().await;
     let exam_body = create_exam(&product, 10, TimeDelta::days(3)).await;
-    let exam_id = id(&exam_body, "mockExamId");
+    let exam_id = text(&exam_body, "mockExamId");
     let ends_at = time(&exam_body, "endsAt");
     let emails = [
         "a@example.com",
@@ -576,25 +542,25 @@ async fn results_after_the_exam_give_statistics_and_each_candidate_their_percent
     ];
     let mut ids = Vec::new();
     for email in &emails[..3] {
-        ids.push(id(
+        ids.push(text(
             &registered(&product, &exam_id, email).await,
             "registrationId",
         ));
     }
-    ids.push(id(
+    ids.push(text(
         &paid(&product, &exam_id, emails[3]).await,
         "registrationId",
     ));
     // Registered, but without a marked result.
-    let broken_id = id(
+    let broken_id = text(
         &registered(&product, &exam_id, "e@example.com").await,
         "registrationId",
     );
-    let other_exam = id(
+    let other_exam = text(
         &create_exam(&product, 10, TimeDelta::days(3)).await,
         "mockExamId",
     );
-    let stranger = id(
+    let stranger = text(
         &registered(&product, &other_exam, "x@example.com").await,
         "registrationId",
     );
@@ -667,8 +633,7 @@ async fn results_after_the_exam_give_statistics_and_each_candidate_their_percent
     // The results run starts an hour after the end.
     product.advance(Duration::from_secs(3600));
     let run = fired(&product, &format!("{RESULTS}-{exam_id}")).await;
-    let finished = product.finished(RESULTS, &run).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    let finished = product.succeeded(RESULTS, &run).await;
 
     let (status, stats) = product
         .get(&format!("/mock-exams/{exam_id}/stats"), None)
@@ -758,7 +723,7 @@ async fn results_after_the_exam_give_statistics_and_each_candidate_their_percent
 async fn an_admin_calculates_statistics_on_demand() {
     let product = Product::start().await;
     let exam_body = create_exam(&product, 10, TimeDelta::days(3)).await;
-    let exam_id = id(&exam_body, "mockExamId");
+    let exam_id = text(&exam_body, "mockExamId");
     let mut ids = Vec::new();
     for email in [
         "a@example.com",
@@ -766,7 +731,7 @@ async fn an_admin_calculates_statistics_on_demand() {
         "c@example.com",
         "d@example.com",
     ] {
-        ids.push(id(
+        ids.push(text(
             &registered(&product, &exam_id, email).await,
             "registrationId",
         ));
@@ -830,14 +795,14 @@ async fn an_admin_calculates_statistics_on_demand() {
         MockExamStatus::Scheduled,
         "only the results run completes the exam"
     );
-    assert!(sent(&product, "mock_exam_results").is_empty());
+    assert!(product.recipients("mock_exam_results").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_results_run_without_results_fails_readably_and_sends_nothing() {
     let product = Product::start().await;
     let exam_body = create_exam(&product, 10, TimeDelta::days(3)).await;
-    let exam_id = id(&exam_body, "mockExamId");
+    let exam_id = text(&exam_body, "mockExamId");
     registered(&product, &exam_id, "a@example.com").await;
     let results_at = time(&exam_body, "endsAt") + TimeDelta::hours(1);
     let until_run = (results_at - product.embedded.time.now())
@@ -852,7 +817,7 @@ async fn a_results_run_without_results_fails_readably_and_sends_nothing() {
         exam(&product, &exam_id).await.status,
         MockExamStatus::Scheduled
     );
-    assert!(sent(&product, "mock_exam_results").is_empty());
+    assert!(product.recipients("mock_exam_results").is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -894,7 +859,7 @@ async fn bad_requests_change_nothing() {
     let (_, listed) = product.get("/mock-exams", None).await;
     assert_eq!(listed["exams"], json!([]));
 
-    let exam_id = id(
+    let exam_id = text(
         &create_exam(&product, 5, TimeDelta::days(3)).await,
         "mockExamId",
     );

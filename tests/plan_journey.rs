@@ -6,15 +6,12 @@
 
 use std::time::Duration;
 
-use campaigns_contracts::records::{
-    AccessGrant, AccessGrantStatus, PaymentWait, PersonalizedPlan, PlanStatus,
-};
+use campaigns_contracts::records::{AccessGrant, AccessGrantStatus, PersonalizedPlan, PlanStatus};
 use campaigns_core::catalog::ProductId;
 use campaigns_core::cluster::{Cluster, roadmap};
 use campaigns_payments::RefundRequest;
-use campaigns_tests::Product;
+use campaigns_tests::{Product, text};
 use serde_json::{Value, json};
-use workflows::ExecutionStatus;
 
 const JOURNEY: &str = "personalized-plan";
 
@@ -77,13 +74,6 @@ async fn create(product: &Product, body: &Value) -> Value {
     let (status, created) = product.post("/personalized-plans/create", body, &[]).await;
     assert_eq!(status, 201, "{created}");
     created
-}
-
-fn text(value: &Value, field: &str) -> String {
-    value[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("{field} in {value}"))
-        .to_owned()
 }
 
 /// Asks for an upload URL for `length` bytes of PDF.
@@ -382,8 +372,7 @@ async fn a_paid_plan_is_activated_for_its_cluster_with_the_roadmap_email() {
     assert_eq!(session.amount_total_cents, Some(19_900));
 
     product.checkout_action(&checkout_url, "pay").await;
-    let finished = product.finished(JOURNEY, &plan_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &plan_id).await;
 
     let active = plan(&product, &plan_id).await;
     assert_eq!(active.status, PlanStatus::Active);
@@ -492,8 +481,7 @@ async fn choosing_another_cluster_charges_that_clusters_plan() {
     product
         .checkout_action(&text(&created["checkout"], "checkoutUrl"), "pay")
         .await;
-    let finished = product.finished(JOURNEY, &plan_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &plan_id).await;
     let active = plan(&product, &plan_id).await;
     assert_eq!(
         (
@@ -533,8 +521,7 @@ async fn an_expired_checkout_expires_the_plan() {
 
     // The session lives 23 hours; a day later Stripe expires it.
     product.advance(Duration::from_secs(24 * 3600));
-    let finished = product.finished(JOURNEY, &plan_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &plan_id).await;
     let expired = plan(&product, &plan_id).await;
     assert_eq!(expired.status, PlanStatus::Expired);
     assert_eq!((expired.activated_at, expired.expires_at), (None, None));
@@ -578,8 +565,7 @@ async fn a_delayed_payment_that_fails_marks_the_plan_failed() {
         "a debit under way settles later"
     );
     product.checkout_action(&checkout_url, "delayed-fail").await;
-    let finished = product.finished(JOURNEY, &plan_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &plan_id).await;
     assert_eq!(plan(&product, &plan_id).await.status, PlanStatus::Failed);
     assert!(
         !product
@@ -602,14 +588,7 @@ async fn a_declined_card_gets_a_retry_email_and_can_pay_again() {
     let checkout_url = text(&created["checkout"], "checkoutUrl");
 
     product.checkout_action(&checkout_url, "decline").await;
-    product
-        .eventually("the retry email is sent", || async {
-            product
-                .emails()
-                .iter()
-                .any(|(template, _)| template == "payment_failed")
-        })
-        .await;
+    product.until_sent("payment_failed").await;
     assert_eq!(
         plan(&product, &plan_id).await.status,
         PlanStatus::PendingPayment
@@ -637,8 +616,7 @@ async fn a_declined_card_gets_a_retry_email_and_can_pay_again() {
     product
         .checkout_action(&text(&session, "checkoutUrl"), "pay")
         .await;
-    let finished = product.finished(JOURNEY, &plan_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &plan_id).await;
     assert_eq!(plan(&product, &plan_id).await.status, PlanStatus::Active);
     assert_eq!(
         product.emails(),
@@ -775,19 +753,9 @@ async fn a_wait_that_times_out_asks_stripe_and_closes_the_plan() {
         .checkout_action(&text(&created["checkout"], "checkoutUrl"), "delayed")
         .await;
     // The wait's timer runs from when the journey started waiting.
-    product
-        .eventually("the journey waits for the payment", || async {
-            product
-                .records()
-                .get::<PaymentWait>(&plan_id)
-                .await
-                .expect("reads")
-                .is_some_and(|found| found.record.task_token.is_some())
-        })
-        .await;
+    product.until_payment_waits(&plan_id).await;
     product.advance(Duration::from_secs(26 * 3600));
-    let finished = product.finished(JOURNEY, &plan_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    let finished = product.succeeded(JOURNEY, &plan_id).await;
     let history = product
         .embedded
         .engine

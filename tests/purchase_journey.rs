@@ -10,36 +10,8 @@ use campaigns_contracts::records::{
 };
 use campaigns_tests::Product;
 use serde_json::{Value, json};
-use workflows::ExecutionStatus;
 
 const JOURNEY: &str = "discount-purchase";
-
-/// The seed's SAVE20 coupon (20 % off, at most $50, 100 uses, one per
-/// buyer), valid around the test's clock.
-async fn seed_coupon(product: &Product, code: &str, usage_limit: u32, value: u32) -> CouponRecord {
-    let now = product.embedded.time.now();
-    let mut coupon: CouponRecord = serde_json::from_value(json!({
-        "couponCode": code,
-        "type": "percentage",
-        "value": value,
-        "minPurchase": 100,
-        "validFrom": (now - chrono::TimeDelta::days(1)).to_rfc3339(),
-        "validUntil": (now + chrono::TimeDelta::days(30)).to_rfc3339(),
-        "usageLimit": usage_limit,
-        "usageCount": 0,
-        "perUserLimit": 1,
-        "applicablePlans": ["standard", "full", "premium"],
-        "status": "active"
-    }))
-    .expect("a valid coupon");
-    coupon.max_discount = None;
-    product
-        .records()
-        .insert(&coupon)
-        .await
-        .expect("the coupon is stored");
-    coupon
-}
 
 fn purchase_request(email: &str, coupon: Option<&str>) -> Value {
     let mut body = json!({
@@ -65,7 +37,7 @@ async fn coupon_count(product: &Product, code: &str) -> u32 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_coupon_purchase_is_paid_confirmed_and_granted() {
     let product = Product::start().await;
-    seed_coupon(&product, "SAVE20", 100, 20).await;
+    product.seed_coupon("SAVE20", 100, 20).await;
 
     let (status, validated) = product
         .post("/coupons/validate", &json!({"couponCode": " save20 ", "email": "lena@example.com", "productId": "full-6months"}), &[])
@@ -123,8 +95,7 @@ async fn a_coupon_purchase_is_paid_confirmed_and_granted() {
     );
 
     product.checkout_action(&checkout_url, "pay").await;
-    let finished = product.finished(JOURNEY, &purchase_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &purchase_id).await;
 
     let paid = purchase(&product, &purchase_id).await;
     assert_eq!(paid.status, PurchaseStatus::Paid);
@@ -178,7 +149,7 @@ async fn a_coupon_purchase_is_paid_confirmed_and_granted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_checkout_releases_the_coupon_use() {
     let product = Product::start().await;
-    seed_coupon(&product, "SAVE20", 100, 20).await;
+    product.seed_coupon("SAVE20", 100, 20).await;
     let (status, created) = product
         .post(
             "/purchases/create",
@@ -192,8 +163,7 @@ async fn an_expired_checkout_releases_the_coupon_use() {
 
     // The session lives 23 hours; a day later Stripe expires it.
     product.advance(Duration::from_secs(24 * 3600));
-    let finished = product.finished(JOURNEY, &purchase_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &purchase_id).await;
     assert_eq!(
         purchase(&product, &purchase_id).await.status,
         PurchaseStatus::Expired
@@ -209,7 +179,7 @@ async fn an_expired_checkout_releases_the_coupon_use() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_free_purchase_activates_without_stripe() {
     let product = Product::start().await;
-    seed_coupon(&product, "FREE100", 10, 100).await;
+    product.seed_coupon("FREE100", 10, 100).await;
     let (status, created) = product
         .post(
             "/purchases/create",
@@ -223,8 +193,7 @@ async fn a_free_purchase_activates_without_stripe() {
         (&json!(0), None)
     );
     let purchase_id = created["purchaseId"].as_str().expect("an id").to_owned();
-    let finished = product.finished(JOURNEY, &purchase_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &purchase_id).await;
     assert_eq!(
         purchase(&product, &purchase_id).await.status,
         PurchaseStatus::Paid
@@ -238,7 +207,7 @@ async fn a_free_purchase_activates_without_stripe() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_coupon_limit_holds_when_buyers_race() {
     let product = Product::start().await;
-    seed_coupon(&product, "FIRST3", 3, 10).await;
+    product.seed_coupon("FIRST3", 3, 10).await;
     let attempts = (0..12).map(|i| {
         let product = &product;
         async move {
@@ -282,8 +251,7 @@ async fn events_delivered_twice_and_out_of_order_resume_the_journey_once() {
             "pay",
         )
         .await;
-    let finished = product.finished(JOURNEY, &purchase_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    let finished = product.succeeded(JOURNEY, &purchase_id).await;
     let history = product
         .embedded
         .engine
@@ -333,22 +301,14 @@ async fn a_declined_card_gets_a_retry_email_and_can_pay_again() {
         .to_owned();
 
     product.checkout_action(&checkout_url, "decline").await;
-    product
-        .eventually("the retry email is sent", || async {
-            product
-                .emails()
-                .iter()
-                .any(|(template, _)| template == "payment_failed")
-        })
-        .await;
+    product.until_sent("payment_failed").await;
     assert_eq!(
         purchase(&product, &purchase_id).await.status,
         PurchaseStatus::PendingPayment
     );
 
     product.checkout_action(&checkout_url, "pay").await;
-    let finished = product.finished(JOURNEY, &purchase_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &purchase_id).await;
     assert_eq!(
         purchase(&product, &purchase_id).await.status,
         PurchaseStatus::Paid

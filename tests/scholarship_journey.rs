@@ -5,13 +5,12 @@
 use std::time::Duration;
 
 use campaigns_contracts::records::{
-    AccessGrant, AccessGrantStatus, PaymentWait, Scholarship, ScholarshipStatus,
+    AccessGrant, AccessGrantStatus, Scholarship, ScholarshipStatus,
 };
 use campaigns_core::catalog::ProductId;
 use campaigns_core::money::Cents;
 use campaigns_tests::{ADMIN_TOKEN, Product};
 use serde_json::{Value, json};
-use workflows::ExecutionStatus;
 
 const JOURNEY: &str = "scholarship-application";
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -88,23 +87,6 @@ async fn under_review(product: &Product, id: &str) {
     product
         .eventually("the journey waits for a reviewer", || async {
             scholarship(product, id).await.review_task_token.is_some()
-        })
-        .await;
-}
-
-/// Waits until the journey, approved, waits for the payment (so that the
-/// clock moves from the wait's start).
-async fn awaiting_payment(product: &Product, id: &str) {
-    product
-        .eventually("the journey waits for the payment", || async {
-            product
-                .embedded
-                .app
-                .records
-                .get::<PaymentWait>(id)
-                .await
-                .expect("reads")
-                .is_some_and(|wait| wait.record.task_token.is_some())
         })
         .await;
 }
@@ -203,8 +185,7 @@ fn assert_approval_email(product: &Product, paid_for: &Scholarship) {
 }
 
 async fn assert_paid_with_access(product: &Product, applied: &Applied, price: Cents) {
-    let finished = product.finished(JOURNEY, &applied.id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &applied.id).await;
     let paid = scholarship(product, &applied.id).await;
     assert_eq!(paid.status, ScholarshipStatus::Paid);
     assert_eq!(paid.price, price);
@@ -286,11 +267,7 @@ async fn an_auto_approved_application_is_paid_and_granted_three_months() {
         approved.pay_by.expect("a pay-by date") - approved.decided_at.expect("decided"),
         chrono::TimeDelta::days(14)
     );
-    product
-        .eventually("the approval email is sent", || async {
-            templates(&product).contains(&"scholarship_approved".to_owned())
-        })
-        .await;
+    product.until_sent("scholarship_approved").await;
     assert_approval_email(&product, &approved);
 
     let (status, read) = product
@@ -380,11 +357,7 @@ async fn a_reviewer_approves_a_high_percentage_application_which_is_then_paid() 
         "a decision is made once"
     );
 
-    product
-        .eventually("the approval email is sent", || async {
-            templates(&product).contains(&"scholarship_approved".to_owned())
-        })
-        .await;
+    product.until_sent("scholarship_approved").await;
     let approved = scholarship(&product, &applied.id).await;
     assert_eq!(approved.status, ScholarshipStatus::Approved);
     assert_eq!(
@@ -418,8 +391,7 @@ async fn a_declined_application_gets_an_email_and_no_checkout() {
     .await;
     assert_eq!((status, &decided["status"]), (200, &json!("declined")));
 
-    let finished = product.finished(JOURNEY, &applied.id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &applied.id).await;
     let declined = scholarship(&product, &applied.id).await;
     assert_eq!(declined.status, ScholarshipStatus::Declined);
     assert!(declined.decided_at.is_some() && declined.pay_by.is_none());
@@ -455,8 +427,7 @@ async fn an_application_nobody_reviews_in_seven_days_is_declined() {
     );
 
     product.advance(DAY + Duration::from_secs(60));
-    let finished = product.finished(JOURNEY, &applied.id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &applied.id).await;
     let declined = scholarship(&product, &applied.id).await;
     assert_eq!(declined.status, ScholarshipStatus::Declined);
     assert!(declined.review_task_token.is_none());
@@ -493,11 +464,7 @@ async fn a_decision_that_never_reached_the_wait_is_followed_when_the_wait_ends()
         .expect("updates");
 
     product.advance(7 * DAY + Duration::from_secs(60));
-    product
-        .eventually("the approval email is sent", || async {
-            templates(&product).contains(&"scholarship_approved".to_owned())
-        })
-        .await;
+    product.until_sent("scholarship_approved").await;
     let approved = scholarship(&product, &applied.id).await;
     assert_eq!(approved.status, ScholarshipStatus::Approved, "not declined");
     assert!(approved.pay_by.is_some());
@@ -512,7 +479,7 @@ async fn an_approval_unpaid_for_fourteen_days_expires() {
     let product = Product::start().await;
     let applied = apply(&product, "late@example.com", low_percentage()).await;
     reaches(&product, &applied.id, ScholarshipStatus::Approved).await;
-    awaiting_payment(&product, &applied.id).await;
+    product.until_payment_waits(&applied.id).await;
     let (session_id, _) = checkout_url(&product, &applied).await;
 
     product.advance(13 * DAY);
@@ -529,8 +496,7 @@ async fn an_approval_unpaid_for_fourteen_days_expires() {
     );
 
     product.advance(DAY + Duration::from_secs(60));
-    let finished = product.finished(JOURNEY, &applied.id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &applied.id).await;
     let expired = scholarship(&product, &applied.id).await;
     assert_eq!(expired.status, ScholarshipStatus::Expired);
     assert!(expired.paid_at.is_none());
@@ -561,7 +527,7 @@ async fn a_fresh_checkout_after_the_first_session_expired_still_pays() {
     let product = Product::start().await;
     let applied = apply(&product, "later@example.com", low_percentage()).await;
     reaches(&product, &applied.id, ScholarshipStatus::Approved).await;
-    awaiting_payment(&product, &applied.id).await;
+    product.until_payment_waits(&applied.id).await;
     let (first, _) = checkout_url(&product, &applied).await;
     let (again, _) = checkout_url(&product, &applied).await;
     assert_eq!(first, again, "an open session is reused");
@@ -595,11 +561,7 @@ async fn a_declined_card_gets_a_retry_email_and_can_pay_again() {
     reaches(&product, &applied.id, ScholarshipStatus::Approved).await;
     let (_, url) = checkout_url(&product, &applied).await;
     product.checkout_action(&url, "decline").await;
-    product
-        .eventually("the retry email is sent", || async {
-            templates(&product).contains(&"payment_failed".to_owned())
-        })
-        .await;
+    product.until_sent("payment_failed").await;
     assert!(email_text(&product, "payment_failed").contains("$97.00 AUD"));
     assert_eq!(
         scholarship(&product, &applied.id).await.status,
@@ -617,8 +579,7 @@ async fn a_failed_bank_debit_ends_the_approval() {
     let (_, url) = checkout_url(&product, &applied).await;
     product.checkout_action(&url, "delayed").await;
     product.checkout_action(&url, "delayed-fail").await;
-    let finished = product.finished(JOURNEY, &applied.id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &applied.id).await;
     assert_eq!(
         scholarship(&product, &applied.id).await.status,
         ScholarshipStatus::Failed

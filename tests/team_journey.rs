@@ -10,7 +10,6 @@ use campaigns_contracts::records::{
 use campaigns_tests::Product;
 use chrono::{DateTime, Months, TimeDelta, Utc};
 use serde_json::{Value, json};
-use workflows::ExecutionStatus;
 
 const JOURNEY: &str = "team-creation";
 const HOUR: u64 = 3600;
@@ -71,25 +70,6 @@ async fn create_team(product: &Product, others: &[(&str, &str)]) -> Created {
 
 async fn team(product: &Product, team_id: &str) -> Team {
     product.record::<Team>(team_id).await
-}
-
-fn count(product: &Product, template: &str) -> usize {
-    product
-        .emails()
-        .iter()
-        .filter(|(sent, _)| sent == template)
-        .count()
-}
-
-fn recipients(product: &Product, template: &str) -> Vec<String> {
-    let mut to: Vec<String> = product
-        .emails()
-        .into_iter()
-        .filter(|(sent, _)| sent == template)
-        .map(|(_, to)| to)
-        .collect();
-    to.sort();
-    to
 }
 
 /// The pay link in the latest `template` email to `to`: the member it pays
@@ -160,7 +140,8 @@ async fn pay_invitation(product: &Product, team_id: &str, to: &str) -> String {
 async fn invitations_sent(product: &Product, others: usize) {
     product
         .eventually("the welcome emails are sent", || async {
-            count(product, "team_created") == 1 && count(product, "team_invitation") == others
+            product.recipients("team_created").len() == 1
+                && product.recipients("team_invitation").len() == others
         })
         .await;
 }
@@ -273,8 +254,8 @@ async fn a_team_of_three_authorizes_and_is_captured_together() {
     assert_eq!((status, &read["status"]), (200, &json!("pending_payment")));
 
     invitations_sent(&product, 2).await;
-    assert_eq!(recipients(&product, "team_created"), [LEADER]);
-    assert_eq!(recipients(&product, "team_invitation"), [JANE.1, RAVI.1]);
+    assert_eq!(product.recipients("team_created"), [LEADER]);
+    assert_eq!(product.recipients("team_invitation"), [JANE.1, RAVI.1]);
     pay_link(&product, "team_created", LEADER);
 
     product.checkout_action(&created.checkout_url, "pay").await;
@@ -302,8 +283,7 @@ async fn a_team_of_three_authorizes_and_is_captured_together() {
     );
 
     pay_invitation(&product, &created.team_id, RAVI.1).await;
-    let finished = product.finished(JOURNEY, &created.team_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    let finished = product.succeeded(JOURNEY, &created.team_id).await;
     assert_eq!(waits_completed(&product, &finished.execution_arn), 3);
 
     let paid = team(&product, &created.team_id).await;
@@ -340,15 +320,16 @@ async fn a_team_of_three_authorizes_and_is_captured_together() {
 
     product
         .eventually("every member is told", || async {
-            count(&product, "team_activated") == 3
+            product.recipients("team_activated").len() == 3
         })
         .await;
     assert_eq!(
-        recipients(&product, "team_activated"),
+        product.recipients("team_activated"),
         [JANE.1, LEADER, RAVI.1]
     );
     assert_eq!(
-        count(&product, "team_payment_reminder") + count(&product, "payment_failed"),
+        product.recipients("team_payment_reminder").len()
+            + product.recipients("payment_failed").len(),
         0
     );
 
@@ -408,8 +389,7 @@ async fn a_share_paid_before_the_journey_waits_for_it_counts_once() {
     invitations_sent(&product, 1).await;
     pay_invitation(&product, &created.team_id, JANE.1).await;
 
-    let finished = product.finished(JOURNEY, &created.team_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    let finished = product.succeeded(JOURNEY, &created.team_id).await;
     assert_eq!(
         waits_completed(&product, &finished.execution_arn),
         2,
@@ -465,20 +445,19 @@ async fn a_member_whose_session_expired_gets_a_fresh_one_and_completes_the_team(
     product.checkout_action(url, "decline").await;
     product
         .eventually("the retry email is sent", || async {
-            count(&product, "payment_failed") == 1
+            product.recipients("payment_failed").len() == 1
         })
         .await;
-    assert_eq!(recipients(&product, "payment_failed"), [JANE.1]);
+    assert_eq!(product.recipients("payment_failed"), [JANE.1]);
     assert_eq!(pay_link(&product, "payment_failed", JANE.1).0, jane);
     product.checkout_action(url, "pay").await;
 
-    let finished = product.finished(JOURNEY, &created.team_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &created.team_id).await;
     assert_eq!(
         team(&product, &created.team_id).await.status,
         TeamStatus::FullyPaid
     );
-    assert_eq!(count(&product, "team_payment_reminder"), 0);
+    assert_eq!(product.recipients("team_payment_reminder").len(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -492,14 +471,18 @@ async fn the_reminder_goes_to_unpaid_members_a_day_before_the_deadline() {
 
     product.advance(Duration::from_secs(5 * DAY - 60));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(count(&product, "team_payment_reminder"), 0, "not yet");
+    assert_eq!(
+        product.recipients("team_payment_reminder").len(),
+        0,
+        "not yet"
+    );
     product.advance(Duration::from_secs(120));
     product
         .eventually("the reminder is sent", || async {
-            count(&product, "team_payment_reminder") == 1
+            product.recipients("team_payment_reminder").len() == 1
         })
         .await;
-    assert_eq!(recipients(&product, "team_payment_reminder"), [RAVI.1]);
+    assert_eq!(product.recipients("team_payment_reminder"), [RAVI.1]);
 
     // The reminder's link works like the invitation's.
     let (ravi, token) = pay_link(&product, "team_payment_reminder", RAVI.1);
@@ -508,14 +491,13 @@ async fn the_reminder_goes_to_unpaid_members_a_day_before_the_deadline() {
     product
         .checkout_action(session["checkoutUrl"].as_str().unwrap(), "pay")
         .await;
-    let finished = product.finished(JOURNEY, &created.team_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &created.team_id).await;
     assert_eq!(
         team(&product, &created.team_id).await.status,
         TeamStatus::FullyPaid
     );
     assert_eq!(
-        count(&product, "team_payment_reminder"),
+        product.recipients("team_payment_reminder").len(),
         1,
         "one reminder in all"
     );
@@ -534,7 +516,7 @@ async fn a_deadline_with_a_share_missing_cancels_every_authorization() {
     product.advance(Duration::from_secs(5 * DAY + 60));
     product
         .eventually("the reminder is sent", || async {
-            count(&product, "team_payment_reminder") == 1
+            product.recipients("team_payment_reminder").len() == 1
         })
         .await;
     let (ravi, token) = pay_link(&product, "team_payment_reminder", RAVI.1);
@@ -542,8 +524,7 @@ async fn a_deadline_with_a_share_missing_cancels_every_authorization() {
     assert_eq!(status, 200, "{session}");
 
     product.advance(Duration::from_secs(DAY));
-    let finished = product.finished(JOURNEY, &created.team_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &created.team_id).await;
 
     let expired = team(&product, &created.team_id).await;
     assert_eq!(expired.status, TeamStatus::Expired);
@@ -599,14 +580,11 @@ async fn a_deadline_with_a_share_missing_cancels_every_authorization() {
 
     product
         .eventually("every member is told", || async {
-            count(&product, "team_expired") == 3
+            product.recipients("team_expired").len() == 3
         })
         .await;
-    assert_eq!(
-        recipients(&product, "team_expired"),
-        [JANE.1, LEADER, RAVI.1]
-    );
-    assert_eq!(count(&product, "team_activated"), 0);
+    assert_eq!(product.recipients("team_expired"), [JANE.1, LEADER, RAVI.1]);
+    assert_eq!(product.recipients("team_activated").len(), 0);
     let (status, refused) = member_checkout(&product, &created.team_id, &ravi, &token).await;
     assert_eq!(
         (status, &refused["error"]["code"]),
@@ -652,11 +630,10 @@ async fn a_failed_delayed_payment_lets_the_member_pay_again() {
         .checkout_action(fresh["checkoutUrl"].as_str().unwrap(), "pay")
         .await;
 
-    let finished = product.finished(JOURNEY, &created.team_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &created.team_id).await;
     let paid = team(&product, &created.team_id).await;
     assert_eq!(paid.status, TeamStatus::FullyPaid);
-    assert_eq!(count(&product, "payment_failed"), 1);
+    assert_eq!(product.recipients("payment_failed").len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -666,22 +643,12 @@ async fn a_refund_after_activation_revokes_that_members_access() {
     invitations_sent(&product, 1).await;
     product.checkout_action(&created.checkout_url, "pay").await;
     let jane = pay_invitation(&product, &created.team_id, JANE.1).await;
-    let finished = product.finished(JOURNEY, &created.team_id).await;
-    assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+    product.succeeded(JOURNEY, &created.team_id).await;
 
     let paid = team(&product, &created.team_id).await;
     let payment_intent = paid.members[1].stripe_payment_intent_id.clone().unwrap();
     // Refunded from Stripe's dashboard, as support would.
-    let refund = product
-        .http
-        .post(format!("{}/stripe/v1/refunds", product.embedded.base_url))
-        .bearer_auth("sk_test_simulator")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("payment_intent={payment_intent}"))
-        .send()
-        .await
-        .expect("the simulator answers");
-    assert!(refund.status().is_success(), "{}", refund.status());
+    product.refund_in_stripe(&payment_intent).await;
     product
         .eventually("Jane's share is marked refunded", || async {
             team(&product, &created.team_id).await.members[1]

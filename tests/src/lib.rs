@@ -6,9 +6,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use campaigns_contracts::records::{CouponRecord, PaymentWait};
 use campaigns_local::time::Time;
 use campaigns_local::{Embedded, Options};
-use serde_json::Value;
+use serde_json::{Value, json};
 use workflows::{ExecutionStatus, VirtualClock};
 
 /// The product on 127.0.0.1, its data in a temporary directory.
@@ -64,6 +65,32 @@ impl Product {
             .record
     }
 
+    /// Stores an active coupon taking `percent` % (uncapped) off the
+    /// standard, full and premium plans from $100: `usage_limit` uses, one
+    /// per buyer, valid from a day before the product's clock to 30 days
+    /// after.
+    pub async fn seed_coupon(&self, code: &str, usage_limit: u32, percent: u32) {
+        let now = self.embedded.time.now();
+        let coupon: CouponRecord = serde_json::from_value(json!({
+            "couponCode": code,
+            "type": "percentage",
+            "value": percent,
+            "minPurchase": 100,
+            "validFrom": (now - chrono::TimeDelta::days(1)).to_rfc3339(),
+            "validUntil": (now + chrono::TimeDelta::days(30)).to_rfc3339(),
+            "usageLimit": usage_limit,
+            "usageCount": 0,
+            "perUserLimit": 1,
+            "applicablePlans": ["standard", "full", "premium"],
+            "status": "active"
+        }))
+        .expect("a valid coupon");
+        self.records()
+            .insert(&coupon)
+            .await
+            .expect("the coupon is stored");
+    }
+
     /// `POST /v1{path}` with a JSON body and extra headers; status and body.
     pub async fn post(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> (u16, Value) {
         let mut request = self
@@ -117,6 +144,21 @@ impl Product {
         );
     }
 
+    /// Refunds a payment in Stripe itself, as support would from Stripe's
+    /// dashboard: the product learns of it only from the webhook.
+    pub async fn refund_in_stripe(&self, payment_intent: &str) {
+        let refund = self
+            .http
+            .post(format!("{}/stripe/v1/refunds", self.embedded.base_url))
+            .bearer_auth("sk_test_simulator")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("payment_intent={payment_intent}"))
+            .send()
+            .await
+            .expect("the simulator answers");
+        assert!(refund.status().is_success(), "{}", refund.status());
+    }
+
     /// Moves every clock of the product forward.
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);
@@ -142,6 +184,18 @@ impl Product {
         description
     }
 
+    /// Waits (in real time, bounded) until the execution has finished, and
+    /// asserts that it succeeded.
+    pub async fn succeeded(
+        &self,
+        state_machine: &str,
+        name: &str,
+    ) -> workflows::ExecutionDescription {
+        let finished = self.finished(state_machine, name).await;
+        assert_eq!(finished.status, ExecutionStatus::Succeeded, "{finished:?}");
+        finished
+    }
+
     /// Polls `check` (real time, bounded) until it holds.
     pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
     where
@@ -155,6 +209,39 @@ impl Product {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("timed out waiting until {what}");
+    }
+
+    /// Waits until the journey of `record_id` waits for its payment: its task
+    /// token is at the rendezvous (so the clock moves from the wait's start).
+    pub async fn until_payment_waits(&self, record_id: &str) {
+        self.eventually("the journey waits for the payment", || async {
+            self.records()
+                .get::<PaymentWait>(record_id)
+                .await
+                .expect("reads")
+                .is_some_and(|wait| wait.record.task_token.is_some())
+        })
+        .await;
+    }
+
+    /// Waits until an email with `template` was sent.
+    pub async fn until_sent(&self, template: &str) {
+        self.eventually(&format!("a {template} email is sent"), || async {
+            self.emails().iter().any(|(sent, _)| sent == template)
+        })
+        .await;
+    }
+
+    /// The recipients of the emails sent with `template`, sorted.
+    pub fn recipients(&self, template: &str) -> Vec<String> {
+        let mut to: Vec<String> = self
+            .emails()
+            .into_iter()
+            .filter(|(sent, _)| sent == template)
+            .map(|(_, to)| to)
+            .collect();
+        to.sort();
+        to
     }
 
     /// The templates and recipients of the emails sent so far, oldest first.
@@ -175,6 +262,14 @@ impl Product {
         sent.reverse();
         sent
     }
+}
+
+/// The string `field` of an answer; panics naming it when it is missing.
+pub fn text(body: &Value, field: &str) -> String {
+    body[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("{field} in {body}"))
+        .to_owned()
 }
 
 async fn respond(request: reqwest::RequestBuilder) -> (u16, Value) {
