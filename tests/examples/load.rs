@@ -30,7 +30,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use serde_json::{Value, json};
+use campaigns_local::client::{Client, expect, text};
+use serde_json::json;
 
 const USAGE: &str = "usage: load --url http://127.0.0.1:PORT [--requests N] [--warmup N] \
      [--concurrency N] [--time-limit SECONDS] [--admin-token TOKEN] [--webhook-secret SECRET]";
@@ -229,86 +230,38 @@ async fn phase(
     figures
 }
 
-/// The admin's coupon and mock exam the scenarios use.
-async fn set_up(
-    http: &reqwest::Client,
-    options: &Options,
-    stamp: &str,
-) -> anyhow::Result<(String, String)> {
-    let admin = format!("Bearer {}", options.admin_token);
-    let api = format!("{}/v1", options.url);
-    let now = chrono::Utc::now();
+/// The admin's coupon and mock exam the scenarios use, made with the
+/// product's client as `campaigns demo` makes them.
+async fn set_up(options: &Options, stamp: &str) -> anyhow::Result<(String, String)> {
+    let client = Client::new(&format!("{}/v1", options.url), &options.admin_token)?;
     let code = format!("LOAD{stamp}");
-    let response = http
-        .post(format!("{api}/coupons"))
-        .header("Authorization", &admin)
-        .json(&json!({
-            "couponCode": code,
-            "type": "percentage",
-            "value": 20,
-            "maxDiscount": 50,
-            "minPurchase": 100,
-            "validFrom": (now - chrono::TimeDelta::days(1)).to_rfc3339(),
-            "validUntil": (now + chrono::TimeDelta::days(30)).to_rfc3339(),
-            "usageLimit": 1_000_000,
-            "usageCount": 0,
-            "perUserLimit": 1,
-            "applicablePlans": ["standard", "full", "premium"],
-            "status": "active"
-        }))
-        .send()
-        .await
-        .context("POST /v1/coupons: no answer (is `campaigns serve` running?)")?;
-    expect_status(response, 201, "POST /v1/coupons").await?;
+    client.create_coupon(&code, 1_000_000).await?;
 
     let capacity = u32::try_from(options.warmup + options.requests + 1).unwrap_or(u32::MAX);
-    let response = http
-        .post(format!("{api}/mock-exams"))
-        .header("Authorization", &admin)
-        .json(&json!({
-            "title": format!("Load run mock exam {stamp}"),
-            "startsAt": (now + chrono::TimeDelta::days(3)).to_rfc3339(),
-            "durationMinutes": 120,
-            "capacity": capacity,
-            "passMark": 60.0,
-            "sections": ["clinical", "theory"]
-        }))
-        .send()
+    let exam = client
+        .create_exam(
+            &format!("Load run mock exam {stamp}"),
+            chrono::Utc::now() + chrono::TimeDelta::days(3),
+            capacity,
+        )
         .await?;
-    let exam = expect_status(response, 201, "POST /v1/mock-exams").await?;
-    let exam_id = exam["mockExamId"]
-        .as_str()
-        .with_context(|| format!("no mockExamId in {exam}"))?
-        .to_owned();
+    let exam_id = text(&exam, "/mockExamId")?;
 
     // One check that the coupon applies, so the scenario measures real work.
-    let response = http
-        .post(format!("{api}/coupons/validate"))
-        .json(&json!({
-            "couponCode": code,
-            "email": format!("setup.{stamp}@example.com"),
-            "productId": "full-6months"
-        }))
-        .send()
+    let validated = client
+        .post(
+            "/coupons/validate",
+            &json!({
+                "couponCode": code,
+                "email": format!("setup.{stamp}@example.com"),
+                "productId": "full-6months"
+            }),
+            &[],
+            200,
+        )
         .await?;
-    let validated = expect_status(response, 200, "POST /v1/coupons/validate").await?;
-    if validated["valid"] != json!(true) {
-        bail!("the load coupon does not validate: {validated}");
-    }
+    expect(&validated, "/valid", &json!(true), "the load coupon")?;
     Ok((code, exam_id))
-}
-
-async fn expect_status(
-    response: reqwest::Response,
-    expected: u16,
-    what: &str,
-) -> anyhow::Result<Value> {
-    let status = response.status().as_u16();
-    let text = response.text().await?;
-    if status != expected {
-        bail!("{what}: {status} instead of {expected}: {text}");
-    }
-    Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
 /// The `index`-th webhook event's id: one in ten repeats the id of the
@@ -330,7 +283,7 @@ async fn main() -> anyhow::Result<()> {
         .pool_max_idle_per_host(options.concurrency)
         .build()?;
     let api = format!("{}/v1", options.url);
-    let (code, exam_id) = set_up(&http, &options, &stamp).await?;
+    let (code, exam_id) = set_up(&options, &stamp).await?;
 
     let baseline: MakeRequest = {
         let url = format!("{api}/coupons/validate");

@@ -316,6 +316,7 @@ async fn journeys_cut_by_kill_9_complete_once_after_a_restart() {
         .create_exam(
             &format!("Restart mock exam {stamp}"),
             chrono::Utc::now() + chrono::TimeDelta::days(3),
+            50,
         )
         .await
         .expect("exam");

@@ -579,11 +579,13 @@ impl Client {
         Created::from(created, "planId")
     }
 
-    /// An admin schedules a mock exam starting at `starts_at`.
+    /// An admin schedules a mock exam with `capacity` seats, starting at
+    /// `starts_at`.
     pub async fn create_exam(
         &self,
         title: &str,
         starts_at: chrono::DateTime<chrono::Utc>,
+        capacity: u32,
     ) -> anyhow::Result<Value> {
         let exam = self
             .post(
@@ -592,7 +594,7 @@ impl Client {
                     "title": title,
                     "startsAt": starts_at.to_rfc3339(),
                     "durationMinutes": 120,
-                    "capacity": 50,
+                    "capacity": capacity,
                     "passMark": 60.0,
                     "sections": ["clinical", "theory"]
                 }),

@@ -408,6 +408,7 @@ impl<W: Write> Demo<'_, W> {
             .create_exam(
                 &format!("ADC Part 1 Mock Exam (demo {})", self.stamp),
                 starts_at,
+                50,
             )
             .await?;
         let exam_id = text(&exam, "/mockExamId")?;
