@@ -18,19 +18,36 @@ pub struct ServeArgs {
     #[arg(long, env = "FRONTEND_URL")]
     frontend_url: Option<String>,
     /// The bearer token of the admin routes.
-    #[arg(long, env = "ADMIN_TOKEN", default_value = "local-admin-token")]
+    #[arg(
+        long,
+        env = "ADMIN_TOKEN",
+        default_value = "local-admin-token",
+        hide_env_values = true
+    )]
     admin_token: String,
-    /// The key the Stripe simulator accepts.
-    #[arg(long, env = "STRIPE_SECRET_KEY", default_value = "sk_test_simulator")]
+    /// The Stripe secret key: the one the simulator accepts, or a test-mode
+    /// key of the Stripe behind --stripe-api-base. Live-mode keys are refused.
+    #[arg(
+        long,
+        env = "STRIPE_SECRET_KEY",
+        default_value = "sk_test_simulator",
+        hide_env_values = true
+    )]
     stripe_secret_key: String,
     /// The secret Stripe events are signed with (use `stripe listen`'s to
     /// accept events it forwards).
     #[arg(
         long,
         env = "STRIPE_WEBHOOK_SECRET",
-        default_value = "whsec_local_simulator"
+        default_value = "whsec_local_simulator",
+        hide_env_values = true
     )]
     stripe_webhook_secret: String,
+    /// Send Stripe calls to this API instead of the embedded simulator, e.g.
+    /// https://api.stripe.com with a test-mode STRIPE_SECRET_KEY, so that
+    /// events `stripe listen` forwards from that account find their sessions.
+    #[arg(long, env = "STRIPE_API_BASE")]
+    stripe_api_base: Option<String>,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -48,12 +65,24 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     options.admin_token = args.admin_token;
     options.stripe_secret_key = args.stripe_secret_key;
     options.stripe_webhook_secret = args.stripe_webhook_secret;
+    options.stripe_api_base = args.stripe_api_base.filter(|base| !base.trim().is_empty());
+    let external_stripe = options.stripe_api_base.is_some();
     let product = Embedded::start(options).await?;
     let base = &product.base_url;
+    let stripe = &product.stripe_api;
     println!("ProDentHub campaigns on the embedded default");
     println!("  API             {base}/v1   (OpenAPI: {base}/v1/openapi.json)");
-    println!("  Stripe webhook  {base}/v1/webhook/stripe");
-    println!("  Stripe (sim)    {base}/stripe/v1   checkout pages under {base}/stripe/checkout/");
+    let port = base.rsplit(':').next().unwrap_or_default();
+    println!(
+        "  Stripe webhook  {base}/v1/webhook/stripe   \
+         (stripe listen --forward-to localhost:{port}/v1/webhook/stripe)"
+    );
+    if external_stripe {
+        // Which Stripe, never the key.
+        println!("  Stripe          {stripe}/v1   (STRIPE_API_BASE; the simulator is not used)");
+    } else {
+        println!("  Stripe (sim)    {stripe}/v1   checkout pages under {stripe}/checkout/");
+    }
     println!("  uploads         {base}/uploads/");
     println!("  console         {base}/console   (sign in with ADMIN_TOKEN)");
     println!("  Step Functions  {base}/sfn   (aws stepfunctions --endpoint-url {base}/sfn ...)");

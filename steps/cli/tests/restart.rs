@@ -8,15 +8,16 @@
 //! HTTP only, with the client `campaigns demo` uses.
 
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod process;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use campaigns_local::client::{Client, Created, text};
 use campaigns_local::demo::{SCORE_REPORT_PDF, score_report};
 use campaigns_records::Table;
 use campaigns_records::sqlite::SqliteStore;
+use process::{Process, free_port};
 use serde_json::{Value, json};
 
 const ADMIN_TOKEN: &str = "restart-admin-token";
@@ -24,76 +25,18 @@ const STRIPE_KEY: &str = "sk_test_restart";
 const WEBHOOK_SECRET: &str = "whsec_restart";
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// `campaigns serve` as a child process; killed (SIGKILL) when dropped.
-struct Serve {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Serve {
-    fn start(data: &Path, port: u16, life: u32) -> Serve {
-        let log = data.with_extension(format!("serve-{life}.log"));
-        let out = std::fs::File::create(&log).expect("a log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_campaigns"))
-            .args(["serve", "--port", &port.to_string(), "--data-dir"])
-            .arg(data)
-            .env("ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("STRIPE_SECRET_KEY", STRIPE_KEY)
-            .env("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
-            .env_remove("FRONTEND_URL")
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().expect("the log file"))
-            .stderr(out)
-            .spawn()
-            .expect("campaigns serve starts");
-        Serve { child, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Waits until the API answers.
-    async fn ready(&mut self, http: &reqwest::Client, base: &str) {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("serve exited ({status}):\n{}", self.log());
-            }
-            let answer = http.get(format!("{base}/v1/openapi.json")).send().await;
-            if answer.is_ok_and(|a| a.status().is_success()) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "serve did not answer:\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// `kill -9`.
-    fn kill(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("the killed process is reaped");
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A port free now, for both lives of the server.
-fn free_port() -> u16 {
-    TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
+/// Life `life` of `campaigns serve` on `data`, its output in a log beside it.
+fn serve(data: &Path, port: u16, life: u32) -> Process {
+    let data_dir = data.to_str().expect("a UTF-8 path");
+    Process::start(
+        &["serve", "--port", &port.to_string(), "--data-dir", data_dir],
+        &[
+            ("ADMIN_TOKEN", ADMIN_TOKEN),
+            ("STRIPE_SECRET_KEY", STRIPE_KEY),
+            ("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ],
+        data.with_extension(format!("serve-{life}.log")),
+    )
 }
 
 /// What the test needs beyond the customer's client: the simulator's and
@@ -188,9 +131,11 @@ async fn start_life(
     life: u32,
     op: &Operator,
     client: &mut Client,
-) -> Serve {
-    let mut serve = Serve::start(data, port, life);
-    serve.ready(&op.http, &op.base).await;
+) -> Process {
+    let mut serve = serve(data, port, life);
+    serve
+        .ready(&op.http, &format!("{}/v1/openapi.json", op.base))
+        .await;
     client.console_sign_in().await.expect("console sign-in");
     serve
 }
@@ -198,7 +143,7 @@ async fn start_life(
 /// Waits until `record`, read at `collection/<id>`, has `status`; its body.
 async fn until(
     client: &Client,
-    serve: &Serve,
+    serve: &Process,
     collection: &str,
     record: &Created,
     status: &str,

@@ -25,6 +25,9 @@ use crate::files::LocalFiles;
 use crate::router::{Served, router};
 use crate::time::Time;
 
+/// The key the simulator accepts by default.
+const SIMULATOR_KEY: &str = "sk_test_simulator";
+
 /// How to start the product on one machine.
 #[derive(Clone)]
 pub struct Options {
@@ -38,8 +41,14 @@ pub struct Options {
     pub frontend_url: Option<String>,
     /// `Authorization: Bearer` token of the admin routes.
     pub admin_token: String,
-    /// STRIPE_SECRET_KEY the simulator accepts and the adapter sends.
+    /// STRIPE_SECRET_KEY the adapter sends (and, when it calls the simulator,
+    /// the key the simulator accepts). A live-mode key is refused.
     pub stripe_secret_key: String,
+    /// STRIPE_API_BASE: another Stripe API for the adapter, e.g.
+    /// `https://api.stripe.com` with a test-mode key, so that events the
+    /// Stripe CLI forwards from a Stripe account find their sessions. `None`
+    /// for the simulator under `/stripe` (still mounted, unused otherwise).
+    pub stripe_api_base: Option<String>,
     /// STRIPE_WEBHOOK_SECRET the simulator signs with and the webhook checks.
     pub stripe_webhook_secret: String,
     pub delivery: DeliveryConfig,
@@ -53,7 +62,8 @@ impl Options {
             time: Time::System,
             frontend_url: None,
             admin_token: "local-admin-token".into(),
-            stripe_secret_key: "sk_test_simulator".into(),
+            stripe_secret_key: SIMULATOR_KEY.into(),
+            stripe_api_base: None,
             stripe_webhook_secret: "whsec_local_simulator".into(),
             delivery: DeliveryConfig::default(),
         }
@@ -70,6 +80,9 @@ pub struct Embedded {
     pub time: Time,
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
+    /// The Stripe API the payments adapter calls, without a trailing `/`:
+    /// the simulator's `{base_url}/stripe`, or [`Options::stripe_api_base`].
+    pub stripe_api: String,
     server: JoinHandle<()>,
     sweeper: JoinHandle<()>,
 }
@@ -83,6 +96,12 @@ impl Drop for Embedded {
 
 impl Embedded {
     pub async fn start(options: Options) -> anyhow::Result<Embedded> {
+        refuse_live_key(&options.stripe_secret_key)?;
+        let external_stripe = options
+            .stripe_api_base
+            .as_deref()
+            .map(external_stripe_api)
+            .transpose()?;
         let data = &options.data_dir;
         std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
         let listener = TcpListener::bind(options.addr)
@@ -94,10 +113,18 @@ impl Embedded {
             .clone()
             .unwrap_or_else(|| format!("{base_url}/app"));
         let secret = local_secret(&data.join("secret.key"))?;
+        let stripe_api = external_stripe
+            .clone()
+            .unwrap_or_else(|| format!("{base_url}/stripe"));
 
         let simulator = Simulator::open(
             SimConfig {
-                api_key: options.stripe_secret_key.clone(),
+                // A key for another Stripe is not one the simulator accepts.
+                api_key: if external_stripe.is_some() {
+                    SIMULATOR_KEY.into()
+                } else {
+                    options.stripe_secret_key.clone()
+                },
                 public_url: Some(format!("{base_url}/stripe")),
                 webhooks: vec![WebhookTarget {
                     url: format!("{base_url}/v1/webhook/stripe"),
@@ -110,7 +137,7 @@ impl Embedded {
         )?;
         let payments = StripePayments::new(StripeConfig::new(
             options.stripe_secret_key.clone(),
-            Some(format!("{base_url}/stripe/")),
+            Some(format!("{stripe_api}/")),
             frontend_url.clone(),
         ))?;
         let outbox = Arc::new(OutboxMailer::new(data.join("outbox"))?);
@@ -175,6 +202,7 @@ impl Embedded {
             files,
             time: options.time,
             base_url,
+            stripe_api,
             server,
             sweeper,
         })
@@ -184,6 +212,41 @@ impl Embedded {
     pub fn api_url(&self) -> String {
         format!("{}/v1", self.base_url)
     }
+}
+
+/// Refuses a live-mode secret or restricted key: the product on one machine
+/// is for development, demos and tests, and must never take real money.
+/// The error names the key's kind, never the key.
+pub fn refuse_live_key(key: &str) -> anyhow::Result<()> {
+    let key = key.trim();
+    for (prefix, test) in [("sk_live_", "sk_test_"), ("rk_live_", "rk_test_")] {
+        if key.starts_with(prefix) {
+            anyhow::bail!(
+                "STRIPE_SECRET_KEY is a live-mode key ({prefix}…): the product on one machine \
+                 must not take real money; use a test-mode key ({test}…, from the Stripe \
+                 dashboard in test mode), or leave it unset for the simulator"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// STRIPE_API_BASE checked (an http or https URL) and without a trailing `/`.
+fn external_stripe_api(base: &str) -> anyhow::Result<String> {
+    let trimmed = base.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(trimmed)
+        .with_context(|| format!("STRIPE_API_BASE is not a URL: {base:?}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        anyhow::bail!(
+            "STRIPE_API_BASE should be an http(s) URL such as https://api.stripe.com: {base:?}"
+        );
+    }
+    if url.path().ends_with("/v1") {
+        anyhow::bail!(
+            "STRIPE_API_BASE is the API's origin, without /v1 (e.g. https://api.stripe.com): {base:?}"
+        );
+    }
+    Ok(trimmed.to_owned())
 }
 
 /// The engine, durable in `engine.db`, running every step and every
@@ -236,4 +299,40 @@ fn local_secret(path: &Path) -> anyhow::Result<Vec<u8>> {
         .and_then(|()| std::fs::rename(&partial, path))
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_keys_are_refused_without_being_shown() {
+        for key in ["sk_live_51Abcdef", " rk_live_51Abcdef"] {
+            let message = refuse_live_key(key).unwrap_err().to_string();
+            assert!(message.contains("live-mode key"), "{message}");
+            assert!(!message.contains("51Abcdef"), "{message}");
+        }
+        for key in ["sk_test_51Abcdef", "rk_test_51Abcdef", "sk_test_simulator"] {
+            refuse_live_key(key).unwrap();
+        }
+    }
+
+    #[test]
+    fn another_stripe_api_is_an_origin() {
+        assert_eq!(
+            external_stripe_api("https://api.stripe.com/").unwrap(),
+            "https://api.stripe.com"
+        );
+        assert_eq!(
+            external_stripe_api("http://127.0.0.1:8420").unwrap(),
+            "http://127.0.0.1:8420"
+        );
+        for bad in [
+            "api.stripe.com",
+            "ftp://api.stripe.com",
+            "https://api.stripe.com/v1",
+        ] {
+            assert!(external_stripe_api(bad).is_err(), "{bad}");
+        }
+    }
 }
