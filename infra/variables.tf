@@ -19,9 +19,9 @@ variable "lambda_zip" {
 }
 
 variable "lambda_architecture" {
-  description = "Instruction set the bootstrap binary was built for (arm64 or x86_64); it must match the build."
+  description = "Instruction set the bootstrap binary was built for (x86_64 or arm64); it must match infra/build.sh's argument."
   type        = string
-  default     = "arm64"
+  default     = "x86_64"
 
   validation {
     condition     = contains(["arm64", "x86_64"], var.lambda_architecture)

@@ -5,7 +5,8 @@
 #
 # It installs what the tests need (pinned), starts the services they use on
 # 127.0.0.1, and stops them on exit. It builds the debug profile once; every
-# later step reuses that build.
+# later step reuses that build, but for the last: the Lambda zip, built the way
+# it is deployed (profile `deploy`, for glibc 2.34).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -84,6 +85,10 @@ failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s += $1} END {print s + 0}')
 
 step "fuzz: schemathesis against the OpenAPI document"
 bash tests/fuzz/schemathesis.sh "$venv"
+
+step "Lambda artifact: the check refuses bad packages; the deployment zip (zig, glibc 2.34) passes it"
+bash tests/lambda/check-artifact-refuses.sh
+bash infra/build.sh
 
 echo
 echo "all checks passed in $(( $(date +%s) - started )) s"

@@ -5,62 +5,10 @@ mod runtime_api;
 
 use std::time::Duration;
 
-use runtime_api::{Outcome, RuntimeApi};
+use runtime_api::{Outcome, RuntimeApi, function_env as env, proxy_event};
 use serde_json::{Value, json};
 
 const BOOTSTRAP: &str = env!("CARGO_BIN_EXE_bootstrap");
-
-/// What Terraform sets on every function (the AWS calls themselves are not
-/// reached by these invocations).
-fn env(handler: &'static str) -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("CAMPAIGNS_HANDLER", handler),
-        ("AWS_REGION", "ap-southeast-2"),
-        ("AWS_ACCESS_KEY_ID", "test"),
-        ("AWS_SECRET_ACCESS_KEY", "test"),
-        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
-        (
-            "STATE_MACHINE_ARN_PREFIX",
-            "arn:aws:states:ap-southeast-2:123456789012:stateMachine:",
-        ),
-        (
-            "SCHEDULER_ROLE_ARN",
-            "arn:aws:iam::123456789012:role/prodenthub-scheduler",
-        ),
-        ("STRIPE_SECRET_KEY", "sk_test_entrypoints"),
-        ("STRIPE_WEBHOOK_SECRET", "whsec_entrypoints"),
-        ("ACCESS_TOKEN_SECRET", "entrypoints-secret"),
-        ("FRONTEND_URL", "https://campaigns.prodenthub.com.au"),
-        ("API_BASE_URL", "https://api.prodenthub.com.au/v1"),
-        ("SES_FROM_EMAIL", "noreply@prodenthub.com.au"),
-    ]
-}
-
-fn proxy_event(method: &str, resource: &str, body: &str) -> Value {
-    json!({
-        "resource": resource,
-        "path": resource,
-        "httpMethod": method,
-        "headers": {"Content-Type": "application/json"},
-        "multiValueHeaders": {},
-        "queryStringParameters": null,
-        "multiValueQueryStringParameters": null,
-        "pathParameters": null,
-        "stageVariables": null,
-        "requestContext": {
-            "accountId": "123456789012",
-            "resourceId": "abc123",
-            "stage": "v1",
-            "requestId": "req",
-            "identity": {},
-            "resourcePath": resource,
-            "httpMethod": method,
-            "apiId": "api"
-        },
-        "body": body,
-        "isBase64Encoded": false
-    })
-}
 
 #[tokio::test]
 async fn an_api_function_serves_its_routes_through_api_gateway_events() {
@@ -129,4 +77,5 @@ async fn an_unknown_handler_fails_at_init() {
         .await
         .expect("joins");
     assert!(!status.success(), "a misnamed function must not start");
+    assert_eq!(api.first_poll(), None, "it never asked for an event");
 }

@@ -1,20 +1,74 @@
 //! A local Lambda Runtime API (the 2018-06-01 interface a `provided.al2023`
 //! bootstrap polls), so a real `bootstrap` process can be invoked and timed
-//! on this machine.
+//! on this machine. Shared by the entry-point tests and the cold-start
+//! benchmark (`examples/cold_start.rs`).
 
 use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::sync::{Notify, mpsc};
+
+/// What Terraform sets on every function (the AWS calls themselves are not
+/// reached by these invocations).
+pub fn function_env(handler: &str) -> Vec<(&'static str, &str)> {
+    vec![
+        ("CAMPAIGNS_HANDLER", handler),
+        ("AWS_REGION", "ap-southeast-2"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+        (
+            "STATE_MACHINE_ARN_PREFIX",
+            "arn:aws:states:ap-southeast-2:123456789012:stateMachine:",
+        ),
+        (
+            "SCHEDULER_ROLE_ARN",
+            "arn:aws:iam::123456789012:role/prodenthub-scheduler",
+        ),
+        ("STRIPE_SECRET_KEY", "sk_test_entrypoints"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_entrypoints"),
+        ("ACCESS_TOKEN_SECRET", "entrypoints-secret"),
+        ("FRONTEND_URL", "https://campaigns.prodenthub.com.au"),
+        ("API_BASE_URL", "https://api.prodenthub.com.au/v1"),
+        ("SES_FROM_EMAIL", "noreply@prodenthub.com.au"),
+    ]
+}
+
+/// An API Gateway (REST, proxy integration) event for `method resource`.
+pub fn proxy_event(method: &str, resource: &str, body: &str) -> Value {
+    json!({
+        "resource": resource,
+        "path": resource,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json"},
+        "multiValueHeaders": {},
+        "queryStringParameters": null,
+        "multiValueQueryStringParameters": null,
+        "pathParameters": null,
+        "stageVariables": null,
+        "requestContext": {
+            "accountId": "123456789012",
+            "resourceId": "abc123",
+            "stage": "v1",
+            "requestId": "req",
+            "identity": {},
+            "resourcePath": resource,
+            "httpMethod": method,
+            "apiId": "api"
+        },
+        "body": body,
+        "isBase64Encoded": false
+    })
+}
 
 /// What the function answered to one invocation.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +84,8 @@ struct Shared {
     pending: Arc<Mutex<VecDeque<(String, Value)>>>,
     ready: Arc<Notify>,
     outcomes: mpsc::UnboundedSender<(String, Outcome)>,
+    /// When the function first asked for an event: the end of its init.
+    first_poll: Arc<Mutex<Option<Instant>>>,
 }
 
 /// The runtime API and the invocations queued on it.
@@ -47,6 +103,7 @@ impl RuntimeApi {
             pending: Arc::default(),
             ready: Arc::default(),
             outcomes: sender,
+            first_poll: Arc::default(),
         };
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -91,9 +148,21 @@ impl RuntimeApi {
             .expect("the runtime API is running")
     }
 
+    /// When a function first polled for an event, if it has.
+    pub fn first_poll(&self) -> Option<Instant> {
+        *self.shared.first_poll.lock().expect("first poll")
+    }
+
     /// Starts `bootstrap` against this runtime API with `env`.
     pub fn spawn(&self, bootstrap: &str, env: &[(&str, &str)]) -> Function {
-        let mut command = Command::new(bootstrap);
+        self.spawn_with_args(bootstrap, &[], env)
+    }
+
+    /// Starts `program args…` (a runtime that is not a lone binary, such as
+    /// `node runtime.mjs`) against this runtime API with `env`.
+    pub fn spawn_with_args(&self, program: &str, args: &[&str], env: &[(&str, &str)]) -> Function {
+        let mut command = Command::new(program);
+        command.args(args);
         // What the Lambda service sets for every function.
         command
             .env_clear()
@@ -127,6 +196,11 @@ impl Drop for Function {
 }
 
 async fn next(State(shared): State<Shared>) -> Response {
+    shared
+        .first_poll
+        .lock()
+        .expect("first poll")
+        .get_or_insert_with(Instant::now);
     loop {
         let notified = shared.ready.notified();
         if let Some((id, event)) = shared.pending.lock().expect("queue").pop_front() {
