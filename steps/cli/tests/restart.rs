@@ -17,13 +17,12 @@ use campaigns_local::client::{Client, Created, text};
 use campaigns_local::demo::{SCORE_REPORT_PDF, score_report};
 use campaigns_records::Table;
 use campaigns_records::sqlite::SqliteStore;
-use process::{Process, free_port};
+use process::{Process, eventually, free_port};
 use serde_json::{Value, json};
 
 const ADMIN_TOKEN: &str = "restart-admin-token";
 const STRIPE_KEY: &str = "sk_test_restart";
 const WEBHOOK_SECRET: &str = "whsec_restart";
-const PATIENCE: Duration = Duration::from_secs(30);
 
 /// Life `life` of `campaigns serve` on `data`, its output in a log beside it.
 fn serve(data: &Path, port: u16, life: u32) -> Process {
@@ -107,19 +106,6 @@ impl Operator {
                 )
             })
             .collect()
-    }
-}
-
-/// Polls `check` until it is true.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + PATIENCE;
-    while !check().await {
-        assert!(Instant::now() < deadline, "{what}: not after {PATIENCE:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -412,33 +398,52 @@ async fn journeys_cut_by_kill_9_complete_once_after_a_restart() {
     let coupon = client.coupon(&code).await.expect("coupon");
     assert_eq!(coupon["usageCount"], 1, "{coupon}");
 
-    // One email of each kind to each customer.
-    let expected: [(&str, &[&str]); 8] = [
-        (&buyer, &["purchase_confirmation"]),
-        (&planner, &["plan_activated"]),
-        (&leader, &["team_activated"]),
-        (&members[0].1, &["team_invitation", "team_activated"]),
-        (&members[1].1, &["team_invitation", "team_activated"]),
-        (
-            &applicant,
-            &["scholarship_received", "scholarship_approved"],
-        ),
-        (&premium_email, &["mock_exam_registration"]),
-        (&free_email, &["mock_exam_registration"]),
+    // One email of each kind to each customer, but where a kill may have cut
+    // the send: emails are at-least-once across a crash (a send step whose
+    // result was not yet saved runs again; docs/decisions.md), so those may
+    // arrive twice, never more and never not at all.
+    const ONCE: bool = false;
+    const CUT_BY_A_KILL: bool = true;
+    let expected: [(&str, &str, bool); 11] = [
+        (&buyer, "purchase_confirmation", ONCE),
+        (&planner, "plan_activated", ONCE),
+        (&leader, "team_activated", CUT_BY_A_KILL),
+        (&members[0].1, "team_invitation", ONCE),
+        (&members[0].1, "team_activated", CUT_BY_A_KILL),
+        (&members[1].1, "team_invitation", ONCE),
+        (&members[1].1, "team_activated", CUT_BY_A_KILL),
+        (&applicant, "scholarship_received", ONCE),
+        (&applicant, "scholarship_approved", ONCE),
+        (&premium_email, "mock_exam_registration", ONCE),
+        (&free_email, "mock_exam_registration", CUT_BY_A_KILL),
     ];
-    for (to, wanted) in expected {
-        let sent = templates(&client.emails_to(to).await.expect("emails"));
-        for template in wanted {
-            assert_eq!(
-                sent.get(*template),
-                Some(&1),
-                "{template} to {to}: {sent:?}"
+    let mut sent_to: BTreeMap<&str, BTreeMap<String, usize>> = BTreeMap::new();
+    for (to, _, _) in expected {
+        if !sent_to.contains_key(to) {
+            let sent = templates(&client.emails_to(to).await.expect("emails"));
+            sent_to.insert(to, sent);
+        }
+    }
+    for (to, template, may_repeat) in expected {
+        let sent = &sent_to[to];
+        let count = sent.get(template).copied().unwrap_or(0);
+        let allowed = if may_repeat { 1..=2 } else { 1..=1 };
+        assert!(
+            allowed.contains(&count),
+            "{template} to {to}: {count} sent, expected {allowed:?}: {sent:?}"
+        );
+    }
+    // Any other email (the leader's team_created, say) was sent exactly once.
+    for (to, sent) in &sent_to {
+        for (template, count) in sent {
+            let listed = expected
+                .iter()
+                .any(|(t, name, _)| t == to && name == template);
+            assert!(
+                listed || *count == 1,
+                "{template} sent {count} times to {to}"
             );
         }
-        assert!(
-            sent.values().all(|n| *n == 1),
-            "an email sent twice to {to}: {sent:?}"
-        );
     }
 
     // --- the records, read from the file after a last kill -----------------

@@ -19,11 +19,11 @@
 mod process;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use campaigns_local::client::{Client, form_encode, text};
 use campaigns_payments::{STRIPE_API_VERSION, sign};
-use process::{PATIENCE, Process, free_port};
+use process::{Process, eventually, free_port};
 use serde_json::{Value, json};
 
 const ADMIN_TOKEN: &str = "stripe-cli-admin-token";
@@ -129,19 +129,6 @@ async fn forward(http: &reqwest::Client, webhook: &str, body: &str, secret: &str
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
-}
-
-/// Polls `check` until it is true.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + PATIENCE;
-    while !check().await {
-        assert!(Instant::now() < deadline, "{what}: not after {PATIENCE:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// The status of the purchase as its buyer reads it.
