@@ -173,8 +173,9 @@ async fn main() {
     let functions = functions();
     let mut node_starts = Vec::new();
     let mut rust_starts = vec![Vec::new(); functions.len()];
-    // Interleaved, so both sides see the same machine.
-    for _ in 0..runs {
+    // Interleaved, so both sides see the same machine; each round starts the
+    // functions from a different one, so none always follows the Node process.
+    for round in 0..runs {
         let env = function_env("node-baseline");
         node_starts.push(
             cold_start(
@@ -185,9 +186,11 @@ async fn main() {
             )
             .await,
         );
-        for (function, starts) in functions.iter().zip(&mut rust_starts) {
+        for offset in 0..functions.len() {
+            let index = (round + offset) % functions.len();
+            let function = &functions[index];
             let env = function_env(&function.name);
-            starts.push(
+            rust_starts[index].push(
                 cold_start(
                     &function.name,
                     |api| api.spawn(bootstrap, &env),
