@@ -110,6 +110,12 @@ fn operation(
             error("Breaks a campaign rule; the code says which"),
         );
     }
+    if route.request.is_some() {
+        responses.insert(
+            "413".into(),
+            error("The body is larger than the API accepts; nothing was changed"),
+        );
+    }
     responses.insert("429".into(), error("Too many requests"));
 
     let mut operation = json!({

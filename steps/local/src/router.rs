@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, RawPathParams, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -80,8 +81,26 @@ async fn api_call(
     State(served): State<Served>,
     params: RawPathParams,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    // An unreadable or oversized body is answered like every other refusal:
+    // the JSON error body, nothing changed.
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let status = rejection.status().as_u16();
+            let code = if status == 413 {
+                "PAYLOAD_TOO_LARGE"
+            } else {
+                "BODY_UNREADABLE"
+            };
+            return json_response(ApiResponse::from(campaigns_app::ApiFailure::new(
+                status,
+                code,
+                rejection.body_text(),
+            )));
+        }
+    };
     let request = ApiRequest {
         path_params: params
             .iter()
