@@ -17,13 +17,13 @@ use std::fmt;
 
 use campaigns_core::catalog::{self, ProductId};
 use sha2::{Digest, Sha256};
-use stripe::{Client, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
+use stripe::{Client, StripeError};
 use stripe_product::price::{CreatePrice, ListPrice, UpdatePrice};
 use stripe_product::product::{CreateProduct, RetrieveProduct, UpdateProduct};
 use stripe_types::Currency;
 
-use crate::error::{ErrorDetail, PaymentsError};
-use crate::stripe_adapter::{StripeConfig, build_client, map_error};
+use crate::error::PaymentsError;
+use crate::stripe_adapter::{StripeConfig, build_client, map_error, send_idempotent};
 
 /// Prefix of the Stripe product ids the sync creates.
 pub const PRODUCT_ID_PREFIX: &str = "prodenthub_";
@@ -260,8 +260,12 @@ impl CatalogSync {
                     let create = CreateProduct::new(item.name.clone())
                         .id(stripe_id.clone())
                         .metadata(metadata.clone());
-                    self.send(create, format!("campaigns/catalog/product/{stripe_id}"))
-                        .await?;
+                    send_idempotent(
+                        &self.client,
+                        create,
+                        format!("campaigns/catalog/product/{stripe_id}"),
+                    )
+                    .await?;
                 }
                 Action::Create
             }
@@ -277,7 +281,8 @@ impl CatalogSync {
                             .metadata(metadata.clone())
                             .active(true);
                         let digest = digest(&format!("{}\n{:?}", item.name, item.metadata));
-                        self.send(
+                        send_idempotent(
+                            &self.client,
                             update,
                             format!("campaigns/catalog/product-update/{stripe_id}/{digest}"),
                         )
@@ -356,12 +361,12 @@ impl CatalogSync {
                             "productId".to_owned(),
                             item.product_id.clone(),
                         )]));
-                    let price = self
-                        .send(
-                            create,
-                            format!("campaigns/catalog/price/{stripe_id}/{amount}/{replaced}"),
-                        )
-                        .await?;
+                    let price = send_idempotent(
+                        &self.client,
+                        create,
+                        format!("campaigns/catalog/price/{stripe_id}/{amount}/{replaced}"),
+                    )
+                    .await?;
                     Some(price.id.to_string())
                 };
                 actions.push(PriceAction {
@@ -375,7 +380,8 @@ impl CatalogSync {
         for old in active.iter().filter(|p| Some(p.id.to_string()) != keep) {
             if !dry_run {
                 let id = old.id.to_string();
-                self.send(
+                send_idempotent(
+                    &self.client,
                     UpdatePrice::new(id.as_str()).active(false),
                     format!("campaigns/catalog/price-deactivate/{id}"),
                 )
@@ -412,22 +418,6 @@ impl CatalogSync {
                 return Ok(prices);
             }
         }
-    }
-
-    async fn send<R>(&self, request: R, key: String) -> Result<R::Output, PaymentsError>
-    where
-        R: StripeRequest,
-        R::Output: miniserde::Deserialize,
-    {
-        let key = IdempotencyKey::new(&key).map_err(|e| {
-            PaymentsError::InvalidRequest(ErrorDetail::message(format!("idempotency key: {e}")))
-        })?;
-        request
-            .customize()
-            .request_strategy(RequestStrategy::Idempotent(key))
-            .send(&self.client)
-            .await
-            .map_err(map_error)
     }
 }
 

@@ -129,22 +129,6 @@ impl StripePayments {
             .cancel_url(self.return_url("cancel", request))
             .expires_at(request.expires_at)
     }
-
-    async fn send_idempotent<R>(&self, request: R, key: String) -> Result<R::Output, PaymentsError>
-    where
-        R: StripeRequest,
-        R::Output: miniserde::Deserialize,
-    {
-        let key = IdempotencyKey::new(&key).map_err(|e| {
-            PaymentsError::InvalidRequest(ErrorDetail::message(format!("idempotency key: {e}")))
-        })?;
-        request
-            .customize()
-            .request_strategy(RequestStrategy::Idempotent(key))
-            .send(&self.client)
-            .await
-            .map_err(map_error)
-    }
 }
 
 impl Payments for StripePayments {
@@ -153,12 +137,12 @@ impl Payments for StripePayments {
         request: &'a CheckoutRequest,
     ) -> PaymentsFuture<'a, CheckoutSession> {
         Box::pin(async move {
-            let session = self
-                .send_idempotent(
-                    self.checkout_params(request),
-                    idempotency::create_checkout(request),
-                )
-                .await?;
+            let session = send_idempotent(
+                &self.client,
+                self.checkout_params(request),
+                idempotency::create_checkout(request),
+            )
+            .await?;
             Ok(to_session(session))
         })
     }
@@ -175,12 +159,12 @@ impl Payments for StripePayments {
 
     fn expire_checkout<'a>(&'a self, session_id: &'a str) -> PaymentsFuture<'a, CheckoutSession> {
         Box::pin(async move {
-            let session = self
-                .send_idempotent(
-                    ExpireCheckoutSession::new(session_id),
-                    idempotency::expire_checkout(session_id),
-                )
-                .await?;
+            let session = send_idempotent(
+                &self.client,
+                ExpireCheckoutSession::new(session_id),
+                idempotency::expire_checkout(session_id),
+            )
+            .await?;
             Ok(to_session(session))
         })
     }
@@ -191,12 +175,12 @@ impl Payments for StripePayments {
         payment_intent_id: &'a str,
     ) -> PaymentsFuture<'a, PaymentIntent> {
         Box::pin(async move {
-            let intent = self
-                .send_idempotent(
-                    CapturePaymentIntent::new(payment_intent_id),
-                    idempotency::capture(record_id, payment_intent_id),
-                )
-                .await?;
+            let intent = send_idempotent(
+                &self.client,
+                CapturePaymentIntent::new(payment_intent_id),
+                idempotency::capture(record_id, payment_intent_id),
+            )
+            .await?;
             Ok(to_intent(intent))
         })
     }
@@ -207,12 +191,12 @@ impl Payments for StripePayments {
         payment_intent_id: &'a str,
     ) -> PaymentsFuture<'a, PaymentIntent> {
         Box::pin(async move {
-            let intent = self
-                .send_idempotent(
-                    CancelPaymentIntent::new(payment_intent_id),
-                    idempotency::cancel(record_id, payment_intent_id),
-                )
-                .await?;
+            let intent = send_idempotent(
+                &self.client,
+                CancelPaymentIntent::new(payment_intent_id),
+                idempotency::cancel(record_id, payment_intent_id),
+            )
+            .await?;
             Ok(to_intent(intent))
         })
     }
@@ -223,9 +207,8 @@ impl Payments for StripePayments {
             if let Some(amount) = request.amount_cents {
                 params = params.amount(amount);
             }
-            let refund = self
-                .send_idempotent(params, idempotency::refund(request))
-                .await?;
+            let refund =
+                send_idempotent(&self.client, params, idempotency::refund(request)).await?;
             Ok(Refund {
                 id: refund.id.to_string(),
                 amount_cents: refund.amount,
@@ -263,6 +246,28 @@ fn to_intent(intent: stripe_core::PaymentIntent) -> PaymentIntent {
         amount_capturable_cents: intent.amount_capturable,
         amount_received_cents: intent.amount_received,
     }
+}
+
+/// Sends `request` once under the idempotency key `key`, so that a retry of
+/// the same call (a step run twice, a sync run again) changes nothing more.
+pub(crate) async fn send_idempotent<R>(
+    client: &Client,
+    request: R,
+    key: String,
+) -> Result<R::Output, PaymentsError>
+where
+    R: StripeRequest,
+    R::Output: miniserde::Deserialize,
+{
+    let key = IdempotencyKey::new(&key).map_err(|e| {
+        PaymentsError::InvalidRequest(ErrorDetail::message(format!("idempotency key: {e}")))
+    })?;
+    request
+        .customize()
+        .request_strategy(RequestStrategy::Idempotent(key))
+        .send(client)
+        .await
+        .map_err(map_error)
 }
 
 /// An async-stripe client for `config`'s key, base URL and timeout.
