@@ -3,10 +3,7 @@
 
 mod common;
 
-use std::net::SocketAddr;
-
 use common::{KEY, api, api_answering, call};
-use stripe_sim::SimConfig;
 
 fn parse<T: miniserde::Deserialize>(json: &str) -> T {
     miniserde::json::from_str(json).unwrap_or_else(|e| panic!("not a Stripe shape ({e}): {json}"))
@@ -14,13 +11,7 @@ fn parse<T: miniserde::Deserialize>(json: &str) -> T {
 
 #[tokio::test]
 async fn objects_events_and_errors_parse_as_stripe_types() {
-    let config = SimConfig {
-        api_key: KEY.into(),
-        ..SimConfig::default()
-    };
-    let sim = stripe_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), config)
-        .await
-        .unwrap();
+    let sim = common::start().await;
     let expires = sim.simulator.now() + 7200;
     let create = format!(
         "mode=payment&line_items[0][price_data][currency]=aud&line_items[0][price_data][unit_amount]=29900\
@@ -181,13 +172,7 @@ async fn objects_events_and_errors_parse_as_stripe_types() {
 
 #[tokio::test]
 async fn webhook_endpoints_are_created_with_a_secret_and_listed_without() {
-    let config = SimConfig {
-        api_key: KEY.into(),
-        ..SimConfig::default()
-    };
-    let sim = stripe_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), config)
-        .await
-        .unwrap();
+    let sim = common::start().await;
     let body = api(
         &sim,
         "POST",
@@ -217,13 +202,7 @@ async fn webhook_endpoints_are_created_with_a_secret_and_listed_without() {
 
 #[tokio::test]
 async fn products_prices_and_their_lists_parse_as_stripe_types() {
-    let config = SimConfig {
-        api_key: KEY.into(),
-        ..SimConfig::default()
-    };
-    let sim = stripe_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), config)
-        .await
-        .unwrap();
+    let sim = common::start().await;
     let body = api(
         &sim,
         "POST",

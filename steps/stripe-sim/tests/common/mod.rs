@@ -1,14 +1,29 @@
 //! What the simulator's tests share: its HTTP API, called the way a Stripe
 //! client calls it (form bodies, the secret key as a bearer token).
 
+#![allow(dead_code)] // each test binary uses a different part
+
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use stripe_sim::RunningSimulator;
+use std::net::SocketAddr;
+
+use stripe_sim::{RunningSimulator, SimConfig};
 
 /// The secret key the tests' simulators accept.
 pub const KEY: &str = "sk_test_simulator";
+
+/// A simulator accepting [`KEY`], on a free port of 127.0.0.1.
+pub async fn start() -> RunningSimulator {
+    let config = SimConfig {
+        api_key: KEY.into(),
+        ..SimConfig::default()
+    };
+    stripe_sim::spawn(SocketAddr::from(([127, 0, 0, 1], 0)), config)
+        .await
+        .unwrap()
+}
 
 /// Sends a form body with `key` as the bearer token (none when `None`) and
 /// extra `headers`; the answer's status, headers and body.
