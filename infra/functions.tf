@@ -1,13 +1,19 @@
 # Every Lambda function and what it may touch.
 #
-# All functions run the same artifact (the multi-call `bootstrap` binary of
-# steps/lambda); each picks its handler from its name. The seven API functions
-# are seed section 2's; each journey step of campaigns_app::steps::all() is a
-# function `campaigns-<step>`. tests/infra/consistency.py checks this list
-# against the code in both directions.
+# Each function runs the `bootstrap` binary of one deployment package
+# (steps/lambda, PACKAGES; built by infra/build.sh into
+# target/lambda/<package>/bootstrap.zip), which links the adapters of only the
+# ports it wires, and picks its handler from its name. `package` is the
+# smallest package that wires every port the function's handlers declare
+# (default `step` for a step, `api` for an API function). The seven API
+# functions are seed section 2's; each journey step of
+# campaigns_app::steps::all() is a function `campaigns-<step>`.
+# tests/infra/consistency.py checks this list, the packages and the access
+# below against the code in both directions.
 #
 # Access is least privilege per function, derived from what each one does
 # (docs in infra/README.md, "Who may touch what"):
+#   package  the deployment package (see above)
 #   read     GetItem and Query on the table (strongly consistent reads of the
 #            records it handles)
 #   write    PutItem, UpdateItem, DeleteItem and ConditionCheckItem, the item
@@ -19,6 +25,8 @@
 #   mail     SESv2 SendEmail from the project's identity
 #   uploads  presigned PutObject and HeadObject on the score-report bucket
 #   schedules  create/update/delete one-time schedules in the project's group
+# start or resume is granted exactly to the functions whose handlers declare
+# the Workflows port, mail the Mail port, uploads Files, schedules Schedules.
 
 locals {
   # The tables every campaign record lives in.
@@ -40,15 +48,14 @@ locals {
     "team-creation-handler" = {
       write = ["teams", "payment_waits", "idempotency_keys"]
       start = ["team-creation"]
-      mail  = true
     }
     # calculate (pure), apply, read, and the reviewer's decision, which
     # resumes the journey's await-review task.
     "scholarship-handler" = {
-      write  = ["scholarships", "payment_waits", "idempotency_keys"]
-      start  = ["scholarship-application"]
-      resume = true
-      mail   = true
+      package = "api-mail-workflows"
+      write   = ["scholarships", "payment_waits", "idempotency_keys"]
+      start   = ["scholarship-application"]
+      resume  = true
     }
     # Coupons (admin), validation, purchases with the coupon use reserved in
     # the purchase's transaction.
@@ -56,14 +63,12 @@ locals {
       read  = ["coupons", "coupon_usage"]
       write = ["discount_purchases", "coupons", "coupon_usage", "payment_waits", "idempotency_keys"]
       start = ["discount-purchase"]
-      mail  = true
     }
     # Assessment (pure), the presigned upload of the score report, plans.
     "personalized-plan-handler" = {
       write   = ["personalized_plans", "payment_waits", "idempotency_keys"]
       start   = ["personalized-plan"]
       uploads = true
-      mail    = true
     }
     # Exams (admin, with their reminder and results schedules), listing
     # upcoming exams, registrations with a seat taken atomically, results and
@@ -74,7 +79,6 @@ locals {
       indexes   = ["mock_exams/status-startsAt-index", "mock_exams/examDate-index", "mock_registrations/mockExamId-index"]
       start     = ["mock-exam-registration", "mock-exam-results"]
       schedules = true
-      mail      = true
     }
     # A fresh checkout for any payable record (stores the session on it) and
     # the state of a checkout after Stripe's redirect.
@@ -84,6 +88,7 @@ locals {
     # Stripe's events: each id once, the payment rendezvous, retry emails on
     # declines, access revoked on refunds.
     "stripe-webhook-handler" = {
+      package = "api-mail-workflows"
       write   = concat(local.campaign_tables, ["webhook_events", "payment_waits", "access_grants"])
       indexes = ["access_grants/paymentIntentId-index"]
       resume  = true
@@ -94,14 +99,17 @@ locals {
   step_functions = {
     # Shared by every paid journey.
     "await-payment" = {
-      write  = ["payment_waits"]
-      resume = true
+      package = "step-workflows"
+      write   = ["payment_waits"]
+      resume  = true
     }
     "reconcile-payment" = {
-      read  = local.campaign_tables
-      write = ["payment_waits"]
+      package = "step-payments"
+      read    = local.campaign_tables
+      write   = ["payment_waits"]
     }
     "send-email" = {
+      package = "step-mail"
       # payment_waits: a team reminder is skipped when the member's payment
       # is already waiting at the rendezvous.
       read = concat(local.campaign_tables, ["mock_statistics", "payment_waits"])
@@ -130,15 +138,18 @@ locals {
       read = ["teams"]
     }
     "capture-team-shares" = {
-      write = ["teams", "access_grants"]
+      package = "step-payments"
+      write   = ["teams", "access_grants"]
     }
     "release-team-shares" = {
-      write = ["teams"]
+      package = "step-payments"
+      write   = ["teams"]
     }
 
     # scholarship-application
     "await-review" = {
-      write = ["scholarships"]
+      package = "step-workflows"
+      write   = ["scholarships"]
       # An application decided before the wait began is resumed at once.
       resume = true
     }
@@ -184,7 +195,7 @@ locals {
   # Function name => its settings, access filled in with the defaults.
   functions = merge(
     {
-      for name, access in local.api_functions : name => merge(local.function_access_defaults, access, {
+      for name, access in local.api_functions : name => merge(local.function_access_defaults, { package = "api" }, access, {
         kind        = "api"
         memory      = var.api_function_memory_mb
         timeout     = 29 # API Gateway gives up after 29 s
@@ -192,7 +203,7 @@ locals {
       })
     },
     {
-      for step, access in local.step_functions : "campaigns-${step}" => merge(local.function_access_defaults, access, {
+      for step, access in local.step_functions : "campaigns-${step}" => merge(local.function_access_defaults, { package = "step" }, access, {
         kind    = "step"
         memory  = var.step_function_memory_mb
         timeout = 60

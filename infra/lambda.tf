@@ -4,7 +4,7 @@ locals {
   table_arn = { for id, table in aws_dynamodb_table.this : id => table.arn }
 
   # Every function reads the same settings: the production application is
-  # built once per cold start from them, whatever the handler (steps/lambda).
+  # built once per cold start from them (steps/lambda).
   lambda_environment = merge(
     local.table_environment,
     {
@@ -228,8 +228,8 @@ resource "aws_lambda_function" "this" {
   description   = each.value.kind == "api" ? "API: seed section 2 ${each.key}" : "Journey step ${trimprefix(each.key, "campaigns-")}"
   role          = aws_iam_role.function[each.key].arn
 
-  filename         = local.lambda_zip
-  source_code_hash = filebase64sha256(local.lambda_zip)
+  filename         = "${local.lambda_packages}/${each.value.package}/bootstrap.zip"
+  source_code_hash = filebase64sha256("${local.lambda_packages}/${each.value.package}/bootstrap.zip")
   runtime          = "provided.al2023"
   handler          = "bootstrap"
   architectures    = [var.lambda_architecture]

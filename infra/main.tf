@@ -23,9 +23,9 @@ locals {
   # name (STATE_MACHINE_ARN_PREFIX), so machines carry their bare names.
   state_machine_arn_prefix = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:"
 
-  # The repository root: the definitions, the schemas and the build's zip are
+  # The repository root: the definitions, the schemas and the build's zips are
   # read from it, so infra/ never holds a copy of them.
   repo_root = abspath("${path.module}/..")
 
-  lambda_zip = coalesce(var.lambda_zip, "${local.repo_root}/target/lambda/bootstrap.zip")
+  lambda_packages = coalesce(var.lambda_packages, "${local.repo_root}/target/lambda")
 }

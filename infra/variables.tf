@@ -12,8 +12,8 @@ variable "tags" {
 
 # --- the build -------------------------------------------------------------
 
-variable "lambda_zip" {
-  description = "The deployment package of every function: the multi-call bootstrap binary zipped. Null means target/lambda/bootstrap.zip at the repository root."
+variable "lambda_packages" {
+  description = "The directory infra/build.sh writes the deployment packages to, one <package>/bootstrap.zip each. Null means target/lambda at the repository root."
   type        = string
   default     = null
 }

@@ -86,7 +86,7 @@ failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s += $1} END {print s + 0}')
 step "fuzz: schemathesis against the OpenAPI document"
 bash tests/fuzz/schemathesis.sh "$venv"
 
-step "Lambda artifact: the check refuses bad packages; the deployment zip (zig, glibc 2.34) passes it"
+step "Lambda packages: the check refuses bad zips; every deployment zip (zig, glibc 2.34) passes it"
 bash tests/lambda/check-artifact-refuses.sh
 bash infra/build.sh
 

@@ -1,7 +1,8 @@
 //! Prints, as JSON, what `infra/` must provision for this build: the tables
 //! (keys, indexes, TTL, the variable naming each), the routes and the Lambda
 //! function serving each, the journey steps (function names and the `${…}`
-//! placeholders the definitions use) and the state machines.
+//! placeholders the definitions use), each function's ports and deployment
+//! package, and the state machines.
 //!
 //! `tests/infra/consistency.py` compares it with the Terraform, so the lists
 //! are read from the code rather than restated.
@@ -59,10 +60,29 @@ fn main() {
             })
         })
         .collect();
+    let port_names = |ports: &[campaigns_app::wiring::Port]| -> Vec<String> {
+        ports.iter().map(|port| format!("{port:?}")).collect()
+    };
+    let functions: Vec<Value> = campaigns_lambda::Function::all()
+        .iter()
+        .map(|function| {
+            json!({
+                "name": function.name,
+                "ports": port_names(function.ports),
+                "package": function.package().name,
+            })
+        })
+        .collect();
+    let packages: Vec<Value> = campaigns_lambda::PACKAGES
+        .iter()
+        .map(|package| json!({"name": package.name, "ports": port_names(package.ports)}))
+        .collect();
     let manifest = json!({
         "tables": tables,
         "routes": routes,
         "steps": steps,
+        "functions": functions,
+        "packages": packages,
         "stateMachines": campaigns_app::steps::state_machines(),
     });
     println!(

@@ -297,6 +297,37 @@ def step_functions_match(ctx):
     return problems
 
 
+@check("functions: each is deployed with the package the code assigns it (steps/lambda PACKAGES), and granted exactly its ports")
+def packages_and_ports_match(ctx):
+    infra = {**ctx.api_functions, **{f"campaigns-{step}": access for step, access in ctx.step_functions.items()}}
+    known_packages = {package["name"] for package in ctx.manifest["packages"]}
+    problems = []
+    for function in ctx.manifest["functions"]:
+        name = function["name"]
+        access = infra.get(name)
+        if access is None:
+            continue  # reported by the checks above
+        default = "api" if name in ctx.api_functions else "step"
+        package = access.get("package", default)
+        if package not in known_packages:
+            problems.append(f"{name}: package {package!r} is not one of steps/lambda's {sorted(known_packages)}")
+        elif package != function["package"]:
+            problems.append(f"{name}: deployed with package {package!r}, the code assigns {function['package']!r}")
+        ports = set(function["ports"])
+        grants = {
+            "Mail": bool(access.get("mail")),
+            "Files": bool(access.get("uploads")),
+            "Schedules": bool(access.get("schedules")),
+            "Workflows": bool(access.get("start")) or bool(access.get("resume")),
+        }
+        for port, granted in grants.items():
+            if granted and port not in ports:
+                problems.append(f"{name}: infra grants {port} access, but its handlers do not declare the port")
+            if port in ports and not granted:
+                problems.append(f"{name}: its handlers declare {port}, but infra grants no access for it")
+    return problems
+
+
 @check("functions: every table and index a function may touch exists")
 def access_refers_to_tables(ctx):
     problems = []

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Checks the Lambda deployment package infra/build.sh wrote:
+# Checks one Lambda deployment package infra/build.sh wrote:
 # - it holds one executable named `bootstrap` (what provided.al2023 runs),
 #   built for the expected instruction set;
 # - no symbol it imports needs a glibc newer than 2.34 (Amazon Linux 2023's);
 # - the zip stays within its size budget. The goal is under 4 MB (issue #7);
-#   the one multi-call binary is above it today, so the budget stops it from
-#   growing further while docs/lambda.md tracks the gap and how to close it.
+#   the packages that link async-stripe are above it today, so the budget
+#   stops any from growing further while docs/lambda.md tracks the gap.
 #
-#   bash tests/lambda/check-artifact.sh target/lambda/bootstrap.zip x86_64
+#   bash tests/lambda/check-artifact.sh target/lambda/step/bootstrap.zip x86_64
 set -euo pipefail
 zip=$1 arch=$2
 goal_zip_bytes=$((4 * 1024 * 1024))

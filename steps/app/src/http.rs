@@ -76,8 +76,10 @@ impl From<ApiFailure> for ApiResponse {
 pub type Handled = Result<ApiResponse, ApiFailure>;
 
 /// Runs the route's handler, with the checks every route of its kind needs
-/// (admin credentials, idempotency keys).
+/// (admin credentials, idempotency keys), on only the ports its function
+/// declares.
 pub async fn dispatch(app: &App, route: &Route, request: ApiRequest) -> ApiResponse {
+    let app = &app.wired_for(crate::api::ports(route.lambda));
     let result = async {
         if route.access == Access::Admin {
             check_admin(app, &request)?;

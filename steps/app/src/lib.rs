@@ -10,7 +10,8 @@
 //!   from an operation id of the route table to its handler;
 //! - [`api`]: one module per campaign's routes, plus the webhook;
 //! - [`steps`]: the journeys' Task handlers, by Lambda function name;
-//! - [`payment_wait`]: the rendezvous of a waiting journey and Stripe's webhook.
+//! - [`payment_wait`]: the rendezvous of a waiting journey and Stripe's webhook;
+//! - [`wiring`]: the ports each handler declares, and the stand-in for the rest.
 
 pub mod access;
 pub mod api;
@@ -29,6 +30,7 @@ pub mod payment_wait;
 pub mod settings;
 pub mod steps;
 pub mod tokens;
+pub mod wiring;
 
 pub use context::App;
 pub use failure::ApiFailure;

@@ -1,13 +1,17 @@
 //! The application on the AWS adapters, built once per cold start from the
-//! environment (seed §7, plus the names Terraform sets).
+//! environment (seed §7, plus the names Terraform sets): the records and
+//! settings always, each other port only when its package wires it, so a
+//! binary links no adapter it does not use.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_config::SdkConfig;
 use campaigns_app::App;
 use campaigns_app::clock::SystemClock;
 use campaigns_app::settings::{AdminAuth, Settings};
 use campaigns_app::tokens::AccessTokens;
+use campaigns_app::wiring::{Port, Unwired};
 use campaigns_aws::{
     AwsSettings, DynamoRecords, EventBridgeScheduler, S3Files, SesMailer, StepFunctions,
 };
@@ -15,44 +19,140 @@ use campaigns_mail::MailSettings;
 use campaigns_payments::{SignatureVerifier, StripeConfig, StripePayments};
 use campaigns_records::Records;
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
+use crate::{Error, PACKAGES, Package, Serves};
 
-pub async fn app() -> Result<App, Error> {
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let aws = AwsSettings::from_env()?;
-    let frontend_url = required("FRONTEND_URL")?;
-    let payments = StripePayments::new(StripeConfig::new(
-        secret("STRIPE_SECRET_KEY").await?,
-        std::env::var("STRIPE_API_BASE").ok(),
-        frontend_url.clone(),
-    ))?;
-    let mut verifier = SignatureVerifier::new(secret("STRIPE_WEBHOOK_SECRET").await?);
-    if let Some(previous) = optional_secret("STRIPE_WEBHOOK_SECRET_PREVIOUS").await? {
-        verifier = verifier.with_previous_secret(previous);
+/// A function's application while its package wires its ports:
+/// `Init::new("step-workflows").await?.with_workflows().serve_steps().await`.
+pub struct Init {
+    package: &'static Package,
+    sdk: SdkConfig,
+    aws: AwsSettings,
+    app: App,
+    wired: Vec<Port>,
+}
+
+impl Init {
+    /// JSON logs, and the application on the records with no other port
+    /// wired, for a binary of `package`.
+    pub async fn new(package: &str) -> Result<Init, Error> {
+        let package = PACKAGES
+            .iter()
+            .find(|known| known.name == package)
+            .ok_or_else(|| format!("no package named {package}"))?;
+        tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_env_filter(
+                tracing_subscriber::EnvFilter::try_from_default_env()
+                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            )
+            .without_time()
+            .init();
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let aws = AwsSettings::from_env()?;
+        let mut verifier = SignatureVerifier::new(secret("STRIPE_WEBHOOK_SECRET").await?);
+        if let Some(previous) = optional_secret("STRIPE_WEBHOOK_SECRET_PREVIOUS").await? {
+            verifier = verifier.with_previous_secret(previous);
+        }
+        let mut tokens = AccessTokens::new(secret("ACCESS_TOKEN_SECRET").await?.into_bytes());
+        if let Some(previous) = optional_secret("ACCESS_TOKEN_SECRET_PREVIOUS").await? {
+            tokens = tokens.with_previous(previous.into_bytes());
+        }
+        let app = App {
+            records: Records::new(Arc::new(DynamoRecords::new(&sdk, &aws))),
+            payments: Arc::new(Unwired(Port::Payments)),
+            mail: Arc::new(Unwired(Port::Mail)),
+            mail_settings: MailSettings::from_env()?,
+            webhook_verifier: Arc::new(verifier),
+            files: Arc::new(Unwired(Port::Files)),
+            scheduler: Arc::new(Unwired(Port::Schedules)),
+            workflows: Arc::new(Unwired(Port::Workflows)),
+            clock: Arc::new(SystemClock),
+            tokens,
+            settings: Arc::new(Settings {
+                frontend_url: required("FRONTEND_URL")?,
+                api_base_url: required("API_BASE_URL")?,
+                admin: AdminAuth::Gateway,
+                checkout_lifetime: Duration::from_secs(23 * 3600),
+                upload_lifetime: Duration::from_secs(15 * 60),
+            }),
+        };
+        Ok(Init {
+            package,
+            sdk,
+            aws,
+            app,
+            wired: Vec::new(),
+        })
     }
-    let mut tokens = AccessTokens::new(secret("ACCESS_TOKEN_SECRET").await?.into_bytes());
-    if let Some(previous) = optional_secret("ACCESS_TOKEN_SECRET_PREVIOUS").await? {
-        tokens = tokens.with_previous(previous.into_bytes());
+
+    /// Stripe, with the secret key from Secrets Manager.
+    pub async fn with_payments(mut self) -> Result<Init, Error> {
+        self.app.payments = Arc::new(StripePayments::new(StripeConfig::new(
+            secret("STRIPE_SECRET_KEY").await?,
+            std::env::var("STRIPE_API_BASE").ok(),
+            self.app.settings.frontend_url.clone(),
+        ))?);
+        self.wired.push(Port::Payments);
+        Ok(self)
     }
-    Ok(App {
-        records: Records::new(Arc::new(DynamoRecords::new(&sdk, &aws))),
-        payments: Arc::new(payments),
-        mail: Arc::new(SesMailer::new(&sdk)),
-        mail_settings: MailSettings::from_env()?,
-        webhook_verifier: Arc::new(verifier),
-        files: Arc::new(S3Files::new(&sdk, &aws)),
-        scheduler: Arc::new(EventBridgeScheduler::new(&sdk, &aws)),
-        workflows: Arc::new(StepFunctions::new(&sdk, &aws)),
-        clock: Arc::new(SystemClock),
-        tokens,
-        settings: Arc::new(Settings {
-            frontend_url,
-            api_base_url: required("API_BASE_URL")?,
-            admin: AdminAuth::Gateway,
-            checkout_lifetime: Duration::from_secs(23 * 3600),
-            upload_lifetime: Duration::from_secs(15 * 60),
-        }),
-    })
+
+    /// SESv2.
+    pub fn with_mail(mut self) -> Init {
+        self.app.mail = Arc::new(SesMailer::new(&self.sdk));
+        self.wired.push(Port::Mail);
+        self
+    }
+
+    /// S3 presigned uploads.
+    pub fn with_files(mut self) -> Init {
+        self.app.files = Arc::new(S3Files::new(&self.sdk, &self.aws));
+        self.wired.push(Port::Files);
+        self
+    }
+
+    /// EventBridge Scheduler.
+    pub fn with_schedules(mut self) -> Init {
+        self.app.scheduler = Arc::new(EventBridgeScheduler::new(&self.sdk, &self.aws));
+        self.wired.push(Port::Schedules);
+        self
+    }
+
+    /// Step Functions.
+    pub fn with_workflows(mut self) -> Init {
+        self.app.workflows = Arc::new(StepFunctions::new(&self.sdk, &self.aws));
+        self.wired.push(Port::Workflows);
+        self
+    }
+
+    /// Serves this function, one of the journeys' steps.
+    pub async fn serve_steps(self) -> Result<(), Error> {
+        self.check_package(Serves::Steps)?;
+        crate::serve_step(self.app, &self.wired).await
+    }
+
+    /// Serves this function, one of the API functions.
+    pub async fn serve_api(self) -> Result<(), Error> {
+        self.check_package(Serves::Api)?;
+        crate::serve_api(self.app, &self.wired).await
+    }
+
+    /// The binary wires and serves exactly what [`PACKAGES`] says of it, so
+    /// the list the deployment is planned from is the truth.
+    fn check_package(&self, serves: Serves) -> Result<(), Error> {
+        let mut wired = self.wired.clone();
+        wired.sort();
+        let mut declared = self.package.ports.to_vec();
+        declared.sort();
+        if wired != declared || serves != self.package.serves {
+            return Err(format!(
+                "package {} is declared to serve {:?} with {declared:?}, its binary serves {serves:?} with {wired:?}",
+                self.package.name, self.package.serves
+            )
+            .into());
+        }
+        Ok(())
+    }
 }
 
 fn required(name: &str) -> Result<String, Error> {

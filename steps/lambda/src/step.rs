@@ -22,7 +22,7 @@ pub async fn handle(app: &App, step: Step, event: LambdaEvent<Value>) -> Result<
         campaign = field("campaignId"),
         record = field("recordId")
     );
-    (step.run)(app.clone(), event.payload)
+    step.invoke(app, event.payload)
         .instrument(span)
         .await
         .map_err(|err| {

@@ -1,19 +1,51 @@
-//! The `bootstrap` binary as Lambda runs it: a real process polling a local
-//! Runtime API, serving API Gateway proxy events and journey steps.
+//! The packages' binaries as Lambda runs them: real processes polling a
+//! local Runtime API, serving API Gateway proxy events and journey steps,
+//! each function from the package it is deployed with.
 
 mod runtime_api;
 
+use std::path::Path;
 use std::time::Duration;
 
-use runtime_api::{Outcome, RuntimeApi, function_env as env, proxy_event};
+use campaigns_lambda::{Function, PACKAGES};
+use runtime_api::{Outcome, RuntimeApi, function_env as env, invalid_event, proxy_event, rejected};
 use serde_json::{Value, json};
 
-const BOOTSTRAP: &str = env!("CARGO_BIN_EXE_bootstrap");
+/// The binary of package `name` (every package's binary is built beside `api`).
+fn binary(package: &str) -> String {
+    let path = Path::new(env!("CARGO_BIN_EXE_api")).with_file_name(package);
+    path.to_str().expect("a UTF-8 path").to_owned()
+}
+
+/// The binary `function` is deployed with.
+fn package_of(function: &str) -> String {
+    let function = Function::named(function).expect("a function of the product");
+    binary(function.package().name)
+}
+
+/// Waits for a process that must refuse to start; returns what it printed.
+async fn refused(api: &RuntimeApi, mut function: runtime_api::Function) -> String {
+    let output = tokio::task::spawn_blocking(move || {
+        let status = function.child.wait().expect("waits");
+        assert!(!status.success(), "it must not start");
+        let mut output = String::new();
+        let stderr = function.child.stderr.as_mut().expect("stderr is piped");
+        std::io::Read::read_to_string(stderr, &mut output).expect("stderr is UTF-8");
+        output
+    })
+    .await
+    .expect("joins");
+    assert_eq!(api.first_poll(), None, "it never asked for an event");
+    output
+}
 
 #[tokio::test]
 async fn an_api_function_serves_its_routes_through_api_gateway_events() {
     let mut api = RuntimeApi::start().await;
-    let _function = api.spawn(BOOTSTRAP, &env("scholarship-handler"));
+    let _function = api.spawn(
+        &package_of("scholarship-handler"),
+        &env("scholarship-handler"),
+    );
     let calculate = r#"{"householdIncome": 18000, "householdSize": 3, "country": "Egypt", "employmentStatus": "unemployed", "refugeeOrAsylumSeeker": false}"#;
 
     api.invoke(proxy_event("POST", "/scholarships/calculate", calculate));
@@ -57,7 +89,10 @@ async fn an_api_function_serves_its_routes_through_api_gateway_events() {
 #[tokio::test]
 async fn a_step_function_reports_errors_under_the_names_state_machines_match() {
     let mut api = RuntimeApi::start().await;
-    let _function = api.spawn(BOOTSTRAP, &env("campaigns-send-email"));
+    let _function = api.spawn(
+        &package_of("campaigns-send-email"),
+        &env("campaigns-send-email"),
+    );
     api.invoke(json!({"template": "no_such_template", "recordId": "pur_1"}));
     let (_, outcome) = api.outcome(Duration::from_secs(20)).await;
     match outcome {
@@ -72,10 +107,74 @@ async fn a_step_function_reports_errors_under_the_names_state_machines_match() {
 #[tokio::test]
 async fn an_unknown_handler_fails_at_init() {
     let api = RuntimeApi::start().await;
-    let mut function = api.spawn(BOOTSTRAP, &env("no-such-function"));
-    let status = tokio::task::spawn_blocking(move || function.child.wait().expect("waits"))
-        .await
-        .expect("joins");
-    assert!(!status.success(), "a misnamed function must not start");
-    assert_eq!(api.first_poll(), None, "it never asked for an event");
+    let function = api.spawn(&binary("api"), &env("no-such-function"));
+    let output = refused(&api, function).await;
+    assert!(
+        output.contains("no API function named no-such-function"),
+        "{output}"
+    );
+}
+
+#[tokio::test]
+async fn a_function_deployed_with_a_package_that_lacks_its_ports_fails_at_init() {
+    // send-email needs SES, which the `step` package does not link.
+    let api = RuntimeApi::start().await;
+    let function = api.spawn(&binary("step"), &env("campaigns-send-email"));
+    let output = refused(&api, function).await;
+    assert!(
+        output.contains("campaigns-send-email calls [Mail] but this package wires only []"),
+        "{output}"
+    );
+
+    // A step package does not serve API functions, nor the other way round.
+    let api = RuntimeApi::start().await;
+    let function = api.spawn(&binary("step-payments"), &env("checkout-session-handler"));
+    let output = refused(&api, function).await;
+    assert!(
+        output.contains("no step function named checkout-session-handler"),
+        "{output}"
+    );
+}
+
+/// Every function starts from its package and answers an event it rejects
+/// without I/O: the package list, the binaries' wiring and the functions'
+/// declared ports agree.
+#[tokio::test]
+async fn every_function_starts_from_its_package() {
+    let functions = Function::all();
+    assert_eq!(functions.len(), 29, "7 API functions and 22 steps");
+    for function in functions {
+        let mut api = RuntimeApi::start().await;
+        let _process = api.spawn(&binary(function.package().name), &env(&function.name));
+        api.invoke(invalid_event(&function));
+        let (_, outcome) = api.outcome(Duration::from_secs(20)).await;
+        assert!(
+            rejected(function.serves, &outcome),
+            "{}: {outcome:?}",
+            function.name
+        );
+    }
+}
+
+#[test]
+fn each_function_gets_the_smallest_package_that_wires_its_ports() {
+    let package = |name: &str| Function::named(name).expect("a function").package().name;
+    assert_eq!(package("campaigns-confirm-purchase"), "step");
+    assert_eq!(package("campaigns-await-payment"), "step-workflows");
+    assert_eq!(package("campaigns-send-email"), "step-mail");
+    assert_eq!(package("campaigns-capture-team-shares"), "step-payments");
+    assert_eq!(package("stripe-webhook-handler"), "api-mail-workflows");
+    assert_eq!(package("scholarship-handler"), "api-mail-workflows");
+    assert_eq!(package("mock-exam-handler"), "api");
+    // Every package serves some function, so none is built for nothing.
+    let functions = Function::all();
+    for listed in &PACKAGES {
+        assert!(
+            functions
+                .iter()
+                .any(|function| function.package().name == listed.name),
+            "no function is deployed with package {}",
+            listed.name
+        );
+    }
 }

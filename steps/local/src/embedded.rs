@@ -262,7 +262,7 @@ async fn start_engine(
         builder = builder.handler(&step.function_name(), move |input| {
             let app = app.clone();
             async move {
-                (step.run)(app, input)
+                step.invoke(&app, input)
                     .await
                     .map_err(|err| HandlerError::new(err.error, err.cause))
             }

@@ -29,6 +29,27 @@ use crate::context::App;
 use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, Handled};
 use crate::payment_wait::Payee;
+use crate::wiring::Port::{self, Files, Mail, Payments, Schedules, Workflows};
+
+/// Seed §2's API functions and the ports their routes' handlers call beyond
+/// the records; each function is built with these adapters only.
+pub const FUNCTIONS: [(&str, &[Port]); 7] = [
+    ("team-creation-handler", &[Payments, Workflows]),
+    ("scholarship-handler", &[Workflows]),
+    ("discount-purchase-handler", &[Payments, Workflows]),
+    ("personalized-plan-handler", &[Payments, Files, Workflows]),
+    ("mock-exam-handler", &[Payments, Schedules, Workflows]),
+    ("checkout-session-handler", &[Payments]),
+    ("stripe-webhook-handler", &[Mail, Workflows]),
+];
+
+/// The ports of API function `lambda` (none for a name not in [`FUNCTIONS`]).
+pub fn ports(lambda: &str) -> &'static [Port] {
+    FUNCTIONS
+        .iter()
+        .find(|(name, _)| *name == lambda)
+        .map_or(&[], |(_, ports)| ports)
+}
 
 /// Runs the handler of the route with this operation id.
 pub async fn handle(app: &App, operation_id: &str, request: &ApiRequest) -> Handled {

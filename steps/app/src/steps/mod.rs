@@ -25,6 +25,7 @@ use serde_json::Value;
 use crate::context::App;
 use crate::failure::ApiFailure;
 use crate::payment_wait::RendezvousError;
+use crate::wiring::Port;
 
 pub use mock_exam::{MOCK_EXAM_REGISTRATION, MOCK_EXAM_REMINDERS, MOCK_EXAM_RESULTS};
 pub use plan::PERSONALIZED_PLAN;
@@ -103,12 +104,15 @@ impl From<ApiFailure> for StepError {
 
 pub type StepFuture = Pin<Box<dyn Future<Output = Result<Value, StepError>> + Send>>;
 
-/// A step: its name, its handler over JSON, and the JSON Schemas of its
-/// input and output (published under `schemas/steps/`).
+/// A step: its name, the ports it calls, its handler over JSON, and the JSON
+/// Schemas of its input and output (published under `schemas/steps/`).
 #[derive(Clone, Copy)]
 pub struct Step {
     pub name: &'static str,
-    pub run: fn(App, Value) -> StepFuture,
+    /// The ports it calls beyond the records; its function is built with
+    /// these adapters only.
+    pub ports: &'static [Port],
+    run: fn(App, Value) -> StepFuture,
     pub input_schema: fn() -> Value,
     pub output_schema: fn() -> Value,
 }
@@ -120,6 +124,11 @@ impl std::fmt::Debug for Step {
 }
 
 impl Step {
+    /// Runs the step on `app` with only its declared ports wired.
+    pub fn invoke(&self, app: &App, input: Value) -> StepFuture {
+        (self.run)(app.wired_for(self.ports), input)
+    }
+
     /// The Lambda function that runs it.
     pub fn function_name(&self) -> String {
         format!("campaigns-{}", self.name)
@@ -145,11 +154,17 @@ impl Step {
 }
 
 /// Wraps `handler(&App, Input) -> Result<Output, StepError>` as a [`Step`]:
-/// `step!("name", handler, Input, Output)`.
+/// `step!("name", handler, Input, Output)` for a step on the records alone,
+/// `step!("name", handler, Input, Output, [Payments, ...])` for one that
+/// calls other ports.
 macro_rules! step {
     ($name:literal, $handler:path, $input:ty, $output:ty) => {
+        step!($name, $handler, $input, $output, [])
+    };
+    ($name:literal, $handler:path, $input:ty, $output:ty, [$($port:ident),*]) => {
         Step {
             name: $name,
+            ports: &[$(crate::wiring::Port::$port),*],
             run: |app, input| {
                 Box::pin(async move {
                     let input: $input = serde_json::from_value(input)
@@ -173,19 +188,22 @@ pub fn all() -> Vec<Step> {
             "await-payment",
             payment::await_payment,
             payment::AwaitPayment,
-            payment::Waiting
+            payment::Waiting,
+            [Workflows]
         ),
         step!(
             "reconcile-payment",
             payment::reconcile_payment,
             payment::Reconcile,
-            PaymentOutcome
+            PaymentOutcome,
+            [Payments]
         ),
         step!(
             "send-email",
             email::send_email,
             email::SendEmail,
-            email::Sent
+            email::Sent,
+            [Mail]
         ),
     ];
     [

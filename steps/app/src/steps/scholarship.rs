@@ -33,7 +33,13 @@ pub const PAYMENT_WINDOW_DAYS: i64 = 14;
 
 pub(super) fn steps() -> Vec<Step> {
     vec![
-        step!("await-review", await_review, AwaitReview, Waiting),
+        step!(
+            "await-review",
+            await_review,
+            AwaitReview,
+            Waiting,
+            [Workflows]
+        ),
         step!("close-review", close_review, ScholarshipRef, Decided),
         step!(
             "approve-scholarship",

@@ -41,8 +41,20 @@ pub(super) fn steps() -> Vec<Step> {
             ShareAuthorized
         ),
         step!("check-team-shares", check_shares, TeamRef, SharesChecked),
-        step!("capture-team-shares", capture_shares, TeamRef, Settled),
-        step!("release-team-shares", release_shares, TeamRef, Settled),
+        step!(
+            "capture-team-shares",
+            capture_shares,
+            TeamRef,
+            Settled,
+            [Payments]
+        ),
+        step!(
+            "release-team-shares",
+            release_shares,
+            TeamRef,
+            Settled,
+            [Payments]
+        ),
     ]
 }
 

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use campaigns_lambda::Serves;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, mpsc};
 
@@ -41,6 +42,34 @@ pub fn function_env(handler: &str) -> Vec<(&'static str, &str)> {
         ("API_BASE_URL", "https://api.prodenthub.com.au/v1"),
         ("SES_FROM_EMAIL", "noreply@prodenthub.com.au"),
     ]
+}
+
+/// An event `function` answers without I/O, by rejecting it: a POST of one of
+/// an API function's routes with an empty body (refused by validation), an
+/// empty input for a step.
+pub fn invalid_event(function: &campaigns_lambda::Function) -> Value {
+    match function.serves {
+        Serves::Api => {
+            let route = campaigns_contracts::routes::routes()
+                .into_iter()
+                .find(|route| route.lambda == function.name && route.method.as_str() == "POST")
+                .expect("every API function has a POST route");
+            proxy_event("POST", route.path, "{}")
+        }
+        Serves::Steps => json!({}),
+    }
+}
+
+/// Whether `outcome` is the rejection of [`invalid_event`]: a 4xx answer
+/// from an API function, `Step.InvalidInput` from a step.
+pub fn rejected(serves: Serves, outcome: &Outcome) -> bool {
+    match (serves, outcome) {
+        (Serves::Api, Outcome::Response(response)) => {
+            (400..500).contains(&response["statusCode"].as_u64().unwrap_or(0))
+        }
+        (Serves::Steps, Outcome::Error(error, _)) => error == "Step.InvalidInput",
+        _ => false,
+    }
 }
 
 /// An API Gateway (REST, proxy integration) event for `method resource`.
@@ -173,7 +202,8 @@ impl RuntimeApi {
             .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/local-function")
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            // Only an init failure writes here (logs go to stdout).
+            .stderr(Stdio::piped());
         for (name, value) in env {
             command.env(name, value);
         }
