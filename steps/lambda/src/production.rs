@@ -6,7 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::SdkConfig;
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
 use campaigns_app::App;
 use campaigns_app::clock::SystemClock;
 use campaigns_app::settings::{AdminAuth, Settings};
@@ -48,7 +50,7 @@ impl Init {
             )
             .without_time()
             .init();
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let sdk = sdk_config()?;
         let aws = AwsSettings::from_env()?;
         let mut verifier = SignatureVerifier::new(secret("STRIPE_WEBHOOK_SECRET").await?);
         if let Some(previous) = optional_secret("STRIPE_WEBHOOK_SECRET_PREVIOUS").await? {
@@ -153,6 +155,25 @@ impl Init {
         }
         Ok(())
     }
+}
+
+/// The SDK configuration from what Lambda puts in a function's environment:
+/// AWS_REGION, the role's AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+/// AWS_SESSION_TOKEN, and AWS_ENDPOINT_URL (an emulator, in tests). Not
+/// `aws_config::load_defaults`: its credential chain (profile files, STS
+/// web identity and assume-role, IMDS, ECS) would be linked into every
+/// binary, and a function only ever has the environment's credentials.
+/// Each client fills in the rest (HTTP client, sleep, clock, standard
+/// retries, connect timeout, stalled-stream protection) with the defaults
+/// `load_defaults` gives too.
+fn sdk_config() -> Result<SdkConfig, Error> {
+    let credentials = EnvironmentVariableCredentialsProvider::new();
+    let mut builder = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(required("AWS_REGION")?))
+        .credentials_provider(SharedCredentialsProvider::new(credentials));
+    builder.set_endpoint_url(std::env::var("AWS_ENDPOINT_URL").ok());
+    Ok(builder.build())
 }
 
 fn required(name: &str) -> Result<String, Error> {

@@ -17,13 +17,14 @@ use std::fmt;
 
 use campaigns_core::catalog::{self, ProductId};
 use sha2::{Digest, Sha256};
-use stripe::{Client, StripeError};
+use stripe_client_core::{IdempotencyKey, RequestStrategy, StripeRequest};
 use stripe_product::price::{CreatePrice, ListPrice, UpdatePrice};
 use stripe_product::product::{CreateProduct, RetrieveProduct, UpdateProduct};
 use stripe_types::Currency;
 
-use crate::error::PaymentsError;
-use crate::stripe_adapter::{StripeConfig, build_client, map_error, send_idempotent};
+use crate::error::{ErrorDetail, PaymentsError};
+use crate::stripe_adapter::StripeConfig;
+use crate::transport::{StripeTransport, TransportError};
 
 /// Prefix of the Stripe product ids the sync creates.
 pub const PRODUCT_ID_PREFIX: &str = "prodenthub_";
@@ -215,14 +216,14 @@ impl fmt::Display for SyncReport {
 /// Syncs Stripe's catalog through the Products and Prices API.
 #[derive(Clone, Debug)]
 pub struct CatalogSync {
-    client: Client,
+    client: StripeTransport,
 }
 
 impl CatalogSync {
     /// Builds the client (only the key, base URL and timeout of `config` are used).
     pub fn new(config: StripeConfig) -> Result<Self, PaymentsError> {
         Ok(Self {
-            client: build_client(config)?,
+            client: StripeTransport::new(&config)?,
         })
     }
 
@@ -251,8 +252,8 @@ impl CatalogSync {
             .await
         {
             Ok(product) => Some(product),
-            Err(StripeError::Stripe(_, 404)) => None,
-            Err(error) => return Err(map_error(error)),
+            Err(TransportError::Api { status: 404, .. }) => None,
+            Err(error) => return Err(error.into()),
         };
         let action = match &existing {
             None => {
@@ -411,7 +412,7 @@ impl CatalogSync {
             if let Some(after) = &after {
                 list = list.starting_after(after.clone());
             }
-            let page = list.send(&self.client).await.map_err(map_error)?;
+            let page = list.send(&self.client).await?;
             after = page.data.last().map(|p| p.id.to_string());
             prices.extend(page.data);
             if !page.has_more || after.is_none() {
@@ -419,6 +420,27 @@ impl CatalogSync {
             }
         }
     }
+}
+
+/// Sends `request` once under the idempotency key `key`, so that running the
+/// sync again changes nothing more.
+async fn send_idempotent<R>(
+    client: &StripeTransport,
+    request: R,
+    key: String,
+) -> Result<R::Output, PaymentsError>
+where
+    R: StripeRequest,
+    R::Output: miniserde::Deserialize,
+{
+    let key = IdempotencyKey::new(&key).map_err(|e| {
+        PaymentsError::InvalidRequest(ErrorDetail::message(format!("idempotency key: {e}")))
+    })?;
+    Ok(request
+        .customize()
+        .request_strategy(RequestStrategy::Idempotent(key))
+        .send(client)
+        .await?)
 }
 
 /// A short, stable digest for idempotency keys.

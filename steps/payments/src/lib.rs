@@ -1,8 +1,9 @@
 //! The payments port and its Stripe adapter.
 //!
 //! - [`Payments`] is the port the campaign logic calls, in our own types;
-//! - [`StripePayments`] implements it with async-stripe, against Stripe or any server that
-//!   speaks Stripe's API (our simulator, localstripe);
+//! - [`StripePayments`] implements it with async-stripe's request types over our own
+//!   transport ([`transport`]), against Stripe or any server that speaks Stripe's API (our
+//!   simulator, localstripe);
 //! - [`SignatureVerifier`] and [`verify_event`] accept webhook deliveries and read the few
 //!   event fields the journeys use;
 //! - [`catalog::CatalogSync`] makes Stripe's Products and Prices match the catalog.
@@ -15,6 +16,7 @@ mod port;
 mod signature;
 mod status;
 mod stripe_adapter;
+pub mod transport;
 
 pub use error::{ErrorDetail, PaymentsError};
 pub use event::{

@@ -1,31 +1,35 @@
-//! The payments port on Stripe, through async-stripe. The same adapter serves production
-//! (api.stripe.com) and every other setup (the simulator, localstripe): only the base URL
-//! and key differ.
+//! The payments port on Stripe: async-stripe's request types, sent by our
+//! [`StripeTransport`], answers read into our own small types. The same
+//! adapter serves production (api.stripe.com) and every other setup (the
+//! simulator, localstripe): only the base URL and key differ.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use stripe::{Client, ClientBuilder, IdempotencyKey, RequestStrategy, StripeError, StripeRequest};
+use serde::Deserialize;
+use stripe_checkout::CheckoutSessionMode;
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
     CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionPaymentIntentDataCaptureMethod,
     ExpireCheckoutSession, ProductData, RetrieveCheckoutSession,
 };
-use stripe_checkout::{CheckoutSessionMode, CheckoutSessionPaymentStatus};
+use stripe_client_core::StripeRequest;
 use stripe_core::payment_intent::{CancelPaymentIntent, CapturePaymentIntent};
 use stripe_core::refund::CreateRefund;
 use stripe_types::Currency;
 
-use crate::error::{ErrorDetail, PaymentsError};
+use crate::error::PaymentsError;
 use crate::idempotency;
 use crate::port::{
     CaptureMode, CheckoutRequest, CheckoutSession, PaymentIntent, Payments, PaymentsFuture, Refund,
     RefundRequest, metadata_keys,
 };
 use crate::status::SessionStatus;
+use crate::transport::StripeTransport;
 
-/// The Stripe API version every request is made with (async-stripe pins it); webhook
-/// endpoints must be configured with the same version so events have the shapes we read.
+/// The Stripe API version every request is made with (async-stripe's request
+/// types are generated for it); webhook endpoints must be configured with the
+/// same version so events have the shapes we read.
 pub const STRIPE_API_VERSION: &str = "2026-09-30.endive";
 
 /// Where and how to reach Stripe.
@@ -67,20 +71,19 @@ impl StripeConfig {
     }
 }
 
-/// The payments port implemented with async-stripe.
+/// The payments port implemented on Stripe.
 #[derive(Clone, Debug)]
 pub struct StripePayments {
-    client: Client,
+    transport: StripeTransport,
     frontend_url: String,
 }
 
 impl StripePayments {
     /// Builds the client; fails on an unusable key or URL.
     pub fn new(config: StripeConfig) -> Result<Self, PaymentsError> {
-        let frontend_url = config.frontend_url.trim_end_matches('/').to_owned();
         Ok(Self {
-            client: build_client(config)?,
-            frontend_url,
+            transport: StripeTransport::new(&config)?,
+            frontend_url: config.frontend_url.trim_end_matches('/').to_owned(),
         })
     }
 
@@ -137,35 +140,29 @@ impl Payments for StripePayments {
         request: &'a CheckoutRequest,
     ) -> PaymentsFuture<'a, CheckoutSession> {
         Box::pin(async move {
-            let session = send_idempotent(
-                &self.client,
-                self.checkout_params(request),
-                idempotency::create_checkout(request),
-            )
-            .await?;
-            Ok(to_session(session))
+            let key = idempotency::create_checkout(request);
+            let session: SessionAnswer = self
+                .transport
+                .call(self.checkout_params(request).build(), Some(&key))
+                .await?;
+            Ok(session.into())
         })
     }
 
     fn retrieve_checkout<'a>(&'a self, session_id: &'a str) -> PaymentsFuture<'a, CheckoutSession> {
         Box::pin(async move {
-            let session = RetrieveCheckoutSession::new(session_id)
-                .send(&self.client)
-                .await
-                .map_err(map_error)?;
-            Ok(to_session(session))
+            let request = RetrieveCheckoutSession::new(session_id).build();
+            let session: SessionAnswer = self.transport.call(request, None).await?;
+            Ok(session.into())
         })
     }
 
     fn expire_checkout<'a>(&'a self, session_id: &'a str) -> PaymentsFuture<'a, CheckoutSession> {
         Box::pin(async move {
-            let session = send_idempotent(
-                &self.client,
-                ExpireCheckoutSession::new(session_id),
-                idempotency::expire_checkout(session_id),
-            )
-            .await?;
-            Ok(to_session(session))
+            let request = ExpireCheckoutSession::new(session_id).build();
+            let key = idempotency::expire_checkout(session_id);
+            let session: SessionAnswer = self.transport.call(request, Some(&key)).await?;
+            Ok(session.into())
         })
     }
 
@@ -175,13 +172,10 @@ impl Payments for StripePayments {
         payment_intent_id: &'a str,
     ) -> PaymentsFuture<'a, PaymentIntent> {
         Box::pin(async move {
-            let intent = send_idempotent(
-                &self.client,
-                CapturePaymentIntent::new(payment_intent_id),
-                idempotency::capture(record_id, payment_intent_id),
-            )
-            .await?;
-            Ok(to_intent(intent))
+            let request = CapturePaymentIntent::new(payment_intent_id).build();
+            let key = idempotency::capture(record_id, payment_intent_id);
+            let intent: IntentAnswer = self.transport.call(request, Some(&key)).await?;
+            Ok(intent.into())
         })
     }
 
@@ -191,13 +185,10 @@ impl Payments for StripePayments {
         payment_intent_id: &'a str,
     ) -> PaymentsFuture<'a, PaymentIntent> {
         Box::pin(async move {
-            let intent = send_idempotent(
-                &self.client,
-                CancelPaymentIntent::new(payment_intent_id),
-                idempotency::cancel(record_id, payment_intent_id),
-            )
-            .await?;
-            Ok(to_intent(intent))
+            let request = CancelPaymentIntent::new(payment_intent_id).build();
+            let key = idempotency::cancel(record_id, payment_intent_id);
+            let intent: IntentAnswer = self.transport.call(request, Some(&key)).await?;
+            Ok(intent.into())
         })
     }
 
@@ -207,10 +198,10 @@ impl Payments for StripePayments {
             if let Some(amount) = request.amount_cents {
                 params = params.amount(amount);
             }
-            let refund =
-                send_idempotent(&self.client, params, idempotency::refund(request)).await?;
+            let key = idempotency::refund(request);
+            let refund: RefundAnswer = self.transport.call(params.build(), Some(&key)).await?;
             Ok(Refund {
-                id: refund.id.to_string(),
+                id: refund.id,
                 amount_cents: refund.amount,
                 status: refund.status,
             })
@@ -218,101 +209,73 @@ impl Payments for StripePayments {
     }
 }
 
-fn to_session(session: stripe_checkout::CheckoutSession) -> CheckoutSession {
-    CheckoutSession {
-        id: session.id.to_string(),
-        url: session.url,
-        status: session.status.as_ref().map_or_else(
-            || SessionStatus::Other(String::new()),
-            |s| s.as_str().into(),
-        ),
-        payment_status: CheckoutSessionPaymentStatus::as_str(&session.payment_status).into(),
-        payment_intent_id: session.payment_intent.map(|pi| pi.id().to_string()),
-        amount_total_cents: session.amount_total,
-        expires_at: session.expires_at,
-        metadata: session
-            .metadata
-            .unwrap_or_default()
-            .into_iter()
-            .collect::<BTreeMap<_, _>>(),
-    }
+/// The fields of a Checkout Session we read.
+#[derive(Deserialize)]
+struct SessionAnswer {
+    id: String,
+    url: Option<String>,
+    status: Option<String>,
+    payment_status: String,
+    payment_intent: Option<IdOrObject>,
+    amount_total: Option<i64>,
+    expires_at: i64,
+    #[serde(default)]
+    metadata: Option<BTreeMap<String, String>>,
 }
 
-fn to_intent(intent: stripe_core::PaymentIntent) -> PaymentIntent {
-    PaymentIntent {
-        id: intent.id.to_string(),
-        status: intent.status.as_str().into(),
-        amount_cents: intent.amount,
-        amount_capturable_cents: intent.amount_capturable,
-        amount_received_cents: intent.amount_received,
-    }
+/// A related object: its id, or the object itself when expanded.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IdOrObject {
+    Id(String),
+    Object { id: String },
 }
 
-/// Sends `request` once under the idempotency key `key`, so that a retry of
-/// the same call (a step run twice, a sync run again) changes nothing more.
-pub(crate) async fn send_idempotent<R>(
-    client: &Client,
-    request: R,
-    key: String,
-) -> Result<R::Output, PaymentsError>
-where
-    R: StripeRequest,
-    R::Output: miniserde::Deserialize,
-{
-    let key = IdempotencyKey::new(&key).map_err(|e| {
-        PaymentsError::InvalidRequest(ErrorDetail::message(format!("idempotency key: {e}")))
-    })?;
-    request
-        .customize()
-        .request_strategy(RequestStrategy::Idempotent(key))
-        .send(client)
-        .await
-        .map_err(map_error)
-}
-
-/// An async-stripe client for `config`'s key, base URL and timeout.
-pub(crate) fn build_client(config: StripeConfig) -> Result<Client, PaymentsError> {
-    let mut builder = ClientBuilder::new(config.secret_key).timeout(config.timeout);
-    if let Some(base) = config.api_base {
-        // async-stripe joins `{base}v1/...`, so the base must end with a slash.
-        let base = if base.ends_with('/') {
-            base
-        } else {
-            format!("{base}/")
-        };
-        builder = builder.url(base);
-    }
-    builder.build().map_err(map_error)
-}
-
-/// Classifies async-stripe's error by HTTP status and Stripe's error type.
-pub(crate) fn map_error(error: StripeError) -> PaymentsError {
-    match error {
-        StripeError::Stripe(api, status) => {
-            let detail = ErrorDetail {
-                message: api
-                    .message
-                    .clone()
-                    .unwrap_or_else(|| format!("Stripe error {}", api.type_.as_str())),
-                http_status: Some(status),
-                code: api.code.as_ref().map(|c| c.as_str().to_owned()),
-                decline_code: api.decline_code.clone(),
-            };
-            match (status, api.type_.as_str()) {
-                (_, "card_error") | (402, _) => PaymentsError::Declined(detail),
-                (429, _) => PaymentsError::RateLimited(detail),
-                (500.., _) => PaymentsError::Unavailable(detail),
-                _ => PaymentsError::InvalidRequest(detail),
-            }
+impl From<SessionAnswer> for CheckoutSession {
+    fn from(session: SessionAnswer) -> Self {
+        CheckoutSession {
+            id: session.id,
+            url: session.url,
+            status: session
+                .status
+                .map_or_else(|| SessionStatus::Other(String::new()), SessionStatus::from),
+            payment_status: session.payment_status.into(),
+            payment_intent_id: session.payment_intent.map(|intent| match intent {
+                IdOrObject::Id(id) | IdOrObject::Object { id } => id,
+            }),
+            amount_total_cents: session.amount_total,
+            expires_at: session.expires_at,
+            metadata: session.metadata.unwrap_or_default(),
         }
-        StripeError::ConfigError(message) => {
-            PaymentsError::InvalidRequest(ErrorDetail::message(message))
-        }
-        // Network failures, timeouts and unreadable responses: nothing says the request
-        // was wrong, and the idempotency key makes repeating it safe.
-        StripeError::ClientError(message) | StripeError::JSONDeserialize(message) => {
-            PaymentsError::Unavailable(ErrorDetail::message(message))
-        }
-        StripeError::Timeout => PaymentsError::Unavailable(ErrorDetail::message("timed out")),
     }
+}
+
+/// The fields of a PaymentIntent we read.
+#[derive(Deserialize)]
+struct IntentAnswer {
+    id: String,
+    status: String,
+    amount: i64,
+    amount_capturable: i64,
+    amount_received: i64,
+}
+
+impl From<IntentAnswer> for PaymentIntent {
+    fn from(intent: IntentAnswer) -> Self {
+        PaymentIntent {
+            id: intent.id,
+            status: intent.status.into(),
+            amount_cents: intent.amount,
+            amount_capturable_cents: intent.amount_capturable,
+            amount_received_cents: intent.amount_received,
+        }
+    }
+}
+
+/// The fields of a Refund we read.
+#[derive(Deserialize)]
+struct RefundAnswer {
+    id: String,
+    amount: i64,
+    status: Option<String>,
 }

@@ -27,8 +27,8 @@ pub fn moto_url() -> String {
     })
 }
 
-/// What a Lambda gets from `aws_config::load_defaults` with AWS_ENDPOINT_URL
-/// set, with moto's fixed account credentials.
+/// What a Lambda builds from its environment with AWS_ENDPOINT_URL set, with
+/// moto's fixed account credentials.
 pub async fn sdk_config() -> SdkConfig {
     sdk_config_at(&moto_url(), REGION).await
 }
