@@ -1,4 +1,5 @@
-//! Package `api`: the API functions with every port wired.
+//! Package `api`: the API functions that open checkouts (Stripe, S3,
+//! Scheduler, Step Functions).
 
 #[tokio::main]
 async fn main() -> Result<(), campaigns_lambda::Error> {
@@ -6,7 +7,6 @@ async fn main() -> Result<(), campaigns_lambda::Error> {
         .await?
         .with_payments()
         .await?
-        .with_mail()
         .with_files()
         .with_schedules()
         .with_workflows()
