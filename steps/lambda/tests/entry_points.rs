@@ -23,8 +23,11 @@ fn package_of(function: &str) -> String {
     binary(function.package().name)
 }
 
-/// Waits for a process that must refuse to start; returns what it printed.
-async fn refused(api: &RuntimeApi, mut function: runtime_api::Function) -> String {
+/// Starts `function` from `package`'s binary, which must refuse it at init;
+/// returns what it printed.
+async fn refusal(package: &str, function: &str) -> String {
+    let api = RuntimeApi::start().await;
+    let mut function = api.spawn(&binary(package), &env(function));
     let output = tokio::task::spawn_blocking(move || {
         let status = function.child.wait().expect("waits");
         assert!(!status.success(), "it must not start");
@@ -106,9 +109,7 @@ async fn a_step_function_reports_errors_under_the_names_state_machines_match() {
 
 #[tokio::test]
 async fn an_unknown_handler_fails_at_init() {
-    let api = RuntimeApi::start().await;
-    let function = api.spawn(&binary("api"), &env("no-such-function"));
-    let output = refused(&api, function).await;
+    let output = refusal("api", "no-such-function").await;
     assert!(
         output.contains("no API function named no-such-function"),
         "{output}"
@@ -118,18 +119,14 @@ async fn an_unknown_handler_fails_at_init() {
 #[tokio::test]
 async fn a_function_deployed_with_a_package_that_lacks_its_ports_fails_at_init() {
     // send-email needs SES, which the `step` package does not link.
-    let api = RuntimeApi::start().await;
-    let function = api.spawn(&binary("step"), &env("campaigns-send-email"));
-    let output = refused(&api, function).await;
+    let output = refusal("step", "campaigns-send-email").await;
     assert!(
         output.contains("campaigns-send-email calls [Mail] but this package wires only []"),
         "{output}"
     );
 
     // A step package does not serve API functions, nor the other way round.
-    let api = RuntimeApi::start().await;
-    let function = api.spawn(&binary("step-payments"), &env("checkout-session-handler"));
-    let output = refused(&api, function).await;
+    let output = refusal("step-payments", "checkout-session-handler").await;
     assert!(
         output.contains("no step function named checkout-session-handler"),
         "{output}"
