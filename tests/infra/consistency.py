@@ -129,11 +129,13 @@ ENV_PATTERNS = [
 # Read by the code but deliberately not set by infra, and why.
 PROVIDED_BY_LAMBDA = {
     "AWS_LAMBDA_FUNCTION_NAME": "set by the Lambda runtime",
-    "AWS_SESSION_TOKEN": "set by the Lambda runtime (the extension's auth token)",
+    "AWS_SESSION_TOKEN": "set by the Lambda runtime (the role's session token; also the extension's auth token)",
+    "AWS_REGION": "set by the Lambda runtime (the function's region; the SDK configuration reads it)",
 }
 OPTIONAL_UNSET = {
     "STRIPE_API_BASE": "points the Stripe adapter at the simulator in local runs; unset means api.stripe.com",
     "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": "the extension's port; unset means its default, 2773",
+    "AWS_ENDPOINT_URL": "points every AWS client at an emulator in tests; unset means AWS's own endpoints",
 }
 # Set by infra though no code reads it, and why.
 SET_NOT_READ = {
