@@ -20,6 +20,12 @@ use campaigns_aws::{
 use campaigns_mail::MailSettings;
 use campaigns_payments::{SignatureVerifier, StripeConfig, StripePayments};
 use campaigns_records::Records;
+use http_body_util::{BodyExt, Empty};
+use hyper::Request;
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::{Error, PACKAGES, Package, Serves};
 
@@ -198,17 +204,26 @@ async fn optional_secret(name: &str) -> Result<Option<String>, Error> {
     };
     let port =
         std::env::var("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT").unwrap_or_else(|_| "2773".into());
-    let response = reqwest::Client::new()
-        .get(format!("http://localhost:{port}/secretsmanager/get"))
-        .query(&[("secretId", arn.as_str())])
-        .header(
-            "X-Aws-Parameters-Secrets-Token",
-            required("AWS_SESSION_TOKEN")?,
-        )
-        .send()
-        .await?
-        .error_for_status()?;
-    let body: serde_json::Value = response.json().await?;
+    let arn_in_query = utf8_percent_encode(&arn, NON_ALPHANUMERIC);
+    let request = Request::get(format!(
+        "http://localhost:{port}/secretsmanager/get?secretId={arn_in_query}"
+    ))
+    .header(
+        "X-Aws-Parameters-Secrets-Token",
+        required("AWS_SESSION_TOKEN")?,
+    )
+    .body(Empty::<Bytes>::new())?;
+    // Plain HTTP to the extension, on the hyper client the SDK already links.
+    let response = Client::builder(TokioExecutor::new())
+        .build_http()
+        .request(request)
+        .await?;
+    let status = response.status();
+    let body = response.into_body().collect().await?.to_bytes();
+    if !status.is_success() {
+        return Err(format!("the secrets extension answered {status} for {arn}").into());
+    }
+    let body: serde_json::Value = serde_json::from_slice(&body)?;
     let value = body["SecretString"]
         .as_str()
         .ok_or_else(|| format!("secret {arn} has no SecretString"))?;

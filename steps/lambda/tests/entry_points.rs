@@ -4,8 +4,12 @@
 
 mod runtime_api;
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use axum::response::IntoResponse;
 
 use campaigns_lambda::{Function, PACKAGES};
 use runtime_api::{Outcome, RuntimeApi, function_env as env, invalid_event, proxy_event, rejected};
@@ -174,4 +178,92 @@ fn each_function_gets_the_smallest_package_that_wires_its_ports() {
             listed.name
         );
     }
+}
+
+/// A local stand-in for the AWS Parameters and Secrets extension's HTTP API:
+/// answers `GET /secretsmanager/get?secretId=ARN` for the token it is given,
+/// and records which ARNs were asked for.
+async fn secrets_extension(
+    token: &'static str,
+    secrets: &'static [(&'static str, &'static str)],
+) -> (u16, Arc<Mutex<Vec<String>>>) {
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let seen = asked.clone();
+    let app =
+        axum::Router::new().route(
+            "/secretsmanager/get",
+            axum::routing::get(
+                move |headers: axum::http::HeaderMap,
+                      axum::extract::Query(query): axum::extract::Query<
+                    HashMap<String, String>,
+                >| async move {
+                    let id = query.get("secretId").cloned().unwrap_or_default();
+                    seen.lock().expect("asked").push(id.clone());
+                    let authorized = headers
+                        .get("x-aws-parameters-secrets-token")
+                        .is_some_and(|value| value == token);
+                    match secrets.iter().find(|(arn, _)| *arn == id) {
+                        Some((_, value)) if authorized => {
+                            axum::Json(json!({"ARN": id, "SecretString": value})).into_response()
+                        }
+                        _ => axum::http::StatusCode::BAD_REQUEST.into_response(),
+                    }
+                },
+            ),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let port = listener.local_addr().expect("an address").port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (port, asked)
+}
+
+/// Production's way to its secrets: by ARN, through the extension, with the
+/// session token; a secret the extension refuses stops the function at init.
+#[tokio::test]
+async fn secrets_come_from_the_extension_by_arn() {
+    const TOKEN: &str = "session-token";
+    const WEBHOOK_ARN: &str =
+        "arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:prodenthub/stripe-webhook+1";
+    const TOKENS_ARN: &str =
+        "arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:prodenthub/access-token";
+    let (port, asked) =
+        secrets_extension(TOKEN, &[(WEBHOOK_ARN, "whsec_x"), (TOKENS_ARN, "tokens")]).await;
+    let port = port.to_string();
+    let by_arn = |tokens_arn: &'static str| {
+        let mut vars: Vec<(&str, &str)> = env("scholarship-handler")
+            .into_iter()
+            .filter(|(name, _)| !["STRIPE_WEBHOOK_SECRET", "ACCESS_TOKEN_SECRET"].contains(name))
+            .collect();
+        vars.extend([
+            ("STRIPE_WEBHOOK_SECRET_ARN", WEBHOOK_ARN),
+            ("ACCESS_TOKEN_SECRET_ARN", tokens_arn),
+            ("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", port.as_str()),
+            ("AWS_SESSION_TOKEN", TOKEN),
+        ]);
+        vars
+    };
+
+    let mut api = RuntimeApi::start().await;
+    let _function = api.spawn(&package_of("scholarship-handler"), &by_arn(TOKENS_ARN));
+    api.invoke(proxy_event("POST", "/scholarships/calculate", "{}"));
+    let (_, outcome) = api.outcome(Duration::from_secs(20)).await;
+    assert!(matches!(outcome, Outcome::Response(_)), "{outcome:?}");
+    assert_eq!(
+        *asked.lock().expect("asked"),
+        [WEBHOOK_ARN, TOKENS_ARN],
+        "each secret read once, by its full ARN"
+    );
+
+    let api = RuntimeApi::start().await;
+    let mut function = api.spawn(
+        &package_of("scholarship-handler"),
+        &by_arn("arn:aws:secretsmanager:ap-southeast-2:123456789012:secret:missing"),
+    );
+    let status = tokio::task::spawn_blocking(move || function.child.wait().expect("waits"))
+        .await
+        .expect("joins");
+    assert!(!status.success(), "a secret it cannot read stops it");
+    assert_eq!(api.first_poll(), None);
 }
