@@ -138,12 +138,9 @@ impl StripeTransport {
         request: RequestBuilder,
         idempotency_key: Option<&str>,
     ) -> Result<T, PaymentsError> {
-        let body = self
-            .send(request, idempotency_key)
-            .await
-            .map_err(PaymentsError::from)?;
+        let body = self.send(request, idempotency_key).await?;
         serde_json::from_slice(&body)
-            .map_err(|err| PaymentsError::from(TransportError::Unreadable(err.to_string())))
+            .map_err(|err| TransportError::Unreadable(err.to_string()).into())
     }
 
     async fn send(
