@@ -78,7 +78,8 @@ impl SignatureVerifier {
     ) -> Result<(), SignatureError> {
         let header = header.ok_or(SignatureError::MissingHeader)?;
         let parsed = ParsedHeader::parse(header)?;
-        if (now - parsed.timestamp).abs() > self.tolerance_secs {
+        // `abs_diff` cannot overflow, whatever `t=` the sender wrote.
+        if now.abs_diff(parsed.timestamp) > self.tolerance_secs.unsigned_abs() {
             return Err(SignatureError::OutsideTolerance {
                 timestamp: parsed.timestamp,
                 now,
@@ -159,5 +160,65 @@ impl ParsedHeader {
             timestamp,
             signatures,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn verify(header: &str, now: i64) -> Result<(), SignatureError> {
+        SignatureVerifier::new("whsec_test").verify(b"{}", Some(header), now)
+    }
+
+    #[test]
+    fn extreme_timestamps_are_refused_as_outside_the_tolerance() {
+        for timestamp in [i64::MIN, i64::MIN + 1, i64::MAX, -1, 0] {
+            assert_eq!(
+                verify(&format!("t={timestamp},v1=00"), NOW),
+                Err(SignatureError::OutsideTolerance {
+                    timestamp,
+                    now: NOW
+                }),
+                "t={timestamp}"
+            );
+        }
+        // Both ends at once: the widest distance there is.
+        assert_eq!(
+            verify(&format!("t={},v1=00", i64::MAX), i64::MIN),
+            Err(SignatureError::OutsideTolerance {
+                timestamp: i64::MAX,
+                now: i64::MIN
+            })
+        );
+    }
+
+    #[test]
+    fn timestamps_that_are_not_an_i64_are_malformed() {
+        for t in [
+            "9223372036854775808",
+            "-9223372036854775809",
+            "99999999999999999999999999",
+            "soon",
+            "1.7e9",
+            "0x10",
+            "",
+            "-",
+        ] {
+            assert_eq!(
+                verify(&format!("t={t},v1=00"), NOW),
+                Err(SignatureError::MalformedHeader),
+                "t={t}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_signature_at_the_largest_timestamp_still_verifies() {
+        let header = sign("whsec_test", i64::MAX, b"{}");
+        assert_eq!(verify(&header, i64::MAX), Ok(()));
+        assert_eq!(verify(&header, i64::MAX - 300), Ok(()));
     }
 }
