@@ -1,17 +1,5 @@
 //! The time handlers see: the system's on AWS, the engine's (virtual in
-//! tests) on one machine.
+//! tests) on one machine. It is the records port's clock: the adapters read
+//! the same time to tell whether an item's `ttl` has passed.
 
-use chrono::{DateTime, Utc};
-
-pub trait Clock: Send + Sync {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
+pub use campaigns_records::clock::{Clock, SystemClock};

@@ -89,7 +89,8 @@ pub async fn dispatch(app: &App, route: &Route, request: ApiRequest) -> ApiRespo
         {
             let key = key.to_owned();
             return idempotency::replay_or_run(
-                app,
+                &app.records,
+                app.now(),
                 route.operation_id,
                 &key,
                 &request.body,

@@ -4,25 +4,39 @@
 //!
 //! The key is claimed before the handler runs (a conditional insert), so two
 //! concurrent retries cannot both create a record. Failures a retry might
-//! cure (5xx) release the claim.
+//! cure (5xx) release the claim. A claim is a lease: if the process running
+//! the request dies (a killed server, a Lambda timeout), nothing releases it,
+//! so a retry after [`CLAIM_LEASE_SECS`] takes it over — with a write
+//! conditional on the version it read, so only one retry does — and runs the
+//! handler.
 
 use std::future::Future;
 
 use campaigns_contracts::records::IdempotencyRecord;
-use campaigns_records::{Condition, StoreError, Write, typed};
+use campaigns_records::{Condition, Records, StoreError, Write, typed};
+use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::context::App;
 use crate::failure::ApiFailure;
 use crate::http::{ApiResponse, Handled};
 
 /// How long a key is remembered.
 const RETENTION_SECS: i64 = 24 * 3600;
+/// How long a claim holds its key while its request runs: longer than any
+/// create can run, or a retry would run it a second time beside the first.
+/// On AWS an API function is stopped after 29 s (`infra/functions.tf`); on
+/// one machine a create's slowest path is two Stripe calls of at most 20 s
+/// each (open a session, then expire it when the journey cannot start).
+pub const CLAIM_LEASE_SECS: i64 = 60;
 /// The status stored while the first request is still running.
 const IN_PROGRESS: u16 = 0;
 
+/// Replays the answer kept for `key`, or claims the key at `now`, runs the
+/// request and keeps its answer. Over the records alone, so it behaves the
+/// same on every store.
 pub async fn replay_or_run<F, Fut>(
-    app: &App,
+    records: &Records,
+    now: DateTime<Utc>,
     operation: &str,
     key: &str,
     body: &[u8],
@@ -43,27 +57,29 @@ where
     }
     let record_key = format!("{operation}:{key}");
     let request_hash = hex::encode(Sha256::digest(body));
-    let now = app.now();
     let claim = IdempotencyRecord {
         idempotency_key: record_key.clone(),
         request_hash: request_hash.clone(),
         status: IN_PROGRESS,
         response: serde_json::Value::Null,
         created_at: now,
+        lease_expires_at: Some(now + TimeDelta::seconds(CLAIM_LEASE_SECS)),
         ttl: now.timestamp() + RETENTION_SECS,
     };
-    match app
-        .records
+    let claimed = match records
         .store()
         .transact(&[typed::put(&claim, Condition::NotExists)?])
         .await
     {
-        Ok(()) => {}
+        Ok(()) => 1,
         Err(StoreError::ConditionFailed { .. }) => {
-            return replay(app, &record_key, &request_hash).await;
+            match existing(records, &record_key, &request_hash, now).await? {
+                Existing::Answered(response) => return Ok(response),
+                Existing::Lapsed { version } => take_over(records, &claim, version).await?,
+            }
         }
         Err(other) => return Err(other.into()),
-    }
+    };
 
     let result = run().await;
     let outcome = match &result {
@@ -76,22 +92,36 @@ where
             &IdempotencyRecord {
                 status: response.status,
                 response: response.body,
+                lease_expires_at: None,
                 ..claim
             },
-            Condition::Version(1),
+            Condition::Version(claimed),
         )?,
         None => Write::Delete {
             table: campaigns_records::Table::IdempotencyKeys,
             key: record_key,
-            condition: Condition::Version(1),
+            condition: Condition::Version(claimed),
         },
     };
-    app.records.store().transact(&[write]).await?;
+    records.store().transact(&[write]).await?;
     result
 }
 
-async fn replay(app: &App, record_key: &str, request_hash: &str) -> Handled {
-    let Some(found) = app.records.get::<IdempotencyRecord>(record_key).await? else {
+/// What a key already claimed means for a request with the same key.
+enum Existing {
+    /// The first request's answer, to replay.
+    Answered(ApiResponse),
+    /// A claim whose request never finished; `version` is the one read.
+    Lapsed { version: u64 },
+}
+
+async fn existing(
+    records: &Records,
+    record_key: &str,
+    request_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Existing, ApiFailure> {
+    let Some(found) = records.get::<IdempotencyRecord>(record_key).await? else {
         // Released between our claim and this read: the first try failed.
         return Err(ApiFailure::conflict(
             "REQUEST_IN_PROGRESS",
@@ -105,14 +135,42 @@ async fn replay(app: &App, record_key: &str, request_hash: &str) -> Handled {
             "this Idempotency-Key was used with another request body",
         ));
     }
-    if stored.status == IN_PROGRESS {
-        return Err(ApiFailure::conflict(
-            "REQUEST_IN_PROGRESS",
-            "a request with this Idempotency-Key is still running",
-        ));
+    if stored.status != IN_PROGRESS {
+        return Ok(Existing::Answered(ApiResponse {
+            status: stored.status,
+            body: stored.response,
+        }));
     }
-    Ok(ApiResponse {
-        status: stored.status,
-        body: stored.response,
+    // A claim without a lease was written before claims had one: lapsed.
+    if stored.lease_expires_at.is_some_and(|end| now < end) {
+        return Err(in_progress());
+    }
+    Ok(Existing::Lapsed {
+        version: found.version,
     })
+}
+
+/// Claims a lapsed key for this request; the version of the claim now held.
+async fn take_over(
+    records: &Records,
+    claim: &IdempotencyRecord,
+    lapsed: u64,
+) -> Result<u64, ApiFailure> {
+    match records
+        .store()
+        .transact(&[typed::put(claim, Condition::Version(lapsed))?])
+        .await
+    {
+        Ok(()) => Ok(lapsed + 1),
+        // Another retry took it over first and is running it now.
+        Err(StoreError::ConditionFailed { .. }) => Err(in_progress()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn in_progress() -> ApiFailure {
+    ApiFailure::conflict(
+        "REQUEST_IN_PROGRESS",
+        "a request with this Idempotency-Key is still running",
+    )
 }

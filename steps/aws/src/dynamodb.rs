@@ -6,8 +6,13 @@
 //! keep (coupon uses, exam seats, one event id once) is checked and written
 //! in one atomic step: conditions are evaluated by DynamoDB on the item it
 //! writes, never read first and written later.
+//!
+//! DynamoDB deletes an item past its `ttl` only some time later (up to days),
+//! so the adapter treats it as gone itself: reads drop it, and every
+//! condition counts it as absent (`attribute_not_exists(key) OR ttl < now`).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
@@ -18,7 +23,8 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem, Update,
 };
 use campaigns_records::port::Query;
-use campaigns_records::{Condition, Item, RecordStore, StoreError, Table, Write};
+use campaigns_records::table::TTL;
+use campaigns_records::{Clock, Condition, Item, RecordStore, StoreError, Table, Write};
 use serde_json::{Map, Number, Value};
 
 use crate::settings::AwsSettings;
@@ -31,14 +37,21 @@ type Attributes = HashMap<String, AttributeValue>;
 pub struct DynamoRecords {
     client: Client,
     tables: BTreeMap<Table, String>,
+    /// What an item's `ttl` is compared with.
+    clock: Arc<dyn Clock>,
 }
 
 impl DynamoRecords {
-    pub fn new(sdk: &SdkConfig, settings: &AwsSettings) -> DynamoRecords {
+    pub fn new(sdk: &SdkConfig, settings: &AwsSettings, clock: Arc<dyn Clock>) -> DynamoRecords {
         DynamoRecords {
             client: Client::new(sdk),
             tables: settings.tables.clone(),
+            clock,
         }
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now().timestamp()
     }
 
     fn table_name(&self, table: Table) -> &str {
@@ -63,26 +76,45 @@ impl DynamoRecords {
         }
     }
 
-    /// How DynamoDB performs `write`.
-    fn plan(&self, write: &Write) -> Result<Planned, StoreError> {
+    /// How DynamoDB performs `write` at `now` (epoch seconds).
+    fn plan(&self, write: &Write, now: i64) -> Result<Planned, StoreError> {
         let refuse = |reason: &str| Err(StoreError::Invalid(reason.to_owned()));
         let (table, key) = target(write)
             .ok_or_else(|| StoreError::Invalid("a put body without its key".into()))?;
         let key_attribute = table.def().key;
+        let expires = table.def().ttl;
+        // A condition that needs the record also needs it unexpired.
+        let live = |condition: Expression| {
+            if expires {
+                condition
+                    .and("NOT (#ttl < :now)")
+                    .name("#ttl", TTL)
+                    .value(":now", now)
+            } else {
+                condition
+            }
+        };
+        let absent = if expires {
+            Expression::new("(attribute_not_exists(#k) OR #ttl < :now)")
+                .name("#ttl", TTL)
+                .value(":now", now)
+        } else {
+            Expression::new("attribute_not_exists(#k)")
+        }
+        .name("#k", key_attribute);
         let version_is = |version: u64| {
-            Expression::new("#ver = :expected")
-                .name("#ver", VERSION)
-                .value(":expected", version)
+            live(
+                Expression::new("#ver = :expected")
+                    .name("#ver", VERSION)
+                    .value(":expected", version),
+            )
         };
         let (action, condition) = match write {
             Write::Put {
                 body, condition, ..
             } => {
                 let (version, condition) = match condition {
-                    Condition::NotExists => (
-                        1,
-                        Expression::new("attribute_not_exists(#k)").name("#k", key_attribute),
-                    ),
+                    Condition::NotExists => (1, absent),
                     Condition::Version(version) => (version + 1, version_is(*version)),
                     // A blind overwrite cannot bump the version in one PutItem.
                     Condition::Always => return refuse("a put needs NotExists or Version"),
@@ -121,7 +153,7 @@ impl DynamoRecords {
                         .value(":zero", Number::from(0))
                         .value(":by", Number::from(*by))
                         .value(":one", Number::from(1));
-                (Action::Update(update), Some(condition))
+                (Action::Update(update), Some(live(condition)))
             }
             Write::Delete { condition, .. } => {
                 let condition = match condition {
@@ -449,7 +481,9 @@ impl RecordStore for DynamoRecords {
             .send()
             .await
             .map_err(store_error)?;
-        found.item().map(|item| to_item(table, item)).transpose()
+        let item = found.item().map(|item| to_item(table, item)).transpose()?;
+        let now = self.now();
+        Ok(item.filter(|item| !table.expired(&item.body, now)))
     }
 
     async fn query(&self, query: &Query) -> Result<Vec<Item>, StoreError> {
@@ -463,6 +497,7 @@ impl RecordStore for DynamoRecords {
                 .values
                 .insert(":from".into(), AttributeValue::S(from.clone()));
         }
+        let now = self.now();
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -481,7 +516,10 @@ impl RecordStore for DynamoRecords {
                 .await
                 .map_err(store_error)?;
             for item in page.items() {
-                items.push(to_item(query.table, item)?);
+                let item = to_item(query.table, item)?;
+                if !query.table.expired(&item.body, now) {
+                    items.push(item);
+                }
             }
             start = page.last_evaluated_key;
             if start.is_none() || query.limit.is_some_and(|limit| items.len() >= limit) {
@@ -498,9 +536,10 @@ impl RecordStore for DynamoRecords {
         if writes.is_empty() {
             return Ok(());
         }
+        let now = self.now();
         let planned = writes
             .iter()
-            .map(|write| self.plan(write))
+            .map(|write| self.plan(write, now))
             .collect::<Result<Vec<_>, _>>()?;
         match first_repeat(writes) {
             None => {

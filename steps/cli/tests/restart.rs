@@ -11,12 +11,13 @@ use std::collections::BTreeMap;
 mod process;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use campaigns_local::client::{Client, Created, text};
 use campaigns_local::demo::{SCORE_REPORT_PDF, score_report};
-use campaigns_records::Table;
 use campaigns_records::sqlite::SqliteStore;
+use campaigns_records::{SystemClock, Table};
 use process::{Process, eventually, free_port};
 use serde_json::{Value, json};
 
@@ -448,9 +449,11 @@ async fn journeys_cut_by_kill_9_complete_once_after_a_restart() {
 
     // --- the records, read from the file after a last kill -----------------
     serve.kill();
-    let records = SqliteStore::open(&data.join("records.db")).expect("records.db");
+    let records =
+        SqliteStore::open(&data.join("records.db"), Arc::new(SystemClock)).expect("records.db");
     let grants = records
         .list(Table::AccessGrants, 10_000)
+        .await
         .expect("access grants");
     let mut per_email: BTreeMap<String, usize> = BTreeMap::new();
     for grant in &grants {

@@ -67,7 +67,11 @@ impl Init {
             tokens = tokens.with_previous(previous.into_bytes());
         }
         let app = App {
-            records: Records::new(Arc::new(DynamoRecords::new(&sdk, &aws))),
+            records: Records::new(Arc::new(DynamoRecords::new(
+                &sdk,
+                &aws,
+                Arc::new(SystemClock),
+            ))),
             payments: Arc::new(Unwired(Port::Payments)),
             mail: Arc::new(Unwired(Port::Mail)),
             mail_settings: MailSettings::from_env()?,

@@ -18,7 +18,7 @@ use campaigns_aws::{AwsSettings, DynamoRecords};
 use campaigns_contracts::Example;
 use campaigns_contracts::records::{MemberStatus, Team, TeamStatus};
 use campaigns_lambda::Function;
-use campaigns_records::{Records, Table};
+use campaigns_records::{Records, SystemClock, Table};
 use runtime_api::{Outcome, RuntimeApi, function_env};
 use serde_json::json;
 
@@ -112,10 +112,14 @@ async fn a_step_reads_dynamodb_at_the_environments_endpoint_with_its_credentials
     ]) {
         member.status = status;
     }
-    Records::new(Arc::new(DynamoRecords::new(&sdk, &settings)))
-        .insert(&team)
-        .await
-        .expect("moto stores the team");
+    Records::new(Arc::new(DynamoRecords::new(
+        &sdk,
+        &settings,
+        Arc::new(SystemClock),
+    )))
+    .insert(&team)
+    .await
+    .expect("moto stores the team");
 
     let mut api = RuntimeApi::start().await;
     let _function = api.spawn(env!("CARGO_BIN_EXE_step"), &env);

@@ -148,7 +148,10 @@ impl Embedded {
             options.time.clone(),
         )?);
         let slot = Arc::new(EngineSlot::default());
-        let records = Arc::new(SqliteStore::open(&data.join("records.db"))?);
+        let records = Arc::new(SqliteStore::open(
+            &data.join("records.db"),
+            Arc::new(options.time.clone()),
+        )?);
         let engine_store = Arc::new(workflows::SqliteStore::open(data.join("engine.db"))?);
         let app = App {
             records: Records::new(records.clone()),

@@ -4,14 +4,50 @@
 //! share one store.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use crate::clock::Clock;
 use crate::port::{Condition, Query, RecordStore, StoreError, Write};
 use crate::table::Table;
 
-/// Runs every sequential case; panics with the case's name on a breach.
-pub async fn run(store: &dyn RecordStore, tag: &str) {
+/// The clock an adapter under test is built with, which the suite moves
+/// forward to see items expire. It starts at the system's now.
+pub struct SuiteClock {
+    epoch_seconds: AtomicI64,
+}
+
+impl Default for SuiteClock {
+    fn default() -> Self {
+        SuiteClock {
+            epoch_seconds: AtomicI64::new(Utc::now().timestamp()),
+        }
+    }
+}
+
+impl SuiteClock {
+    pub fn advance(&self, by: Duration) {
+        self.epoch_seconds
+            .fetch_add(by.as_secs() as i64, Ordering::SeqCst);
+    }
+
+    fn seconds(&self) -> i64 {
+        self.epoch_seconds.load(Ordering::SeqCst)
+    }
+}
+
+impl Clock for SuiteClock {
+    fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp(self.seconds(), 0).unwrap_or_default()
+    }
+}
+
+/// Runs every sequential case against `store`, built with `clock`; panics
+/// with the case's name on a breach.
+pub async fn run(store: &dyn RecordStore, clock: &SuiteClock, tag: &str) {
     get_of_a_missing_key_is_none(store, tag).await;
     insert_then_get_returns_the_body_at_version_one(store, tag).await;
     a_second_insert_of_a_key_fails_and_changes_nothing(store, tag).await;
@@ -20,6 +56,7 @@ pub async fn run(store: &dyn RecordStore, tag: &str) {
     increments_stay_within_zero_and_the_limit(store, tag).await;
     deletes_obey_their_condition(store, tag).await;
     queries_find_by_index_in_range_order(store, tag).await;
+    an_item_past_its_ttl_is_absent_and_can_be_created_again(store, clock, tag).await;
 }
 
 /// Runs the cases where many writers race; the store must serialize them.
@@ -419,6 +456,108 @@ async fn queries_find_by_index_in_range_order(store: &dyn RecordStore, tag: &str
             .all(|item| item.body["selectedCluster"] == json!(3)),
         "only cluster 3"
     );
+}
+
+async fn an_item_past_its_ttl_is_absent_and_can_be_created_again(
+    store: &dyn RecordStore,
+    clock: &SuiteClock,
+    tag: &str,
+) {
+    let key = format!("team_{tag}_ttl");
+    let leader = format!("ttl.{tag}@example.com");
+    let ttl = clock.seconds() + 60;
+    let expiring = |status: &str, ttl: i64| {
+        let mut body = team(&key, &leader, status, "2025-01-06T10:30:00Z");
+        body["ttl"] = json!(ttl);
+        body
+    };
+    store
+        .transact(&[put(
+            Table::Teams,
+            expiring("pending_payment", ttl),
+            Condition::NotExists,
+        )])
+        .await
+        .expect("insert");
+    // A table without a TTL keeps an item whatever its `ttl` field says.
+    let code = format!("KEEP{tag}").to_uppercase();
+    let mut kept = coupon(&code, 0, 1);
+    kept["ttl"] = json!(ttl);
+    store
+        .transact(&[put(Table::Coupons, kept, Condition::NotExists)])
+        .await
+        .expect("insert coupon");
+    let by_leader = Query {
+        table: Table::Teams,
+        index: Table::Teams.index("leaderEmail-index").expect("index"),
+        hash_value: json!(leader),
+        range_from: None,
+        limit: None,
+    };
+
+    clock.advance(Duration::from_secs(60));
+    assert!(
+        store.get(Table::Teams, &key).await.expect("get").is_some(),
+        "present while its ttl is now"
+    );
+
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(
+        store.get(Table::Teams, &key).await.expect("get"),
+        None,
+        "absent once its ttl has passed"
+    );
+    assert_eq!(
+        store.query(&by_leader).await.expect("query"),
+        [],
+        "queries skip it"
+    );
+    assert_eq!(
+        store
+            .transact(&[put(
+                Table::Teams,
+                expiring("fully_paid", ttl),
+                Condition::Version(1)
+            )])
+            .await,
+        Err(StoreError::ConditionFailed { index: 0 }),
+        "a versioned write finds no record"
+    );
+    assert_eq!(
+        store
+            .transact(&[Write::Increment {
+                table: Table::Teams,
+                key: key.clone(),
+                field: "paidMembers",
+                by: 1,
+                limit_field: None,
+            }])
+            .await,
+        Err(StoreError::ConditionFailed { index: 0 }),
+        "an increment finds no record"
+    );
+    assert!(
+        store
+            .get(Table::Coupons, &code)
+            .await
+            .expect("get")
+            .is_some(),
+        "the coupon table has no TTL"
+    );
+
+    let again = expiring("pending_payment", clock.seconds() + 60);
+    store
+        .transact(&[put(Table::Teams, again.clone(), Condition::NotExists)])
+        .await
+        .expect("an insert over the expired item");
+    let item = store
+        .get(Table::Teams, &key)
+        .await
+        .expect("get")
+        .expect("present");
+    assert_eq!((item.version, item.body), (1, again), "a new record");
+    let found = store.query(&by_leader).await.expect("query");
+    assert_eq!(found.len(), 1, "queries find the new one");
 }
 
 async fn racing_increments_never_pass_the_limit(store: Arc<dyn RecordStore>, tag: &str) {

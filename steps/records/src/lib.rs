@@ -5,11 +5,13 @@
 //! both do atomically. Every limit (coupon uses, exam seats, one event id once)
 //! is one such batch, so it holds however many requests race for it.
 //!
+//! - [`clock`]: the time the adapters judge an item's `ttl` by;
 //! - [`table`]: the tables, their keys and indexes (the seed's, plus ours);
 //! - [`port`]: the [`RecordStore`] trait and its write and error types;
 //! - [`typed`]: [`Records`], typed access over any store, with optimistic updates;
 //! - `sqlite` (feature `sqlite`): the embedded adapter.
 
+pub mod clock;
 pub mod port;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -19,6 +21,7 @@ pub mod typed;
 #[cfg(feature = "contract-suite")]
 pub mod contract;
 
+pub use clock::{Clock, SystemClock};
 pub use port::{Condition, Item, RecordStore, StoreError, Write};
 pub use table::{IndexDef, Table, TableDef};
 pub use typed::{Record, Records, Versioned};

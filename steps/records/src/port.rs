@@ -94,6 +94,10 @@ pub struct Query {
     pub limit: Option<usize>,
 }
 
+/// An item of a table with a TTL whose `ttl` is before the store's clock is
+/// absent, whether or not the store has deleted it yet: `get` and `query`
+/// skip it, `NotExists` holds over it (a put replaces it, at version 1),
+/// and every write that needs the record (`Version`, `Increment`) fails.
 #[async_trait]
 pub trait RecordStore: Send + Sync {
     async fn get(&self, table: Table, key: &str) -> Result<Option<Item>, StoreError>;

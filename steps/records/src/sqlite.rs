@@ -4,10 +4,16 @@
 //! index is an expression index over the JSON attribute it is keyed by. A
 //! batch runs in one `BEGIN IMMEDIATE` transaction, which SQLite serializes
 //! against every other writer (threads or processes), so conditions checked
-//! inside it still hold when its writes land.
+//! inside it still hold when its writes land. Every call runs on the
+//! connection's own thread ([`worker`]), never on the async runtime's.
+//!
+//! An item past its `ttl` (by the store's clock) is filtered out by every
+//! read, the reads inside a batch included, so it is absent to conditions too.
+
+mod worker;
 
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -15,17 +21,20 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde_json::Value;
 
+use crate::clock::Clock;
 use crate::port::{Condition, Item, Query, RecordStore, StoreError, Write};
-use crate::table::Table;
+use crate::table::{TTL, Table};
+use worker::Worker;
 
 pub struct SqliteStore {
-    /// Calls are short (microseconds); one connection keeps them ordered.
-    connection: Mutex<Connection>,
+    worker: Worker,
+    /// What an item's `ttl` is compared with.
+    clock: Arc<dyn Clock>,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the store in `path`.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         let connection = Connection::open(path).map_err(unavailable)?;
         connection
             .pragma_update(None, "journal_mode", "WAL")
@@ -33,61 +42,56 @@ impl SqliteStore {
         connection
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(unavailable)?;
-        Self::with_connection(connection)
+        Self::with_connection(connection, clock)
     }
 
     /// A private store that lives as long as the value (for tests).
-    pub fn in_memory() -> Result<Self, StoreError> {
-        Self::with_connection(Connection::open_in_memory().map_err(unavailable)?)
+    pub fn in_memory(clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        Self::with_connection(Connection::open_in_memory().map_err(unavailable)?, clock)
     }
 
-    fn with_connection(connection: Connection) -> Result<Self, StoreError> {
+    fn with_connection(connection: Connection, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         connection
             .busy_timeout(Duration::from_secs(10))
             .map_err(unavailable)?;
         connection.execute_batch(&schema()).map_err(unavailable)?;
         Ok(SqliteStore {
-            connection: Mutex::new(connection),
+            worker: Worker::start(connection)?,
+            clock,
         })
     }
 
     /// Up to `limit` records of `table`, by key. Not part of the port
     /// (DynamoDB would scan): the local operations console lists tables
     /// with it.
-    pub fn list(&self, table: Table, limit: usize) -> Result<Vec<Item>, StoreError> {
-        let connection = self.connection();
-        let mut statement = connection
-            .prepare_cached(
-                "SELECT key, version, body FROM records WHERE tbl = ?1 ORDER BY key LIMIT ?2",
-            )
-            .map_err(unavailable)?;
-        let rows = statement
-            .query_map(params![table_name(table), limit as i64], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, String>(2)?,
-                ))
+    pub async fn list(&self, table: Table, limit: usize) -> Result<Vec<Item>, StoreError> {
+        let cutoff = cutoff(table, self.now());
+        self.worker
+            .call(move |connection| {
+                let mut statement = connection
+                    .prepare_cached(&format!(
+                        "SELECT key, version, body FROM records WHERE tbl = ?1 AND {} \
+                         ORDER BY key LIMIT ?3",
+                        live(2)
+                    ))
+                    .map_err(unavailable)?;
+                let rows = statement
+                    .query_map(params![table_name(table), cutoff, limit as i64], item_row)
+                    .map_err(unavailable)?;
+                rows.map(|row| row.map_err(unavailable)?).collect()
             })
-            .map_err(unavailable)?;
-        rows.map(|row| {
-            let (key, version, body) = row.map_err(unavailable)?;
-            Ok(Item {
-                key,
-                version: version as u64,
-                body: parse_body(&body)?,
-            })
-        })
-        .collect()
+            .await
     }
 
-    fn connection(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite half-written (the
-        // transaction rolls back on drop), so a poisoned lock is still usable.
-        self.connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn now(&self) -> i64 {
+        self.clock.now().timestamp()
     }
+}
+
+/// Items of `table` whose `ttl` is before this are expired: `now` for a
+/// table with a TTL; none for the others.
+fn cutoff(table: Table, now: i64) -> i64 {
+    if table.def().ttl { now } else { i64::MIN }
 }
 
 /// The table and one expression index per distinct (hash, range) attribute pair.
@@ -120,6 +124,26 @@ fn attribute(name: &str) -> String {
     format!("json_extract(body, '$.{name}')")
 }
 
+/// The condition that a row has not expired by the cutoff bound to
+/// `?{parameter}` (a row without a numeric `ttl` never does).
+fn live(parameter: usize) -> String {
+    format!("coalesce({} >= ?{parameter}, 1)", attribute(TTL))
+}
+
+/// An item from a row of `key, version, body`.
+fn item_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<Item, StoreError>> {
+    let (key, version, body) = (
+        row.get::<_, String>(0)?,
+        row.get::<_, i64>(1)?,
+        row.get::<_, String>(2)?,
+    );
+    Ok(parse_body(&body).map(|body| Item {
+        key,
+        version: version as u64,
+        body,
+    }))
+}
+
 fn unavailable(err: rusqlite::Error) -> StoreError {
     StoreError::Unavailable(err.to_string())
 }
@@ -147,33 +171,33 @@ fn parse_body(text: &str) -> Result<Value, StoreError> {
 #[async_trait]
 impl RecordStore for SqliteStore {
     async fn get(&self, table: Table, key: &str) -> Result<Option<Item>, StoreError> {
-        let connection = self.connection();
-        let row = connection
-            .query_row(
-                "SELECT version, body FROM records WHERE tbl = ?1 AND key = ?2",
-                params![table_name(table), key],
-                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
-            )
-            .optional()
-            .map_err(unavailable)?;
-        row.map(|(version, body)| {
-            Ok(Item {
-                key: key.to_owned(),
-                version: version as u64,
-                body: parse_body(&body)?,
+        let cutoff = cutoff(table, self.now());
+        let key = key.to_owned();
+        self.worker
+            .call(move |connection| {
+                connection
+                    .prepare_cached(&format!(
+                        "SELECT key, version, body FROM records WHERE tbl = ?1 AND key = ?2 AND {}",
+                        live(3)
+                    ))
+                    .map_err(unavailable)?
+                    .query_row(params![table_name(table), key, cutoff], item_row)
+                    .optional()
+                    .map_err(unavailable)?
+                    .transpose()
             })
-        })
-        .transpose()
+            .await
     }
 
     async fn query(&self, query: &Query) -> Result<Vec<Item>, StoreError> {
         let range = query.index.range.map(attribute);
         let mut sql = format!(
-            "SELECT key, version, body FROM records WHERE tbl = ?1 AND {} = ?2",
-            attribute(query.index.hash)
+            "SELECT key, version, body FROM records WHERE tbl = ?1 AND {} = ?2 AND {}",
+            attribute(query.index.hash),
+            live(3)
         );
         if let (Some(range), Some(_)) = (&range, &query.range_from) {
-            sql.push_str(&format!(" AND {range} >= ?3"));
+            sql.push_str(&format!(" AND {range} >= ?4"));
         }
         sql.push_str(&format!(
             " ORDER BY {}, key",
@@ -185,59 +209,61 @@ impl RecordStore for SqliteStore {
         let mut bound = vec![
             SqlValue::Text(table_name(query.table).to_owned()),
             to_sql(&query.hash_value),
+            SqlValue::Integer(cutoff(query.table, self.now())),
         ];
         if range.is_some()
             && let Some(from) = &query.range_from
         {
             bound.push(SqlValue::Text(from.clone()));
         }
-        let connection = self.connection();
-        let mut statement = connection.prepare_cached(&sql).map_err(unavailable)?;
-        let rows = statement
-            .query_map(rusqlite::params_from_iter(bound), |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, String>(2)?,
-                ))
+        self.worker
+            .call(move |connection| {
+                let mut statement = connection.prepare_cached(&sql).map_err(unavailable)?;
+                let rows = statement
+                    .query_map(rusqlite::params_from_iter(bound), item_row)
+                    .map_err(unavailable)?;
+                rows.map(|row| row.map_err(unavailable)?).collect()
             })
-            .map_err(unavailable)?;
-        rows.map(|row| {
-            let (key, version, body) = row.map_err(unavailable)?;
-            Ok(Item {
-                key,
-                version: version as u64,
-                body: parse_body(&body)?,
-            })
-        })
-        .collect()
+            .await
     }
 
     async fn transact(&self, writes: &[Write]) -> Result<(), StoreError> {
-        let mut connection = self.connection();
-        let transaction = connection
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(unavailable)?;
-        for (index, write) in writes.iter().enumerate() {
-            // Dropping the transaction on an early return rolls it back.
-            apply(&transaction, write)?
-                .then_some(())
-                .ok_or(StoreError::ConditionFailed { index })?;
-        }
-        transaction.commit().map_err(unavailable)
+        let writes = writes.to_vec();
+        let now = self.now();
+        self.worker
+            .call(move |connection| {
+                let transaction = connection
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(unavailable)?;
+                for (index, write) in writes.iter().enumerate() {
+                    // Dropping the transaction on an early return rolls it back.
+                    apply(&transaction, write, now)?
+                        .then_some(())
+                        .ok_or(StoreError::ConditionFailed { index })?;
+                }
+                transaction.commit().map_err(unavailable)
+            })
+            .await
     }
 }
 
-/// Applies one write inside the batch's transaction; `false` when its
-/// condition does not hold.
-fn apply(transaction: &rusqlite::Transaction<'_>, write: &Write) -> Result<bool, StoreError> {
+/// Applies one write inside the batch's transaction, at `now` (epoch
+/// seconds); `false` when its condition does not hold.
+fn apply(
+    transaction: &rusqlite::Transaction<'_>,
+    write: &Write,
+    now: i64,
+) -> Result<bool, StoreError> {
     let current = |table: Table, key: &str| -> Result<Option<(u64, String)>, StoreError> {
         transaction
-            .query_row(
-                "SELECT version, body FROM records WHERE tbl = ?1 AND key = ?2",
-                params![table_name(table), key],
-                |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, String>(1)?)),
-            )
+            .prepare_cached(&format!(
+                "SELECT version, body FROM records WHERE tbl = ?1 AND key = ?2 AND {}",
+                live(3)
+            ))
+            .map_err(unavailable)?
+            .query_row(params![table_name(table), key, cutoff(table, now)], |row| {
+                Ok((row.get::<_, i64>(0)? as u64, row.get::<_, String>(1)?))
+            })
             .optional()
             .map_err(unavailable)
     };

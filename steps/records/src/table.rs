@@ -43,9 +43,14 @@ pub struct TableDef {
     /// The partition key attribute (a string).
     pub key: &'static str,
     pub indexes: &'static [IndexDef],
-    /// Whether items carry a `ttl` (epoch seconds) after which they may go.
+    /// Whether items carry a [`TTL`] after which they read as absent (and
+    /// DynamoDB deletes them, some time later).
     pub ttl: bool,
 }
+
+/// The attribute that holds an item's expiry, in epoch seconds: the TTL
+/// attribute of every table that has one.
+pub const TTL: &str = "ttl";
 
 const fn index(name: &'static str, hash: &'static str, range: Option<&'static str>) -> IndexDef {
     IndexDef { name, hash, range }
@@ -229,6 +234,17 @@ impl Table {
     /// The index of this table with that name.
     pub fn index(self, name: &str) -> Option<&'static IndexDef> {
         self.def().indexes.iter().find(|index| index.name == name)
+    }
+
+    /// Whether `body`, an item of this table, has expired at `now` (epoch
+    /// seconds): the table has a TTL and the item's [`TTL`] is before `now`.
+    /// An item without a numeric `ttl` never expires, as on DynamoDB.
+    pub fn expired(self, body: &Value, now: i64) -> bool {
+        self.def().ttl
+            && body
+                .get(TTL)
+                .and_then(Value::as_f64)
+                .is_some_and(|ttl| ttl < now as f64)
     }
 
     /// The record's key, read from its body.

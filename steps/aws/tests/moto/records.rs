@@ -1,5 +1,10 @@
 //! The records contract on DynamoDB, with the tables created from their
-//! definitions (production creates them with Terraform).
+//! definitions (production creates them with Terraform), and the
+//! idempotency keys' leases on it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
@@ -7,9 +12,13 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
+use campaigns_app::ApiResponse;
+use campaigns_app::idempotency::{CLAIM_LEASE_SECS, replay_or_run};
 use campaigns_aws::{AwsSettings, DynamoRecords};
+use campaigns_records::contract::SuiteClock;
 use campaigns_records::port::Query;
-use campaigns_records::{Condition, RecordStore, StoreError, Table, Write};
+use campaigns_records::table::TTL;
+use campaigns_records::{Clock, Condition, RecordStore, Records, StoreError, Table, Write};
 use serde_json::json;
 use tokio::sync::OnceCell;
 
@@ -32,7 +41,7 @@ fn key(attribute: &str, key_type: KeyType) -> KeySchemaElement {
 }
 
 /// Creates every table with its indexes and TTL, unless it exists.
-async fn create_tables(sdk: &SdkConfig, settings: &AwsSettings) {
+pub(crate) async fn create_tables(sdk: &SdkConfig, settings: &AwsSettings) {
     let client = Client::new(sdk);
     for table in Table::ALL {
         let def = table.def();
@@ -91,7 +100,7 @@ async fn create_tables(sdk: &SdkConfig, settings: &AwsSettings) {
                 .table_name(name)
                 .time_to_live_specification(
                     TimeToLiveSpecification::builder()
-                        .attribute_name("ttl")
+                        .attribute_name(TTL)
                         .enabled(true)
                         .build()
                         .expect("ttl"),
@@ -103,20 +112,108 @@ async fn create_tables(sdk: &SdkConfig, settings: &AwsSettings) {
     }
 }
 
-/// A store over the tables, created once per test binary. Each test builds
-/// its own client: a client's connections belong to the runtime (here, the
-/// test) that opened them.
-async fn store() -> DynamoRecords {
+/// A store over the tables, created once per test binary, on `clock`. Each
+/// test builds its own client: a client's connections belong to the runtime
+/// (here, the test) that opened them.
+async fn store_on(clock: Arc<dyn Clock>) -> DynamoRecords {
     static TABLES: OnceCell<()> = OnceCell::const_new();
     let sdk = sdk_config().await;
     let settings = settings();
     TABLES.get_or_init(|| create_tables(&sdk, &settings)).await;
-    DynamoRecords::new(&sdk, &settings)
+    DynamoRecords::new(&sdk, &settings, clock)
+}
+
+async fn store() -> DynamoRecords {
+    store_on(Arc::new(SuiteClock::default())).await
 }
 
 #[tokio::test]
 async fn the_records_contract_holds_on_dynamodb() {
-    campaigns_records::contract::run(&store().await, &unique("t")).await;
+    let clock = Arc::new(SuiteClock::default());
+    let store = store_on(clock.clone()).await;
+    campaigns_records::contract::run(&store, &clock, &unique("t")).await;
+}
+
+/// A create that claimed `key` and died in its handler (a killed process, a
+/// Lambda timeout): the claim stays, with nothing to end it.
+async fn crash_after_claiming(records: &Records, clock: &SuiteClock, key: &str, body: &[u8]) {
+    let (started, claimed) = tokio::sync::oneshot::channel();
+    let request = replay_or_run(
+        records,
+        clock.now(),
+        "createPurchase",
+        key,
+        body,
+        || async {
+            let _ = started.send(());
+            std::future::pending().await
+        },
+    );
+    tokio::select! {
+        _ = request => panic!("the handler never answers"),
+        _ = claimed => {}
+    }
+}
+
+#[tokio::test]
+async fn a_claim_left_by_a_crash_is_taken_over_once_after_its_lease() {
+    let clock = Arc::new(SuiteClock::default());
+    let records = Records::new(Arc::new(store_on(clock.clone()).await));
+    let key = unique("crashed-");
+    let body = br#"{"productId":"full-6months"}"#;
+    crash_after_claiming(&records, &clock, &key, body).await;
+
+    let runs = AtomicUsize::new(0);
+    let retry = || {
+        replay_or_run(
+            &records,
+            clock.now(),
+            "createPurchase",
+            &key,
+            body,
+            || async {
+                runs.fetch_add(1, Ordering::SeqCst);
+                tokio::task::yield_now().await;
+                Ok(ApiResponse {
+                    status: 201,
+                    body: json!({"purchaseId": "pur_taken_over"}),
+                })
+            },
+        )
+    };
+    let code = |answer: &campaigns_app::http::Handled| match answer {
+        Ok(response) => response.status.to_string(),
+        Err(failure) => failure.error.code.clone(),
+    };
+
+    clock.advance(Duration::from_secs(CLAIM_LEASE_SECS as u64 - 1));
+    assert_eq!(
+        code(&retry().await),
+        "REQUEST_IN_PROGRESS",
+        "within the lease"
+    );
+    assert_eq!(runs.load(Ordering::SeqCst), 0);
+
+    clock.advance(Duration::from_secs(1));
+    let (first, second) = tokio::join!(retry(), retry());
+    let mut answers = [code(&first), code(&second)];
+    answers.sort();
+    assert_eq!(
+        (answers, runs.load(Ordering::SeqCst)),
+        (["201".to_owned(), "REQUEST_IN_PROGRESS".to_owned()], 1),
+        "two retries after the lease: one takes the key over and runs"
+    );
+
+    let replayed = retry().await.expect("the kept answer");
+    assert_eq!(
+        (
+            replayed.status,
+            &replayed.body["purchaseId"],
+            runs.load(Ordering::SeqCst)
+        ),
+        (201, &json!("pur_taken_over"), 1),
+        "replayed, not run again"
+    );
 }
 
 #[tokio::test]

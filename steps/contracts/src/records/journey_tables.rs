@@ -112,6 +112,10 @@ pub struct IdempotencyRecord {
     pub status: u16,
     pub response: serde_json::Value,
     pub created_at: DateTime<Utc>,
+    /// While the first request runs: when its claim lapses (its process may
+    /// have died) and a retry may take the key over and run the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_expires_at: Option<DateTime<Utc>>,
     pub ttl: i64,
 }
 
@@ -172,6 +176,7 @@ impl Example for IdempotencyRecord {
             status: 201,
             response: serde_json::json!({"purchaseId": "pur_01JH3Z8Q4W6T2V9K5M7N1P3R"}),
             created_at: "2025-03-10T08:00:00Z".parse().expect("valid timestamp"),
+            lease_expires_at: None,
             ttl: 1_741_680_000,
         }
     }

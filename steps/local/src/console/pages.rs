@@ -743,7 +743,7 @@ pub(crate) async fn records(
     let machines = console.ops.engine.list_state_machines().unwrap_or_default();
     for table in campaign.2 {
         let def = table.def();
-        let items = match console.ops.records.list(*table, RECORDS_LIMIT) {
+        let items = match console.ops.records.list(*table, RECORDS_LIMIT).await {
             Ok(items) => items,
             Err(err) => return unavailable(err),
         };
