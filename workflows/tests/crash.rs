@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use workflows::{Engine, EngineBuilder, ExecutionStatus, MemoryStore, SqliteStore, Store};
 
 const EXECUTIONS: usize = 4;
@@ -41,24 +41,36 @@ fn journey() -> Value {
             "total.$": "States.ArrayLength($.shares)"}, "End": true}}})
 }
 
+/// The members of team `i`, each charged by the journey.
+fn members(i: usize) -> [String; 3] {
+    ["a", "b", "c"].map(|m| format!("m{i}{m}"))
+}
+
 fn inputs() -> Vec<(String, String)> {
     (0..EXECUTIONS)
-        .map(|i| (format!("team-{i}"), json!({"team": i, "members": [format!("m{i}a"), format!("m{i}b"), format!("m{i}c")]}).to_string()))
+        .map(|i| {
+            let input = json!({"team": i, "members": members(i)});
+            (format!("team-{i}"), input.to_string())
+        })
         .collect()
+}
+
+/// Appends a record to a side-effect log, in one write, on a line of its
+/// own: a kill between two writes (or, rarely, inside one) leaves a torn
+/// record, which spoils only itself, never the records after it.
+fn append(path: &Path, record: String) {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    f.write_all(format!("\n{record}\n").as_bytes()).unwrap();
+    f.sync_data().unwrap();
 }
 
 /// Handlers whose results depend only on their input. `log` receives a line
 /// per invocation (the side effect), `tokens` a line per issued token.
 fn handlers(builder: EngineBuilder, log: PathBuf, engine: Arc<OnceLock<Engine>>) -> EngineBuilder {
-    let append = |path: &Path, line: String| {
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .unwrap();
-        writeln!(f, "{line}").unwrap();
-        f.sync_data().unwrap();
-    };
     let log2 = log.clone();
     builder
         .handler("charge", move |v: Value| {
@@ -89,7 +101,8 @@ fn handlers(builder: EngineBuilder, log: PathBuf, engine: Arc<OnceLock<Engine>>)
 }
 
 /// The external party redelivers its callbacks, as Stripe redelivers
-/// webhooks: every token seen so far is answered again.
+/// webhooks: every token seen so far is answered again (a torn record is
+/// refused as malformed; its task was not submitted, so it runs again).
 async fn redeliver(engine: &Engine, tokens: &Path) {
     let text = std::fs::read_to_string(tokens).unwrap_or_default();
     for line in text.lines() {
@@ -178,6 +191,175 @@ fn next_random(state: &mut u64) -> u64 {
     *state
 }
 
+/// How long the last child (never killed) may take to finish its
+/// executions before the round is reported as stuck.
+const FINISH_WITHIN: Duration = Duration::from_secs(120);
+
+/// One round: a fresh database, and the children started on it, each
+/// killed after its delay, until one finishes. Each child's stdout and
+/// stderr go to a file in the round's directory, so that a failure can say
+/// what every child printed (a panic, an error) along with the round, the
+/// kills and their delays.
+struct Round {
+    number: u64,
+    dir: tempfile::TempDir,
+    /// The delay after which each child was killed.
+    delays: Vec<Duration>,
+}
+
+impl Round {
+    fn new(number: u64) -> Self {
+        Round {
+            number,
+            dir: tempfile::tempdir().unwrap(),
+            delays: Vec::new(),
+        }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("engine.db")
+    }
+
+    fn child_output(&self, child: usize) -> PathBuf {
+        self.dir.path().join(format!("child-{child}.out"))
+    }
+
+    fn kills(&self) -> usize {
+        self.delays.len()
+    }
+
+    /// Starts the next child, its output in its own file.
+    fn spawn_child(&self) -> Child {
+        let out = std::fs::File::create(self.child_output(self.kills())).unwrap();
+        Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+            .env("CRASH_CHILD_DB", self.db())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap()
+    }
+
+    /// Fails the test with everything the round left: the children's
+    /// output, the side-effect logs and what the store holds. The round's
+    /// directory is kept for a closer look.
+    fn fail(self, what: impl std::fmt::Display) -> ! {
+        let mut report = format!(
+            "round {}: {what}\nkilled {} times; delays before each kill (ms): {:?}\n",
+            self.number,
+            self.kills(),
+            self.delays
+                .iter()
+                .map(Duration::as_millis)
+                .collect::<Vec<_>>()
+        );
+        for child in 0..=self.kills() {
+            let text = std::fs::read_to_string(self.child_output(child)).unwrap_or_default();
+            report += &format!("--- child {child} output ---\n{text}");
+        }
+        for log in ["log", "tokens"] {
+            let text = std::fs::read_to_string(self.db().with_extension(log)).unwrap_or_default();
+            report += &format!("--- {log} ---\n{text}");
+        }
+        report += "--- store ---\n";
+        match SqliteStore::open(self.db()) {
+            Ok(store) => {
+                for e in store.list_executions(None).unwrap_or_default() {
+                    let events: Vec<String> = store
+                        .history(&e.arn)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|h| format!("{} {}", h.id, h.event_type))
+                        .collect();
+                    report += &format!(
+                        "{} {:?} output={:?}\n  {}\n",
+                        e.name,
+                        e.status,
+                        e.output,
+                        events.join(", ")
+                    );
+                }
+            }
+            Err(e) => report += &format!("cannot open: {e}\n"),
+        }
+        report += &format!("(kept in {})", self.dir.keep().display());
+        panic!("{report}");
+    }
+
+    /// Starts children on the round's database, killing each after a
+    /// random delay, until one finishes its executions; stops killing after
+    /// 25 kills so that the round ends.
+    fn run(&mut self, seed: &mut u64) -> Result<(), String> {
+        loop {
+            let mut child = self.spawn_child();
+            let delay = Duration::from_millis(5 + next_random(seed) % 120);
+            let last = self.kills() >= 25;
+            let deadline = Instant::now() + if last { FINISH_WITHIN } else { delay };
+            let finished = loop {
+                if let Some(status) = child.try_wait().unwrap() {
+                    break Some(status);
+                }
+                if Instant::now() >= deadline {
+                    break None;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            };
+            match finished {
+                Some(status) if status.success() => return Ok(()),
+                Some(status) => return Err(format!("child {} failed: {status}", self.kills())),
+                None => {
+                    child.kill().unwrap(); // SIGKILL
+                    child.wait().unwrap();
+                    if last {
+                        return Err(format!(
+                            "the last child did not finish within {FINISH_WITHIN:?}"
+                        ));
+                    }
+                    self.delays.push(delay);
+                }
+            }
+        }
+    }
+
+    /// Checks that every execution ended as in the uninterrupted run and
+    /// that every member was charged.
+    fn check(&self, expected: &BTreeMap<String, Outcome>) -> Result<(), String> {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(self.db()).unwrap());
+        let got = outcomes(store);
+        if got.len() != EXECUTIONS {
+            return Err(format!("{} executions, not {EXECUTIONS}", got.len()));
+        }
+        for (name, want) in expected {
+            let have = &got[name];
+            if have.status != want.status || have.output != want.output {
+                return Err(format!(
+                    "{name} ended {:?} with {:?}, not {:?} with {:?}",
+                    have.status, have.output, want.status, want.output
+                ));
+            }
+            if have.events != want.events {
+                return Err(format!(
+                    "{name}: history differs\n  have {:?}\n  want {:?}",
+                    have.events, want.events
+                ));
+            }
+        }
+        let log = std::fs::read_to_string(self.db().with_extension("log")).unwrap();
+        let charged: HashSet<&str> = log
+            .lines()
+            .filter_map(|l| l.strip_prefix("charge "))
+            .collect();
+        let uncharged: Vec<String> = (0..EXECUTIONS)
+            .flat_map(members)
+            .filter(|m| !charged.contains(m.as_str()))
+            .collect();
+        if !uncharged.is_empty() {
+            return Err(format!("never charged: {uncharged:?}"));
+        }
+        Ok(())
+    }
+}
+
 #[test]
 fn killed_at_random_points_every_execution_completes_as_uninterrupted() {
     if std::env::var("CRASH_CHILD_DB").is_ok() {
@@ -206,69 +388,19 @@ fn killed_at_random_points_every_execution_completes_as_uninterrupted() {
         .unwrap_or(3);
     let mut seed = 0x9E37_79B9_7F4A_7C15u64 ^ std::process::id() as u64;
     let mut total_kills = 0;
-    for round in 0..rounds {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("engine.db");
-        let mut kills = 0;
-        loop {
-            let mut child = Command::new(std::env::current_exe().unwrap())
-                .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
-                .env("CRASH_CHILD_DB", &db)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            // Kill after a random delay; stop killing after enough kills so
-            // the round finishes.
-            let delay = Duration::from_millis(5 + next_random(&mut seed) % 120);
-            let deadline = std::time::Instant::now() + delay;
-            let mut finished = None;
-            while std::time::Instant::now() < deadline || kills >= 25 {
-                if let Some(status) = child.try_wait().unwrap() {
-                    finished = Some(status);
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            match finished {
-                Some(status) => {
-                    assert!(status.success(), "round {round}: child failed");
-                    break;
-                }
-                None => {
-                    child.kill().unwrap(); // SIGKILL
-                    child.wait().unwrap();
-                    kills += 1;
-                }
-            }
+    for number in 0..rounds {
+        let mut round = Round::new(number);
+        if let Err(e) = round.run(&mut seed).and_then(|()| round.check(&expected)) {
+            round.fail(e);
         }
-        total_kills += kills;
-        eprintln!("round {round}: killed {kills} times before the executions completed");
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
-        let got = outcomes(store);
-        assert_eq!(got.len(), EXECUTIONS, "round {round}");
-        for (name, want) in &expected {
-            let have = &got[name];
-            assert_eq!(have.status, want.status, "round {round}, {name}");
-            assert_eq!(have.output, want.output, "round {round}, {name}");
-            assert_eq!(
-                have.events, want.events,
-                "round {round}, {name}: history differs"
-            );
-        }
-        let log = std::fs::read_to_string(db.with_extension("log")).unwrap();
-        let charged: HashSet<&str> = log
-            .lines()
-            .filter_map(|l| l.strip_prefix("charge "))
-            .collect();
-        assert_eq!(
-            charged.len(),
-            EXECUTIONS * 3,
-            "every member charged at least once"
+        total_kills += round.kills();
+        eprintln!(
+            "round {number}: killed {} times before the executions completed",
+            round.kills()
         );
     }
     assert!(
-        total_kills >= rounds,
+        total_kills as u64 >= rounds,
         "the child was killed {total_kills} times"
     );
 }
