@@ -5,12 +5,15 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::definition::{self, Machine};
-use crate::error::{ApiError, Failure};
+use crate::error::{ApiError, Failure, Halt};
 use crate::history::{HistoryEvent, NewEvent};
 use crate::interpreter::run_machine;
 use crate::payload::Vars;
 use crate::run::{Branch, Core, ROOT_BRANCH, Run};
-use crate::store::{ExecutionRecord, ExecutionStatus, MemoryStore, StateMachineRecord, Store};
+use crate::store::{
+    Backoff, ExecutionRecord, ExecutionStatus, MemoryStore, StateMachineRecord, Store, StoreAccess,
+    StoreError,
+};
 use crate::tasks::{HandlerError, Handlers};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -71,7 +74,7 @@ impl EngineBuilder {
     pub async fn start(self) -> Result<Engine, ApiError> {
         let (completions, _) = tokio::sync::watch::channel(0);
         let core = Arc::new(Core {
-            store: self.store,
+            store: StoreAccess::new(self.store)?,
             clock: self.clock,
             handlers: self.handlers,
             token_waiters: Mutex::new(HashMap::new()),
@@ -83,12 +86,13 @@ impl EngineBuilder {
             running: Mutex::new(HashMap::new()),
             schedules: Mutex::new(HashMap::new()),
         }));
-        for e in engine.0.core.store.list_executions(None)? {
+        let store = &engine.0.core.store;
+        for e in store.run(|s| s.list_executions(None)).await? {
             if e.status == ExecutionStatus::Running {
                 engine.spawn(&e)?;
             }
         }
-        for s in engine.0.core.store.list_schedules()? {
+        for s in store.run(|s| s.list_schedules()).await? {
             engine.arm(s);
         }
         Ok(engine)
@@ -214,21 +218,22 @@ impl Engine {
         check_name(name)?;
         let text = load_definition(definition, placeholders)?;
         let arn = state_machine_arn(name);
-        if let Some(existing) = self.0.core.store.get_state_machine(&arn)? {
-            if existing.definition == text {
-                return Ok(arn);
-            }
-            return Err(ApiError::StateMachineAlreadyExists(format!(
-                "State Machine Already Exists: '{arn}'"
-            )));
-        }
         let rec = StateMachineRecord {
             arn: arn.clone(),
             name: name.to_string(),
             definition: text,
             created: self.now(),
         };
-        self.0.core.store.put_state_machine(&rec)?;
+        self.0
+            .core
+            .store
+            .run_sync(|s| match s.get_state_machine(&arn)? {
+                Some(existing) if existing.definition == rec.definition => Ok(()),
+                Some(_) => Err(ApiError::StateMachineAlreadyExists(format!(
+                    "State Machine Already Exists: '{arn}'"
+                ))),
+                None => Ok(s.put_state_machine(&rec)?),
+            })?;
         Ok(arn)
     }
 
@@ -241,7 +246,7 @@ impl Engine {
     ) -> Result<(), ApiError> {
         let mut rec = self.state_machine(arn)?;
         rec.definition = load_definition(definition, placeholders)?;
-        self.0.core.store.put_state_machine(&rec)
+        Ok(self.0.core.store.run_sync(|s| s.put_state_machine(&rec))?)
     }
 
     /// `DescribeStateMachine`.
@@ -250,19 +255,19 @@ impl Engine {
     }
 
     pub fn list_state_machines(&self) -> Result<Vec<StateMachineRecord>, ApiError> {
-        self.0.core.store.list_state_machines()
+        Ok(self.0.core.store.run_sync(|s| s.list_state_machines())?)
     }
 
     fn state_machine(&self, arn: &str) -> Result<StateMachineRecord, ApiError> {
-        self.0.core.store.get_state_machine(arn)?.ok_or_else(|| {
-            ApiError::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{arn}'"))
-        })
+        self.0.core.store.run_sync(state_machine_in(arn.into()))
     }
 
     fn execution(&self, arn: &str) -> Result<ExecutionRecord, ApiError> {
-        self.0.core.store.get_execution(arn)?.ok_or_else(|| {
-            ApiError::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'"))
-        })
+        self.0.core.store.run_sync(execution_in(arn.into()))
+    }
+
+    async fn execution_async(&self, arn: &str) -> Result<ExecutionRecord, ApiError> {
+        self.0.core.store.run(execution_in(arn.into())).await
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -277,7 +282,12 @@ impl Engine {
         name: Option<&str>,
         input: Option<&str>,
     ) -> Result<StartExecutionOutput, ApiError> {
-        let sm = self.state_machine(state_machine_arn)?;
+        let sm = self
+            .0
+            .core
+            .store
+            .run(state_machine_in(state_machine_arn.into()))
+            .await?;
         let name = name
             .map(String::from)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
@@ -302,7 +312,13 @@ impl Engine {
             redrive_count: 0,
             redrive_date: None,
         };
-        let (stored, inserted) = self.0.core.store.insert_execution(&rec)?;
+        let inserting = rec.clone();
+        let (stored, inserted) = self
+            .0
+            .core
+            .store
+            .run(move |s| s.insert_execution(&inserting))
+            .await?;
         if !inserted {
             if stored.status == ExecutionStatus::Running && stored.input == rec.input {
                 return Ok(StartExecutionOutput {
@@ -358,8 +374,17 @@ impl Engine {
         let mut running = self.0.running.lock().expect("running lock");
         running.retain(|_, h| !h.is_finished());
         let handle = tokio::spawn(async move {
-            let outcome = drive(&run, &machine, deadline).await;
-            record_end(&run.core, &run.execution_arn, run.redrive_count, outcome);
+            // A store error stops the run; after a pause it runs again from
+            // the start, which replays what was stored, as after a crash.
+            let mut backoff = Backoff::default();
+            while let Err(e) = run_to_end(&run, &machine, deadline).await {
+                tracing::warn!(
+                    execution = %run.execution_arn, error = %e,
+                    "store error; the execution resumes from its history in {:?}",
+                    backoff.next()
+                );
+                backoff.wait().await;
+            }
             engine
                 .0
                 .running
@@ -386,7 +411,7 @@ impl Engine {
             .0
             .core
             .store
-            .list_executions(Some(state_machine_arn))?
+            .run_sync(|s| s.list_executions(Some(state_machine_arn)))?
             .into_iter()
             .filter(|e| status.is_none_or(|s| s == e.status))
             .map(Into::into)
@@ -396,7 +421,7 @@ impl Engine {
     /// `GetExecutionHistory`, oldest first (see [`HistoryEvent::to_aws_json`]).
     pub fn get_execution_history(&self, arn: &str) -> Result<Vec<HistoryEvent>, ApiError> {
         self.execution(arn)?;
-        self.0.core.store.history(arn)
+        Ok(self.0.core.store.run_sync(|s| s.history(arn))?)
     }
 
     /// `StopExecution`: the execution ends ABORTED.
@@ -406,7 +431,7 @@ impl Engine {
         error: Option<&str>,
         cause: Option<&str>,
     ) -> Result<DateTime<Utc>, ApiError> {
-        let rec = self.execution(arn)?;
+        let rec = self.execution_async(arn).await?;
         if rec.status != ExecutionStatus::Running {
             return Ok(rec.stop_date.unwrap_or(rec.start_date));
         }
@@ -415,23 +440,26 @@ impl Engine {
         if let Some(h) = self.0.running.lock().expect("running lock").remove(arn) {
             h.abort();
         }
-        let end = record_end(
-            &self.0.core,
-            arn,
-            rec.redrive_count,
-            Outcome::Aborted(Failure {
-                error: error.map(String::from),
-                cause: cause.map(String::from),
-                needs_state_context: false,
-            }),
-        );
-        Ok(end.stop_date.unwrap_or(end.start_date))
+        let aborted = Outcome::Aborted(Failure {
+            error: error.map(String::from),
+            cause: cause.map(String::from),
+            needs_state_context: false,
+        });
+        match record_end(&self.0.core, arn, rec.redrive_count, aborted).await {
+            Ok(end) => Ok(end.stop_date.unwrap_or(end.start_date)),
+            Err(e) => {
+                // Not stopped: the execution goes on, and the caller may
+                // ask again.
+                self.spawn(&rec)?;
+                Err(e.into())
+            }
+        }
     }
 
     /// `RedriveExecution`: runs a failed, timed-out or aborted execution
     /// again from the steps that did not succeed.
     pub async fn redrive_execution(&self, arn: &str) -> Result<DateTime<Utc>, ApiError> {
-        let mut rec = self.execution(arn)?;
+        let mut rec = self.execution_async(arn).await?;
         if matches!(
             rec.status,
             ExecutionStatus::Running | ExecutionStatus::Succeeded
@@ -441,8 +469,6 @@ impl Engine {
                 rec.status.as_str()
             )));
         }
-        let store = &self.0.core.store;
-        store.forget_failures(arn)?;
         let now = self.now();
         rec.status = ExecutionStatus::Running;
         rec.redrive_count += 1;
@@ -458,8 +484,20 @@ impl Engine {
             event_type: "ExecutionRedriven".into(),
             details,
         };
-        store.append_event(arn, Some(&format!("redrive.{}", rec.redrive_count)), ev)?;
-        store.update_execution(&rec)?;
+        // Each write can be repeated: a redrive cut short by a store error
+        // is completed by the next one.
+        let redriven = rec.clone();
+        self.0
+            .core
+            .store
+            .run(move |s| {
+                let arn = &redriven.arn;
+                s.forget_failures(arn)?;
+                let key = format!("redrive.{}", redriven.redrive_count);
+                s.append_event(arn, Some(&key), ev)?;
+                s.update_execution(&redriven)
+            })
+            .await?;
         self.spawn(&rec)?;
         Ok(now)
     }
@@ -472,7 +510,7 @@ impl Engine {
             "resourceType": "lambda", "resource": "invoke.waitForTaskToken",
             "output": out.to_string(), "outputDetails": {"truncated": false},
         });
-        self.complete_token(token, "TaskSucceeded", details)
+        self.complete_token(token, "TaskSucceeded", details).await
     }
 
     /// `SendTaskFailure`.
@@ -486,21 +524,22 @@ impl Engine {
             "resourceType": "lambda", "resource": "invoke.waitForTaskToken",
             "error": error.unwrap_or(""), "cause": cause.unwrap_or(""),
         });
-        self.complete_token(token, "TaskFailed", details)
+        self.complete_token(token, "TaskFailed", details).await
     }
 
     /// `SendTaskHeartbeat`: pushes back the task's heartbeat timeout.
     pub async fn send_task_heartbeat(&self, token: &str) -> Result<(), ApiError> {
-        let store = &self.0.core.store;
-        let mut t = self.open_token(token)?;
+        let mut t = self.open_token(token).await?;
         t.last_heartbeat = Some(self.now());
-        store.update_token(&t)?;
+        self.0.core.store.run(move |s| s.update_token(&t)).await?;
         self.0.core.token_notify(token).notify_one();
         Ok(())
     }
 
-    fn open_token(&self, token: &str) -> Result<crate::store::TokenRecord, ApiError> {
-        let t = self.0.core.store.get_token(token)?.ok_or_else(|| {
+    async fn open_token(&self, token: &str) -> Result<crate::store::TokenRecord, ApiError> {
+        let id = token.to_string();
+        let found = self.0.core.store.run(move |s| s.get_token(&id)).await?;
+        let t = found.ok_or_else(|| {
             if is_token_shaped(token) {
                 ApiError::TaskDoesNotExist("Task Does Not Exist: no task has this token".into())
             } else {
@@ -515,24 +554,35 @@ impl Engine {
         Ok(t)
     }
 
-    fn complete_token(
+    async fn complete_token(
         &self,
         token: &str,
         event_type: &str,
         details: Value,
     ) -> Result<(), ApiError> {
-        let store = &self.0.core.store;
-        let mut t = self.open_token(token)?;
+        let mut t = self.open_token(token).await?;
         let ev = NewEvent {
             previous_event_id: 0,
             timestamp: self.now(),
             event_type: event_type.into(),
             details: details.clone(),
         };
-        let recorded = store.append_event(&t.execution_arn, Some(&t.outcome_key), ev)?;
-        t.open = false;
-        store.update_token(&t)?;
+        // Outcome first, then the token closed: a store error between the
+        // two leaves the outcome recorded and a repeated call answered alike.
+        let recorded = self
+            .0
+            .core
+            .store
+            .run(move |s| {
+                let recorded = s.append_event(&t.execution_arn, Some(&t.outcome_key), ev)?;
+                t.open = false;
+                s.update_token(&t)?;
+                Ok::<_, StoreError>(recorded)
+            })
+            .await;
+        // Even after an error the outcome may be stored: the step looks.
         self.0.core.token_notify(token).notify_one();
+        let recorded = recorded?;
         if recorded.event_type != event_type || recorded.details != details {
             return Err(ApiError::TaskTimedOut(
                 "Task Timed Out: the task had already completed".into(),
@@ -545,7 +595,7 @@ impl Engine {
     pub async fn wait_for_completion(&self, arn: &str) -> Result<ExecutionDescription, ApiError> {
         let mut rx = self.0.core.completions.subscribe();
         loop {
-            let d = self.describe_execution(arn)?;
+            let d: ExecutionDescription = self.execution_async(arn).await?.into();
             if d.status != ExecutionStatus::Running {
                 return Ok(d);
             }
@@ -571,7 +621,11 @@ pub(crate) enum Outcome {
 }
 
 /// Runs the top-level machine, bounded by the machine's TimeoutSeconds.
-async fn drive(run: &Arc<Run>, machine: &Machine, deadline: Option<DateTime<Utc>>) -> Outcome {
+async fn drive(
+    run: &Arc<Run>,
+    machine: &Machine,
+    deadline: Option<DateTime<Utc>>,
+) -> Result<Outcome, StoreError> {
     // Recorded here rather than in start_execution so that an execution
     // whose start was cut short by a crash gets it when resumed.
     let details = json!({
@@ -586,11 +640,12 @@ async fn drive(run: &Arc<Run>, machine: &Machine, deadline: Option<DateTime<Utc>
         event_type: "ExecutionStarted".into(),
         details,
     };
+    let arn = run.execution_arn.clone();
     let started = run
         .core
         .store
-        .append_event(&run.execution_arn, Some(&format!("{ROOT_BRANCH}#0")), ev)
-        .expect("history append");
+        .run(move |s| s.append_event(&arn, Some(&format!("{ROOT_BRANCH}#0")), ev))
+        .await?;
     // AWS records the first state's entered event with previousEventId 0.
     let mut b = Branch {
         key: ROOT_BRANCH.to_string(),
@@ -607,16 +662,51 @@ async fn drive(run: &Arc<Run>, machine: &Machine, deadline: Option<DateTime<Utc>
         },
         None => Some(body.await),
     };
-    match result {
+    Ok(match result {
         Some(Ok(v)) => Outcome::Succeeded(v),
-        Some(Err(f)) => Outcome::Failed(f),
+        Some(Err(Halt::Failed(f))) => Outcome::Failed(f),
+        Some(Err(Halt::Store(e))) => return Err(e),
         None => Outcome::TimedOut,
+    })
+}
+
+/// Runs an execution to its end and records it. An end already recorded
+/// (a crash or a store error came before the record said so) is applied,
+/// not run to again: an execution that ended, or was stopped, runs no
+/// further step.
+async fn run_to_end(
+    run: &Arc<Run>,
+    machine: &Machine,
+    deadline: Option<DateTime<Utc>>,
+) -> Result<ExecutionRecord, StoreError> {
+    let (arn, key) = (run.execution_arn.clone(), end_key(run.redrive_count));
+    match run
+        .core
+        .store
+        .run(move |s| s.find_event(&arn, &key))
+        .await?
+    {
+        Some(end) => apply_end(&run.core, &run.execution_arn, end).await,
+        None => {
+            let outcome = drive(run, machine, deadline).await?;
+            record_end(&run.core, &run.execution_arn, run.redrive_count, outcome).await
+        }
     }
 }
 
+/// The history key of the event that ends an execution (once per redrive).
+fn end_key(redrive_count: u32) -> String {
+    format!("end.{redrive_count}")
+}
+
 /// Records how an execution ended (the first end recorded wins) and
-/// updates its record from that event.
-fn record_end(core: &Core, arn: &str, redrive_count: u32, outcome: Outcome) -> ExecutionRecord {
+/// applies that end.
+async fn record_end(
+    core: &Core,
+    arn: &str,
+    redrive_count: u32,
+    outcome: Outcome,
+) -> Result<ExecutionRecord, StoreError> {
     let (ty, details) = match outcome {
         Outcome::Succeeded(v) => (
             "ExecutionSucceeded",
@@ -641,15 +731,57 @@ fn record_end(core: &Core, arn: &str, redrive_count: u32, outcome: Outcome) -> E
         event_type: ty.into(),
         details,
     };
+    let (appending, key) = (arn.to_string(), end_key(redrive_count));
     let end = core
         .store
-        .append_event(arn, Some(&format!("end.{redrive_count}")), ev)
-        .expect("history append");
-    let mut rec = core
+        .run(move |s| s.append_event(&appending, Some(&key), ev))
+        .await?;
+    apply_end(core, arn, end).await
+}
+
+/// Closes an execution's tokens and updates its record from its end
+/// event. Tokens first: a callback for an execution that ended is refused
+/// even while its record cannot be updated. Each write can be repeated, so
+/// applying again completes what a crash or a store error cut short.
+async fn apply_end(
+    core: &Core,
+    arn: &str,
+    end: HistoryEvent,
+) -> Result<ExecutionRecord, StoreError> {
+    let closing = arn.to_string();
+    let closed = core
         .store
-        .get_execution(arn)
-        .expect("execution read")
-        .expect("execution exists");
+        .run(move |s| {
+            let mut closed = Vec::new();
+            for mut t in s.open_tokens(&closing)? {
+                t.open = false;
+                s.update_token(&t)?;
+                closed.push(t.token);
+            }
+            Ok::<_, StoreError>(closed)
+        })
+        .await?;
+    for token in closed {
+        core.forget_waiter(&token);
+    }
+    let arn = arn.to_string();
+    let rec = core
+        .store
+        .run(move |s| {
+            let rec = s
+                .get_execution(&arn)?
+                .ok_or_else(|| StoreError(format!("no record of the execution {arn}")))?;
+            let rec = ended(rec, &end);
+            s.update_execution(&rec)?;
+            Ok::<_, StoreError>(rec)
+        })
+        .await?;
+    core.completions.send_modify(|n| *n += 1);
+    Ok(rec)
+}
+
+/// The execution's record as its end event says it ended.
+fn ended(mut rec: ExecutionRecord, end: &HistoryEvent) -> ExecutionRecord {
     let text = |k: &str| end.details.get(k).and_then(Value::as_str).map(String::from);
     rec.status = match end.event_type.as_str() {
         "ExecutionSucceeded" => ExecutionStatus::Succeeded,
@@ -661,10 +793,27 @@ fn record_end(core: &Core, arn: &str, redrive_count: u32, outcome: Outcome) -> E
     rec.error = text("error");
     rec.cause = text("cause");
     rec.stop_date = Some(end.timestamp);
-    core.store.update_execution(&rec).expect("execution write");
-    for t in core.store.open_tokens(arn).expect("tokens read") {
-        core.close_token(&t.token);
-    }
-    core.completions.send_modify(|n| *n += 1);
     rec
+}
+
+/// Reads a state machine's record, or says it does not exist.
+fn state_machine_in(
+    arn: String,
+) -> impl FnOnce(&dyn Store) -> Result<StateMachineRecord, ApiError> + Send + 'static {
+    move |s| {
+        s.get_state_machine(&arn)?.ok_or_else(|| {
+            ApiError::StateMachineDoesNotExist(format!("State Machine Does Not Exist: '{arn}'"))
+        })
+    }
+}
+
+/// Reads an execution's record, or says it does not exist.
+fn execution_in(
+    arn: String,
+) -> impl FnOnce(&dyn Store) -> Result<ExecutionRecord, ApiError> + Send + 'static {
+    move |s| {
+        s.get_execution(&arn)?.ok_or_else(|| {
+            ApiError::ExecutionDoesNotExist(format!("Execution Does Not Exist: '{arn}'"))
+        })
+    }
 }

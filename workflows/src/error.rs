@@ -1,6 +1,7 @@
 //! Errors: the `States.*` failures raised inside an execution, and the
 //! errors the operations answer with (named as the AWS API names them).
 
+use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 
 /// A failure inside an execution: an error name and an optional cause, as
@@ -35,6 +36,28 @@ impl Failure {
     }
     pub fn name(&self) -> &str {
         self.error.as_deref().unwrap_or("")
+    }
+}
+
+/// Why a state or branch stopped short: a failure, which the definition
+/// handles (Retry, Catch, the execution's end), or a store error, which no
+/// definition sees: it stops the whole run, and the execution resumes from
+/// what was stored, as after a crash.
+#[derive(Debug)]
+pub(crate) enum Halt {
+    Failed(Failure),
+    Store(StoreError),
+}
+
+impl From<Failure> for Halt {
+    fn from(f: Failure) -> Self {
+        Halt::Failed(f)
+    }
+}
+
+impl From<StoreError> for Halt {
+    fn from(e: StoreError) -> Self {
+        Halt::Store(e)
     }
 }
 
@@ -113,8 +136,8 @@ impl ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        ApiError::Store(e.to_string())
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Store(e.0)
     }
 }

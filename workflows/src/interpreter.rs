@@ -3,7 +3,7 @@
 //! (Task is in `tasks`).
 
 use crate::definition::{Kind, Machine, MapSpec, NumberSource, State, WaitSpec};
-use crate::error::{Failure, names};
+use crate::error::{Failure, Halt, names};
 use crate::history::HistoryEvent;
 use crate::payload::{Expect, Scope, Template, Vars, evaluate_assign};
 use crate::retry::matches;
@@ -30,7 +30,7 @@ pub(crate) fn run_machine<'a>(
     input: Value,
     b: &'a mut Branch,
     vars: &'a mut Vars,
-) -> BoxFuture<'a, Result<Value, Failure>> {
+) -> BoxFuture<'a, Result<Value, Halt>> {
     Box::pin(async move {
         let mut name = m.start_at.clone();
         let mut input = input;
@@ -60,20 +60,23 @@ async fn run_state(
     raw: Value,
     b: &mut Branch,
     vars: &mut Vars,
-) -> Result<Step, Failure> {
+) -> Result<Step, Halt> {
     let prefix = st.kind.event_prefix();
-    let entered = run.emit(
-        b,
-        &format!("{prefix}StateEntered"),
-        state_details(&st.name, "input", &raw),
-    );
+    let entered = run
+        .emit(
+            b,
+            &format!("{prefix}StateEntered"),
+            state_details(&st.name, "input", &raw),
+        )
+        .await?;
     let mut retries = vec![0u32; st.retry.len()];
     loop {
         let retry_count = retries.iter().sum::<u32>();
         let result = attempt(run, st, &raw, &entered, retry_count, b, vars).await;
         let mut f = match result {
             Ok(step) => return Ok(step),
-            Err(f) => f,
+            Err(Halt::Failed(f)) => f,
+            Err(store_error) => return Err(store_error),
         };
         if f.needs_state_context {
             f.cause = Some(format!(
@@ -120,10 +123,11 @@ async fn run_state(
                 b,
                 &format!("{prefix}StateExited"),
                 state_details(&st.name, "output", &out),
-            );
+            )
+            .await?;
             return Ok(Step::Next(c.next.clone(), out));
         }
-        return Err(f);
+        return Err(f.into());
     }
 }
 
@@ -136,7 +140,7 @@ async fn attempt(
     retry_count: u32,
     b: &mut Branch,
     vars: &mut Vars,
-) -> Result<Step, Failure> {
+) -> Result<Step, Halt> {
     let is_task = matches!(st.kind, Kind::Task(_));
     let mut ctx = run.context(&st.name, entered.timestamp, is_task.then_some(retry_count));
     let eff = st.input_path.apply(&Scope {
@@ -188,7 +192,9 @@ async fn attempt(
             if chosen.is_none() {
                 match default {
                     Some(d) => chosen = Some((d, &st.assign)),
-                    None => return Err(Failure::new("States.NoChoiceMatched", "No Matches!")),
+                    None => {
+                        return Err(Failure::new("States.NoChoiceMatched", "No Matches!").into());
+                    }
                 }
             }
             None
@@ -223,7 +229,8 @@ async fn attempt(
                 error: text(error)?,
                 cause: text(cause)?,
                 needs_state_context: false,
-            });
+            }
+            .into());
         }
     };
 
@@ -243,7 +250,8 @@ async fn attempt(
                         "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
                         st.name
                     ),
-                ));
+                )
+                .into());
             }
             (st.result_path.apply(raw, r.clone()), r)
         }
@@ -278,7 +286,8 @@ async fn attempt(
             b,
             &format!("{prefix}StateExited"),
             state_details(&st.name, "output", &output),
-        );
+        )
+        .await?;
     }
     let next = match chosen {
         Some((n, _)) => Some(n.clone()),
@@ -335,8 +344,8 @@ async fn run_parallel(
     input: Value,
     b: &mut Branch,
     vars: &Vars,
-) -> Result<Value, Failure> {
-    let started = run.emit(b, "ParallelStateStarted", Value::Null);
+) -> Result<Value, Halt> {
+    let started = run.emit(b, "ParallelStateStarted", Value::Null).await?;
     let parent = Arc::new(vars.clone());
     let runs = branches.iter().enumerate().map(|(i, m)| {
         let (run, m, input) = (run.clone(), m.clone(), input.clone());
@@ -347,17 +356,15 @@ async fn run_parallel(
     let outcome = collect(runs, usize::MAX, branches.len(), None).await;
     match outcome {
         Ok(results) => {
-            run.emit(b, "ParallelStateSucceeded", Value::Null);
+            run.emit(b, "ParallelStateSucceeded", Value::Null).await?;
             Ok(Value::Array(results))
         }
-        Err(f) => {
-            run.emit(
-                b,
-                "ParallelStateFailed",
-                json!({"error": f.error, "cause": f.cause}),
-            );
-            Err(f)
+        Err(Halt::Failed(f)) => {
+            let details = json!({"error": f.error, "cause": f.cause});
+            run.emit(b, "ParallelStateFailed", details).await?;
+            Err(f.into())
         }
+        Err(store_error) => Err(store_error),
     }
 }
 
@@ -369,7 +376,7 @@ async fn run_map(
     ctx: &Value,
     b: &mut Branch,
     vars: &Vars,
-) -> Result<Value, Failure> {
+) -> Result<Value, Halt> {
     let scope = Scope {
         input: eff,
         context: ctx,
@@ -377,9 +384,9 @@ async fn run_map(
     };
     let items = spec.items_path.apply(&scope)?;
     let Value::Array(items) = items else {
-        return Err(Failure::runtime(format!(
-            "Map state input must be an array but was: {items}"
-        )));
+        return Err(
+            Failure::runtime(format!("Map state input must be an array but was: {items}")).into(),
+        );
     };
     let max = scope.number(&spec.max_concurrency, "MaxConcurrency", Expect::Integer)?;
     let count = scope.number(
@@ -388,9 +395,7 @@ async fn run_map(
         Expect::Integer,
     )?;
     if count.is_some_and(|c| c < 0.0) {
-        return Err(Failure::runtime(
-            "ToleratedFailureCount cannot be negative.",
-        ));
+        return Err(Failure::runtime("ToleratedFailureCount cannot be negative.").into());
     }
     let pct = scope.number(
         &spec.tolerated_percentage,
@@ -398,9 +403,9 @@ async fn run_map(
         Expect::Float,
     )?;
     if pct.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
-        return Err(Failure::runtime(
-            "ToleratedFailurePercentage must be between 0 and 100.",
-        ));
+        return Err(
+            Failure::runtime("ToleratedFailurePercentage must be between 0 and 100.").into(),
+        );
     }
     let mut inputs = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -418,7 +423,7 @@ async fn run_map(
         });
     }
     let n = inputs.len();
-    let started = run.emit(b, "MapStateStarted", json!({"length": n}));
+    let started = run.emit(b, "MapStateStarted", json!({"length": n})).await?;
     let parent = Arc::new(vars.clone());
     let limit = match max {
         Some(m) if m >= 1.0 => m as usize,
@@ -430,28 +435,42 @@ async fn run_map(
         let mut cv = parent.child();
         async move {
             let d = json!({"name": name, "index": i});
-            run.emit(&mut cb, "MapIterationStarted", d.clone());
-            let r = run_machine(&run, &m, input, &mut cb, &mut cv).await;
-            let ty = if r.is_ok() {
-                "MapIterationSucceeded"
-            } else {
-                "MapIterationFailed"
-            };
-            run.emit(&mut cb, ty, d);
-            (i, r)
+            (i, run_iteration(&run, &m, input, d, &mut cb, &mut cv).await)
         }
     });
     let tolerance = (count.is_some() || pct.is_some()).then_some(Tolerance { count, pct });
     match collect(runs, limit, n, tolerance).await {
         Ok(results) => {
-            run.emit(b, "MapStateSucceeded", Value::Null);
+            run.emit(b, "MapStateSucceeded", Value::Null).await?;
             Ok(Value::Array(results))
         }
-        Err(f) => {
-            run.emit(b, "MapStateFailed", Value::Null);
-            Err(f)
+        Err(Halt::Failed(f)) => {
+            run.emit(b, "MapStateFailed", Value::Null).await?;
+            Err(f.into())
         }
+        Err(store_error) => Err(store_error),
     }
+}
+
+/// One Map iteration, between its `MapIterationStarted` event and the
+/// event that says how it ended.
+async fn run_iteration(
+    run: &Arc<Run>,
+    m: &Machine,
+    input: Value,
+    details: Value,
+    b: &mut Branch,
+    vars: &mut Vars,
+) -> Result<Value, Halt> {
+    run.emit(b, "MapIterationStarted", details.clone()).await?;
+    let r = run_machine(run, m, input, b, vars).await;
+    let ended = match &r {
+        Ok(_) => "MapIterationSucceeded",
+        Err(Halt::Failed(_)) => "MapIterationFailed",
+        Err(Halt::Store(_)) => return r,
+    };
+    run.emit(b, ended, details).await?;
+    r
 }
 
 /// How many failed iterations a Map tolerates.
@@ -464,15 +483,15 @@ struct Tolerance {
 /// Runs branches with at most `limit` at once and gathers their results in
 /// order. The first failure cancels the rest, unless a tolerance is given,
 /// in which case failures are counted and their `{Error, Cause}` take their
-/// place in the results.
+/// place in the results. A store error always cancels the rest.
 async fn collect<F>(
     runs: impl Iterator<Item = F>,
     limit: usize,
     n: usize,
     tolerance: Option<Tolerance>,
-) -> Result<Vec<Value>, Failure>
+) -> Result<Vec<Value>, Halt>
 where
-    F: Future<Output = (usize, Result<Value, Failure>)> + Send,
+    F: Future<Output = (usize, Result<Value, Halt>)> + Send,
 {
     let mut runs = runs;
     let mut results = vec![Value::Null; n];
@@ -490,8 +509,7 @@ where
         };
         match (r, tolerance) {
             (Ok(v), _) => results[i] = v,
-            (Err(f), None) => return Err(f),
-            (Err(f), Some(t)) => {
+            (Err(Halt::Failed(f)), Some(t)) => {
                 failed += 1;
                 let over_count = t.count.is_some_and(|c| failed as f64 > c);
                 let over_pct = t.pct.is_some_and(|p| failed as f64 * 100.0 / n as f64 > p);
@@ -499,10 +517,12 @@ where
                     return Err(Failure::new(
                         names::TOLERATED_FAILURE,
                         "The specified tolerance threshold was exceeded",
-                    ));
+                    )
+                    .into());
                 }
                 results[i] = json!({"Error": f.error, "Cause": f.cause});
             }
+            (Err(halt), _) => return Err(halt),
         }
     }
     Ok(results)

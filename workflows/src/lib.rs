@@ -31,5 +31,5 @@ pub use engine::{
 pub use error::{ApiError, Failure};
 pub use history::HistoryEvent;
 pub use schedule::ScheduleSpec;
-pub use store::{ExecutionStatus, MemoryStore, ScheduleRecord, SqliteStore, Store};
+pub use store::{ExecutionStatus, MemoryStore, ScheduleRecord, SqliteStore, Store, StoreError};
 pub use tasks::HandlerError;

@@ -10,7 +10,7 @@
 
 use crate::clock::Clock;
 use crate::history::{HistoryEvent, NewEvent};
-use crate::store::Store;
+use crate::store::{StoreAccess, StoreError};
 use crate::tasks::Handlers;
 use crate::values::format_timestamp;
 use chrono::{DateTime, Utc};
@@ -21,7 +21,7 @@ use tokio::sync::Notify;
 
 /// What every execution of an engine shares.
 pub(crate) struct Core {
-    pub store: Arc<dyn Store>,
+    pub store: StoreAccess,
     pub clock: Arc<dyn Clock>,
     pub handlers: Handlers,
     /// Wakes the step waiting on a task token (callback or heartbeat).
@@ -41,13 +41,22 @@ impl Core {
     }
     /// Marks a token as no longer waiting (callbacks on it are answered
     /// TaskTimedOut).
-    pub fn close_token(&self, token: &str) {
-        if let Some(mut t) = self.store.get_token(token).expect("token read")
-            && t.open
-        {
-            t.open = false;
-            self.store.update_token(&t).expect("token write");
-        }
+    pub async fn close_token(&self, token: &str) -> Result<(), StoreError> {
+        let closing = token.to_string();
+        self.store
+            .run(move |s| match s.get_token(&closing)? {
+                Some(mut t) if t.open => {
+                    t.open = false;
+                    s.update_token(&t)
+                }
+                _ => Ok(()),
+            })
+            .await?;
+        self.forget_waiter(token);
+        Ok(())
+    }
+    /// Drops the notifier of a token no step waits on any more.
+    pub fn forget_waiter(&self, token: &str) {
         self.token_waiters
             .lock()
             .expect("waiters lock")
@@ -93,28 +102,32 @@ pub(crate) const ROOT_BRANCH: &str = "r";
 
 impl Run {
     /// Records an event (or finds it, when replaying) and moves the branch on.
-    pub fn emit(&self, b: &mut Branch, event_type: &str, details: Value) -> HistoryEvent {
+    pub async fn emit(
+        &self,
+        b: &mut Branch,
+        event_type: &str,
+        details: Value,
+    ) -> Result<HistoryEvent, StoreError> {
         let ev = NewEvent {
             previous_event_id: b.last_id,
             timestamp: self.core.clock.now(),
             event_type: event_type.to_string(),
             details,
         };
+        let (arn, key) = (self.execution_arn.clone(), b.next_key());
         let e = self
             .core
             .store
-            .append_event(&self.execution_arn, Some(&b.next_key()), ev)
-            .expect("history append");
+            .run(move |s| s.append_event(&arn, Some(&key), ev))
+            .await?;
         self.advance(b, &e);
-        e
+        Ok(e)
     }
 
     /// The event already recorded at the branch's next position, if any.
-    pub fn peek(&self, b: &Branch) -> Option<HistoryEvent> {
-        self.core
-            .store
-            .find_event(&self.execution_arn, &b.next_key())
-            .expect("history read")
+    pub async fn peek(&self, b: &Branch) -> Result<Option<HistoryEvent>, StoreError> {
+        let (arn, key) = (self.execution_arn.clone(), b.next_key());
+        self.core.store.run(move |s| s.find_event(&arn, &key)).await
     }
 
     /// Key the branch's next event will have.

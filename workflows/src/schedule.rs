@@ -7,7 +7,7 @@
 
 use crate::engine::{Engine, check_name, execution_arn};
 use crate::error::ApiError;
-use crate::store::ScheduleRecord;
+use crate::store::{Backoff, ScheduleRecord};
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 /// What `CreateSchedule` / `UpdateSchedule` take.
@@ -39,7 +39,14 @@ fn parse_at(expr: &str) -> Result<DateTime<Utc>, ApiError> {
 impl Engine {
     /// `CreateSchedule`.
     pub fn create_schedule(&self, spec: &ScheduleSpec) -> Result<(), ApiError> {
-        if self.0.core.store.get_schedule(&spec.name)?.is_some() {
+        let name = &spec.name;
+        if self
+            .0
+            .core
+            .store
+            .run_sync(|s| s.get_schedule(name))?
+            .is_some()
+        {
             return Err(ApiError::Conflict(format!(
                 "Schedule {} already exists.",
                 spec.name
@@ -57,7 +64,7 @@ impl Engine {
 
     /// `DeleteSchedule`.
     pub fn delete_schedule(&self, name: &str) -> Result<(), ApiError> {
-        if !self.0.core.store.delete_schedule(name)? {
+        if !self.0.core.store.run_sync(|s| s.delete_schedule(name))? {
             return Err(ApiError::ResourceNotFound(format!(
                 "Schedule {name} does not exist."
             )));
@@ -79,13 +86,13 @@ impl Engine {
         self.0
             .core
             .store
-            .get_schedule(name)?
+            .run_sync(|s| s.get_schedule(name))?
             .ok_or_else(|| ApiError::ResourceNotFound(format!("Schedule {name} does not exist.")))
     }
 
     /// `ListSchedules`.
     pub fn list_schedules(&self) -> Result<Vec<ScheduleRecord>, ApiError> {
-        self.0.core.store.list_schedules()
+        Ok(self.0.core.store.run_sync(|s| s.list_schedules())?)
     }
 
     fn put_schedule(&self, spec: &ScheduleSpec) -> Result<(), ApiError> {
@@ -102,7 +109,7 @@ impl Engine {
             delete_after_completion: spec.delete_after_completion,
             execution_arn: None,
         };
-        self.0.core.store.put_schedule(&rec)?;
+        self.0.core.store.run_sync(|s| s.put_schedule(&rec))?;
         self.arm(rec);
         Ok(())
     }
@@ -120,20 +127,30 @@ impl Engine {
         let name = s.name.clone();
         let handle = tokio::spawn(async move {
             engine.0.core.clock.sleep_until(s.at).await;
-            engine.fire(&s).await;
+            // A store error must not lose the execution: fire again later.
+            let mut backoff = Backoff::default();
+            while let Err(e) = engine.fire(&s).await {
+                tracing::warn!(
+                    schedule = %s.name, error = %e,
+                    "store error; the schedule fires again in {:?}",
+                    backoff.next()
+                );
+                backoff.wait().await;
+            }
         });
         timers.insert(name, handle);
     }
 
-    async fn fire(&self, s: &ScheduleRecord) {
+    /// Starts the schedule's execution and records that it fired; fails
+    /// only on a store error, after which firing again is safe.
+    async fn fire(&self, s: &ScheduleRecord) -> Result<(), ApiError> {
         let store = &self.0.core.store;
         // The schedule may have changed since it was armed.
-        let Ok(Some(mut current)) = store.get_schedule(&s.name) else {
-            return;
+        let name = s.name.clone();
+        let current = store.run(move |st| st.get_schedule(&name)).await?;
+        let Some(mut current) = current.filter(|c| c == s) else {
+            return Ok(());
         };
-        if current != *s {
-            return;
-        }
         let name = format!("{}-{}", s.name, s.at.timestamp());
         let arn = match self
             .start_execution(&s.state_machine_arn, Some(&name), Some(&s.input))
@@ -144,13 +161,21 @@ impl Engine {
                 let sm_name = s.state_machine_arn.rsplit(':').next().unwrap_or_default();
                 execution_arn(sm_name, &name)
             }
-            Err(_) => return,
+            Err(e @ ApiError::Store(_)) => return Err(e),
+            // Any other refusal (the state machine is gone) is final: the
+            // schedule stays unfired.
+            Err(_) => return Ok(()),
         };
-        let _ = if current.delete_after_completion {
-            store.delete_schedule(&s.name).map(|_| ())
-        } else {
-            current.execution_arn = Some(arn);
-            store.put_schedule(&current)
-        };
+        store
+            .run(move |st| {
+                if current.delete_after_completion {
+                    st.delete_schedule(&current.name).map(|_| ())
+                } else {
+                    current.execution_arn = Some(arn);
+                    st.put_schedule(&current)
+                }
+            })
+            .await?;
+        Ok(())
     }
 }

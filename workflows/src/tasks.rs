@@ -3,7 +3,7 @@
 //! timeouts and heartbeats.
 
 use crate::definition::{Resource, State, TaskSpec};
-use crate::error::{Failure, names};
+use crate::error::{Failure, Halt, names};
 use crate::history::HistoryEvent;
 use crate::payload::{Expect, Scope, Vars};
 use crate::run::{Branch, Run};
@@ -112,7 +112,7 @@ pub(crate) async fn run_task(
     ctx: &mut Value,
     vars: &Vars,
     b: &mut Branch,
-) -> Result<Value, Failure> {
+) -> Result<Value, Halt> {
     let (timeout, heartbeat) = {
         let scope = Scope {
             input: eff,
@@ -139,7 +139,7 @@ pub(crate) async fn run_task(
             open: true,
             last_heartbeat: None,
         };
-        let stored = run.core.store.insert_token(&rec).expect("token insert");
+        let stored = run.core.store.run(move |s| s.insert_token(&rec)).await?;
         ctx["Task"] = json!({ "Token": stored.token });
         Some(stored)
     } else {
@@ -187,25 +187,30 @@ pub(crate) async fn run_task(
     if let Some(h) = heartbeat {
         sched["heartbeatInSeconds"] = (h as u64).into();
     }
-    let scheduled = run.emit(b, &naming.event("Scheduled"), naming.details(sched));
-    run.emit(b, &naming.event("Started"), naming.details(json!({})));
+    let scheduled = run
+        .emit(b, &naming.event("Scheduled"), naming.details(sched))
+        .await?;
+    run.emit(b, &naming.event("Started"), naming.details(json!({})))
+        .await?;
     let deadline = timeout.map(|t| after(scheduled.timestamp, t));
 
-    let outcome = match run.peek(b) {
+    let outcome = match run.peek(b).await? {
         Some(ev) => {
             run.advance(b, &ev);
             ev
         }
         None => {
             let ev = invoke(run, &naming, &function, payload, deadline, token.is_some()).await;
-            run.emit(b, &ev.0, ev.1)
+            run.emit(b, &ev.0, ev.1).await?
         }
     };
     let result = read_outcome(&outcome);
-    let Some(token) = token else { return result };
+    let Some(token) = token else {
+        return Ok(result?);
+    };
     if !outcome.event_type.ends_with("Submitted") {
-        run.core.close_token(&token.token);
-        return result;
+        run.core.close_token(&token.token).await?;
+        return Ok(result?);
     }
     wait_for_callback(
         run,
@@ -341,37 +346,34 @@ async fn wait_for_callback(
     heartbeat: Option<f64>,
     scheduled_at: DateTime<Utc>,
     b: &mut Branch,
-) -> Result<Value, Failure> {
+) -> Result<Value, Halt> {
     let store = &run.core.store;
     loop {
         let notify = run.core.token_notify(&token.token);
-        if let Some(ev) = run.peek(b) {
+        if let Some(ev) = run.peek(b).await? {
             run.advance(b, &ev);
-            run.core.close_token(&token.token);
-            return read_outcome(&ev);
+            run.core.close_token(&token.token).await?;
+            return Ok(read_outcome(&ev)?);
         }
-        let current = store.get_token(&token.token).expect("token read");
+        let id = token.token.clone();
+        let current = store.run(move |s| s.get_token(&id)).await?;
+        let last_heartbeat = current.as_ref().and_then(|t| t.last_heartbeat);
         if let Some(mut t) = current.filter(|t| !t.open) {
             // Closed with no outcome: the execution ended while waiting. If it
             // runs again (a redrive), the step waits anew.
+            let arn = run.execution_arn.clone();
             let running = store
-                .get_execution(&run.execution_arn)
-                .expect("execution read")
+                .run(move |s| s.get_execution(&arn))
+                .await?
                 .is_some_and(|e| e.status == crate::store::ExecutionStatus::Running);
             if !running {
                 std::future::pending::<()>().await;
             }
             t.open = true;
-            store.update_token(&t).expect("token write");
+            store.run(move |s| s.update_token(&t)).await?;
         }
-        let hb_deadline = heartbeat.map(|h| {
-            let last = store
-                .get_token(&token.token)
-                .ok()
-                .flatten()
-                .and_then(|t| t.last_heartbeat);
-            after(last.unwrap_or(scheduled_at).max(scheduled_at), h)
-        });
+        let hb_deadline =
+            heartbeat.map(|h| after(last_heartbeat.unwrap_or(scheduled_at).max(scheduled_at), h));
         let next_deadline = match (deadline, hb_deadline) {
             (Some(a), Some(h)) => Some(a.min(h)),
             (a, h) => a.or(h),
@@ -387,9 +389,9 @@ async fn wait_for_callback(
                 };
                 // A callback recorded meanwhile wins: emit returns it.
                 let (ty, details) = timed_out(naming, error);
-                let ev = run.emit(b, &ty, details);
-                run.core.close_token(&token.token);
-                return read_outcome(&ev);
+                let ev = run.emit(b, &ty, details).await?;
+                run.core.close_token(&token.token).await?;
+                return Ok(read_outcome(&ev)?);
             }
             Some(d) => tokio::select! {
                 _ = notify.notified() => {}

@@ -60,6 +60,10 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
+    fn blocks(&self) -> bool {
+        false
+    }
+
     fn put_state_machine(&self, sm: &StateMachineRecord) -> StoreResult<()> {
         self.lock().machines.insert(sm.arn.clone(), sm.clone());
         Ok(())

@@ -3,18 +3,27 @@
 //! an execution replayed after a crash re-reads what it had recorded instead
 //! of doing it again.
 
+mod access;
 mod memory;
 mod sqlite;
 
+pub(crate) use access::{Backoff, StoreAccess};
 pub use memory::MemoryStore;
 pub use sqlite::SqliteStore;
 
-use crate::error::ApiError;
 use crate::history::{HistoryEvent, NewEvent};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub type StoreResult<T> = Result<T, ApiError>;
+/// A store operation that failed: I/O, a full disk, a database locked past
+/// its busy timeout, a record that does not parse. Inside an execution it
+/// stops the run, which resumes from what was stored (see
+/// [`StoreAccess`]); from an operation it is answered as `ApiError::Store`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+pub type StoreResult<T> = Result<T, StoreError>;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StateMachineRecord {
@@ -103,6 +112,13 @@ pub struct ScheduleRecord {
 }
 
 pub trait Store: Send + Sync {
+    /// Whether a call may block its thread (file I/O, fsync, waiting on a
+    /// lock): the engine then makes its calls on a thread of its own, never
+    /// on an async worker.
+    fn blocks(&self) -> bool {
+        true
+    }
+
     fn put_state_machine(&self, sm: &StateMachineRecord) -> StoreResult<()>;
     fn get_state_machine(&self, arn: &str) -> StoreResult<Option<StateMachineRecord>>;
     fn list_state_machines(&self) -> StoreResult<Vec<StateMachineRecord>>;

@@ -28,12 +28,18 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE TABLE IF NOT EXISTS schedules (name TEXT PRIMARY KEY, body TEXT NOT NULL);
 ";
 
-fn to_json<T: Serialize>(v: &T) -> String {
-    serde_json::to_string(v).expect("records serialize")
+fn to_json<T: Serialize>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError(format!("unserializable record: {e}")))
 }
 
 fn from_json<T: for<'de> Deserialize<'de>>(s: String) -> StoreResult<T> {
-    serde_json::from_str(&s).map_err(|e| ApiError::Store(format!("corrupt record: {e}")))
+    serde_json::from_str(&s).map_err(|e| StoreError(format!("corrupt record: {e}")))
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError(e.to_string())
+    }
 }
 
 impl SqliteStore {
@@ -48,8 +54,12 @@ impl SqliteStore {
         })
     }
 
+    /// The connection. A panic while it was held leaves it usable: each
+    /// write is one transaction, which SQLite rolled back if unfinished.
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().expect("sqlite lock")
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn event_by_key(
@@ -72,7 +82,7 @@ impl Store for SqliteStore {
     fn put_state_machine(&self, sm: &StateMachineRecord) -> StoreResult<()> {
         self.conn().execute(
             "INSERT OR REPLACE INTO state_machines (arn, body) VALUES (?1, ?2)",
-            params![sm.arn, to_json(sm)],
+            params![sm.arn, to_json(sm)?],
         )?;
         Ok(())
     }
@@ -100,7 +110,7 @@ impl Store for SqliteStore {
         let conn = self.conn();
         let n = conn.execute(
             "INSERT OR IGNORE INTO executions (arn, state_machine_arn, body) VALUES (?1, ?2, ?3)",
-            params![e.arn, e.state_machine_arn, to_json(e)],
+            params![e.arn, e.state_machine_arn, to_json(e)?],
         )?;
         if n == 1 {
             return Ok((e.clone(), true));
@@ -124,7 +134,7 @@ impl Store for SqliteStore {
     fn update_execution(&self, e: &ExecutionRecord) -> StoreResult<()> {
         self.conn().execute(
             "UPDATE executions SET body = ?2 WHERE arn = ?1",
-            params![e.arn, to_json(e)],
+            params![e.arn, to_json(e)?],
         )?;
         Ok(())
     }
@@ -170,7 +180,7 @@ impl Store for SqliteStore {
             details: ev.details,
         };
         tx.prepare_cached("INSERT INTO events (execution, id, key, body) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![execution, id, key, to_json(&e)])?;
+            .execute(params![execution, id, key, to_json(&e)?])?;
         tx.commit()?;
         Ok(e)
     }
@@ -219,7 +229,7 @@ impl Store for SqliteStore {
         let conn = self.conn();
         conn.execute(
             "INSERT OR IGNORE INTO tokens (token, execution, outcome_key, body) VALUES (?1, ?2, ?3, ?4)",
-            params![t.token, t.execution_arn, t.outcome_key, to_json(t)],
+            params![t.token, t.execution_arn, t.outcome_key, to_json(t)?],
         )?;
         let body: String = conn.query_row(
             "SELECT body FROM tokens WHERE execution = ?1 AND outcome_key = ?2",
@@ -240,7 +250,7 @@ impl Store for SqliteStore {
     fn update_token(&self, t: &TokenRecord) -> StoreResult<()> {
         self.conn().execute(
             "UPDATE tokens SET body = ?2 WHERE token = ?1",
-            params![t.token, to_json(t)],
+            params![t.token, to_json(t)?],
         )?;
         Ok(())
     }
@@ -260,7 +270,7 @@ impl Store for SqliteStore {
     fn put_schedule(&self, s: &ScheduleRecord) -> StoreResult<()> {
         self.conn().execute(
             "INSERT OR REPLACE INTO schedules (name, body) VALUES (?1, ?2)",
-            params![s.name, to_json(s)],
+            params![s.name, to_json(s)?],
         )?;
         Ok(())
     }
