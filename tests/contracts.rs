@@ -178,7 +178,7 @@ fn a_rejected_request_names_the_field_and_the_rule() {
     let err = parse_value::<CreateTeamRequest>(request.clone()).expect_err("bad email");
     assert_eq!(
         (err.code.as_str(), err.field.as_deref(), err.rule.as_deref()),
-        ("VALIDATION_FAILED", Some("/leaderEmail"), Some("format"))
+        ("VALIDATION_FAILED", Some("/leaderEmail"), Some("pattern"))
     );
 
     request["leaderEmail"] = json!("leader@example.com");

@@ -165,7 +165,7 @@ async fn an_admin_schedules_an_exam_and_a_free_seat_is_registered_at_once() {
     assert_eq!(ids, [&sooner["mockExamId"], &exam_body["mockExamId"]]);
     assert_eq!(listed["exams"][1]["seatsLeft"], json!(3));
 
-    let created = registered(&product, &exam_id, "Priya.K@Example.com").await;
+    let created = registered(&product, &exam_id, "priya.k@Example.com").await;
     assert_eq!(
         (&created["status"], created.get("checkout")),
         (&json!("registered"), None)

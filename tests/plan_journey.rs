@@ -331,7 +331,7 @@ async fn an_upload_that_breaks_its_url_is_refused_and_stores_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paid_plan_is_activated_for_its_cluster_with_the_roadmap_email() {
     let product = Product::start().await;
-    let body = plan_request("Sam.Lee@Example.com", theory_gap_report());
+    let body = plan_request("sam.lee@Example.com", theory_gap_report());
     let (status, created) = product
         .post(
             "/personalized-plans/create",

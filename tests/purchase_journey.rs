@@ -53,7 +53,7 @@ async fn a_coupon_purchase_is_paid_confirmed_and_granted() {
         (&json!(true), &json!(199), &json!(39.8), &json!(159.2))
     );
 
-    let body = purchase_request("Lena@Example.com", Some("save20"));
+    let body = purchase_request("lena@Example.com", Some("save20"));
     let (status, created) = product
         .post("/purchases/create", &body, &[("Idempotency-Key", "try-1")])
         .await;

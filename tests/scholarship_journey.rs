@@ -258,7 +258,7 @@ async fn an_auto_approved_application_is_paid_and_granted_three_months() {
         "a calculation starts nothing"
     );
 
-    let applied = apply(&product, "Amira@Example.com", low_percentage()).await;
+    let applied = apply(&product, "amira@Example.com", low_percentage()).await;
     reaches(&product, &applied.id, ScholarshipStatus::Approved).await;
     let approved = scholarship(&product, &applied.id).await;
     assert_eq!(approved.email, "amira@example.com");

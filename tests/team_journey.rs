@@ -22,7 +22,7 @@ fn team_request(others: &[(&str, &str)]) -> Value {
         .map(|(name, email)| json!({"name": name, "email": email}))
         .collect();
     json!({
-        "leaderEmail": "Leader@Example.com",
+        "leaderEmail": "leader@Example.com",
         "leaderFirstName": "John",
         "leaderLastName": "Doe",
         "country": "Australia",

@@ -3,10 +3,13 @@
 //!
 //! Two limits hold together in one all-or-nothing batch: the coupon's
 //! `usageCount` is incremented only while below `usageLimit`, and the use is
-//! written into one of the buyer's `perUserLimit` slots (`CODE#email#n`) only
-//! if that slot is free. However many buyers race, neither limit is passed.
+//! written into one of the buyer's `perUserLimit` slots (`CODE#key#n`, the
+//! key being the email's canonical key, so `A+x@Example.com` and
+//! `a@example.com` share their slots) only if that slot is free. However many
+//! buyers race, neither limit is passed.
 
 use campaigns_contracts::records::{CouponRecord, CouponUsage, CouponUsageStatus};
+use campaigns_core::email::canonical_key;
 use campaigns_records::{Condition, StoreError, Table, Write, typed};
 
 use crate::context::App;
@@ -15,8 +18,9 @@ use crate::failure::ApiFailure;
 /// Races for the same slot lost before giving up.
 const ATTEMPTS: usize = 8;
 
+/// The `slot`-th use of `code` by the person behind `email`.
 fn slot_id(code: &str, email: &str, slot: u32) -> String {
-    format!("{code}#{email}#{slot}")
+    format!("{code}#{}#{slot}", canonical_key(email))
 }
 
 /// How many of the buyer's slots hold a reserved or confirmed use.

@@ -4,13 +4,15 @@
 //! Two rules hold together in one all-or-nothing batch: the exam's
 //! `registeredCount` is incremented only while below its `capacity`, and the
 //! registration is written under its candidate's next free key, which is
-//! derived from (exam, email, n) with the server's secret. A candidate's
-//! keys are taken in order and a key is only free while nobody wrote it;
-//! the `n`-th is tried only once the one before it is cancelled (a final
-//! state), so a candidate holds at most one live registration per exam
-//! however many requests race, and may register again after a cancellation.
+//! derived from (exam, the email's canonical key, n) with the server's
+//! secret. A candidate's keys are taken in order and a key is only free
+//! while nobody wrote it; the `n`-th is tried only once the one before it is
+//! cancelled (a final state), so a candidate holds at most one live
+//! registration per exam however many requests race, and may register again
+//! after a cancellation.
 
 use campaigns_contracts::records::{MockExam, MockRegistration, RegistrationStatus};
+use campaigns_core::email::canonical_key;
 use campaigns_records::{Condition, StoreError, Table, Write, typed};
 
 use crate::context::App;
@@ -20,12 +22,14 @@ use crate::ids::id_from_bytes;
 /// Races for the same key lost before giving up.
 const ATTEMPTS: usize = 8;
 
-/// The `n`-th registration key of `email` for `exam_id`.
+/// The `n`-th registration key for `exam_id` of the person behind `email`:
+/// case and `+tag` variants of one address share their keys.
 fn registration_id(app: &App, exam_id: &str, email: &str, n: u32) -> String {
+    let person = canonical_key(email);
     id_from_bytes(
         "reg",
         app.tokens
-            .derive(&format!("mock-seat:{exam_id}:{email}:{n}")),
+            .derive(&format!("mock-seat:{exam_id}:{person}:{n}")),
     )
 }
 

@@ -9,6 +9,7 @@ pub mod campaign;
 pub mod catalog;
 pub mod cluster;
 pub mod coupon;
+pub mod email;
 pub mod money;
 pub mod scholarship;
 pub mod stats;

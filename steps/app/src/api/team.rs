@@ -10,6 +10,7 @@ use campaigns_contracts::api::{CreateCheckoutRequest, CreateTeamRequest, CreateT
 use campaigns_contracts::records::{MemberStatus, Team, TeamMember, TeamStatus};
 use campaigns_core::campaign::CampaignId;
 use campaigns_core::catalog::{self, ProductId};
+use campaigns_core::email::canonical_key;
 use campaigns_core::team::split_shares;
 use campaigns_payments::{CaptureMode, SessionPaymentStatus, SessionStatus};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -68,7 +69,9 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
     let mut emails = vec![leader_email.clone()];
     for (index, other) in body.members.iter().enumerate() {
         let email = other.email.normalized();
-        if emails.contains(&email) {
+        // One person, one share: case and `+tag` variants are the same member.
+        let person = canonical_key(&email);
+        if emails.iter().any(|known| canonical_key(known) == person) {
             return Err(ApiFailure::rule(
                 "DUPLICATE_MEMBER_EMAIL",
                 format!("{email} is already in the team; each member pays one share"),

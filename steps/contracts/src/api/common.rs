@@ -1,18 +1,28 @@
 //! Field types shared by many requests, each carrying its validation rule.
 
+use campaigns_core::email;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// An email address (RFC 5321 length, `format: email`). Compared in
-/// lower case, since limits per buyer must not be dodged by capitals.
+/// An email address: an addr-spec only (`local@domain`), at most 254
+/// characters. No display name, angle brackets, comment, quoted local part or
+/// IP-address domain, and no whitespace or control character (CR, LF) inside;
+/// spaces around it are trimmed. Stored with the domain in lower case; limits
+/// per person count case and `+tag` variants of one address as one person.
+// The rule is `email::ADDR_SPEC_PATTERN`, so a refusal names the field and
+// `pattern`. No `format: email`: its meaning differs between validators (the
+// one the API used let `Name <a@example.com>` through).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
-pub struct Email(#[schemars(email, length(min = 3, max = 254))] pub String);
+pub struct Email(
+    #[schemars(length(max = email::MAX_LENGTH), pattern(email::ADDR_SPEC_PATTERN))] pub String,
+);
 
 impl Email {
-    /// Trimmed and lower-cased: the form stored and compared.
+    /// The form stored and mailed: trimmed, domain in lower case. Limits
+    /// per person count under [`email::canonical_key`] of it.
     pub fn normalized(&self) -> String {
-        self.0.trim().to_lowercase()
+        email::normalize(&self.0)
     }
 }
 

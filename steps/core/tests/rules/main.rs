@@ -4,6 +4,7 @@
 mod catalog;
 mod cluster;
 mod coupon;
+mod email;
 mod money;
 mod schemas;
 mod scholarship;
