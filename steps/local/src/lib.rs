@@ -13,6 +13,7 @@ pub mod demo;
 pub mod embedded;
 pub mod engine_ports;
 pub mod files;
+mod refusals;
 pub mod router;
 pub mod sfn_api;
 pub mod time;

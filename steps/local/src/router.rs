@@ -1,23 +1,31 @@
 //! The HTTP face of the embedded default, as API Gateway would expose it:
 //! every route of the route table under `/v1`, the OpenAPI document, the
 //! Stripe simulator under `/stripe`, and presigned uploads under `/uploads`.
+//!
+//! Every route answers only requests addressed to this machine by name
+//! (`stripe_sim::guard::LocalGuard`, against DNS rebinding), and every
+//! refusal is the API's JSON error body ([`crate::refusals`]).
 
 use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{Query, RawPathParams, State};
+use axum::extract::{DefaultBodyLimit, Query, RawPathParams, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, on, put};
-use campaigns_app::App;
-use campaigns_app::http::{ApiRequest, ApiResponse, dispatch};
+use campaigns_app::http::{ApiRequest, dispatch};
+use campaigns_app::{ApiFailure, App};
+use campaigns_contracts::api::MAX_SCORE_REPORT_BYTES;
 use campaigns_contracts::routes::{self, Route};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use stripe_sim::guard::LocalGuard;
+use tower_http::cors::CorsLayer;
 
 use crate::files::{LocalFiles, UploadRefusal};
+use crate::refusals::{self, json_response, refuse};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -51,11 +59,7 @@ pub fn router(served: Served, simulator: Router) -> Router {
     for (path, handler) in api {
         v1 = v1.route(path, handler);
     }
-    let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::exact(
-            HeaderValue::from_str(served.app.settings.frontend_url.trim_end_matches('/'))
-                .unwrap_or(HeaderValue::from_static("null")),
-        ))
+    let mut cors = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([
             header::CONTENT_TYPE,
@@ -63,17 +67,53 @@ pub fn router(served: Served, simulator: Router) -> Router {
             header::HeaderName::from_static("x-access-token"),
             header::HeaderName::from_static("idempotency-key"),
         ]);
+    if let Some(origin) = cors_origin(&served.app.settings.frontend_url) {
+        cors = cors.allow_origin(origin);
+    }
+    let guard = LocalGuard::new(bound_address(&served.app.settings.api_base_url));
     let (console, sfn) = (
         crate::console::router(served.ops.clone(), served.app.clone()),
         crate::sfn_api::router(served.ops.engine.clone()),
     );
-    Router::new()
-        .nest("/v1", v1.layer(cors).fallback(not_found))
-        .route("/uploads/{*key}", put(upload))
+    let upload_limit = usize::try_from(MAX_SCORE_REPORT_BYTES).unwrap_or(usize::MAX);
+    let routes = Router::new()
+        .nest("/v1", v1.layer(cors).fallback(refusals::route_not_found))
+        .route(
+            "/uploads/{*key}",
+            put(upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
         .with_state(served)
         .nest("/stripe", simulator)
         .nest("/console", console)
         .merge(sfn)
+        .fallback(refusals::route_not_found)
+        .layer(middleware::map_response(refusals::as_json));
+    guard.protect(routes)
+}
+
+/// The origin (`scheme://host[:port]`) of FRONTEND_URL, the one origin whose
+/// pages may call the API: a browser sends only that in `Origin`, never a
+/// path. None when FRONTEND_URL has no such origin (then no page may).
+fn cors_origin(frontend_url: &str) -> Option<HeaderValue> {
+    let origin = reqwest::Url::parse(frontend_url).ok()?.origin();
+    if !origin.is_tuple() {
+        return None;
+    }
+    HeaderValue::from_str(&origin.ascii_serialization()).ok()
+}
+
+/// The address the server is bound to, as its API base URL names it.
+fn bound_address(api_base_url: &str) -> IpAddr {
+    reqwest::Url::parse(api_base_url)
+        .ok()
+        .and_then(|url| {
+            url.host_str()?
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse()
+                .ok()
+        })
+        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
 }
 
 async fn api_call(
@@ -81,26 +121,8 @@ async fn api_call(
     State(served): State<Served>,
     params: RawPathParams,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Bytes,
 ) -> Response {
-    // An unreadable or oversized body is answered like every other refusal:
-    // the JSON error body, nothing changed.
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            let status = rejection.status().as_u16();
-            let code = if status == 413 {
-                "PAYLOAD_TOO_LARGE"
-            } else {
-                "BODY_UNREADABLE"
-            };
-            return json_response(ApiResponse::from(campaigns_app::ApiFailure::new(
-                status,
-                code,
-                rejection.body_text(),
-            )));
-        }
-    };
     let request = ApiRequest {
         path_params: params
             .iter()
@@ -117,23 +139,11 @@ async fn api_call(
     json_response(dispatch(&served.app, &route, request).await)
 }
 
-fn json_response(response: ApiResponse) -> Response {
-    let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(response.body)).into_response()
-}
-
 async fn openapi() -> Response {
     axum::Json(campaigns_contracts::openapi::document()).into_response()
 }
 
-async fn not_found() -> Response {
-    json_response(ApiResponse::from(campaigns_app::ApiFailure::new(
-        404,
-        "ROUTE_NOT_FOUND",
-        "no such route",
-    )))
-}
-
+/// `PUT /uploads/{key}`: bodies up to the largest report the API issues a URL for.
 async fn upload(
     State(served): State<Served>,
     axum::extract::Path(key): axum::extract::Path<String>,
@@ -146,14 +156,57 @@ async fn upload(
         .and_then(|value| value.to_str().ok());
     match served.files.accept(&key, &query, content_type, &body) {
         Ok(()) => StatusCode::OK.into_response(),
-        Err(UploadRefusal::Forbidden(reason)) => (StatusCode::FORBIDDEN, reason).into_response(),
+        Err(UploadRefusal::Forbidden(reason)) => refuse(403, "UPLOAD_FORBIDDEN", reason),
         Err(UploadRefusal::Failed(reason)) => {
             tracing::error!(reason, key, "upload failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the upload could not be stored",
+            json_response(
+                ApiFailure::unavailable("the upload could not be stored; try again").into(),
             )
-                .into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cors_origin_is_the_frontends_origin_only() {
+        let origin =
+            |url: &str| cors_origin(url).map(|value| value.to_str().unwrap_or("").to_owned());
+        assert_eq!(
+            origin("http://localhost:3000/app/"),
+            Some("http://localhost:3000".into())
+        );
+        assert_eq!(
+            origin("https://campaigns.prodenthub.com.au:443/offers?x=1#top"),
+            Some("https://campaigns.prodenthub.com.au".into())
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:8080"),
+            Some("http://127.0.0.1:8080".into())
+        );
+        assert_eq!(origin("file:///srv/app/index.html"), None);
+        assert_eq!(origin("not a url"), None);
+    }
+
+    #[test]
+    fn the_bound_address_comes_from_the_api_base_url() {
+        assert_eq!(
+            bound_address("http://127.0.0.1:8080/v1"),
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        );
+        assert_eq!(
+            bound_address("http://[::1]:8080/v1"),
+            "::1".parse::<IpAddr>().expect("an address")
+        );
+        assert_eq!(
+            bound_address("http://192.168.1.5:8080/v1"),
+            IpAddr::V4(Ipv4Addr::new(192, 168, 1, 5))
+        );
+        assert_eq!(
+            bound_address("https://api.example/v1"),
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        );
     }
 }

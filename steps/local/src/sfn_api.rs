@@ -7,8 +7,13 @@
 //! `X-Amz-Target: AWSStepFunctions.<Operation>` and a JSON body; answers
 //! are JSON (`application/x-amz-json-1.0`) with timestamps in epoch seconds,
 //! errors `{"__type": "ExecutionDoesNotExist", "message": …}` with HTTP 400
-//! (500 when the engine's store fails). Requests are not signed-checked:
-//! the server listens on 127.0.0.1 only. See `docs/console.md`.
+//! (500 when the engine's store fails).
+//!
+//! What it trusts (see `docs/console.md`): no request is authenticated — any
+//! credentials do, as the AWS CLI needs some — so it relies on being reachable
+//! from this machine only: the server listens on 127.0.0.1, every request must
+//! name this machine in `Host` (the router's guard, against DNS rebinding), and
+//! a request sent by a web page on another origin is refused here.
 
 use std::collections::BTreeMap;
 
@@ -16,10 +21,12 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
+use stripe_sim::guard::refuse_foreign_origins;
 use workflows::{ApiError, Engine, ExecutionDescription, ExecutionStatus, HistoryEvent};
 
 const TARGET_PREFIX: &str = "AWSStepFunctions.";
@@ -33,6 +40,7 @@ pub fn router(engine: Engine) -> Router {
     Router::new()
         .route("/sfn", post(call))
         .route("/sfn/", post(call))
+        .layer(middleware::from_fn(refuse_foreign_origins))
         .with_state(engine)
 }
 

@@ -10,6 +10,8 @@
 //! `POST /_sim/fail_next?status=429&type=invalid_request_error&code=rate_limit`,
 //! `POST /_sim/webhooks/hold` and `/_sim/webhooks/release` (deliveries wait, then go),
 //! `GET /_sim/webhooks` (`{"held", "pending"}`).
+//! Pages on other sites are refused (see [`guard`]): by `Origin` on every request that
+//! changes state, and, where [`serve`] and [`spawn`] listen, by `Host`.
 
 // Stripe's objects are wide: `json!` needs a deeper macro recursion.
 #![recursion_limit = "256"]
@@ -20,6 +22,7 @@ mod clock;
 mod delivery;
 mod error;
 mod form;
+pub mod guard;
 mod ids;
 mod objects;
 mod page;
@@ -59,6 +62,7 @@ impl Simulator {
         api::routes(self.clone())
             .merge(page::routes(self.clone()))
             .merge(hooks)
+            .layer(axum::middleware::from_fn(guard::refuse_foreign_origins))
     }
 
     /// Starts the background work: the deliveries a stop interrupted go on, and
@@ -171,7 +175,7 @@ pub async fn spawn_simulator(
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     simulator.set_public_url(&format!("http://{addr}"));
-    let app = simulator.router();
+    let app = guard::LocalGuard::new(addr.ip()).protect(simulator.router());
     let server = tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, app).await {
             tracing::error!(%error, "stripe simulator stopped");
@@ -194,6 +198,7 @@ pub async fn serve(addr: SocketAddr, config: SimConfig) -> anyhow::Result<()> {
     simulator.set_public_url(&format!("http://{addr}"));
     let _sweeper = simulator.spawn_background();
     tracing::info!(%addr, "stripe simulator listening");
-    axum::serve(listener, simulator.router()).await?;
+    let app = guard::LocalGuard::new(addr.ip()).protect(simulator.router());
+    axum::serve(listener, app).await?;
     Ok(())
 }

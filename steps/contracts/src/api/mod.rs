@@ -23,7 +23,8 @@ pub use mock_exam::{
     RegisterMockExamResponse, SubmitResultsRequest, SubmitResultsResponse,
 };
 pub use personalized_plan::{
-    CreatePlanRequest, CreatePlanResponse, ReportContentType, UploadUrlRequest, UploadUrlResponse,
+    CreatePlanRequest, CreatePlanResponse, MAX_SCORE_REPORT_BYTES, ReportContentType,
+    UploadUrlRequest, UploadUrlResponse,
 };
 pub use scholarship::{
     ReviewDecision, ReviewDecisionRequest, ReviewDecisionResponse, ScholarshipApplyRequest,

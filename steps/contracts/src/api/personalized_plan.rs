@@ -13,6 +13,10 @@ use super::{CheckoutSession, Email, PersonName};
 use crate::Example;
 use crate::records::PlanStatus;
 
+/// The largest score report, in bytes (10 MiB): the most an upload URL is
+/// issued for, and the most the local upload route takes.
+pub const MAX_SCORE_REPORT_BYTES: u64 = 10 * 1024 * 1024;
+
 /// Asks for a presigned URL to upload a score report straight to storage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -21,7 +25,7 @@ pub struct UploadUrlRequest {
     pub file_name: String,
     pub content_type: ReportContentType,
     /// Bytes; reports are at most 10 MB.
-    #[schemars(range(min = 1, max = 10_485_760))]
+    #[schemars(range(min = 1, max = MAX_SCORE_REPORT_BYTES))]
     pub content_length: u64,
 }
 

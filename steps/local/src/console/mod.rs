@@ -3,10 +3,11 @@
 //! an execution's history and state graph, the task tokens it waits on,
 //! stop and redrive, the emails sent, and the records of each campaign.
 //!
-//! Guard (see `docs/console.md`): the server listens on 127.0.0.1 only;
-//! the console also refuses requests whose `Host` is not a loopback name
-//! (so a page on another site cannot reach it through DNS rebinding), and
-//! every page needs the admin token. `POST /console/login` takes it as a
+//! Guard (see `docs/console.md`): the server listens on 127.0.0.1 only and
+//! refuses, for every route, requests whose `Host` does not name this machine
+//! (`stripe_sim::guard::LocalGuard`, applied by the router), so a page on
+//! another site cannot reach the console through DNS rebinding; every page
+//! needs the admin token. `POST /console/login` takes it as a
 //! form field and sets an HttpOnly, `SameSite=Strict` cookie holding a
 //! digest of it; stop and redrive are plain forms that also check `Origin`.
 
@@ -27,6 +28,7 @@ use campaigns_mail::OutboxMailer;
 use campaigns_records::sqlite::SqliteStore;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use stripe_sim::guard::same_origin;
 use workflows::{Engine, Store};
 
 pub use graph::Progress;
@@ -85,26 +87,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The host part of a `Host` header value.
-fn host_name(host: &str) -> &str {
-    if let Some(rest) = host.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or("");
-    }
-    host.split(':').next().unwrap_or("")
-}
-
-fn loopback_host(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::HOST)
-        .and_then(|value| value.to_str().ok())
-        .map(host_name)
-        .is_some_and(|host| matches!(host, "127.0.0.1" | "localhost" | "::1"))
-}
-
 /// Why a request may not see the console.
 pub(crate) enum Refusal {
-    /// Not addressed to a loopback name.
-    Host,
     /// No valid session cookie.
     SignIn,
     /// A form posted from another origin.
@@ -116,11 +100,6 @@ pub(crate) enum Refusal {
 impl Refusal {
     fn respond(self, next: &str) -> Response {
         match self {
-            Refusal::Host => (
-                StatusCode::FORBIDDEN,
-                "The console answers on 127.0.0.1 or localhost only.",
-            )
-                .into_response(),
             Refusal::SignIn => {
                 Redirect::to(&format!("/console/login?next={}", html::url_param(next)))
                     .into_response()
@@ -152,19 +131,9 @@ impl Console {
     }
 
     fn check(&self, headers: &HeaderMap, post: bool) -> Result<(), Refusal> {
-        if !loopback_host(headers) {
-            return Err(Refusal::Host);
-        }
         let token = admin_token(&self.app).ok_or(Refusal::Disabled)?;
-        if post && let Some(origin) = headers.get(header::ORIGIN) {
-            let origin = origin.to_str().unwrap_or("");
-            let host = headers
-                .get(header::HOST)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or("");
-            if origin != format!("http://{host}") {
-                return Err(Refusal::Origin);
-            }
+        if post && !same_origin(headers) {
+            return Err(Refusal::Origin);
         }
         let expected = session_value(token);
         let presented = headers
@@ -227,28 +196,14 @@ fn login_form(next: &str, message: Option<&str>) -> String {
     )
 }
 
-async fn login_page(
-    State(console): State<Console>,
-    headers: HeaderMap,
-    Query(query): Query<NextQuery>,
-) -> Response {
-    if !loopback_host(&headers) {
-        return Refusal::Host.respond("");
-    }
+async fn login_page(State(console): State<Console>, Query(query): Query<NextQuery>) -> Response {
     if admin_token(&console.app).is_none() {
         return Refusal::Disabled.respond("");
     }
     Html(login_form(&safe_next(query.next.as_deref()), None)).into_response()
 }
 
-async fn login(
-    State(console): State<Console>,
-    headers: HeaderMap,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    if !loopback_host(&headers) {
-        return Refusal::Host.respond("");
-    }
+async fn login(State(console): State<Console>, Form(form): Form<LoginForm>) -> Response {
     let next = safe_next(form.next.as_deref());
     let Some(token) = admin_token(&console.app) else {
         return Refusal::Disabled.respond("");
@@ -279,21 +234,6 @@ async fn logout() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_loopback_hosts_pass() {
-        let with_host = |host: &str| {
-            let mut headers = HeaderMap::new();
-            headers.insert(header::HOST, host.parse().expect("a header"));
-            loopback_host(&headers)
-        };
-        assert!(with_host("127.0.0.1:8080"));
-        assert!(with_host("localhost:3000"));
-        assert!(with_host("[::1]:3000"));
-        assert!(!with_host("evil.example:8080"));
-        assert!(!with_host("127.0.0.1.evil.example"));
-        assert!(!loopback_host(&HeaderMap::new()));
-    }
 
     #[test]
     fn sign_in_returns_only_to_the_console() {
