@@ -46,14 +46,14 @@ locals {
   api_functions = {
     # POST /teams/create, GET /teams/{teamId}, member checkouts.
     "team-creation-handler" = {
-      write = ["teams", "payment_waits", "idempotency_keys"]
+      write = ["teams", "payment_waits", "idempotency_keys", "journey_starts"]
       start = ["team-creation"]
     }
     # calculate (pure), apply, read, and the reviewer's decision, which
     # resumes the journey's await-review task.
     "scholarship-handler" = {
       package = "api-mail-workflows"
-      write   = ["scholarships", "payment_waits", "idempotency_keys"]
+      write   = ["scholarships", "payment_waits", "idempotency_keys", "journey_starts"]
       start   = ["scholarship-application"]
       resume  = true
     }
@@ -61,12 +61,12 @@ locals {
     # the purchase's transaction.
     "discount-purchase-handler" = {
       read  = ["coupons", "coupon_usage"]
-      write = ["discount_purchases", "coupons", "coupon_usage", "payment_waits", "idempotency_keys"]
+      write = ["discount_purchases", "coupons", "coupon_usage", "payment_waits", "idempotency_keys", "journey_starts"]
       start = ["discount-purchase"]
     }
     # Assessment (pure), the presigned upload of the score report, plans.
     "personalized-plan-handler" = {
-      write   = ["personalized_plans", "payment_waits", "idempotency_keys"]
+      write   = ["personalized_plans", "payment_waits", "idempotency_keys", "journey_starts"]
       start   = ["personalized-plan"]
       uploads = true
     }
@@ -75,7 +75,7 @@ locals {
     # statistics.
     "mock-exam-handler" = {
       read      = ["mock_statistics"]
-      write     = ["mock_exams", "mock_registrations", "mock_statistics", "payment_waits", "idempotency_keys"]
+      write     = ["mock_exams", "mock_registrations", "mock_statistics", "payment_waits", "idempotency_keys", "journey_starts"]
       indexes   = ["mock_exams/status-startsAt-index", "mock_exams/examDate-index", "mock_registrations/mockExamId-index"]
       start     = ["mock-exam-registration", "mock-exam-results"]
       schedules = true
@@ -114,6 +114,15 @@ locals {
       # is already waiting at the rendezvous.
       read = concat(local.campaign_tables, ["mock_statistics", "payment_waits"])
       mail = true
+    }
+    # Not a journey's step: the sweep the owed-journeys schedule runs
+    # (schedules.tf), starting the journeys creators died before starting.
+    "start-owed-journeys" = {
+      package = "step-workflows"
+      write   = ["journey_starts"]
+      indexes = ["journey_starts/queue-dueAt-index"]
+      # The journeys the create routes owe (campaigns_app::journey_starts).
+      start = ["team-creation", "scholarship-application", "discount-purchase", "personalized-plan", "mock-exam-registration"]
     }
 
     # discount-purchase
@@ -196,17 +205,17 @@ locals {
   functions = merge(
     {
       for name, access in local.api_functions : name => merge(local.function_access_defaults, { package = "api" }, access, {
-        kind        = "api"
-        memory      = var.api_function_memory_mb
-        timeout     = 29 # API Gateway gives up after 29 s
-        placeholder = null
+        kind                                                                                            = "api"
+        memory                                                                                          = var.api_function_memory_mb
+        timeout                                                                                         = 29 # API Gateway gives up after 29 s
+        placeholder                                                                                     = null
       })
     },
     {
       for step, access in local.step_functions : "campaigns-${step}" => merge(local.function_access_defaults, { package = "step" }, access, {
-        kind    = "step"
-        memory  = var.step_function_memory_mb
-        timeout = 60
+        kind                                                                                                            = "step"
+        memory                                                                                                          = var.step_function_memory_mb
+        timeout                                                                                                         = 60
         # `confirm-purchase` => `${ConfirmPurchaseFunctionArn}` in the definitions.
         placeholder = "${join("", [for word in split("-", step) : title(word)])}FunctionArn"
       })

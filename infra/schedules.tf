@@ -1,6 +1,7 @@
 # EventBridge Scheduler: mock-exam-handler creates one-time schedules in this
 # group (a reminder 24 h before an exam, the results run after it); each
-# starts a state machine as the role below.
+# starts a state machine as the role below. One recurring schedule, at the
+# end, runs the sweep of owed journeys.
 
 locals {
   # The state machines schedules start (campaigns_app::steps MOCK_EXAM_*).
@@ -42,10 +43,47 @@ data "aws_iam_policy_document" "scheduler" {
     actions   = ["states:StartExecution"]
     resources = [for name in local.scheduled_state_machines : "${local.state_machine_arn_prefix}${name}"]
   }
+  statement {
+    actions   = ["lambda:InvokeFunction"]
+    resources = [aws_lambda_function.this["campaigns-start-owed-journeys"].arn]
+  }
+  statement {
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.campaigns.arn]
+  }
 }
 
 resource "aws_iam_role_policy" "scheduler" {
   name   = "start-scheduled-journeys"
   role   = aws_iam_role.scheduler.id
   policy = data.aws_iam_policy_document.scheduler.json
+}
+
+# The sweep for journeys a create owed but did not start (its Lambda timed out
+# or died after writing the record): every two minutes the scheduler invokes
+# campaigns-start-owed-journeys, which starts each one owed for over a minute
+# (steps/app/src/journey_starts.rs). A reservation is thus carried by its
+# journey within about three minutes, whatever instant its creator died at.
+resource "aws_scheduler_schedule" "start_owed_journeys" {
+  name       = "start-owed-journeys"
+  group_name = aws_scheduler_schedule_group.campaigns.name
+  # The (empty) input is encrypted with the project key, which the
+  # scheduler role may decrypt.
+  kms_key_arn = aws_kms_key.campaigns.arn
+
+  schedule_expression = "rate(2 minutes)"
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = aws_lambda_function.this["campaigns-start-owed-journeys"].arn
+    role_arn = aws_iam_role.scheduler.arn
+    input    = jsonencode({})
+    retry_policy {
+      # The next run comes in two minutes; a late one is pointless.
+      maximum_event_age_in_seconds = 120
+      maximum_retry_attempts       = 0
+    }
+  }
 }

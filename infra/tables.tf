@@ -1,6 +1,7 @@
-# The thirteen tables of steps/records/src/table.rs: the seed's nine (section
-# 1) and the four the journeys add (webhook events, payment waits, access
-# grants, idempotency keys; docs/ARCHITECTURE.md says why). Names, keys,
+# The fourteen tables of steps/records/src/table.rs: the seed's nine (section
+# 1) and the five the journeys add (webhook events, payment waits, access
+# grants, idempotency keys, owed journey starts; docs/ARCHITECTURE.md says
+# why). Names, keys,
 # indexes and TTL must match the code's TableDefs; tests/infra/consistency.py
 # checks that they do.
 
@@ -122,6 +123,17 @@ locals {
       key     = "idempotencyKey"
       ttl     = true
       indexes = []
+    }
+    # A create's journey, written with its record and crossed off once
+    # started; campaigns-start-owed-journeys starts what a dead creator left.
+    journey_starts = {
+      name    = "prodenthub-journey-starts"
+      env_var = "DYNAMODB_JOURNEY_STARTS_TABLE"
+      key     = "executionName"
+      ttl     = false
+      indexes = [
+        { name = "queue-dueAt-index", hash = "queue", range = "dueAt" },
+      ]
     }
   }
 

@@ -217,7 +217,7 @@ def compare_sets(label, code, infra, code_name="the code", infra_name="infra"):
     return problems
 
 
-@check("tables: the same thirteen tables, names and variables (steps/records/src/table.rs vs infra/tables.tf)")
+@check("tables: the same fourteen tables, names and variables (steps/records/src/table.rs vs infra/tables.tf)")
 def tables_match(ctx):
     code = {t["name"]: t for t in ctx.manifest["tables"]}
     infra = {t["name"]: t for t in ctx.tables.values()}

@@ -2,6 +2,7 @@
 //! fresh one (a session lives at most 24 hours; a payer may come back later).
 
 use campaigns_contracts::api::CheckoutSession;
+use campaigns_core::campaign::CampaignId;
 use campaigns_core::catalog::{self, ProductId};
 use campaigns_core::money::Cents;
 use campaigns_payments::{CaptureMode, CheckoutRequest, SessionStatus};
@@ -10,6 +11,23 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::context::App;
 use crate::failure::ApiFailure;
 use crate::payment_wait::Payee;
+
+/// How long a checkout that holds something scarce stays open: Stripe's
+/// minimum (30 minutes from the session's creation, by Stripe's clock) and a
+/// minute for the clocks' skew and the request's transit.
+pub const HOLD_LIFETIME: TimeDelta = TimeDelta::minutes(31);
+
+/// Whether the campaign's checkout holds something others may want — a
+/// coupon use, a premium seat — so that a payer who walks away must not keep
+/// it long. The other campaigns give the payer days to pay.
+fn holds_scarce(campaign: CampaignId) -> bool {
+    match campaign {
+        CampaignId::DiscountPurchase | CampaignId::MockExam => true,
+        CampaignId::TeamCreation
+        | CampaignId::ScholarshipApplication
+        | CampaignId::PersonalizedPlan => false,
+    }
+}
 
 /// What a payer is asked for: computed by the server from a record.
 #[derive(Debug, Clone)]
@@ -54,8 +72,11 @@ pub async fn open(app: &App, payable: &Payable) -> Result<Opened, ApiFailure> {
     } else {
         0
     };
-    let lifetime =
-        TimeDelta::from_std(app.settings.checkout_lifetime).unwrap_or(TimeDelta::hours(23));
+    let lifetime = if holds_scarce(payable.payee.campaign) {
+        HOLD_LIFETIME
+    } else {
+        TimeDelta::from_std(app.settings.checkout_lifetime).unwrap_or(TimeDelta::hours(23))
+    };
     let request = CheckoutRequest {
         campaign_id: payable.payee.campaign.as_str().to_owned(),
         record_id: payable.payee.record_id.clone(),

@@ -39,12 +39,15 @@ pub async fn uses_by(app: &App, coupon: &CouponRecord, email: &str) -> Result<u3
     Ok(used)
 }
 
-/// Reserves one use of `coupon` for `email`'s purchase; returns the use's id.
+/// Reserves one use of `coupon` for `email`'s purchase, in one batch with
+/// `holder(use_id)` (the purchase that holds the use, and what it owes), so
+/// a use is never held by nothing; returns the use's id.
 pub async fn reserve(
     app: &App,
     coupon: &CouponRecord,
     email: &str,
     purchase_id: &str,
+    holder: impl Fn(&str) -> Result<Vec<Write>, StoreError>,
 ) -> Result<String, ApiFailure> {
     for _ in 0..ATTEMPTS {
         let Some((slot, condition)) = free_slot(app, coupon, email).await? else {
@@ -62,7 +65,7 @@ pub async fn reserve(
             created_at: app.now(),
             settled_at: None,
         };
-        let writes = [
+        let mut writes = vec![
             Write::Increment {
                 table: Table::Coupons,
                 key: coupon.coupon_code.clone(),
@@ -72,6 +75,7 @@ pub async fn reserve(
             },
             typed::put(&usage, condition)?,
         ];
+        writes.extend(holder(&usage.usage_id)?);
         match app.records.store().transact(&writes).await {
             Ok(()) => return Ok(usage.usage_id),
             Err(StoreError::ConditionFailed { index: 0 }) => {
@@ -81,7 +85,7 @@ pub async fn reserve(
                 ));
             }
             // Another purchase of the same buyer took the slot: look again.
-            Err(StoreError::ConditionFailed { .. }) => continue,
+            Err(StoreError::ConditionFailed { index: 1 }) => continue,
             Err(other) => return Err(other.into()),
         }
     }

@@ -33,11 +33,13 @@ fn registration_id(app: &App, exam_id: &str, email: &str, n: u32) -> String {
     )
 }
 
-/// Takes a seat for `registration` (whose id is set here) and stores it.
+/// Takes a seat for `registration` (whose id is set here) and stores it, in
+/// one batch with what `owes(registration_id)` adds (its journey).
 pub async fn reserve(
     app: &App,
     exam: &MockExam,
     mut registration: MockRegistration,
+    owes: impl Fn(&str) -> Result<Vec<Write>, StoreError>,
 ) -> Result<MockRegistration, ApiFailure> {
     let mut n = 1;
     for _ in 0..ATTEMPTS {
@@ -53,7 +55,7 @@ pub async fn reserve(
                 Some(_) => return Err(already_registered()),
             }
         }
-        let writes = [
+        let mut writes = vec![
             typed::put(&registration, Condition::NotExists)?,
             Write::Increment {
                 table: Table::MockExams,
@@ -63,10 +65,12 @@ pub async fn reserve(
                 limit_field: Some("capacity"),
             },
         ];
+        writes.extend(owes(&registration.registration_id)?);
         match app.records.store().transact(&writes).await {
             Ok(()) => return Ok(registration),
-            // Another request of the same candidate took the key: look again.
-            Err(StoreError::ConditionFailed { index: 0 }) => continue,
+            // Another request of the same candidate took the key (and with
+            // it the journey's name): look again.
+            Err(StoreError::ConditionFailed { index }) if index != 1 => continue,
             Err(StoreError::ConditionFailed { .. }) => {
                 return Err(ApiFailure::conflict(
                     "EXAM_FULL",

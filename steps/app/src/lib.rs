@@ -22,9 +22,12 @@ pub mod coupon_uses;
 pub mod exam_seats;
 pub mod exam_statistics;
 pub mod failure;
+#[cfg(feature = "faults")]
+pub mod faults;
 pub mod http;
 pub mod idempotency;
 pub mod ids;
+pub mod journey_starts;
 pub mod notify;
 pub mod payment_wait;
 pub mod settings;

@@ -30,6 +30,7 @@ pub fn files() -> BTreeMap<String, String> {
         body::<PaymentWait>(),
         body::<AccessGrant>(),
         body::<IdempotencyRecord>(),
+        body::<JourneyStart>(),
     ];
     let record_names: BTreeSet<String> = records.iter().map(|record| (record.name)()).collect();
     let mut files = BTreeMap::new();

@@ -4,9 +4,11 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use campaigns_app::App;
+use campaigns_app::journey_starts;
 use campaigns_app::settings::Settings;
 use campaigns_app::steps;
 use campaigns_app::tokens::AccessTokens;
@@ -14,6 +16,7 @@ use campaigns_mail::{Links, MailSettings, OutboxMailer};
 use campaigns_payments::{SignatureVerifier, StripeConfig, StripePayments};
 use campaigns_records::Records;
 use campaigns_records::sqlite::SqliteStore;
+use chrono::{DateTime, Utc};
 use stripe_sim::{DeliveryConfig, SimConfig, Simulator, WebhookTarget};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -85,12 +88,14 @@ pub struct Embedded {
     pub stripe_api: String,
     server: JoinHandle<()>,
     sweeper: JoinHandle<()>,
+    owed_journeys: JoinHandle<()>,
 }
 
 impl Drop for Embedded {
     fn drop(&mut self) {
         self.server.abort();
         self.sweeper.abort();
+        self.owed_journeys.abort();
     }
 }
 
@@ -178,6 +183,10 @@ impl Embedded {
 
         let engine = start_engine(&app, engine_store.clone(), &options.time).await?;
         slot.set(engine.clone());
+        // Before the server takes requests, every owed journey is a dead
+        // process's: start them all now, then keep sweeping.
+        journey_starts::start_owed(&app, DateTime::<Utc>::MAX_UTC).await?;
+        let owed_journeys = tokio::spawn(sweep_owed_journeys(app.clone()));
 
         let served = Served {
             app: app.clone(),
@@ -208,12 +217,28 @@ impl Embedded {
             stripe_api,
             server,
             sweeper,
+            owed_journeys,
         })
     }
 
     /// `http://127.0.0.1:PORT/v1`.
     pub fn api_url(&self) -> String {
         format!("{}/v1", self.base_url)
+    }
+}
+
+/// Starts, every second, the journeys owed for longer than their grace
+/// (`journey_starts`): on one machine this loop is the schedule that runs
+/// `start-owed-journeys` on AWS. Due times follow the product's clock, so a
+/// test's virtual clock makes them due.
+async fn sweep_owed_journeys(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(err) = journey_starts::start_owed(&app, app.now()).await {
+            tracing::error!(error = %err, "could not read the owed journeys");
+        }
     }
 }
 

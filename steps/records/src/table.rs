@@ -1,4 +1,4 @@
-//! The tables: the seed's nine (§1) and the four the journeys add.
+//! The tables: the seed's nine (§1) and the five the journeys add.
 //!
 //! One definition per table — default name, the environment variable that
 //! overrides it, key, indexes, TTL — read by both adapters and by the check
@@ -25,6 +25,9 @@ pub enum Table {
     AccessGrants,
     /// The first response of each create request, replayed on a retry.
     IdempotencyKeys,
+    /// Journeys owed by records whose creator may have died before starting
+    /// them; the sweep starts them.
+    JourneyStarts,
 }
 
 /// A global secondary index: queried by `hash`, ordered by `range`.
@@ -57,7 +60,7 @@ const fn index(name: &'static str, hash: &'static str, range: Option<&'static st
 }
 
 impl Table {
-    pub const ALL: [Table; 13] = [
+    pub const ALL: [Table; 14] = [
         Table::Teams,
         Table::Scholarships,
         Table::Coupons,
@@ -71,6 +74,7 @@ impl Table {
         Table::PaymentWaits,
         Table::AccessGrants,
         Table::IdempotencyKeys,
+        Table::JourneyStarts,
     ];
 
     pub const fn def(self) -> &'static TableDef {
@@ -214,6 +218,14 @@ impl Table {
             &[],
             true,
         );
+        const JOURNEY_STARTS: TableDef = def(
+            JourneyStarts,
+            "prodenthub-journey-starts",
+            "DYNAMODB_JOURNEY_STARTS_TABLE",
+            "executionName",
+            &[index("queue-dueAt-index", "queue", Some("dueAt"))],
+            false,
+        );
         match self {
             Teams => &TEAMS,
             Scholarships => &SCHOLARSHIPS,
@@ -228,6 +240,7 @@ impl Table {
             PaymentWaits => &PAYMENT_WAITS,
             AccessGrants => &ACCESS_GRANTS,
             IdempotencyKeys => &IDEMPOTENCY_KEYS,
+            JourneyStarts => &JOURNEY_STARTS,
         }
     }
 

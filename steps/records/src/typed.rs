@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use campaigns_contracts::records::{
-    AccessGrant, CouponRecord, CouponUsage, DiscountPurchase, IdempotencyRecord, MockExam,
-    MockRegistration, MockStatistics, PaymentWait, PersonalizedPlan, Scholarship, Team,
+    AccessGrant, CouponRecord, CouponUsage, DiscountPurchase, IdempotencyRecord, JourneyStart,
+    MockExam, MockRegistration, MockStatistics, PaymentWait, PersonalizedPlan, Scholarship, Team,
     WebhookEvent,
 };
 use serde::Serialize;
@@ -39,6 +39,7 @@ records! {
     PaymentWait => PaymentWaits,
     AccessGrant => AccessGrants,
     IdempotencyRecord => IdempotencyKeys,
+    JourneyStart => JourneyStarts,
 }
 
 /// A record as read, with the version a conditional write must name.

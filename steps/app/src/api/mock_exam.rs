@@ -28,6 +28,7 @@ use crate::exam_statistics;
 use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, ApiResponse, Handled};
 use crate::ids::new_id;
+use crate::journey_starts::{self, Journey};
 use crate::payment_wait::Payee;
 use crate::steps::{MOCK_EXAM_REGISTRATION, MOCK_EXAM_REMINDERS, MOCK_EXAM_RESULTS};
 use crate::tokens::record_scope;
@@ -208,8 +209,24 @@ pub async fn register(app: &App, request: &ApiRequest) -> Handled {
         answers: None,
         percentile_rank: None,
     };
-    let mut registration = exam_seats::reserve(app, &exam, registration).await?;
+    let journey = |registration_id: &str| {
+        Journey::new(
+            MOCK_EXAM_REGISTRATION,
+            registration_id,
+            json!({
+                "registrationId": registration_id,
+                "mockExamId": exam.mock_exam_id,
+                "premium": premium,
+            }),
+        )
+    };
+    // The registration, its seat and its journey: one batch.
+    let mut registration = exam_seats::reserve(app, &exam, registration, |registration_id| {
+        Ok(vec![journey(registration_id).owed(app)?])
+    })
+    .await?;
     let registration_id = registration.registration_id.clone();
+    let journey = journey(&registration_id);
 
     let checkout = if premium {
         match checkout::open(app, &registration.payable(&exam)).await {
@@ -218,7 +235,7 @@ pub async fn register(app: &App, request: &ApiRequest) -> Handled {
                 Some(opened.session)
             }
             Err(failure) => {
-                give_back(app, &registration_id).await;
+                give_back(app, &registration_id, &journey).await;
                 return Err(failure);
             }
         }
@@ -226,25 +243,7 @@ pub async fn register(app: &App, request: &ApiRequest) -> Handled {
         None
     };
 
-    let input = json!({
-        "registrationId": registration_id,
-        "mockExamId": exam.mock_exam_id,
-        "premium": premium,
-    });
-    if let Err(err) = app
-        .workflows
-        .start(MOCK_EXAM_REGISTRATION, &registration_id, &input)
-        .await
-    {
-        tracing::error!(error = %err, registration_id, "could not start the registration journey");
-        if let Some(session) = &registration.stripe_checkout_session_id
-            && let Err(err) = app.payments.expire_checkout(session).await
-        {
-            tracing::error!(error = %err, session, "could not expire the abandoned session");
-        }
-        give_back(app, &registration_id).await;
-        return Err(ApiFailure::unavailable("could not register; try again"));
-    }
+    journey.start(app).await;
 
     let response = RegisterMockExamResponse {
         access_token: app.tokens.issue(&scope(&registration_id)),
@@ -255,11 +254,15 @@ pub async fn register(app: &App, request: &ApiRequest) -> Handled {
     Ok(ApiResponse::json(201, &response))
 }
 
-/// Undoes a registration that could not be completed.
-async fn give_back(app: &App, registration_id: &str) {
+/// Undoes a registration whose checkout could not be opened: the seat goes
+/// back, then the journey is no longer owed (if the process dies between,
+/// the journey runs and finds the registration cancelled).
+async fn give_back(app: &App, registration_id: &str, journey: &Journey) {
     if let Err(err) = exam_seats::release(app, registration_id).await {
         tracing::error!(error = %err, registration_id, "could not give the seat back");
+        return;
     }
+    journey_starts::forgive(app, journey).await;
 }
 
 pub async fn get_registration(app: &App, request: &ApiRequest) -> Handled {

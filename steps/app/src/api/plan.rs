@@ -19,6 +19,7 @@ use crate::context::App;
 use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, ApiResponse, Handled};
 use crate::ids::new_id;
+use crate::journey_starts::{self, Journey};
 use crate::payment_wait::Payee;
 use crate::steps::PERSONALIZED_PLAN;
 use crate::tokens::record_scope;
@@ -134,33 +135,18 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
         activated_at: None,
         expires_at: None,
     };
-    app.records.insert(&plan).await?;
+    let journey = Journey::new(PERSONALIZED_PLAN, &plan_id, json!({"planId": plan_id}));
+    journey.insert_owing(app, &plan).await?;
 
     let opened = match checkout::open(app, &plan.payable(&())).await {
         Ok(opened) => opened,
         Err(failure) => {
-            abandon(app, &plan_id).await;
+            abandon(app, &plan_id, &journey).await;
             return Err(failure);
         }
     };
     plan = payable::record_opened(app, &plan_id, &opened).await?;
-
-    let input = json!({"planId": plan_id});
-    if let Err(err) = app
-        .workflows
-        .start(PERSONALIZED_PLAN, &plan_id, &input)
-        .await
-    {
-        tracing::error!(error = %err, plan_id, "could not start the plan journey");
-        let session = &opened.session.session_id;
-        if let Err(err) = app.payments.expire_checkout(session).await {
-            tracing::error!(error = %err, session, "could not expire the abandoned session");
-        }
-        abandon(app, &plan_id).await;
-        return Err(ApiFailure::unavailable(
-            "could not start the plan; try again",
-        ));
-    }
+    journey.start(app).await;
 
     let response = CreatePlanResponse {
         access_token: app.tokens.issue(&scope(&plan_id)),
@@ -219,8 +205,10 @@ impl PayableRecord for PersonalizedPlan {
     }
 }
 
-/// Marks a plan that could not be offered for payment as failed.
-async fn abandon(app: &App, plan_id: &str) {
+/// Marks a plan that could not be offered for payment as failed; then its
+/// journey is no longer owed (if the process dies between, the journey runs
+/// and finds the plan settled).
+async fn abandon(app: &App, plan_id: &str, journey: &Journey) {
     let marked = app
         .records
         .update::<PersonalizedPlan, ()>(plan_id, |stored| {
@@ -228,8 +216,9 @@ async fn abandon(app: &App, plan_id: &str) {
             Ok(())
         })
         .await;
-    if let Err(err) = marked {
-        tracing::error!(error = ?err, plan_id, "could not mark the plan failed");
+    match marked {
+        Ok(_) => journey_starts::forgive(app, journey).await,
+        Err(err) => tracing::error!(error = ?err, plan_id, "could not mark the plan failed"),
     }
 }
 

@@ -7,6 +7,7 @@ use campaigns_core::catalog::ProductId;
 use campaigns_core::coupon::Discount;
 use campaigns_core::money::Cents;
 use campaigns_mail::emails::Payment;
+use campaigns_records::{Condition, typed};
 use serde_json::json;
 
 use super::coupon::{discount, standard_plan};
@@ -18,6 +19,7 @@ use crate::coupon_uses;
 use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, ApiResponse, Handled};
 use crate::ids::new_id;
+use crate::journey_starts::{self, Journey};
 use crate::payment_wait::Payee;
 use crate::steps::DISCOUNT_PURCHASE;
 use crate::tokens::record_scope;
@@ -51,10 +53,11 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
     };
 
     let purchase_id = new_id("pur");
-    let usage_id = match &coupon {
-        Some(coupon) => Some(coupon_uses::reserve(app, coupon, &email, &purchase_id).await?),
-        None => None,
-    };
+    let journey = Journey::new(
+        DISCOUNT_PURCHASE,
+        &purchase_id,
+        json!({"purchaseId": purchase_id, "free": discount.free}),
+    );
     let mut purchase = DiscountPurchase {
         purchase_id: purchase_id.clone(),
         campaign_id: CampaignId::DiscountPurchase,
@@ -70,14 +73,29 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
         created_at: app.now(),
         stripe_checkout_session_id: None,
         checkout_attempt: 0,
-        coupon_usage_id: usage_id,
+        coupon_usage_id: None,
         payment_intent_id: None,
         paid_at: None,
         access_expires_at: None,
     };
-    if let Err(err) = app.records.insert(&purchase).await {
-        release(app, &purchase).await;
-        return Err(err.into());
+    // The purchase, the coupon use it holds and its journey: one batch.
+    match &coupon {
+        Some(coupon) => {
+            let usage_id =
+                coupon_uses::reserve(app, coupon, &purchase.email, &purchase_id, |usage_id| {
+                    let holder = DiscountPurchase {
+                        coupon_usage_id: Some(usage_id.to_owned()),
+                        ..purchase.clone()
+                    };
+                    Ok(vec![
+                        typed::put(&holder, Condition::NotExists)?,
+                        journey.owed(app)?,
+                    ])
+                })
+                .await?;
+            purchase.coupon_usage_id = Some(usage_id);
+        }
+        None => journey.insert_owing(app, &purchase).await?,
     }
 
     let checkout = if discount.free {
@@ -89,29 +107,12 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
                 Some(opened.session)
             }
             Err(failure) => {
-                abandon(app, &purchase).await;
+                abandon(app, &purchase, &journey).await;
                 return Err(failure);
             }
         }
     };
-
-    let input = json!({"purchaseId": purchase_id, "free": discount.free});
-    if let Err(err) = app
-        .workflows
-        .start(DISCOUNT_PURCHASE, &purchase_id, &input)
-        .await
-    {
-        tracing::error!(error = %err, purchase_id, "could not start the purchase journey");
-        if let Some(session) = &purchase.stripe_checkout_session_id
-            && let Err(err) = app.payments.expire_checkout(session).await
-        {
-            tracing::error!(error = %err, session, "could not expire the abandoned session");
-        }
-        abandon(app, &purchase).await;
-        return Err(ApiFailure::unavailable(
-            "could not start the purchase; try again",
-        ));
-    }
+    journey.start(app).await;
 
     let response = CreatePurchaseResponse {
         access_token: app.tokens.issue(&scope(&purchase_id)),
@@ -170,9 +171,17 @@ impl PayableRecord for DiscountPurchase {
     }
 }
 
-/// Undoes a purchase that could not be offered for payment.
-async fn abandon(app: &App, purchase: &DiscountPurchase) {
-    release(app, purchase).await;
+/// Undoes a purchase that could not be offered for payment: the coupon use
+/// goes back, the purchase is marked failed, and its journey is no longer
+/// owed. Each write is idempotent; if the process dies midway, the journey
+/// is still owed and, once started, finishes the undoing.
+async fn abandon(app: &App, purchase: &DiscountPurchase, journey: &Journey) {
+    if let Some(usage) = &purchase.coupon_usage_id
+        && let Err(err) = coupon_uses::release(app, usage).await
+    {
+        tracing::error!(error = %err, usage, "could not release the coupon use");
+        return;
+    }
     let marked = app
         .records
         .update::<DiscountPurchase, ()>(&purchase.purchase_id, |stored| {
@@ -182,15 +191,9 @@ async fn abandon(app: &App, purchase: &DiscountPurchase) {
         .await;
     if let Err(err) = marked {
         tracing::error!(error = ?err, purchase_id = purchase.purchase_id, "could not mark the purchase failed");
+        return;
     }
-}
-
-async fn release(app: &App, purchase: &DiscountPurchase) {
-    if let Some(usage) = &purchase.coupon_usage_id
-        && let Err(err) = coupon_uses::release(app, usage).await
-    {
-        tracing::error!(error = %err, usage, "could not release the coupon use");
-    }
+    journey_starts::forgive(app, journey).await;
 }
 
 /// The payment was refunded: the purchase is marked so.

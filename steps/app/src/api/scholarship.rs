@@ -11,7 +11,6 @@ use campaigns_core::catalog::ProductId;
 use campaigns_core::money::Cents;
 use campaigns_mail::emails::Payment;
 use campaigns_ports::workflows::WorkflowError;
-use campaigns_records::{Condition, Record, Write};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -21,6 +20,7 @@ use crate::context::App;
 use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, ApiResponse, Handled};
 use crate::ids::new_id;
+use crate::journey_starts::Journey;
 use crate::payment_wait::Payee;
 use crate::steps::SCHOLARSHIP_APPLICATION;
 use crate::tokens::record_scope;
@@ -81,23 +81,16 @@ pub async fn apply(app: &App, request: &ApiRequest) -> Handled {
         paid_at: None,
         access_expires_at: None,
     };
-    app.records.insert(&scholarship).await?;
-
-    let input = json!({
-        "scholarshipId": scholarship_id,
-        "autoApproved": scholarship.calculation.auto_approved,
-    });
-    if let Err(err) = app
-        .workflows
-        .start(SCHOLARSHIP_APPLICATION, &scholarship_id, &input)
-        .await
-    {
-        tracing::error!(error = %err, scholarship_id, "could not start the scholarship journey");
-        discard(app, &scholarship_id).await;
-        return Err(ApiFailure::unavailable(
-            "could not take the application; try again",
-        ));
-    }
+    let journey = Journey::new(
+        SCHOLARSHIP_APPLICATION,
+        &scholarship_id,
+        json!({
+            "scholarshipId": scholarship_id,
+            "autoApproved": scholarship.calculation.auto_approved,
+        }),
+    );
+    journey.insert_owing(app, &scholarship).await?;
+    journey.start(app).await;
 
     let response = ScholarshipApplyResponse {
         access_token: app.tokens.issue(&scope(&scholarship_id)),
@@ -106,19 +99,6 @@ pub async fn apply(app: &App, request: &ApiRequest) -> Handled {
         calculation: scholarship.calculation,
     };
     Ok(ApiResponse::json(201, &response))
-}
-
-/// Removes an application whose journey could not start: the applicant was
-/// told to try again, and nothing else refers to it yet.
-async fn discard(app: &App, scholarship_id: &str) {
-    let delete = Write::Delete {
-        table: Scholarship::TABLE,
-        key: scholarship_id.to_owned(),
-        condition: Condition::Always,
-    };
-    if let Err(err) = app.records.store().transact(&[delete]).await {
-        tracing::error!(error = %err, scholarship_id, "could not remove the unstarted application");
-    }
 }
 
 async fn load(app: &App, scholarship_id: &str) -> Result<Scholarship, ApiFailure> {

@@ -23,6 +23,7 @@ use crate::context::App;
 use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, ApiResponse, Handled};
 use crate::ids::new_id;
+use crate::journey_starts::{self, Journey};
 use crate::payment_wait::Payee;
 use crate::steps::TEAM_CREATION;
 use crate::tokens::record_scope;
@@ -132,14 +133,24 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
         payment_deadline: Some(deadline),
         stripe_checkout_session_id: None,
     };
-    app.records.insert(&team).await?;
+    let members: Vec<_> = team
+        .members
+        .iter()
+        .map(|member| json!({"memberId": member.member_id}))
+        .collect();
+    let journey = Journey::new(
+        TEAM_CREATION,
+        &team_id,
+        json!({"teamId": team_id, "members": members}),
+    );
+    journey.insert_owing(app, &team).await?;
 
     // The leader pays at once, from the response.
     let leader = &team.members[0];
     let opened = match checkout::open(app, &payable(&team, leader)).await {
         Ok(opened) => opened,
         Err(failure) => {
-            abandon(app, &team_id, None).await;
+            abandon(app, &team_id, None, &journey).await;
             return Err(failure);
         }
     };
@@ -157,24 +168,11 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
     let team = match recorded {
         Ok(team) => team,
         Err(err) => {
-            abandon(app, &team_id, Some(&session_id)).await;
+            abandon(app, &team_id, Some(&session_id), &journey).await;
             return Err(err.into());
         }
     };
-
-    let members: Vec<_> = team
-        .members
-        .iter()
-        .map(|member| json!({"memberId": member.member_id}))
-        .collect();
-    let input = json!({"teamId": team_id, "members": members});
-    if let Err(err) = app.workflows.start(TEAM_CREATION, &team_id, &input).await {
-        tracing::error!(error = %err, team_id, "could not start the team journey");
-        abandon(app, &team_id, Some(&session_id)).await;
-        return Err(ApiFailure::unavailable(
-            "could not start the team; try again",
-        ));
-    }
+    journey.start(app).await;
 
     let response = CreateTeamResponse {
         access_token: app.tokens.issue(&scope(&team_id)),
@@ -351,8 +349,10 @@ fn already_authorized() -> ApiFailure {
 }
 
 /// Undoes a team that could not be offered for payment: its session (if
-/// any) can no longer be paid and the team is `cancelled`.
-async fn abandon(app: &App, team_id: &str, session_id: Option<&str>) {
+/// any) can no longer be paid, the team is `cancelled`, and then its journey
+/// is no longer owed (if the process dies before, the journey runs and finds
+/// the team cancelled).
+async fn abandon(app: &App, team_id: &str, session_id: Option<&str>, journey: &Journey) {
     if let Some(session_id) = session_id
         && let Err(err) = app.payments.expire_checkout(session_id).await
     {
@@ -365,8 +365,9 @@ async fn abandon(app: &App, team_id: &str, session_id: Option<&str>) {
             Ok(())
         })
         .await;
-    if let Err(err) = marked {
-        tracing::error!(error = ?err, team_id, "could not mark the team cancelled");
+    match marked {
+        Ok(_) => journey_starts::forgive(app, journey).await,
+        Err(err) => tracing::error!(error = ?err, team_id, "could not mark the team cancelled"),
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod email;
 mod mock_exam;
+mod owed;
 mod payment;
 mod plan;
 mod purchase;
@@ -204,6 +205,13 @@ pub fn all() -> Vec<Step> {
             email::SendEmail,
             email::Sent,
             [Mail]
+        ),
+        step!(
+            "start-owed-journeys",
+            owed::start_owed_journeys,
+            owed::Sweep,
+            crate::journey_starts::Swept,
+            [Workflows]
         ),
     ];
     [

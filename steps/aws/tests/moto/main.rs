@@ -6,6 +6,7 @@ mod common;
 mod files;
 mod journeys;
 mod mail;
+mod owed_journeys;
 mod records;
 mod schedules;
 mod workflows;

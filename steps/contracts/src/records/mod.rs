@@ -6,6 +6,7 @@
 //! optional, so older records and the seed's samples stay valid.
 
 mod coupon;
+mod journey_start;
 mod journey_tables;
 mod mock_exam;
 mod personalized_plan;
@@ -14,6 +15,7 @@ mod scholarship;
 mod team;
 
 pub use coupon::{CouponRecord, CouponUsage, CouponUsageStatus};
+pub use journey_start::{JOURNEY_START_QUEUE, JourneyStart};
 pub use journey_tables::{
     AccessGrant, AccessGrantStatus, IdempotencyRecord, PaymentOutcome, PaymentResult, PaymentWait,
     WebhookEvent,
