@@ -160,3 +160,41 @@ resource "aws_cloudwatch_metric_alarm" "journey_failed" {
     }
   }
 }
+
+# A payment that is not the one asked for (another session, amount or
+# currency, or a second payment of something already paid) grants nothing
+# and leaves its record in payment_review until ops refund or accept it.
+# Whoever sees one logs an error with alarm = "payment_mismatch"
+# (steps/app/src/payment_check.rs): today the steps that settle a payment
+# and the Stripe webhook. Every function's log group is filtered, so a new
+# place that logs it is counted too.
+resource "aws_cloudwatch_log_metric_filter" "payment_mismatch" {
+  for_each = local.functions
+
+  name           = "${each.key}-payment-mismatch"
+  log_group_name = aws_cloudwatch_log_group.function[each.key].name
+  pattern        = "{ $.fields.alarm = \"payment_mismatch\" }"
+
+  metric_transformation {
+    name      = "PaymentMismatches"
+    namespace = "ProDentHub/Campaigns"
+    value     = "1"
+    unit      = "Count"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "payment_mismatch" {
+  alarm_name          = "payment-mismatch"
+  alarm_description   = "A payment was not the one asked for: its record (named in the error log, alarm payment_mismatch) is payment_review and its journey ended in a ...PaymentNeedsReview state. Refund the payment or accept it."
+  namespace           = "ProDentHub/Campaigns"
+  metric_name         = "PaymentMismatches"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+
+  depends_on = [aws_cloudwatch_log_metric_filter.payment_mismatch]
+}

@@ -185,6 +185,8 @@ locals {
 
     # mock-exam-registration, mock-exam-reminders, mock-exam-results
     "confirm-mock-registration" = {
+      # mock_exams: the premium price the payment is checked against.
+      read  = ["mock_exams"]
       write = ["mock_registrations"]
     }
     "cancel-mock-registration" = {

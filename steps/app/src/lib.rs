@@ -11,6 +11,7 @@
 //! - [`api`]: one module per campaign's routes, plus the webhook;
 //! - [`steps`]: the journeys' Task handlers, by Lambda function name;
 //! - [`payment_wait`]: the rendezvous of a waiting journey and Stripe's webhook;
+//! - [`payment_check`]: whether a payment is the one its record asked for;
 //! - [`wiring`]: the ports each handler declares, and the stand-in for the rest.
 
 pub mod access;
@@ -29,6 +30,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod journey_starts;
 pub mod notify;
+pub mod payment_check;
 pub mod payment_wait;
 pub mod settings;
 pub mod steps;

@@ -13,6 +13,7 @@ use campaigns_ports::workflows::WorkflowError;
 use campaigns_records::{Condition, StoreError, typed};
 
 use crate::context::App;
+use crate::payment_check::{self, Mismatch};
 
 /// How long a rendezvous is kept after its last write.
 const RETENTION_SECS: i64 = 30 * 24 * 3600;
@@ -75,7 +76,8 @@ pub async fn wait(app: &App, payee: &Payee, task_token: &str) -> Result<(), Rend
 }
 
 /// Stripe's half: the payment reached its final state. The first final
-/// outcome stands; later ones (a redelivery) change nothing.
+/// outcome stands; later ones (a redelivery) change nothing, and a second
+/// successful payment through another session is logged for ops to refund.
 pub async fn report(
     app: &App,
     payee: &Payee,
@@ -89,6 +91,11 @@ pub async fn report(
                 // Already settled; resume again if it was never delivered
                 // (the first report may have failed to reach the engine).
                 let wait = found.record;
+                if let Some(settled) = &wait.outcome
+                    && let Some(mismatch) = paid_twice(settled, outcome)
+                {
+                    payment_check::report(payee, &mismatch, Some(outcome));
+                }
                 if wait.delivered_at.is_none()
                     && let (Some(token), Some(outcome)) = (&wait.task_token, &wait.outcome)
                 {
@@ -119,6 +126,19 @@ pub async fn report(
         }
     }
     Err(StoreError::Unavailable("payment wait kept changing".into()).into())
+}
+
+/// A success after the payee's payment succeeded through another session:
+/// the payer paid twice.
+fn paid_twice(settled: &PaymentOutcome, reported: &PaymentOutcome) -> Option<Mismatch> {
+    let succeeded = PaymentResult::Succeeded;
+    (settled.result == succeeded
+        && reported.result == succeeded
+        && settled.checkout_session_id != reported.checkout_session_id)
+        .then(|| Mismatch::PaidTwice {
+            settled: settled.checkout_session_id.clone(),
+            paid: reported.checkout_session_id.clone(),
+        })
 }
 
 /// Forgets an outcome other than success, so that the payee's next wait

@@ -22,6 +22,10 @@ pub mod metadata_keys {
     pub const MEMBER_ID: &str = "memberId";
 }
 
+/// The currency of every checkout: Australian dollars, written as Stripe
+/// writes currencies (lower case).
+pub const CURRENCY: &str = "aud";
+
 /// When the authorized funds move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CaptureMode {
@@ -73,6 +77,8 @@ pub struct CheckoutSession {
     pub payment_intent_id: Option<String>,
     /// Total in cents.
     pub amount_total_cents: Option<i64>,
+    /// The currency of the total, lower case (`aud`).
+    pub currency: Option<String>,
     /// Unix seconds.
     pub expires_at: i64,
     /// The metadata written at creation.

@@ -4,6 +4,7 @@
 //! simulator, localstripe): only the base URL and key differ.
 
 use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -21,8 +22,8 @@ use stripe_types::Currency;
 use crate::error::PaymentsError;
 use crate::idempotency;
 use crate::port::{
-    CaptureMode, CheckoutRequest, CheckoutSession, PaymentIntent, Payments, PaymentsFuture, Refund,
-    RefundRequest, metadata_keys,
+    CURRENCY, CaptureMode, CheckoutRequest, CheckoutSession, PaymentIntent, Payments,
+    PaymentsFuture, Refund, RefundRequest, metadata_keys,
 };
 use crate::status::SessionStatus;
 use crate::transport::StripeTransport;
@@ -109,7 +110,8 @@ impl StripePayments {
         if let Some(member) = &request.member_id {
             metadata.insert(metadata_keys::MEMBER_ID.to_owned(), member.clone());
         }
-        let mut price = CreateCheckoutSessionLineItemsPriceData::new(Currency::AUD);
+        let currency = Currency::from_str(CURRENCY).unwrap_or_else(|never| match never {});
+        let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency);
         price.unit_amount = Some(request.amount_cents);
         price.product_data = Some(ProductData::new(request.product_name.clone()));
         let mut item = CreateCheckoutSessionLineItems::new();
@@ -218,6 +220,8 @@ struct SessionAnswer {
     payment_status: String,
     payment_intent: Option<IdOrObject>,
     amount_total: Option<i64>,
+    #[serde(default)]
+    currency: Option<String>,
     expires_at: i64,
     #[serde(default)]
     metadata: Option<BTreeMap<String, String>>,
@@ -244,6 +248,7 @@ impl From<SessionAnswer> for CheckoutSession {
                 IdOrObject::Id(id) | IdOrObject::Object { id } => id,
             }),
             amount_total_cents: session.amount_total,
+            currency: session.currency,
             expires_at: session.expires_at,
             metadata: session.metadata.unwrap_or_default(),
         }

@@ -25,6 +25,7 @@ use campaigns_contracts::validation;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
+use crate::checkout::Payable;
 use crate::context::App;
 use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, Handled};
@@ -148,6 +149,31 @@ pub(crate) async fn current_session(
             payable::current_session::<PersonalizedPlan>(app, payee).await
         }
         CampaignId::MockExam => payable::current_session::<MockRegistration>(app, payee).await,
+    }
+}
+
+/// What the payee is asked to pay now (the session it pays with, the
+/// price), as its record says; `None` once the record or member is gone.
+pub(crate) async fn asked(app: &App, payee: &Payee) -> Result<Option<Payable>, ApiFailure> {
+    match payee.campaign {
+        CampaignId::TeamCreation => {
+            let (Some(member_id), Some(found)) = (
+                payee.member_id.as_deref(),
+                app.records.get::<Team>(&payee.record_id).await?,
+            ) else {
+                return Ok(None);
+            };
+            let team = found.record;
+            Ok(team
+                .members
+                .iter()
+                .find(|member| member.member_id.as_deref() == Some(member_id))
+                .map(|member| team::payable(&team, member)))
+        }
+        CampaignId::ScholarshipApplication => payable::asked::<Scholarship>(app, payee).await,
+        CampaignId::DiscountPurchase => payable::asked::<DiscountPurchase>(app, payee).await,
+        CampaignId::PersonalizedPlan => payable::asked::<PersonalizedPlan>(app, payee).await,
+        CampaignId::MockExam => payable::asked::<MockRegistration>(app, payee).await,
     }
 }
 

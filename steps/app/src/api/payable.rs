@@ -218,6 +218,19 @@ pub(crate) async fn current_session<R: PayableRecord>(
         .and_then(|found| found.record.session().map(str::to_owned)))
 }
 
+/// What the record asks its payer for now; `None` once the record is gone.
+pub(crate) async fn asked<R: PayableRecord>(
+    app: &App,
+    payee: &Payee,
+) -> Result<Option<Payable>, ApiFailure> {
+    let Some(found) = app.records.get::<R>(&payee.record_id).await? else {
+        return Ok(None);
+    };
+    let record = found.record;
+    let context = record.context(app).await?;
+    Ok(Some(record.payable(&context)))
+}
+
 /// Stripe declined a payment attempt: tell the payer, with a link to retry.
 pub(crate) async fn payment_failed<R: PayableRecord>(
     app: &App,

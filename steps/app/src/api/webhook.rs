@@ -84,6 +84,7 @@ async fn handle(app: &App, event: &campaigns_payments::WebhookEvent) -> Result<(
         result,
         payment_intent_id: object.payment_intent.clone(),
         amount: object.amount_total.map(Cents),
+        currency: object.currency.clone(),
         checkout_session_id: object.id.clone(),
         event_id: event.id.clone(),
     };

@@ -3,15 +3,18 @@
 use campaigns_contracts::records::{
     MockExam, MockExamStatus, MockRegistration, MockStatistics, PaymentOutcome, RegistrationStatus,
 };
+use campaigns_core::campaign::CampaignId;
 use campaigns_mail::TemplateName;
 use campaigns_mail::emails::{MockExamRegistration, MockExamReminder, MockExamResults};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::email::SendEmail;
+use super::payment::{mismatch, needs_review};
 use super::purchase::update_error;
 use super::{Step, StepError, step};
 use crate::context::App;
+use crate::payment_wait::Payee;
 use crate::{exam_seats, exam_statistics};
 
 /// A registration: the premium payment wait, then the registration email
@@ -126,11 +129,31 @@ pub struct Settled {
     pub status: RegistrationStatus,
 }
 
-/// Paid: the held seat is the candidate's. Safe to run again.
+/// Paid: the held seat is the candidate's. A payment that is not the one
+/// asked for leaves the seat held, unconfirmed, in review. Safe to run
+/// again.
 pub async fn confirm_registration(
     app: &App,
     input: SettleRegistration,
 ) -> Result<Settled, StepError> {
+    let payee = Payee {
+        campaign: CampaignId::MockExam,
+        record_id: input.registration_id.clone(),
+        member_id: None,
+    };
+    let payment = input.payment.as_ref();
+    if let Some(mismatch) = mismatch(app, &payee, payment).await? {
+        app.records
+            .update::<MockRegistration, StepError>(&input.registration_id, |registration| {
+                if registration.status == RegistrationStatus::PendingPayment {
+                    registration.status = RegistrationStatus::PaymentReview;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(update_error)?;
+        return Err(needs_review(&payee, &mismatch, payment));
+    }
     let now = app.now();
     let payment_intent = input
         .payment
@@ -147,10 +170,12 @@ pub async fn confirm_registration(
                     Ok(())
                 }
                 RegistrationStatus::Registered => Ok(()),
-                RegistrationStatus::Cancelled => Err(StepError::new(
-                    "MockExam.NotPayable",
-                    "the registration was cancelled",
-                )),
+                RegistrationStatus::Cancelled | RegistrationStatus::PaymentReview => {
+                    Err(StepError::new(
+                        "MockExam.NotPayable",
+                        format!("the registration is {:?}", registration.status),
+                    ))
+                }
             }
         })
         .await

@@ -1,5 +1,6 @@
-//! Steps every paying journey shares: waiting for the payment, and making
-//! sure of its outcome when the wait times out.
+//! Steps every paying journey shares: waiting for the payment, making sure
+//! of its outcome when the wait times out, and (for the steps that settle)
+//! checking it is the payment asked for.
 
 use campaigns_contracts::records::{PaymentOutcome, PaymentResult};
 use campaigns_core::campaign::CampaignId;
@@ -9,7 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use super::StepError;
 use crate::context::App;
+use crate::payment_check::{self, Mismatch};
 use crate::payment_wait::{self, Payee};
+
+/// The error of a settling step given a payment that is not the one asked
+/// for; every journey catches it into a `…PaymentNeedsReview` Fail state.
+pub(super) const NEEDS_REVIEW: &str = "Payment.NeedsReview";
 
 /// The input of the `.waitForTaskToken` Task that waits for a payment.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -60,7 +66,9 @@ pub struct Reconcile {
 
 /// After a wait timed out: the outcome Stripe reported if one arrived
 /// (the resume may have been lost), otherwise the current session's state,
-/// expiring it if still open so it can no longer be paid.
+/// expiring it if still open so it can no longer be paid. Either carries
+/// the session, amount and currency, which the settling step compares with
+/// the record.
 pub async fn reconcile_payment(app: &App, input: Reconcile) -> Result<PaymentOutcome, StepError> {
     let payee = Payee {
         campaign: input.campaign_id,
@@ -87,6 +95,7 @@ pub async fn reconcile_payment(app: &App, input: Reconcile) -> Result<PaymentOut
             result: PaymentResult::Succeeded,
             payment_intent_id: session.payment_intent_id,
             amount: session.amount_total_cents.map(campaigns_core::money::Cents),
+            currency: session.currency,
             checkout_session_id: session.id,
             event_id: "reconciled".into(),
         });
@@ -99,7 +108,43 @@ fn expired(payee: &Payee, session: Option<String>) -> PaymentOutcome {
         result: PaymentResult::Expired,
         payment_intent_id: None,
         amount: None,
+        currency: None,
         checkout_session_id: session.unwrap_or_default(),
         event_id: format!("reconciled:{}", payee.wait_id()),
     }
+}
+
+/// How `payment` differs from what `payee` is asked to pay, if it does
+/// (see [`payment_check`]).
+pub(super) async fn mismatch(
+    app: &App,
+    payee: &Payee,
+    payment: Option<&PaymentOutcome>,
+) -> Result<Option<Mismatch>, StepError> {
+    let asked = crate::api::asked(app, payee)
+        .await
+        .map_err(|failure| {
+            // Asking reads the records alone: their outage is retried.
+            if failure.status >= 500 {
+                StepError::new("Records.Unavailable", failure.error.message)
+            } else {
+                failure.into()
+            }
+        })?
+        .ok_or_else(|| StepError::new("Step.RecordNotFound", "the record does not exist"))?;
+    Ok(payment_check::compare(&asked, payment).err())
+}
+
+/// Logs the mismatch for the alarm and fails the step with
+/// [`NEEDS_REVIEW`]; the caller has marked the record `payment_review`.
+pub(super) fn needs_review(
+    payee: &Payee,
+    mismatch: &Mismatch,
+    payment: Option<&PaymentOutcome>,
+) -> StepError {
+    payment_check::report(payee, mismatch, payment);
+    StepError::new(
+        NEEDS_REVIEW,
+        format!("{mismatch}: nothing was granted; refund or accept the payment"),
+    )
 }

@@ -1,5 +1,6 @@
 //! Settling a record paid for in one piece, written once: the payment moves
-//! it from waiting to paid, or (not paid) to failed or expired. Both are
+//! it from waiting to paid, or (not paid) to failed or expired; a payment
+//! that is not the one asked for moves it to review instead of paid. Each is
 //! conditional on the status, so a step run again changes nothing.
 
 use std::fmt::Debug;
@@ -8,23 +9,29 @@ use campaigns_contracts::records::{
     DiscountPurchase, PaymentOutcome, PaymentResult, PersonalizedPlan, PlanStatus, PurchaseStatus,
     Scholarship, ScholarshipStatus,
 };
+use campaigns_core::campaign::CampaignId;
 use campaigns_records::Record;
 use chrono::{DateTime, Utc};
 
 use super::StepError;
+use super::payment::{mismatch, needs_review};
 use super::purchase::update_error;
 use crate::access::{self, Grant};
 use crate::context::App;
+use crate::payment_wait::Payee;
 
 /// A record a journey settles once its payment is decided.
 pub(super) trait Settles: Record {
     type Status: Copy + PartialEq + Debug + Send + Sync;
 
+    const CAMPAIGN: CampaignId;
     /// Waiting for the payment.
     const WAITING: Self::Status;
     const PAID: Self::Status;
     const FAILED: Self::Status;
     const EXPIRED: Self::Status;
+    /// Paid with a payment that is not the one asked for.
+    const REVIEW: Self::Status;
     /// The error a record that can no longer be paid gives, e.g. `Plan.NotPayable`.
     const NOT_PAYABLE: &'static str;
     /// How the error's cause names the record.
@@ -43,17 +50,19 @@ pub(super) trait Settles: Record {
 /// `campaign_id` and `payment_intent_id` alike; `access` gives the product
 /// paid for and its months of access.
 macro_rules! settles {
-    ($($record:ty: $status:ident {
+    ($($record:ty: $status:ident, $campaign:ident {
         $waiting:ident => $paid:ident, $error:literal, $noun:literal,
         id: $id:ident, paid_at: $paid_at:ident, expires_at: $expires_at:ident, access: $access:path $(,)?
     })*) => {
         $(impl Settles for $record {
             type Status = $status;
 
+            const CAMPAIGN: CampaignId = CampaignId::$campaign;
             const WAITING: $status = $status::$waiting;
             const PAID: $status = $status::$paid;
             const FAILED: $status = $status::Failed;
             const EXPIRED: $status = $status::Expired;
+            const REVIEW: $status = $status::PaymentReview;
             const NOT_PAYABLE: &'static str = $error;
             const NOUN: &'static str = $noun;
 
@@ -86,17 +95,17 @@ macro_rules! settles {
 }
 
 settles! {
-    DiscountPurchase: PurchaseStatus {
+    DiscountPurchase: PurchaseStatus, DiscountPurchase {
         PendingPayment => Paid, "Purchase.NotPayable", "purchase",
         id: purchase_id, paid_at: paid_at, expires_at: access_expires_at,
         access: super::purchase::access,
     }
-    PersonalizedPlan: PlanStatus {
+    PersonalizedPlan: PlanStatus, PersonalizedPlan {
         PendingPayment => Active, "Plan.NotPayable", "plan",
         id: plan_id, paid_at: activated_at, expires_at: expires_at,
         access: super::plan::access,
     }
-    Scholarship: ScholarshipStatus {
+    Scholarship: ScholarshipStatus, ScholarshipApplication {
         Approved => Paid, "Scholarship.NotPayable", "application",
         id: scholarship_id, paid_at: paid_at, expires_at: access_expires_at,
         access: super::scholarship::access,
@@ -104,13 +113,32 @@ settles! {
 }
 
 /// Paid: the record moves from waiting to paid and notes the payment;
-/// already paid stays so.
+/// already paid stays so. A payment that is not the one asked for moves a
+/// waiting record to review instead and fails the step with
+/// `Payment.NeedsReview`.
 pub(super) async fn paid<R: Settles>(
     app: &App,
     record_id: &str,
     payment: Option<&PaymentOutcome>,
     now: DateTime<Utc>,
 ) -> Result<R, StepError> {
+    let payee = Payee {
+        campaign: R::CAMPAIGN,
+        record_id: record_id.to_owned(),
+        member_id: None,
+    };
+    if let Some(mismatch) = mismatch(app, &payee, payment).await? {
+        app.records
+            .update::<R, StepError>(record_id, |record| {
+                if *record.status_mut() == R::WAITING {
+                    *record.status_mut() = R::REVIEW;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(update_error)?;
+        return Err(needs_review(&payee, &mismatch, payment));
+    }
     let payment_intent = payment.and_then(|payment| payment.payment_intent_id.as_ref());
     app.records
         .update::<R, StepError>(record_id, |record| match *record.status_mut() {

@@ -17,6 +17,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::email::SendEmail;
+use super::payment::{mismatch, needs_review};
 use super::purchase::update_error;
 use super::{Step, StepError, step};
 use crate::access::{self, Grant};
@@ -223,7 +224,10 @@ pub struct ShareAuthorized {
 }
 
 /// The member's card is authorized for the share: the member is marked
-/// `authorized` with the PaymentIntent to capture later.
+/// `authorized` with the PaymentIntent to capture later. An authorization
+/// that is not the share asked for (another session, amount or currency)
+/// puts the share and the team in review instead: the team stops
+/// collecting and nothing is captured or released until ops decide.
 pub async fn authorize_share(
     app: &App,
     input: AuthorizeShare,
@@ -240,6 +244,27 @@ pub async fn authorize_share(
             ));
         }
     };
+    let payee = Payee {
+        campaign: CampaignId::TeamCreation,
+        record_id: input.team_id.clone(),
+        member_id: Some(input.member_id.clone()),
+    };
+    if let Some(mismatch) = mismatch(app, &payee, Some(&input.payment)).await? {
+        app.records
+            .update::<Team, StepError>(&input.team_id, |team| {
+                let member = find_mut(team, &input.member_id)?;
+                if member.status == MemberStatus::Pending {
+                    member.status = MemberStatus::PaymentReview;
+                }
+                if team.status == TeamStatus::PendingPayment {
+                    team.status = TeamStatus::PaymentReview;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(update_error)?;
+        return Err(needs_review(&payee, &mismatch, Some(&input.payment)));
+    }
     app.records
         .update::<Team, StepError>(&input.team_id, |team| {
             let member = find_mut(team, &input.member_id)?;
@@ -255,6 +280,10 @@ pub async fn authorize_share(
                 MemberStatus::Cancelled => Err(StepError::new(
                     "Team.ShareCancelled",
                     "the share was already released",
+                )),
+                MemberStatus::PaymentReview => Err(StepError::new(
+                    "Team.ShareInReview",
+                    "the share awaits review",
                 )),
             }
         })
@@ -280,6 +309,9 @@ pub struct TeamRef {
 pub struct SharesChecked {
     /// Every member's share is authorized: the team can be captured.
     pub all_authorized: bool,
+    /// A share was paid with a payment that is not the one asked for: the
+    /// team waits for ops, neither captured nor released.
+    pub in_review: bool,
     /// How many shares are authorized.
     pub authorized: usize,
     /// How many members the team has.
@@ -297,6 +329,7 @@ pub async fn check_shares(app: &App, input: TeamRef) -> Result<SharesChecked, St
     Ok(SharesChecked {
         all_authorized: team.status == TeamStatus::PendingPayment
             && authorized == team.members.len(),
+        in_review: team.status == TeamStatus::PaymentReview,
         authorized,
         members: team.members.len(),
     })
@@ -387,7 +420,8 @@ pub async fn release_shares(app: &App, input: TeamRef) -> Result<Settled, StepEr
     for member in &team.members {
         let member_id = member_id(member)?;
         let authorization = match member.status {
-            MemberStatus::Cancelled => continue,
+            // Ops decide what becomes of an authorization in review.
+            MemberStatus::Cancelled | MemberStatus::PaymentReview => continue,
             MemberStatus::Paid => {
                 return Err(StepError::new(
                     "Team.ShareCaptured",

@@ -600,6 +600,7 @@ fn outcome(result: PaymentResult, session: &str, cents: Option<i64>) -> Value {
         result,
         payment_intent_id: cents.map(|_| format!("pi_{session}")),
         amount: cents.map(Cents),
+        currency: cents.map(|_| "aud".to_owned()),
         checkout_session_id: format!("cs_{session}"),
         event_id: format!("evt_{session}"),
     })

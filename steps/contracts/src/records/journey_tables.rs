@@ -43,6 +43,9 @@ pub struct PaymentOutcome {
     pub payment_intent_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<Cents>,
+    /// The currency paid in, lower case as Stripe writes it (`aud`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
     /// The checkout session that settled it.
     pub checkout_session_id: String,
     /// The Stripe event that settled it.
@@ -142,6 +145,7 @@ impl Example for PaymentWait {
                 result: PaymentResult::Succeeded,
                 payment_intent_id: Some("pi_3QabcLena".into()),
                 amount: Some(Cents(15_920)),
+                currency: Some("aud".into()),
                 checkout_session_id: "cs_test_b2C3d4E5".into(),
                 event_id: "evt_1QabcDEFghiJKL".into(),
             }),

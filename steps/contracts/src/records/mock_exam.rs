@@ -82,13 +82,16 @@ pub enum RegistrationTier {
     Premium,
 }
 
-/// Free registrations are `registered` at once; premium ones wait for payment.
+/// Free registrations are `registered` at once; premium ones wait for
+/// payment. `payment_review`: a payment came that is not the one asked for,
+/// so the seat is still held, unconfirmed, until ops refund or accept it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationStatus {
     PendingPayment,
     Registered,
     Cancelled,
+    PaymentReview,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

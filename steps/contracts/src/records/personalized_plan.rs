@@ -45,7 +45,8 @@ pub struct PersonalizedPlan {
 
 /// `pending_payment` until Stripe reports; `active` grants access for the
 /// selected cluster's months; `failed` and `expired` end unpaid; `refunded`
-/// revokes access.
+/// revokes access; `payment_review`: a payment came that is not the one
+/// asked for, so nothing was granted until ops refund or accept it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanStatus {
@@ -54,6 +55,7 @@ pub enum PlanStatus {
     Failed,
     Expired,
     Refunded,
+    PaymentReview,
 }
 
 impl Example for PersonalizedPlan {

@@ -46,7 +46,10 @@ pub(crate) fn is_zero(value: &u32) -> bool {
 }
 
 /// `pending_payment` until Stripe reports; `paid` grants access; `failed`
-/// and `expired` release the coupon; `refunded` revokes access.
+/// and `expired` release the coupon; `refunded` revokes access;
+/// `payment_review`: a payment came that is not the one asked for (another
+/// session, amount or currency), so nothing was granted and the coupon use
+/// is still held until ops refund or accept it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PurchaseStatus {
@@ -55,6 +58,7 @@ pub enum PurchaseStatus {
     Failed,
     Expired,
     Refunded,
+    PaymentReview,
 }
 
 impl Example for DiscountPurchase {

@@ -56,7 +56,9 @@ pub struct Scholarship {
 /// `pending_review` until decided (at once up to 30 %, else by a reviewer);
 /// `approved` waits for payment; `paid` has access; `declined`, `expired`
 /// (not paid in time) and `failed` (a delayed payment failed) are final;
-/// `refunded` had its access revoked.
+/// `refunded` had its access revoked; `payment_review`: a payment came that
+/// is not the one asked for, so nothing was granted until ops refund or
+/// accept it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScholarshipStatus {
@@ -67,6 +69,7 @@ pub enum ScholarshipStatus {
     Expired,
     Failed,
     Refunded,
+    PaymentReview,
 }
 
 impl Example for Scholarship {

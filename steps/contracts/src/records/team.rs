@@ -66,7 +66,9 @@ pub struct TeamMember {
 /// A team's life: shares are authorized while `pending_payment`, captured
 /// together into `fully_paid`, or all released into `expired`. `cancelled`:
 /// the team could not be offered for payment, or every captured share was
-/// refunded.
+/// refunded. `payment_review`: a share was paid with a payment that is not
+/// the one asked for; the team stops collecting, nothing is captured and
+/// every authorization is left as it is until ops decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TeamStatus {
@@ -74,10 +76,12 @@ pub enum TeamStatus {
     FullyPaid,
     Expired,
     Cancelled,
+    PaymentReview,
 }
 
 /// A member's share: `authorized` holds the card (manual capture), `paid`
-/// after capture, `cancelled` when the authorization was released.
+/// after capture, `cancelled` when the authorization was released,
+/// `payment_review` when what was authorized is not the share asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MemberStatus {
@@ -85,6 +89,7 @@ pub enum MemberStatus {
     Authorized,
     Paid,
     Cancelled,
+    PaymentReview,
 }
 
 impl Example for Team {

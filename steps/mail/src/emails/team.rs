@@ -114,6 +114,7 @@ fn status_label(status: MemberStatus) -> &'static str {
         MemberStatus::Authorized => "card authorized",
         MemberStatus::Paid => "paid",
         MemberStatus::Cancelled => "released",
+        MemberStatus::PaymentReview => "payment under review",
     }
 }
 
