@@ -482,6 +482,7 @@ async fn journeys_cut_by_kill_9_complete_once_after_a_restart() {
     );
     let uses: Vec<Value> = records
         .list(Table::CouponUsage, 10_000)
+        .await
         .expect("coupon uses")
         .into_iter()
         .map(|item| item.body)
