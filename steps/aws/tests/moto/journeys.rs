@@ -1147,7 +1147,7 @@ async fn team_every_share_authorized_then_captured() {
                 ),
                 (
                     "check-team-shares",
-                    json!({"allAuthorized": true, "authorized": 2, "members": 2}),
+                    json!({"allAuthorized": true, "inReview": false, "authorized": 2, "members": 2}),
                 ),
                 ("capture-team-shares", json!({"status": "fully_paid"})),
                 activated(),
@@ -1182,7 +1182,7 @@ async fn team_every_share_authorized_then_captured() {
     );
     assert_eq!(
         ended.output["check"],
-        json!({"allAuthorized": true, "authorized": 2})
+        json!({"allAuthorized": true, "inReview": false, "authorized": 2})
     );
     assert_eq!(ended.output["settled"], json!({"status": "fully_paid"}));
 }
@@ -1207,7 +1207,7 @@ async fn team_deadline_passes_unpaid_then_expires() {
             ("reconcile-payment", expired),
             (
                 "check-team-shares",
-                json!({"allAuthorized": false, "authorized": 0, "members": 2}),
+                json!({"allAuthorized": false, "inReview": false, "authorized": 0, "members": 2}),
             ),
             ("release-team-shares", json!({"status": "expired"})),
             told(),
