@@ -627,7 +627,7 @@ async fn discount_purchase_paid_declined_and_free() {
         )
         .await;
     wait.assert_payment_of("discount-purchase", "purchase_paid");
-    assert_eq!(wait.timeout_seconds, Some(90000));
+    assert_eq!(wait.timeout_seconds, Some(2400));
     let payment = journey
         .resume_paid(
             &wait,
