@@ -213,10 +213,24 @@ async fn the_production_adapter_starts_and_resumes_local_journeys() {
         .send_task_heartbeat(&token)
         .await
         .expect("a heartbeat for an open token");
+    // What the webhook sends for the purchase's own payment: its session,
+    // its price in AUD (anything else would be sent to review).
+    let stored = product
+        .record::<campaigns_contracts::records::DiscountPurchase>(&purchase)
+        .await;
+    let session = stored
+        .stripe_checkout_session_id
+        .expect("the purchase's session");
     adapter
         .send_task_success(
             &token,
-            &json!({"result": "succeeded", "checkoutSessionId": "cs_sfn", "eventId": "evt_sfn"}),
+            &json!({
+                "result": "succeeded",
+                "checkoutSessionId": session,
+                "amount": stored.final_price,
+                "currency": "aud",
+                "eventId": "evt_sfn"
+            }),
         )
         .await
         .expect("the wait is resumed");
@@ -238,7 +252,7 @@ async fn the_production_adapter_starts_and_resumes_local_journeys() {
         .filter_map(|e| e.task_succeeded_event_details())
         .find(|d| d.resource() == "invoke.waitForTaskToken")
         .expect("the wait succeeded");
-    assert!(resumed.output().unwrap_or("").contains("cs_sfn"));
+    assert!(resumed.output().unwrap_or("").contains(&session));
 
     // A closed token and a made-up one, as the adapter maps them.
     let closed = adapter
