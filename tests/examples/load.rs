@@ -1,13 +1,23 @@
-//! A bounded load run against a running `campaigns serve` on loopback.
+//! A bounded load run against `campaigns serve` on loopback: a running one,
+//! or builds of it that the run starts and compares.
 //!
 //! ```text
 //! cargo run --release -p campaigns-tests --example load -- --url http://127.0.0.1:8080
+//! cargo run --release -p campaigns-tests --example load -- \
+//!     --server before=/path/to/campaigns --server after=target/release/campaigns
 //! ```
 //!
-//! An admin first creates a coupon and a mock exam with room for every
-//! registration of the run. Then each scenario gets a warm-up and a measured
-//! phase of a fixed number of requests at a fixed concurrency, each phase
-//! ending after its requests or its time limit, whichever comes first:
+//! With `--server LABEL=BINARY` (given twice or more), the run starts each
+//! binary in turn as `serve` on a free loopback port with a fresh data
+//! directory, measures it and stops it, so only one server runs at a time;
+//! `--rounds N` repeats that, alternating the order, and pools each server's
+//! figures. It then compares every server with the first.
+//!
+//! Against each server, an admin first creates a coupon and a mock exam with
+//! room for every registration of the run. Then each scenario gets a warm-up
+//! and a measured phase of a fixed number of requests at a fixed concurrency,
+//! each phase ending after its requests or its time limit, whichever comes
+//! first:
 //!
 //! - `baseline`: the CORS preflight `OPTIONS /v1/coupons/validate`, which
 //!   the router answers without touching records or parsing a body;
@@ -16,6 +26,10 @@
 //!   `evt_` ids for records that do not exist (acknowledged with 200), one in
 //!   ten repeating an id delivered 101 requests earlier (acknowledged as a
 //!   duplicate);
+//! - `purchase-create`: `POST /v1/purchases/create` with the coupon, a
+//!   distinct email each: a coupon use reserved, a Checkout Session opened at
+//!   the Stripe simulator and a journey started, which then waits for the
+//!   payment;
 //! - `free-registration`: `POST /v1/mock-exams/register`, tier `free`, a
 //!   distinct email each (last, since each one starts a journey that keeps
 //!   the server busy afterwards).
@@ -25,6 +39,8 @@
 //! measured phase (time from sending the request to having read the whole
 //! body), errors included.
 
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -33,11 +49,15 @@ use anyhow::{Context, bail};
 use campaigns_local::client::{Client, expect, text};
 use serde_json::json;
 
-const USAGE: &str = "usage: load --url http://127.0.0.1:PORT [--requests N] [--warmup N] \
-     [--concurrency N] [--time-limit SECONDS] [--admin-token TOKEN] [--webhook-secret SECRET]";
+const USAGE: &str = "usage: load (--url http://127.0.0.1:PORT | --server LABEL=BINARY ...) \
+     [--rounds N] [--requests N] [--warmup N] [--concurrency N] [--time-limit SECONDS] \
+     [--admin-token TOKEN] [--webhook-secret SECRET]";
 
 struct Options {
     url: String,
+    /// Builds of `campaigns` to start and compare, by label.
+    servers: Vec<(String, PathBuf)>,
+    rounds: usize,
     requests: usize,
     warmup: usize,
     concurrency: usize,
@@ -50,6 +70,8 @@ impl Options {
     fn parse() -> anyhow::Result<Self> {
         let mut options = Options {
             url: String::new(),
+            servers: Vec::new(),
+            rounds: 1,
             requests: 2_000,
             warmup: 200,
             concurrency: 16,
@@ -75,6 +97,15 @@ impl Options {
             };
             match flag.as_str() {
                 "--url" => options.url = value.trim_end_matches('/').to_owned(),
+                "--server" => {
+                    let (label, binary) = value
+                        .split_once('=')
+                        .with_context(|| format!("--server LABEL=BINARY, not {value}"))?;
+                    options
+                        .servers
+                        .push((label.to_owned(), PathBuf::from(binary)));
+                }
+                "--rounds" => options.rounds = number()?.max(1),
                 "--requests" => options.requests = number()?,
                 "--warmup" => options.warmup = number()?,
                 "--concurrency" => options.concurrency = number()?.max(1),
@@ -84,8 +115,11 @@ impl Options {
                 other => bail!("unknown flag {other}\n{USAGE}"),
             }
         }
-        if options.url.is_empty() {
-            bail!("--url is required\n{USAGE}");
+        match (options.url.is_empty(), options.servers.is_empty()) {
+            (true, true) => bail!("--url or --server is required\n{USAGE}"),
+            (false, false) => bail!("--url and --server exclude each other\n{USAGE}"),
+            (true, false) => return Ok(options),
+            (false, true) => {}
         }
         let url = reqwest::Url::parse(&options.url).context("--url")?;
         let host = url.host_str().unwrap_or_default();
@@ -135,6 +169,20 @@ impl Figures {
 
     fn max(&self) -> f64 {
         self.latencies.last().copied().map(ms).unwrap_or(0.0)
+    }
+
+    /// Adds another phase of the same scenario: requests, errors and time
+    /// add up, latencies pool.
+    fn pool(&mut self, other: Figures) {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.duplicates += other.duplicates;
+        self.elapsed += other.elapsed;
+        self.latencies.extend(other.latencies);
+        self.latencies.sort_unstable();
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
     }
 }
 
@@ -232,8 +280,8 @@ async fn phase(
 
 /// The admin's coupon and mock exam the scenarios use, made with the
 /// product's client as `campaigns demo` makes them.
-async fn set_up(options: &Options, stamp: &str) -> anyhow::Result<(String, String)> {
-    let client = Client::new(&format!("{}/v1", options.url), &options.admin_token)?;
+async fn set_up(options: &Options, url: &str, stamp: &str) -> anyhow::Result<(String, String)> {
+    let client = Client::new(&format!("{url}/v1"), &options.admin_token)?;
     let code = format!("LOAD{stamp}");
     client.create_coupon(&code, 1_000_000).await?;
 
@@ -274,20 +322,75 @@ fn event_number(index: usize) -> usize {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let options = Options::parse()?;
+/// `serve` from one build, on a free loopback port and a fresh data
+/// directory; killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    _data: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start(binary: &PathBuf, options: &Options) -> anyhow::Result<Server> {
+        let data = tempfile::tempdir()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new(binary)
+            .arg("serve")
+            .args(["--port", &port.to_string()])
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(["--admin-token", &options.admin_token])
+            .env("STRIPE_WEBHOOK_SECRET", &options.webhook_secret)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        let server = Server {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            _data: data,
+        };
+        let http = reqwest::Client::new();
+        let ready = Instant::now() + Duration::from_secs(60);
+        loop {
+            let answer = http
+                .get(format!("{}/v1/openapi.json", server.url))
+                .send()
+                .await;
+            if answer.is_ok_and(|answer| answer.status().is_success()) {
+                return Ok(server);
+            }
+            if Instant::now() > ready {
+                bail!("{} did not answer within 60 s", binary.display());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every scenario against the server at `url`: a warm-up and a measured
+/// phase each; the measured phases' figures, in order.
+async fn measure(options: &Options, url: &str) -> anyhow::Result<Vec<Figures>> {
     let stamp = chrono::Utc::now().timestamp_millis().to_string();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .pool_max_idle_per_host(options.concurrency)
         .build()?;
-    let api = format!("{}/v1", options.url);
-    let (code, exam_id) = set_up(&options, &stamp).await?;
-
+    let api = format!("{url}/v1");
+    let (code, exam_id) = set_up(options, url, &stamp).await?;
     let baseline: MakeRequest = {
         let url = format!("{api}/coupons/validate");
-        let origin = options.url.clone();
+        let origin = url.to_owned();
         Arc::new(move |http, _| {
             http.request(reqwest::Method::OPTIONS, &url)
                 .header("Origin", &origin)
@@ -297,6 +400,7 @@ async fn main() -> anyhow::Result<()> {
     let coupon: MakeRequest = {
         let url = format!("{api}/coupons/validate");
         let stamp = stamp.clone();
+        let code = code.clone();
         Arc::new(move |http, i| {
             http.post(&url).json(&json!({
                 "couponCode": code,
@@ -343,6 +447,19 @@ async fn main() -> anyhow::Result<()> {
                 .body(payload)
         })
     };
+    let purchase: MakeRequest = {
+        let url = format!("{api}/purchases/create");
+        let stamp = stamp.clone();
+        Arc::new(move |http, i| {
+            http.post(&url).json(&json!({
+                "email": format!("payer{i}.{stamp}@example.com"),
+                "firstName": "Load",
+                "lastName": "Payer",
+                "productId": "full-6months",
+                "couponCode": code
+            }))
+        })
+    };
     let registration: MakeRequest = {
         let url = format!("{api}/mock-exams/register");
         let stamp = stamp.clone();
@@ -357,19 +474,11 @@ async fn main() -> anyhow::Result<()> {
         })
     };
 
-    println!(
-        "load run against {}: {} measured requests per scenario after {} warm-up, \
-         concurrency {}, at most {} s per phase",
-        options.url,
-        options.requests,
-        options.warmup,
-        options.concurrency,
-        options.time_limit.as_secs()
-    );
-    let scenarios: [(&'static str, &MakeRequest); 4] = [
+    let scenarios: [(&'static str, &MakeRequest); 5] = [
         ("baseline", &baseline),
         ("coupon-validate", &coupon),
         ("webhook", &webhook),
+        ("purchase-create", &purchase),
         ("free-registration", &registration),
     ];
     let mut results = Vec::new();
@@ -408,12 +517,16 @@ async fn main() -> anyhow::Result<()> {
         results.push(measured);
     }
 
-    println!();
+    Ok(results)
+}
+
+/// One server's figures, and each scenario's against the baseline scenario.
+fn print_figures(results: &[Figures]) {
     println!(
         "{:<18} {:>8} {:>7} {:>6} {:>9} {:>8} {:>8} {:>8} {:>8}",
         "SCENARIO", "REQUESTS", "ERRORS", "DUPS", "REQ/S", "P50 ms", "P90 ms", "P99 ms", "MAX ms"
     );
-    for figures in &results {
+    for figures in results {
         println!(
             "{:<18} {:>8} {:>7} {:>6} {:>9.1} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
             figures.name,
@@ -445,7 +558,89 @@ async fn main() -> anyhow::Result<()> {
             figures.throughput() / base.throughput()
         );
     }
-    let errors: usize = results.iter().map(|figures| figures.errors).sum();
+}
+
+/// `server`'s figures against `first`'s, scenario by scenario.
+fn print_comparison(first: &(String, Vec<Figures>), server: &(String, Vec<Figures>)) {
+    println!(
+        "{} against {} (latency: x times {}'s; throughput: x times {}'s)",
+        server.0, first.0, first.0, first.0
+    );
+    println!(
+        "{:<18} {:>8} {:>8} {:>8} {:>9}",
+        "SCENARIO", "P50 x", "P90 x", "P99 x", "REQ/S x"
+    );
+    for (figures, base) in server.1.iter().zip(&first.1) {
+        let ratio = |p: f64| figures.percentile(p) / base.percentile(p);
+        println!(
+            "{:<18} {:>8.2} {:>8.2} {:>8.2} {:>9.2}",
+            figures.name,
+            ratio(50.0),
+            ratio(90.0),
+            ratio(99.0),
+            figures.throughput() / base.throughput()
+        );
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let options = Options::parse()?;
+    let plan = format!(
+        "{} measured requests per scenario after {} warm-up, concurrency {}, at most {} s per phase",
+        options.requests,
+        options.warmup,
+        options.concurrency,
+        options.time_limit.as_secs()
+    );
+    let mut measured: Vec<(String, Vec<Figures>)> = Vec::new();
+    if options.servers.is_empty() {
+        println!("load run against {}: {plan}", options.url);
+        measured.push((options.url.clone(), measure(&options, &options.url).await?));
+    } else {
+        println!(
+            "load run: {plan}; {} round(s), each server started on a fresh data directory",
+            options.rounds
+        );
+        for round in 0..options.rounds {
+            let mut order: Vec<usize> = (0..options.servers.len()).collect();
+            if round % 2 == 1 {
+                order.reverse();
+            }
+            for index in order {
+                let (label, binary) = &options.servers[index];
+                println!("round {}: {label} ({})", round + 1, binary.display());
+                let server = Server::start(binary, &options).await?;
+                let figures = measure(&options, &server.url).await?;
+                drop(server);
+                match measured.iter_mut().find(|(known, _)| known == label) {
+                    Some((_, pooled)) => {
+                        for (pooled, more) in pooled.iter_mut().zip(figures) {
+                            pooled.pool(more);
+                        }
+                    }
+                    None => measured.push((label.clone(), figures)),
+                }
+            }
+        }
+        // Listed in the order given, the first being what the others are compared with.
+        measured
+            .sort_by_key(|(label, _)| options.servers.iter().position(|(known, _)| known == label));
+    }
+    for (label, results) in &measured {
+        println!();
+        println!("{label}");
+        print_figures(results);
+    }
+    for server in &measured[1..] {
+        println!();
+        print_comparison(&measured[0], server);
+    }
+    let errors: usize = measured
+        .iter()
+        .flat_map(|(_, results)| results)
+        .map(|figures| figures.errors)
+        .sum();
     if errors > 0 {
         bail!("{errors} requests failed");
     }
