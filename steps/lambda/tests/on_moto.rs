@@ -128,7 +128,9 @@ async fn a_step_reads_dynamodb_at_the_environments_endpoint_with_its_credentials
     let (_, outcome) = api.outcome(Duration::from_secs(30)).await;
     assert_eq!(
         outcome,
-        Outcome::Response(json!({"allAuthorized": false, "authorized": 2, "members": 3}))
+        Outcome::Response(
+            json!({"allAuthorized": false, "authorized": 2, "inReview": false, "members": 3})
+        )
     );
 
     api.invoke(json!({"teamId": "team_not_stored"}));

@@ -45,8 +45,9 @@ pub fn function_env(handler: &str) -> Vec<(&'static str, &str)> {
 }
 
 /// An event `function` answers without I/O, by rejecting it: a POST of one of
-/// an API function's routes with an empty body (refused by validation), an
-/// empty input for a step.
+/// an API function's routes with an empty body (refused by validation), a
+/// string for a step (every step's input is an object; the sweep's is an
+/// empty one, so `{}` would be a valid input there).
 pub fn invalid_event(function: &campaigns_lambda::Function) -> Value {
     match function.serves {
         Serves::Api => {
@@ -56,7 +57,7 @@ pub fn invalid_event(function: &campaigns_lambda::Function) -> Value {
                 .expect("every API function has a POST route");
             proxy_event("POST", route.path, "{}")
         }
-        Serves::Steps => json!({}),
+        Serves::Steps => json!("not a step's input"),
     }
 }
 
