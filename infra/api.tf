@@ -25,7 +25,8 @@ locals {
           operation.requestBody.content["application/json"].schema.title,
           null,
         )
-        path_params = [for param in try(operation.parameters, []) : param.name if param["in"] == "path"]
+        path_params  = [for param in try(operation.parameters, []) : param.name if param["in"] == "path"]
+        query_params = [for param in try(operation.parameters, []) : param.name if param["in"] == "query"]
       } if contains(local.http_methods, method)
     }
   ]...)
@@ -172,7 +173,12 @@ resource "aws_api_gateway_method" "route" {
   authorization        = local.authorization[each.value.access]
   request_validator_id = each.value.model != null ? aws_api_gateway_request_validator.body.id : aws_api_gateway_request_validator.parameters.id
   request_models       = each.value.model != null ? { "application/json" = aws_api_gateway_model.request[each.value.model].name } : {}
-  request_parameters   = { for param in each.value.path_params : "method.request.path.${param}" => true }
+  # Query parameters are declared but not required here: the function checks
+  # them against the query's schema and answers with the API's own error body.
+  request_parameters = merge(
+    { for param in each.value.path_params : "method.request.path.${param}" => true },
+    { for param in each.value.query_params : "method.request.querystring.${param}" => false },
+  )
 }
 
 resource "aws_api_gateway_integration" "route" {

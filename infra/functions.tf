@@ -80,10 +80,12 @@ locals {
       start     = ["mock-exam-registration", "mock-exam-results"]
       schedules = true
     }
-    # A fresh checkout for any payable record (stores the session on it) and
-    # the state of a checkout after Stripe's redirect.
+    # A fresh checkout for any payable record (stores the session on it), the
+    # state of a checkout after Stripe's redirect, and the cancel link, which
+    # expires the session and, where that ends a wait, resumes the journey.
     "checkout-session-handler" = {
-      write = concat(local.campaign_tables, ["payment_waits"])
+      write  = concat(local.campaign_tables, ["payment_waits"])
+      resume = true
     }
     # Stripe's events: each id once, the payment rendezvous, retry emails on
     # declines, access revoked on refunds.

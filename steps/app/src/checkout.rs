@@ -87,6 +87,7 @@ pub async fn open(app: &App, payable: &Payable) -> Result<Opened, ApiFailure> {
         customer_email: payable.email.clone(),
         expires_at: (app.now() + lifetime).timestamp(),
         capture: payable.capture,
+        cancel_url: cancel_link(app, &payable.payee),
     };
     let session = app.payments.create_checkout(&request).await?;
     let url = session.url.ok_or_else(|| {
@@ -101,6 +102,33 @@ pub async fn open(app: &App, payable: &Payable) -> Result<Opened, ApiFailure> {
         fresh: true,
         attempt,
     })
+}
+
+/// The scope of a cancel link's token: it opens the payee's checkout and
+/// nothing else (not the record, which holds personal data).
+pub fn cancel_scope(payee: &Payee) -> String {
+    format!(
+        "checkout-cancel:{}:{}",
+        payee.campaign.as_str(),
+        payee.wait_id()
+    )
+}
+
+/// `GET /checkout/cancel?…` for the payee, with its token: where Stripe's
+/// page sends a payer who backs out. Ids and tokens are URL-safe as made.
+fn cancel_link(app: &App, payee: &Payee) -> String {
+    let member = payee
+        .member_id
+        .as_deref()
+        .map(|member| format!("&memberId={member}"))
+        .unwrap_or_default();
+    format!(
+        "{}/checkout/cancel?campaignId={}&recordId={}{member}&token={}",
+        app.settings.api_base_url.trim_end_matches('/'),
+        payee.campaign.as_str(),
+        payee.record_id,
+        app.tokens.issue(&cancel_scope(payee)),
+    )
 }
 
 fn timestamp(unix: i64) -> DateTime<Utc> {

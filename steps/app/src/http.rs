@@ -18,6 +18,8 @@ use crate::settings::AdminAuth;
 #[derive(Debug, Clone, Default)]
 pub struct ApiRequest {
     pub path_params: BTreeMap<String, String>,
+    /// The query string's parameters (a name given twice keeps its last value).
+    pub query: BTreeMap<String, String>,
     /// Header names in lower case.
     pub headers: BTreeMap<String, String>,
     pub body: Vec<u8>,
@@ -53,6 +55,16 @@ pub struct ApiResponse {
 }
 
 impl ApiResponse {
+    /// Where a redirect (3xx) sends the client: its body's `location`, which
+    /// the servers also put in the `Location` header.
+    pub fn location(&self) -> Option<&str> {
+        if (300..400).contains(&self.status) {
+            self.body.get("location")?.as_str()
+        } else {
+            None
+        }
+    }
+
     pub fn json(status: u16, body: &impl Serialize) -> ApiResponse {
         ApiResponse {
             status,

@@ -27,6 +27,27 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The origin (`scheme://host[:port]`, the default port left out) of
+    /// FRONTEND_URL: the one origin whose pages may call the API, as a
+    /// browser sends it in `Origin` (never with a path). None when
+    /// FRONTEND_URL is not an http(s) URL (then no page may).
+    pub fn cors_origin(&self) -> Option<String> {
+        let (scheme, rest) = self.frontend_url.trim().split_once("://")?;
+        let scheme = scheme.to_ascii_lowercase();
+        let default_port = match scheme.as_str() {
+            "http" => ":80",
+            "https" => ":443",
+            _ => return None,
+        };
+        let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+        let host = authority.strip_suffix(default_port).unwrap_or(&authority);
+        let valid = !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        valid.then(|| format!("{scheme}://{host}"))
+    }
+
     /// Settings for one machine: everything on 127.0.0.1.
     pub fn local(api_base_url: &str, frontend_url: &str, admin_token: &str) -> Settings {
         Settings {
@@ -36,5 +57,35 @@ impl Settings {
             checkout_lifetime: Duration::from_secs(23 * 3600),
             upload_lifetime: Duration::from_secs(15 * 60),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cors_origin_is_the_frontends_origin_only() {
+        let origin =
+            |url: &str| Settings::local("http://127.0.0.1:8080/v1", url, "t").cors_origin();
+        assert_eq!(
+            origin("http://localhost:3000/app/"),
+            Some("http://localhost:3000".into())
+        );
+        assert_eq!(
+            origin("https://Campaigns.ProDentHub.com.au:443/offers?x=1#top"),
+            Some("https://campaigns.prodenthub.com.au".into())
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:8080"),
+            Some("http://127.0.0.1:8080".into())
+        );
+        assert_eq!(
+            origin("https://prodenthub.com.au:8443"),
+            Some("https://prodenthub.com.au:8443".into())
+        );
+        assert_eq!(origin("file:///srv/app/index.html"), None);
+        assert_eq!(origin("https://user@evil.example/"), None);
+        assert_eq!(origin("not a url"), None);
     }
 }

@@ -51,6 +51,42 @@ pub fn document() -> Value {
     })
 }
 
+/// One `in: query` parameter per property of the query's schema, its
+/// references pointed at the document's components.
+fn query_parameters(schema: &Value) -> Vec<Value> {
+    let text = schema
+        .to_string()
+        .replace("#/$defs/", "#/components/schemas/");
+    let schema: Value = serde_json::from_str(&text).expect("a schema re-parses");
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    schema["properties"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, property)| {
+            let mut property = property.clone();
+            let description = property
+                .as_object_mut()
+                .and_then(|fields| fields.remove("description"));
+            let mut parameter = json!({
+                "name": name,
+                "in": "query",
+                "required": required.contains(&name.as_str()),
+                "schema": property,
+            });
+            if let Some(description) = description {
+                parameter["description"] = description;
+            }
+            parameter
+        })
+        .collect()
+}
+
 fn operation(
     route: &Route,
     generator: &mut SchemaGenerator,
@@ -68,6 +104,11 @@ fn operation(
             })
         })
         .collect();
+    if let Some(query) = &route.query {
+        // Registers the types the properties refer to among the components.
+        (query.schema)(generator);
+        parameters.extend(query_parameters(&(query.standalone)()));
+    }
     if route.idempotent_create {
         parameters.push(json!({
             "name": "Idempotency-Key", "in": "header", "required": false,
@@ -97,10 +138,10 @@ fn operation(
         "400".into(),
         error("The request is malformed or breaks its schema; nothing was changed"),
     );
-    if route.access != Access::Public {
+    if route.access != Access::Public || route.query.is_some() {
         responses.insert("401".into(), error("Missing or wrong credentials"));
     }
-    if !route.path_params().is_empty() || route.body_names_record {
+    if !route.path_params().is_empty() || route.body_names_record || route.query.is_some() {
         responses.insert("404".into(), error("No such record"));
     }
     if route.method == crate::routes::Method::Post {

@@ -80,6 +80,9 @@ pub struct Route {
     /// returns the first response instead of creating a second record.
     pub idempotent_create: bool,
     pub request: Option<Body>,
+    /// The query string's parameters, as one object of strings checked
+    /// against this body's schema (each property a parameter).
+    pub query: Option<Body>,
     pub response: Body,
     pub success_status: u16,
     /// The body names an existing record (or checkout session) to act on, so
@@ -166,6 +169,7 @@ pub fn routes() -> Vec<Route> {
         access,
         idempotent_create: false,
         request,
+        query: None,
         response,
         success_status: 200,
         body_names_record: false,
@@ -442,6 +446,20 @@ pub fn routes() -> Vec<Route> {
                 Public,
                 Some(body::<VerifyCheckoutRequest>()),
                 body::<VerifyCheckoutResponse>(),
+            )
+        },
+        Route {
+            query: Some(body::<CancelCheckoutQuery>()),
+            success_status: 303,
+            ..route(
+                Get,
+                "/checkout/cancel",
+                "cancelCheckout",
+                "The cancel link of a checkout: expires it, gives back what it held, and redirects to the frontend",
+                CHECKOUT,
+                Public,
+                no_body(),
+                body::<CheckoutCancelled>(),
             )
         },
         route(

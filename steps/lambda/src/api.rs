@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use aws_lambda_events::apigw::{ApiGatewayProxyRequest, ApiGatewayProxyResponse};
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::HeaderMap;
-use aws_lambda_events::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_TYPE, HeaderValue};
+use aws_lambda_events::http::header::{
+    ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_TYPE, HeaderValue, LOCATION,
+};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use campaigns_app::http::{ApiRequest, ApiResponse, dispatch};
@@ -55,6 +57,11 @@ fn api_request(request: &ApiGatewayProxyRequest) -> ApiRequest {
             .iter()
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect::<BTreeMap<_, _>>(),
+        query: request
+            .query_string_parameters
+            .iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect(),
         headers: request
             .headers
             .iter()
@@ -72,8 +79,15 @@ fn api_request(request: &ApiGatewayProxyRequest) -> ApiRequest {
 fn proxy_response(app: &App, response: ApiResponse) -> ApiGatewayProxyResponse {
     let mut headers = HeaderMap::new();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    if let Ok(origin) = HeaderValue::from_str(app.settings.frontend_url.trim_end_matches('/')) {
+    if let Some(origin) = app.settings.cors_origin()
+        && let Ok(origin) = HeaderValue::from_str(&origin)
+    {
         headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    }
+    if let Some(location) = response.location()
+        && let Ok(location) = HeaderValue::from_str(location)
+    {
+        headers.insert(LOCATION, location);
     }
     let mut proxied = ApiGatewayProxyResponse::default();
     proxied.status_code = i64::from(response.status);

@@ -21,7 +21,16 @@ const MESSAGE_LIMIT: usize = 4096;
 /// An answer of the API as an HTTP response.
 pub fn json_response(response: ApiResponse) -> Response {
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(response.body)).into_response()
+    let location = response
+        .location()
+        .and_then(|location| axum::http::HeaderValue::from_str(location).ok());
+    let mut answer = (status, axum::Json(response.body)).into_response();
+    if let Some(location) = location {
+        answer
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, location);
+    }
+    answer
 }
 
 /// A refusal as an HTTP response.

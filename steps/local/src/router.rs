@@ -46,8 +46,8 @@ pub fn router(served: Served, simulator: Router) -> Router {
             routes::Method::Post => axum::routing::MethodFilter::POST,
         };
         let route = Arc::new(route);
-        let handler = on(method, move |state, params, headers, body| {
-            api_call(route.clone(), state, params, headers, body)
+        let handler = on(method, move |state, params, query, headers, body| {
+            api_call(route.clone(), state, params, query, headers, body)
         });
         let merged = match api.remove(path) {
             Some(existing) => existing.merge(handler),
@@ -67,7 +67,12 @@ pub fn router(served: Served, simulator: Router) -> Router {
             header::HeaderName::from_static("x-access-token"),
             header::HeaderName::from_static("idempotency-key"),
         ]);
-    if let Some(origin) = cors_origin(&served.app.settings.frontend_url) {
+    if let Some(origin) = served
+        .app
+        .settings
+        .cors_origin()
+        .and_then(|origin| HeaderValue::from_str(&origin).ok())
+    {
         cors = cors.allow_origin(origin);
     }
     let guard = LocalGuard::new(bound_address(&served.app.settings.api_base_url));
@@ -91,17 +96,6 @@ pub fn router(served: Served, simulator: Router) -> Router {
     guard.protect(routes)
 }
 
-/// The origin (`scheme://host[:port]`) of FRONTEND_URL, the one origin whose
-/// pages may call the API: a browser sends only that in `Origin`, never a
-/// path. None when FRONTEND_URL has no such origin (then no page may).
-fn cors_origin(frontend_url: &str) -> Option<HeaderValue> {
-    let origin = reqwest::Url::parse(frontend_url).ok()?.origin();
-    if !origin.is_tuple() {
-        return None;
-    }
-    HeaderValue::from_str(&origin.ascii_serialization()).ok()
-}
-
 /// The address the server is bound to, as its API base URL names it.
 fn bound_address(api_base_url: &str) -> IpAddr {
     reqwest::Url::parse(api_base_url)
@@ -120,6 +114,7 @@ async fn api_call(
     route: Arc<Route>,
     State(served): State<Served>,
     params: RawPathParams,
+    Query(query): Query<BTreeMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -128,6 +123,7 @@ async fn api_call(
             .iter()
             .map(|(name, value)| (name.to_owned(), value.to_owned()))
             .collect(),
+        query,
         headers: headers
             .iter()
             .filter_map(|(name, value)| {
@@ -169,26 +165,6 @@ async fn upload(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_cors_origin_is_the_frontends_origin_only() {
-        let origin =
-            |url: &str| cors_origin(url).map(|value| value.to_str().unwrap_or("").to_owned());
-        assert_eq!(
-            origin("http://localhost:3000/app/"),
-            Some("http://localhost:3000".into())
-        );
-        assert_eq!(
-            origin("https://campaigns.prodenthub.com.au:443/offers?x=1#top"),
-            Some("https://campaigns.prodenthub.com.au".into())
-        );
-        assert_eq!(
-            origin("http://127.0.0.1:8080"),
-            Some("http://127.0.0.1:8080".into())
-        );
-        assert_eq!(origin("file:///srv/app/index.html"), None);
-        assert_eq!(origin("not a url"), None);
-    }
 
     #[test]
     fn the_bound_address_comes_from_the_api_base_url() {

@@ -57,6 +57,7 @@ mod tests {
             customer_email: "a@example.com".into(),
             expires_at: 0,
             capture: CaptureMode::Manual,
+            cancel_url: "https://api.example.com/v1/checkout/cancel".into(),
         }
     }
 

@@ -59,6 +59,9 @@ pub struct CheckoutRequest {
     pub expires_at: i64,
     /// Capture immediately or only authorize.
     pub capture: CaptureMode,
+    /// Where Stripe sends a payer who backs out: the API's cancel link, which
+    /// expires the session, gives back what it held and redirects onward.
+    pub cancel_url: String,
 }
 
 /// A Checkout Session as the journeys see it.

@@ -40,7 +40,7 @@ pub struct StripeConfig {
     pub secret_key: String,
     /// API base URL; `None` for Stripe itself. A trailing `/` is added if missing.
     pub api_base: Option<String>,
-    /// The frontend's origin (FRONTEND_URL); success and cancel pages live under it.
+    /// The frontend's origin (FRONTEND_URL); the success page lives under it.
     pub frontend_url: String,
     /// Per-attempt timeout, after which the call fails as unavailable.
     pub timeout: Duration,
@@ -88,10 +88,11 @@ impl StripePayments {
         })
     }
 
-    fn return_url(&self, page: &str, request: &CheckoutRequest) -> String {
+    /// The frontend's success page (the cancel link is the request's own).
+    fn success_url(&self, request: &CheckoutRequest) -> String {
         // `{CHECKOUT_SESSION_ID}` is replaced by Stripe with the session id.
         format!(
-            "{}/checkout/{page}?campaign={}&record={}&session_id={{CHECKOUT_SESSION_ID}}",
+            "{}/checkout/success?campaign={}&record={}&session_id={{CHECKOUT_SESSION_ID}}",
             self.frontend_url, request.campaign_id, request.record_id
         )
     }
@@ -130,8 +131,8 @@ impl StripePayments {
             .client_reference_id(request.record_id.clone())
             .metadata(metadata)
             .payment_intent_data(intent)
-            .success_url(self.return_url("success", request))
-            .cancel_url(self.return_url("cancel", request))
+            .success_url(self.success_url(request))
+            .cancel_url(request.cancel_url.clone())
             .expires_at(request.expires_at)
     }
 }

@@ -53,6 +53,7 @@ fn request(sim: &RunningSimulator, capture: CaptureMode) -> CheckoutRequest {
         customer_email: "member@example.com".into(),
         expires_at: sim.simulator.now() + 3600,
         capture,
+        cancel_url: "http://127.0.0.1:9/v1/checkout/cancel?recordId=team_42".into(),
     }
 }
 

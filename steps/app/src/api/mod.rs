@@ -40,7 +40,7 @@ pub const FUNCTIONS: [(&str, &[Port]); 7] = [
     ("discount-purchase-handler", &[Payments, Workflows]),
     ("personalized-plan-handler", &[Payments, Files, Workflows]),
     ("mock-exam-handler", &[Payments, Schedules, Workflows]),
-    ("checkout-session-handler", &[Payments]),
+    ("checkout-session-handler", &[Payments, Workflows]),
     ("stripe-webhook-handler", &[Mail, Workflows]),
 ];
 
@@ -80,6 +80,7 @@ pub async fn handle(app: &App, operation_id: &str, request: &ApiRequest) -> Hand
         "calculateMockExamStats" => mock_exam::calculate_stats(app, request).await,
         "createCheckout" => checkout::create(app, request).await,
         "verifyCheckout" => checkout::verify(app, request).await,
+        "cancelCheckout" => checkout::cancel(app, request).await,
         "stripeWebhook" => webhook::receive(app, request).await,
         other => Err(ApiFailure::new(
             404,

@@ -98,6 +98,7 @@ async fn create_interrupted(
     let route = route(operation).expect("a route");
     let request = ApiRequest {
         path_params: BTreeMap::new(),
+        query: BTreeMap::new(),
         headers: BTreeMap::from([
             ("content-type".to_owned(), "application/json".to_owned()),
             ("idempotency-key".to_owned(), key.to_owned()),

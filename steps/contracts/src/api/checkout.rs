@@ -1,4 +1,5 @@
-//! `POST /checkout/create` and `POST /checkout/verify`: the universal routes.
+//! `POST /checkout/create`, `POST /checkout/verify` and `GET /checkout/cancel`:
+//! the universal routes.
 
 use campaigns_core::campaign::CampaignId;
 use chrono::{DateTime, Utc};
@@ -51,6 +52,54 @@ pub struct VerifyCheckoutResponse {
     pub payment_status: String,
     /// The record's own status after the payment was processed.
     pub record_status: String,
+}
+
+/// The query of `GET /checkout/cancel`, the cancel link of every Checkout
+/// Session: the payer backed out. The link carries its own token, which
+/// opens only this (the payee's checkout), not the record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CancelCheckoutQuery {
+    pub campaign_id: CampaignId,
+    #[schemars(length(min = 1, max = 64))]
+    pub record_id: String,
+    /// For a team: whose share's checkout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 64))]
+    pub member_id: Option<String>,
+    #[schemars(length(min = 1, max = 255))]
+    pub token: String,
+}
+
+/// The answer to a cancel link: `303 See Other` to the frontend's page,
+/// named in `Location` and here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CheckoutCancelled {
+    pub location: String,
+    /// Whether backing out gave back what the checkout held (a coupon use,
+    /// a seat) at once; campaigns that give the payer days hold nothing.
+    pub released: bool,
+}
+
+impl Example for CancelCheckoutQuery {
+    fn example() -> Self {
+        CancelCheckoutQuery {
+            campaign_id: CampaignId::DiscountPurchase,
+            record_id: "pur_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
+            member_id: None,
+            token: "tok_0a1b2c3d4e5f60718293a4b5c6d7e8f9".into(),
+        }
+    }
+}
+
+impl Example for CheckoutCancelled {
+    fn example() -> Self {
+        CheckoutCancelled {
+            location: "https://prodenthub.com.au/checkout/cancel?campaign=discount-purchase&record=pur_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
+            released: true,
+        }
+    }
 }
 
 impl Example for CheckoutSession {

@@ -11,7 +11,8 @@ mod team;
 mod webhook;
 
 pub use checkout::{
-    CheckoutSession, CreateCheckoutRequest, VerifyCheckoutRequest, VerifyCheckoutResponse,
+    CancelCheckoutQuery, CheckoutCancelled, CheckoutSession, CreateCheckoutRequest,
+    VerifyCheckoutRequest, VerifyCheckoutResponse,
 };
 pub use common::{Email, PersonName};
 pub use coupon::{
