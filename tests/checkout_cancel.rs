@@ -7,7 +7,7 @@
 use campaigns_contracts::records::{
     CouponRecord, DiscountPurchase, MockExam, MockRegistration, PurchaseStatus, RegistrationStatus,
 };
-use campaigns_tests::{ADMIN_TOKEN, Product, text};
+use campaigns_tests::{Product, text};
 use serde_json::{Value, json};
 
 /// A client that looks at redirects instead of following them.
@@ -118,23 +118,7 @@ async fn coupon_uses(product: &Product) -> u32 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backing_out_of_a_premium_seat_gives_the_seat_back_at_once() {
     let product = Product::start().await;
-    let starts_at = product.embedded.time.now() + chrono::TimeDelta::days(10);
-    let (status, exam) = product
-        .post(
-            "/mock-exams",
-            &json!({
-                "title": "ADC Part 1 Mock Exam",
-                "startsAt": starts_at.to_rfc3339(),
-                "durationMinutes": 120,
-                "capacity": 1,
-                "passMark": 60.0,
-                "sections": ["clinical", "theory"]
-            }),
-            &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
-        )
-        .await;
-    assert_eq!(status, 201, "{exam}");
-    let exam_id = text(&exam, "mockExamId");
+    let exam_id = product.create_exam(1, chrono::TimeDelta::days(10)).await;
     let (status, created) = product
         .post(
             "/mock-exams/register",

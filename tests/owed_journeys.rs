@@ -5,26 +5,22 @@
 //! leave it. Whatever the instant, the record's journey runs once, the hold
 //! goes back when nobody pays, and the client's key answers again.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use campaigns_app::faults::interrupt_after;
-use campaigns_app::http::{ApiRequest, dispatch, route};
+use campaigns_app::faults;
 use campaigns_app::journey_starts::GRACE;
 use campaigns_contracts::records::{
     DiscountPurchase, JOURNEY_START_QUEUE, JourneyStart, MockExam, MockRegistration,
     PurchaseStatus, RegistrationStatus,
 };
-use campaigns_tests::{ADMIN_TOKEN, Product, text};
+use campaigns_tests::Product;
 use serde_json::{Value, json};
 use workflows::ExecutionStatus;
 
 /// Longer than a hold's checkout (31 min) and its journey's wait (40 min).
 const HOLD_OUTLIVED: Duration = Duration::from_secs(41 * 60);
 
-/// The create of `operation` with `body` and an Idempotency-Key, on the
-/// product's app interrupted after `writes` writes. `Some(response)` if it
-/// made fewer writes and finished, `None` if the interruption struck.
+/// The create on the product's app interrupted after `writes` writes.
 async fn create_interrupted(
     product: &Product,
     operation: &str,
@@ -32,33 +28,9 @@ async fn create_interrupted(
     key: &str,
     writes: usize,
 ) -> Option<(u16, Value)> {
-    let (app, interruption) = interrupt_after(&product.embedded.app, writes);
-    let route = route(operation).expect("a route");
-    let request = ApiRequest {
-        path_params: BTreeMap::new(),
-        query: BTreeMap::new(),
-        headers: BTreeMap::from([
-            ("content-type".to_owned(), "application/json".to_owned()),
-            ("idempotency-key".to_owned(), key.to_owned()),
-        ]),
-        body: body.to_string().into_bytes(),
-    };
-    let mut run = tokio::spawn(async move { dispatch(&app, &route, request).await });
-    // Until it answers, or hangs at the interruption ("dies" there).
-    for _ in 0..200 {
-        if interruption.struck() {
-            run.abort();
-            return None;
-        }
-        if let Ok(answered) = tokio::time::timeout(Duration::from_millis(50), &mut run).await {
-            let response = answered.expect("the create does not panic");
-            return Some((response.status, response.body));
-        }
-    }
-    panic!(
-        "the create neither answered nor reached write {}",
-        writes + 1
-    );
+    faults::create_interrupted(&product.embedded.app, operation, body, key, writes)
+        .await
+        .map(|answer| (answer.status, answer.body))
 }
 
 async fn owed(product: &Product) -> Vec<JourneyStart> {
@@ -180,7 +152,7 @@ async fn coupon_uses(product: &Product) -> u32 {
 async fn a_premium_registration_interrupted_after_any_write_gives_its_seat_back() {
     for writes in 0.. {
         let product = Product::start().await;
-        let exam_id = one_seat_exam(&product).await;
+        let exam_id = product.create_exam(1, chrono::TimeDelta::days(10)).await;
         let email = format!("priya.{writes}@example.com");
         let body = json!({
             "mockExamId": exam_id,
@@ -233,27 +205,6 @@ async fn a_premium_registration_interrupted_after_any_write_gives_its_seat_back(
             .await;
         assert_eq!(status, 201, "after {writes} writes: {retried}");
     }
-}
-
-/// An exam with one seat, starting in ten days.
-async fn one_seat_exam(product: &Product) -> String {
-    let starts_at = product.embedded.time.now() + chrono::TimeDelta::days(10);
-    let (status, exam) = product
-        .post(
-            "/mock-exams",
-            &json!({
-                "title": "ADC Part 1 Mock Exam",
-                "startsAt": starts_at.to_rfc3339(),
-                "durationMinutes": 120,
-                "capacity": 1,
-                "passMark": 60.0,
-                "sections": ["clinical", "theory"]
-            }),
-            &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
-        )
-        .await;
-    assert_eq!(status, 201, "{exam}");
-    text(&exam, "mockExamId")
 }
 
 async fn seats_taken(product: &Product, exam_id: &str) -> u32 {

@@ -145,7 +145,7 @@ try {
     assert.equal(await wait.locator('.wait-state').innerText(), 'WaitForPayment');
     assert.match(await wait.locator('code.token').innerText(), /^[0-9a-f]{64}$/);
     assert.match(await wait.innerText(), /await-payment/);
-    assert.match(await wait.innerText(), /1 d 1 h/, 'its timeout (25 h)');
+    assert.match(await wait.innerText(), /\t40 min \(at /, 'its timeout (40 min, the hold of a purchase)');
     assert.ok(await page.getByRole('button', { name: 'Stop execution' }).isVisible());
     await shot(page, 'waiting');
   });

@@ -91,6 +91,28 @@ impl Product {
             .expect("the coupon is stored");
     }
 
+    /// An admin schedules a two-hour exam with `capacity` seats, starting
+    /// `starts_in` from the product's clock; its id.
+    pub async fn create_exam(&self, capacity: u32, starts_in: chrono::TimeDelta) -> String {
+        let starts_at = self.embedded.time.now() + starts_in;
+        let (status, exam) = self
+            .post(
+                "/mock-exams",
+                &json!({
+                    "title": "ADC Part 1 Mock Exam",
+                    "startsAt": starts_at.to_rfc3339(),
+                    "durationMinutes": 120,
+                    "capacity": capacity,
+                    "passMark": 60.0,
+                    "sections": ["clinical", "theory"]
+                }),
+                &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
+            )
+            .await;
+        assert_eq!(status, 201, "{exam}");
+        text(&exam, "mockExamId")
+    }
+
     /// `POST /v1{path}` with a JSON body and extra headers; status and body.
     pub async fn post(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> (u16, Value) {
         let mut request = self

@@ -4,8 +4,11 @@
 //! hangs. A handler driven on it stops exactly there, as one whose process
 //! was killed or whose Lambda timed out would; the test then drops it.
 
+use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::Poll;
 
 use async_trait::async_trait;
 use campaigns_ports::workflows::{WorkflowError, Workflows};
@@ -14,6 +17,7 @@ use campaigns_records::{Item, RecordStore, Records, StoreError, Table, Write};
 use serde_json::Value;
 
 use crate::context::App;
+use crate::http::{ApiRequest, ApiResponse, dispatch, route};
 
 /// Counts writes; the ones after the limit never return.
 #[derive(Debug)]
@@ -46,6 +50,38 @@ impl Interruption {
             std::future::pending::<()>().await;
         }
     }
+}
+
+/// The create `operation` with a JSON `body` and an `Idempotency-Key`, on
+/// `app` interrupted after `writes` writes: `Some(answer)` if it answered
+/// first, `None` if it stopped at the interruption (it is dropped there).
+pub async fn create_interrupted(
+    app: &App,
+    operation: &str,
+    body: &Value,
+    idempotency_key: &str,
+    writes: usize,
+) -> Option<ApiResponse> {
+    let (app, interruption) = interrupt_after(app, writes);
+    let route = route(operation).expect("an operation of the route table");
+    let request = ApiRequest {
+        path_params: BTreeMap::new(),
+        query: BTreeMap::new(),
+        headers: BTreeMap::from([
+            ("content-type".to_owned(), "application/json".to_owned()),
+            ("idempotency-key".to_owned(), idempotency_key.to_owned()),
+        ]),
+        body: body.to_string().into_bytes(),
+    };
+    let mut run = std::pin::pin!(dispatch(&app, &route, request));
+    // The hanging write marks the interruption within the poll that hangs,
+    // so a pending poll after it means the handler stopped there.
+    std::future::poll_fn(|cx| match run.as_mut().poll(cx) {
+        Poll::Ready(answer) => Poll::Ready(Some(answer)),
+        Poll::Pending if interruption.struck() => Poll::Ready(None),
+        Poll::Pending => Poll::Pending,
+    })
+    .await
 }
 
 /// `app` whose records and workflows stop answering after `writes` writes.

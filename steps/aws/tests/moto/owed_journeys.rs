@@ -5,20 +5,18 @@
 //! journey exactly once, under the record's id, with the input its creator
 //! would have given, and nothing stays owed.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_sfn::Client;
+use campaigns_app::App;
 use campaigns_app::clock::SystemClock;
-use campaigns_app::faults::interrupt_after;
-use campaigns_app::http::{ApiRequest, dispatch, route};
+use campaigns_app::faults;
 use campaigns_app::journey_starts::{self, GRACE};
 use campaigns_app::settings::{AdminAuth, Settings};
 use campaigns_app::steps::{MOCK_EXAM_REGISTRATION, SCHOLARSHIP_APPLICATION};
 use campaigns_app::tokens::AccessTokens;
 use campaigns_app::wiring::{Port, Unwired};
-use campaigns_app::{ApiResponse, App};
 use campaigns_aws::{DynamoRecords, StepFunctions};
 use campaigns_contracts::Example;
 use campaigns_contracts::api::ScholarshipApplyRequest;
@@ -86,41 +84,6 @@ async fn create_state_machines(sfn: &Client) {
     }
 }
 
-/// The create, stopped at write `writes + 1`: `Some` if it answered first.
-async fn create_interrupted(
-    app: &App,
-    operation: &str,
-    body: &Value,
-    key: &str,
-    writes: usize,
-) -> Option<ApiResponse> {
-    let (app, interruption) = interrupt_after(app, writes);
-    let route = route(operation).expect("a route");
-    let request = ApiRequest {
-        path_params: BTreeMap::new(),
-        query: BTreeMap::new(),
-        headers: BTreeMap::from([
-            ("content-type".to_owned(), "application/json".to_owned()),
-            ("idempotency-key".to_owned(), key.to_owned()),
-        ]),
-        body: body.to_string().into_bytes(),
-    };
-    let mut run = tokio::spawn(async move { dispatch(&app, &route, request).await });
-    for _ in 0..400 {
-        if interruption.struck() {
-            run.abort();
-            return None;
-        }
-        if let Ok(answered) = tokio::time::timeout(Duration::from_millis(50), &mut run).await {
-            return Some(answered.expect("the create does not panic"));
-        }
-    }
-    panic!(
-        "the create neither answered nor reached write {}",
-        writes + 1
-    );
-}
-
 /// The starts owed for `name`.
 async fn owed_for(app: &App, name: &str) -> Vec<JourneyStart> {
     let owed: Vec<JourneyStart> = app
@@ -183,7 +146,7 @@ async fn a_free_registration_interrupted_after_any_write_is_carried_by_its_journ
         });
         let key = crate::common::unique("register-");
         if let Some(answered) =
-            create_interrupted(&app, "registerMockExam", &body, &key, writes).await
+            faults::create_interrupted(&app, "registerMockExam", &body, &key, writes).await
         {
             assert_eq!(answered.status, 201, "{}", answered.body);
             assert!(writes >= 3, "claim, batch, start: only {writes} writes");
@@ -231,7 +194,7 @@ async fn a_scholarship_application_interrupted_after_any_write_is_carried_by_its
         body["email"] = json!(email);
         let key = crate::common::unique("apply-");
         if let Some(answered) =
-            create_interrupted(&app, "applyScholarship", &body, &key, writes).await
+            faults::create_interrupted(&app, "applyScholarship", &body, &key, writes).await
         {
             assert_eq!(answered.status, 201, "{}", answered.body);
             assert!(writes >= 3, "claim, batch, start: only {writes} writes");
