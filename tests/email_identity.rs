@@ -60,14 +60,16 @@ fn routes_with_an_email() -> Vec<(&'static str, Value, &'static str)> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn display_names_and_line_breaks_are_refused_on_every_route() {
+async fn display_names_line_breaks_and_long_local_parts_are_refused_on_every_route() {
     let product = Product::start().await;
+    let local_part_over_64 = format!("{}@example.com", "l".repeat(65));
     for address in [
         "Any Name <a@example.com>",
         "\"Any Name\" <a@example.com>",
         "<a@example.com>",
         "a@example.com\r\nBcc: x@y",
         "a@example.com\nBcc: x@y.com",
+        &local_part_over_64,
     ] {
         for (path, mut body, field) in routes_with_an_email() {
             *body.pointer_mut(field).expect("the example has the field") = json!(address);

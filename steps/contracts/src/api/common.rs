@@ -9,13 +9,19 @@ use serde::{Deserialize, Serialize};
 /// IP-address domain, and no whitespace or control character (CR, LF) inside;
 /// spaces around it are trimmed. Stored with the domain in lower case; limits
 /// per person count case and `+tag` variants of one address as one person.
-// The rule is `email::ADDR_SPEC_PATTERN`, so a refusal names the field and
-// `pattern`. No `format: email`: its meaning differs between validators (the
+// The rules are `email::ADDR_SPEC_PATTERN` and `email::LOCAL_PART_PATTERN`
+// (the second in an `allOf`, since a schema has one `pattern`), so a refusal
+// names the field and `pattern`. No `format: email`: its meaning differs between validators (the
 // one the API used let `Name <a@example.com>` through).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
 pub struct Email(
-    #[schemars(length(max = email::MAX_LENGTH), pattern(email::ADDR_SPEC_PATTERN))] pub String,
+    #[schemars(
+        length(max = email::MAX_LENGTH),
+        pattern(email::ADDR_SPEC_PATTERN),
+        extend("allOf" = [{"pattern": email::LOCAL_PART_PATTERN}])
+    )]
+    pub String,
 );
 
 impl Email {
