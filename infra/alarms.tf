@@ -198,3 +198,36 @@ resource "aws_cloudwatch_metric_alarm" "payment_mismatch" {
 
   depends_on = [aws_cloudwatch_log_metric_filter.payment_mismatch]
 }
+
+# A payment disputed (a chargeback): the Stripe webhook suspends the access
+# it paid for and logs an error with alarm = "payment_disputed"
+# (steps/app/src/disputes.rs). Ops answer the dispute in Stripe before its
+# evidence deadline; its closing restores or ends the access.
+resource "aws_cloudwatch_log_metric_filter" "payment_disputed" {
+  name           = "stripe-webhook-handler-payment-disputed"
+  log_group_name = aws_cloudwatch_log_group.function["stripe-webhook-handler"].name
+  pattern        = "{ $.fields.alarm = \"payment_disputed\" }"
+
+  metric_transformation {
+    name      = "PaymentDisputes"
+    namespace = "ProDentHub/Campaigns"
+    value     = "1"
+    unit      = "Count"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "payment_disputed" {
+  alarm_name          = "payment-disputed"
+  alarm_description   = "A payment was disputed: the access it paid for is suspended (the error log with alarm payment_disputed names the dispute and PaymentIntent). Answer the dispute in Stripe's dashboard before its evidence deadline."
+  namespace           = "ProDentHub/Campaigns"
+  metric_name         = "PaymentDisputes"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+
+  depends_on = [aws_cloudwatch_log_metric_filter.payment_disputed]
+}

@@ -72,25 +72,28 @@ locals {
     }
     # Exams (admin, with their reminder and results schedules), listing
     # upcoming exams, registrations with a seat taken atomically, results and
-    # statistics.
+    # statistics, and cancellation (runs unscheduled, paid seats refunded,
+    # candidates emailed).
     "mock-exam-handler" = {
       read      = ["mock_statistics"]
       write     = ["mock_exams", "mock_registrations", "mock_statistics", "payment_waits", "idempotency_keys", "journey_starts"]
       indexes   = ["mock_exams/status-startsAt-index", "mock_exams/examDate-index", "mock_registrations/mockExamId-index"]
       start     = ["mock-exam-registration", "mock-exam-results"]
       schedules = true
+      mail      = true
     }
     # A fresh checkout for any payable record (stores the session on it), the
-    # state of a checkout after Stripe's redirect, and the cancel link, which
-    # expires the session and, where that ends a wait, resumes the journey.
+    # state of a checkout after Stripe's redirect, the cancel link, which
+    # expires the session and, where that ends a wait, resumes the journey,
+    # and admins' refunds (sent to Stripe; its event changes the records).
     "checkout-session-handler" = {
       write  = concat(local.campaign_tables, ["payment_waits"])
       resume = true
     }
-    # Stripe's events: each id once, the payment rendezvous, retry emails on
-    # declines, access revoked on refunds.
+    # Stripe's events: each id once, the payment rendezvous (a PaymentIntent
+    # that succeeded is checked against its session in Stripe), retry emails
+    # on declines, refunds and disputes applied to records and access.
     "stripe-webhook-handler" = {
-      package = "api-mail-workflows"
       write   = concat(local.campaign_tables, ["webhook_events", "payment_waits", "access_grants"])
       indexes = ["access_grants/paymentIntentId-index"]
       resume  = true

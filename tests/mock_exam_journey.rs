@@ -875,3 +875,92 @@ async fn bad_requests_change_nothing() {
         .expect("lists");
     assert!(executions.is_empty(), "no journey started");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_exam_refunds_every_paid_seat_once_and_never_reminds() {
+    let product = Product::start().await;
+    let exam_id = text(
+        &create_exam(&product, 10, TimeDelta::days(3)).await,
+        "mockExamId",
+    );
+    let free = text(
+        &registered(&product, &exam_id, "free@example.com").await,
+        "registrationId",
+    );
+    let premium = text(
+        &paid(&product, &exam_id, "premium@example.com").await,
+        "registrationId",
+    );
+    let paid_with = registration(&product, &premium)
+        .await
+        .payment_intent_id
+        .expect("the seat is paid");
+    let schedules = || {
+        product
+            .embedded
+            .engine
+            .list_schedules()
+            .expect("lists")
+            .into_iter()
+            .filter(|schedule| schedule.name.ends_with(&exam_id))
+            .count()
+    };
+    assert_eq!(schedules(), 2, "a reminder run and a results run");
+
+    let [(name, value)] = admin();
+    let path = format!("/mock-exams/{exam_id}/cancel");
+    let (status, _) = product.post(&path, &json!({}), &[]).await;
+    assert_eq!(status, 401, "cancelling is for admins");
+    let (status, cancelled) = product.post(&path, &json!({}), &[(name, &value)]).await;
+    assert_eq!(status, 200, "{cancelled}");
+    assert_eq!(
+        (
+            &cancelled["status"],
+            &cancelled["candidatesNotified"],
+            &cancelled["seatsRefunded"]
+        ),
+        (&json!("cancelled"), &json!(2), &json!(1))
+    );
+    assert_eq!(
+        exam(&product, &exam_id).await.status,
+        MockExamStatus::Cancelled
+    );
+    assert_eq!(schedules(), 0, "its runs are unscheduled");
+
+    // Sent again, it has nothing left to do: no second refund.
+    let (status, again) = product.post(&path, &json!({}), &[(name, &value)]).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(
+        (&again["candidatesNotified"], &again["seatsRefunded"]),
+        (&json!(0), &json!(0))
+    );
+    product
+        .eventually("the paid seat's refund is recorded", || async {
+            registration(&product, &premium).await.amount_refunded
+                == Some(campaigns_core::money::Cents(2_900))
+        })
+        .await;
+    let refunds = product.refunds_of(&paid_with);
+    assert_eq!(refunds.len(), 1, "refunded once: {refunds:?}");
+    assert_eq!(refunds[0]["amount"], json!(2900), "in full");
+    for id in [&free, &premium] {
+        assert_eq!(
+            registration(&product, id).await.status,
+            RegistrationStatus::Cancelled
+        );
+    }
+    let (status, refused) = register(&product, &exam_id, "late@example.com", "free").await;
+    assert_eq!(status, 409, "{refused}");
+
+    // The days pass: no reminder and no results run ever start.
+    product.advance(4 * DAY);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        product
+            .embedded
+            .engine
+            .list_executions(&workflows::state_machine_arn(REMINDERS), None)
+            .expect("lists")
+            .is_empty()
+    );
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use campaigns_contracts::records::{AccessGrant, AccessGrantStatus, PersonalizedPlan, PlanStatus};
 use campaigns_core::catalog::ProductId;
 use campaigns_core::cluster::{Cluster, roadmap};
-use campaigns_payments::RefundRequest;
+use campaigns_payments::{RefundReason, RefundRequest};
 use campaigns_tests::{Product, text};
 use serde_json::{Value, json};
 
@@ -659,6 +659,9 @@ async fn a_refund_after_activation_revokes_access() {
             record_id: plan_id.clone(),
             payment_intent_id: paid_with,
             amount_cents: None,
+            key: "support".into(),
+            reason: RefundReason::RequestedByCustomer,
+            note: None,
         })
         .await
         .expect("Stripe refunds");

@@ -348,3 +348,131 @@ async fn malformed_requests_change_nothing() {
         .expect("lists");
     assert!(executions.is_empty(), "no journey started");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_refund_keeps_access_and_refunding_the_rest_ends_it() {
+    let product = Product::start().await;
+    product.seed_coupon("SAVE20", 100, 20).await;
+    let (status, created) = product
+        .post(
+            "/purchases/create",
+            &purchase_request("lena@example.com", Some("SAVE20")),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let purchase_id = created["purchaseId"].as_str().expect("an id").to_owned();
+    product
+        .checkout_action(
+            created["checkout"]["checkoutUrl"].as_str().expect("a page"),
+            "pay",
+        )
+        .await;
+    product.succeeded(JOURNEY, &purchase_id).await;
+    let paid_with = purchase(&product, &purchase_id)
+        .await
+        .payment_intent_id
+        .expect("the payment is recorded");
+    let grant_id = format!("grant_{purchase_id}");
+
+    // More than was paid ($159.20), nothing, or nothing at all: refused.
+    let (status, refused) = product
+        .admin_refund(JOURNEY, &purchase_id, None, Some(500.0), "too-much")
+        .await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (409, &json!("REFUND_EXCEEDS_PAYMENT"))
+    );
+    let (status, refused) = product
+        .admin_refund(JOURNEY, &purchase_id, None, Some(0.0), "zero")
+        .await;
+    assert_eq!(
+        (status, &refused["error"]["field"]),
+        (400, &json!("/amount"))
+    );
+    let bearer = format!("Bearer {}", campaigns_tests::ADMIN_TOKEN);
+    let (status, refused) = product
+        .post(
+            "/refunds",
+            &json!({"campaignId": JOURNEY, "recordId": purchase_id, "reason": "duplicate"}),
+            &[("Authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (400, &json!("IDEMPOTENCY_KEY_REQUIRED"))
+    );
+    let (status, _) = product
+        .post(
+            "/refunds",
+            &json!({"campaignId": JOURNEY, "recordId": purchase_id, "reason": "duplicate"}),
+            &[("Idempotency-Key", "no-admin")],
+        )
+        .await;
+    assert_eq!(status, 401, "refunds are for admins");
+    assert!(product.refunds_of(&paid_with).is_empty());
+
+    // $50 back, sent twice under one key: one refund; access kept.
+    let (status, first) = product
+        .admin_refund(JOURNEY, &purchase_id, None, Some(50.0), "goodwill")
+        .await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(
+        (
+            &first["amount"],
+            &first["totalRefunded"],
+            &first["amountPaid"]
+        ),
+        (&json!(50), &json!(50), &json!(159.2))
+    );
+    let (status, again) = product
+        .admin_refund(JOURNEY, &purchase_id, None, Some(50.0), "goodwill")
+        .await;
+    assert_eq!((status, &again["refundId"]), (201, &first["refundId"]));
+    product
+        .eventually("the partial refund is recorded", || async {
+            purchase(&product, &purchase_id).await.amount_refunded
+                == Some(campaigns_core::money::Cents(5_000))
+        })
+        .await;
+    assert_eq!(product.refunds_of(&paid_with).len(), 1, "refunded once");
+    assert_eq!(
+        purchase(&product, &purchase_id).await.status,
+        PurchaseStatus::Paid
+    );
+    assert_eq!(
+        product.record::<AccessGrant>(&grant_id).await.status,
+        AccessGrantStatus::Active
+    );
+
+    // The rest: access ends, the coupon use stays used.
+    let (status, rest) = product
+        .admin_refund(JOURNEY, &purchase_id, None, None, "the-rest")
+        .await;
+    assert_eq!(status, 201, "{rest}");
+    assert_eq!(
+        (&rest["amount"], &rest["totalRefunded"]),
+        (&json!(109.2), &json!(159.2))
+    );
+    product
+        .eventually("the purchase is refunded", || async {
+            purchase(&product, &purchase_id).await.status == PurchaseStatus::Refunded
+        })
+        .await;
+    let ended = product.record::<AccessGrant>(&grant_id).await;
+    assert_eq!(ended.status, AccessGrantStatus::Revoked);
+    assert!(ended.ends_at <= product.embedded.time.now());
+    assert_eq!(
+        coupon_count(&product, "SAVE20").await,
+        1,
+        "a used coupon stays used"
+    );
+    let (status, refused) = product
+        .admin_refund(JOURNEY, &purchase_id, None, None, "once-more")
+        .await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (409, &json!("ALREADY_REFUNDED"))
+    );
+    assert_eq!(product.refunds_of(&paid_with).len(), 2);
+}

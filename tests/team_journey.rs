@@ -7,6 +7,7 @@ use std::time::Duration;
 use campaigns_contracts::records::{
     AccessGrant, AccessGrantStatus, MemberStatus, PaymentWait, Team, TeamStatus,
 };
+use campaigns_core::money::Cents;
 use campaigns_tests::Product;
 use chrono::{DateTime, Months, TimeDelta, Utc};
 use serde_json::{Value, json};
@@ -822,4 +823,70 @@ async fn invalid_teams_are_refused_and_nothing_is_stored() {
         "Stripe was never called"
     );
     assert!(product.emails().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_refunds_one_share_in_two_parts() {
+    let product = Product::start().await;
+    let created = create_team(&product, &[JANE]).await;
+    invitations_sent(&product, 1).await;
+    let (status, refused) = product
+        .admin_refund(
+            JOURNEY,
+            &created.team_id,
+            Some(&created.member_ids[1]),
+            None,
+            "early",
+        )
+        .await;
+    assert_eq!(
+        (status, &refused["error"]["code"]),
+        (409, &json!("NOT_PAID")),
+        "nothing is captured before the team completes"
+    );
+    product.checkout_action(&created.checkout_url, "pay").await;
+    let jane = pay_invitation(&product, &created.team_id, JANE.1).await;
+    product.succeeded(JOURNEY, &created.team_id).await;
+    let share = |team: &Team| team.members[1].amount_refunded;
+
+    // Jane's share is $149.50: $49.50 back keeps her access.
+    let (status, part) = product
+        .admin_refund(JOURNEY, &created.team_id, Some(&jane), Some(49.5), "part")
+        .await;
+    assert_eq!(status, 201, "{part}");
+    assert_eq!(part["amountPaid"], json!(149.5));
+    product
+        .eventually("the part is recorded on Jane's share", || async {
+            share(&team(&product, &created.team_id).await) == Some(Cents(4_950))
+        })
+        .await;
+    let kept = grant(&product, &created.team_id, &jane).await.unwrap();
+    assert_eq!(kept.status, AccessGrantStatus::Active);
+    assert_eq!(
+        team(&product, &created.team_id).await.members[1].refunded_at,
+        None
+    );
+
+    // The rest ends Jane's access, and only hers.
+    let (status, rest) = product
+        .admin_refund(JOURNEY, &created.team_id, Some(&jane), None, "rest")
+        .await;
+    assert_eq!((status, &rest["amount"]), (201, &json!(100)), "{rest}");
+    product
+        .eventually("Jane's share is refunded in full", || async {
+            team(&product, &created.team_id).await.members[1]
+                .refunded_at
+                .is_some()
+        })
+        .await;
+    let revoked = grant(&product, &created.team_id, &jane).await.unwrap();
+    assert_eq!(revoked.status, AccessGrantStatus::Revoked);
+    let leader = grant(&product, &created.team_id, &created.member_ids[0])
+        .await
+        .unwrap();
+    assert_eq!(leader.status, AccessGrantStatus::Active);
+    assert_eq!(
+        team(&product, &created.team_id).await.status,
+        TeamStatus::FullyPaid
+    );
 }

@@ -4,7 +4,8 @@ Its own launcher listens on every interface and pickles its store to /tmp on eve
 write; this one binds 127.0.0.1 only and keeps the store in memory. It also fills in
 PaymentIntent fields that Stripe always returns and localstripe omits, so a strict client
 (async-stripe, API 2026-09-30) can read its objects; the values come from localstripe's
-own state.
+own state. It takes a refund's `reason`, one of Stripe's three, which localstripe refuses
+as unexpected.
 
 Usage: python3 tests/services/localstripe.py [--port 8420] [--url-file PATH]
 Prints (and writes to --url-file) the API base URL once it listens; export it as
@@ -52,6 +53,19 @@ def _complete_payment_intents():
     intent._export = _export
 
 
+def _refund_reasons():
+    refund = resources.Refund
+    original_init = refund.__init__
+
+    def __init__(self, reason=None, **kwargs):
+        if reason not in (None, 'duplicate', 'fraudulent', 'requested_by_customer'):
+            raise resources.UserError(400, 'Invalid reason: ' + str(reason))
+        original_init(self, **kwargs)
+        self.reason = reason
+
+    refund.__init__ = __init__
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--port', type=int, default=8420)
@@ -60,6 +74,7 @@ def main():
 
     _no_persistence()
     _complete_payment_intents()
+    _refund_reasons()
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

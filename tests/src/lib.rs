@@ -181,6 +181,50 @@ impl Product {
         assert!(refund.status().is_success(), "{}", refund.status());
     }
 
+    /// An admin refunds a payment through the API (`POST /refunds`) under
+    /// the Idempotency-Key `key`: everything left when `amount` (dollars)
+    /// is `None`.
+    pub async fn admin_refund(
+        &self,
+        campaign: &str,
+        record_id: &str,
+        member_id: Option<&str>,
+        amount: Option<f64>,
+        key: &str,
+    ) -> (u16, Value) {
+        let mut body = json!({
+            "campaignId": campaign,
+            "recordId": record_id,
+            "reason": "requested_by_customer",
+        });
+        if let Some(member) = member_id {
+            body["memberId"] = json!(member);
+        }
+        if let Some(amount) = amount {
+            body["amount"] = json!(amount);
+        }
+        let bearer = format!("Bearer {ADMIN_TOKEN}");
+        self.post(
+            "/refunds",
+            &body,
+            &[("Authorization", &bearer), ("Idempotency-Key", key)],
+        )
+        .await
+    }
+
+    /// The refunds Stripe holds of a PaymentIntent, as the simulator lists
+    /// its `refund.created` events.
+    pub fn refunds_of(&self, payment_intent: &str) -> Vec<Value> {
+        self.embedded
+            .simulator
+            .events()
+            .into_iter()
+            .filter(|event| event["type"] == "refund.created")
+            .map(|event| event["data"]["object"].clone())
+            .filter(|refund| refund["payment_intent"] == payment_intent)
+            .collect()
+    }
+
     /// Moves every clock of the product forward.
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);
@@ -224,7 +268,9 @@ impl Product {
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        for _ in 0..200 {
+        // 30 s: generous, so a loaded CI machine does not fail a test that
+        // passes in well under a second on an idle one.
+        for _ in 0..600 {
             if check().await {
                 return;
             }

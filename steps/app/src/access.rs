@@ -1,8 +1,10 @@
-//! Access grants: what "activate user access" writes, and what a refund cuts short.
+//! Access grants: what "activate user access" writes, and what a full
+//! refund or a dispute does to it later.
 
-use campaigns_contracts::records::{AccessGrant, AccessGrantStatus};
+use campaigns_contracts::records::{AccessGrant, AccessGrantStatus, DisputeStatus, GrantDispute};
 use campaigns_core::campaign::CampaignId;
 use campaigns_core::catalog::ProductId;
+use campaigns_records::typed::UpdateError;
 use campaigns_records::{Condition, StoreError, typed};
 use chrono::{DateTime, Months, Utc};
 
@@ -45,6 +47,7 @@ pub async fn grant(app: &App, grant: &Grant<'_>) -> Result<AccessGrant, StoreErr
         ends_at: months_after(grant.starts_at, grant.months),
         status: AccessGrantStatus::Active,
         revoked_at: None,
+        dispute: None,
     };
     match app
         .records
@@ -63,35 +66,116 @@ pub async fn grant(app: &App, grant: &Grant<'_>) -> Result<AccessGrant, StoreErr
     }
 }
 
-/// Ends every grant paid by `payment_intent_id` now; returns the grants cut.
-pub async fn revoke_paid_by(
+/// What a payment's later events do to the grants it paid for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change<'a> {
+    /// A full refund or a lost dispute: the access ends now.
+    Revoke,
+    /// A dispute was opened: no access until it closes.
+    Suspend { dispute_id: &'a str },
+    /// A dispute closed: the access comes back when it was won, ends when lost.
+    CloseDispute { dispute_id: &'a str, won: bool },
+}
+
+/// Applies `change` to one grant at `now`; `false` when it changes nothing
+/// (already revoked, a dispute event that came late or twice).
+pub fn apply(grant: &mut AccessGrant, change: &Change<'_>, now: DateTime<Utc>) -> bool {
+    if grant.status == AccessGrantStatus::Revoked {
+        return false;
+    }
+    match *change {
+        Change::Revoke => {
+            revoke(grant, now);
+            true
+        }
+        Change::Suspend { dispute_id } => {
+            let seen = grant
+                .dispute
+                .as_ref()
+                .is_some_and(|dispute| dispute.dispute_id == dispute_id);
+            if seen {
+                return false;
+            }
+            grant.status = AccessGrantStatus::Suspended;
+            grant.dispute = Some(GrantDispute {
+                dispute_id: dispute_id.to_owned(),
+                status: DisputeStatus::Open,
+                opened_at: now,
+                closed_at: None,
+            });
+            true
+        }
+        Change::CloseDispute { dispute_id, won } => {
+            let closed = grant.dispute.as_ref().is_some_and(|dispute| {
+                dispute.dispute_id == dispute_id && dispute.status != DisputeStatus::Open
+            });
+            if closed {
+                return false;
+            }
+            let opened_at = grant
+                .dispute
+                .as_ref()
+                .filter(|dispute| dispute.dispute_id == dispute_id)
+                .map_or(now, |dispute| dispute.opened_at);
+            grant.dispute = Some(GrantDispute {
+                dispute_id: dispute_id.to_owned(),
+                status: if won {
+                    DisputeStatus::Won
+                } else {
+                    DisputeStatus::Lost
+                },
+                opened_at,
+                closed_at: Some(now),
+            });
+            if won {
+                grant.status = AccessGrantStatus::Active;
+            } else {
+                revoke(grant, now);
+            }
+            true
+        }
+    }
+}
+
+fn revoke(grant: &mut AccessGrant, now: DateTime<Utc>) {
+    grant.status = AccessGrantStatus::Revoked;
+    grant.revoked_at = Some(now);
+    grant.ends_at = grant.ends_at.min(now);
+}
+
+/// Applies `change` to every grant paid by `payment_intent_id`; returns the
+/// grants it changed, as they are now.
+pub async fn change_paid_by(
     app: &App,
     payment_intent_id: &str,
+    change: &Change<'_>,
 ) -> Result<Vec<AccessGrant>, StoreError> {
     let now = app.now();
     let grants: Vec<AccessGrant> = app
         .records
         .query("paymentIntentId-index", payment_intent_id, None)
         .await?;
-    let mut revoked = Vec::new();
-    for grant in grants
-        .into_iter()
-        .filter(|grant| grant.status == AccessGrantStatus::Active)
-    {
+    let mut changed = Vec::new();
+    for grant in grants {
         let updated = app
             .records
-            .update::<AccessGrant, ()>(&grant.grant_id, |stored| {
-                stored.status = AccessGrantStatus::Revoked;
-                stored.revoked_at = Some(now);
-                stored.ends_at = stored.ends_at.min(now);
-                Ok(())
+            .update::<AccessGrant, Unchanged>(&grant.grant_id, |stored| {
+                if apply(stored, change, now) {
+                    Ok(())
+                } else {
+                    Err(Unchanged)
+                }
             })
             .await;
         match updated {
-            Ok(grant) => revoked.push(grant),
-            Err(campaigns_records::typed::UpdateError::Store(err)) => return Err(err),
+            Ok(grant) => changed.push(grant),
+            Err(UpdateError::Store(err)) => return Err(err),
             Err(_) => {}
         }
     }
-    Ok(revoked)
+    Ok(changed)
 }
+
+/// A change that did not apply to a grant (see [`apply`]).
+#[derive(Debug)]
+pub struct Unchanged;

@@ -403,6 +403,16 @@ pub fn routes() -> Vec<Route> {
             body::<SubmitResultsResponse>(),
         ),
         route(
+            Post,
+            "/mock-exams/{mockExamId}/cancel",
+            "cancelMockExam",
+            "Cancel an exam: its runs unscheduled, every candidate emailed, every paid seat refunded",
+            EXAMS,
+            Admin,
+            no_body(),
+            body::<CancelMockExamResponse>(),
+        ),
+        route(
             Get,
             "/mock-exams/{mockExamId}/stats",
             "getMockExamStats",
@@ -462,6 +472,15 @@ pub fn routes() -> Vec<Route> {
                 body::<CheckoutCancelled>(),
             )
         },
+        create(
+            "/refunds",
+            "createRefund",
+            "Refund a payment in full or in part (requires an Idempotency-Key)",
+            CHECKOUT,
+            Admin,
+            body::<CreateRefundRequest>(),
+            body::<RefundResponse>(),
+        ),
         route(
             Post,
             "/webhook/stripe",

@@ -69,7 +69,7 @@ pub const PACKAGES: [Package; 6] = [
     Package {
         name: "api",
         serves: Serves::Api,
-        ports: &[Payments, Files, Schedules, Workflows],
+        ports: &[Mail, Payments, Files, Schedules, Workflows],
     },
 ];
 

@@ -31,6 +31,10 @@ string_enum! {
         ChargeRefunded = "charge.refunded",
         /// A refund was created.
         RefundCreated = "refund.created",
+        /// A cardholder disputed a charge (a chargeback); the object is the dispute.
+        ChargeDisputeCreated = "charge.dispute.created",
+        /// A dispute was decided: its status is `won` or `lost`.
+        ChargeDisputeClosed = "charge.dispute.closed",
     }
 }
 
@@ -55,11 +59,12 @@ pub struct EventData {
     pub object: EventObject,
 }
 
-/// The fields the journeys read from a session, PaymentIntent, charge or refund.
+/// The fields the journeys read from a session, PaymentIntent, charge, refund
+/// or dispute.
 /// Each is optional because each object type has only some of them.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct EventObject {
-    /// `cs_...`, `pi_...`, `ch_...` or `re_...`.
+    /// `cs_...`, `pi_...`, `ch_...`, `re_...` or `du_...`.
     pub id: String,
     /// The object type, e.g. `checkout.session`.
     #[serde(default, rename = "object")]
@@ -103,6 +108,9 @@ pub struct EventObject {
     /// Refunded so far, in cents (charge).
     #[serde(default)]
     pub amount_refunded: Option<i64>,
+    /// Why a dispute was opened (`fraudulent`, `product_not_received`, …).
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 impl EventObject {

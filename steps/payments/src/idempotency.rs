@@ -30,14 +30,13 @@ pub fn cancel(record_id: &str, payment_intent_id: &str) -> String {
     format!("{PREFIX}/cancel/{record_id}/{payment_intent_id}")
 }
 
-/// The key for refunding a record's PaymentIntent.
+/// The key for one refund of a record's PaymentIntent: the request's own
+/// key, so two refunds of the same amount are two refunds and one sent twice
+/// is one.
 pub fn refund(request: &RefundRequest) -> String {
-    let amount = request
-        .amount_cents
-        .map_or_else(|| "full".to_owned(), |a| a.to_string());
     format!(
-        "{PREFIX}/refund/{}/{}/{amount}",
-        request.record_id, request.payment_intent_id
+        "{PREFIX}/refund/{}/{}/{}",
+        request.record_id, request.payment_intent_id, request.key
     )
 }
 
@@ -82,18 +81,21 @@ mod tests {
     }
 
     #[test]
-    fn refund_keys_name_the_amount() {
-        let full = RefundRequest {
+    fn refund_keys_name_the_request() {
+        let first = RefundRequest {
             record_id: "p1".into(),
             payment_intent_id: "pi_1".into(),
-            amount_cents: None,
-        };
-        let part = RefundRequest {
             amount_cents: Some(500),
-            ..full.clone()
+            key: "k1".into(),
+            reason: crate::RefundReason::RequestedByCustomer,
+            note: None,
         };
-        assert_eq!(refund(&full), "campaigns/refund/p1/pi_1/full");
-        assert_eq!(refund(&part), "campaigns/refund/p1/pi_1/500");
+        let second = RefundRequest {
+            key: "k2".into(),
+            ..first.clone()
+        };
+        assert_eq!(refund(&first), "campaigns/refund/p1/pi_1/k1");
+        assert_ne!(refund(&first), refund(&second));
         assert_ne!(capture("p1", "pi_1"), cancel("p1", "pi_1"));
     }
 }

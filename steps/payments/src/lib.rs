@@ -24,7 +24,7 @@ pub use event::{
 };
 pub use port::{
     CURRENCY, CaptureMode, CheckoutRequest, CheckoutSession, PaymentIntent, Payments,
-    PaymentsFuture, Refund, RefundRequest, metadata_keys,
+    PaymentsFuture, Refund, RefundReason, RefundRequest, metadata_keys,
 };
 pub use signature::{
     DEFAULT_TOLERANCE_SECS, SIGNATURE_HEADER, SignatureError, SignatureVerifier, sign,

@@ -106,12 +106,27 @@ pub struct PaymentIntent {
 /// A refund of a captured payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundRequest {
-    /// Our record whose payment is refunded; one refund per record and PaymentIntent.
+    /// Our record whose payment is refunded.
     pub record_id: String,
     /// The captured PaymentIntent.
     pub payment_intent_id: String,
     /// Cents to refund; `None` refunds everything left.
     pub amount_cents: Option<i64>,
+    /// Which refund of the record this is (an admin's Idempotency-Key, an
+    /// exam's cancellation): the same key refunds once, however often sent.
+    pub key: String,
+    /// Stripe's reason for it.
+    pub reason: RefundReason,
+    /// Why, in the operator's words; kept in the refund's metadata.
+    pub note: Option<String>,
+}
+
+/// Stripe's reasons for a refund.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundReason {
+    Duplicate,
+    Fraudulent,
+    RequestedByCustomer,
 }
 
 /// A refund as the journeys see it.

@@ -16,14 +16,14 @@ use stripe_checkout::checkout_session::{
 };
 use stripe_client_core::StripeRequest;
 use stripe_core::payment_intent::{CancelPaymentIntent, CapturePaymentIntent};
-use stripe_core::refund::CreateRefund;
+use stripe_core::refund::{CreateRefund, CreateRefundReason};
 use stripe_types::Currency;
 
 use crate::error::PaymentsError;
 use crate::idempotency;
 use crate::port::{
     CURRENCY, CaptureMode, CheckoutRequest, CheckoutSession, PaymentIntent, Payments,
-    PaymentsFuture, Refund, RefundRequest, metadata_keys,
+    PaymentsFuture, Refund, RefundReason, RefundRequest, metadata_keys,
 };
 use crate::status::SessionStatus;
 use crate::transport::StripeTransport;
@@ -197,9 +197,18 @@ impl Payments for StripePayments {
 
     fn refund<'a>(&'a self, request: &'a RefundRequest) -> PaymentsFuture<'a, Refund> {
         Box::pin(async move {
-            let mut params = CreateRefund::new().payment_intent(request.payment_intent_id.clone());
+            let mut params = CreateRefund::new()
+                .payment_intent(request.payment_intent_id.clone())
+                .reason(match request.reason {
+                    RefundReason::Duplicate => CreateRefundReason::Duplicate,
+                    RefundReason::Fraudulent => CreateRefundReason::Fraudulent,
+                    RefundReason::RequestedByCustomer => CreateRefundReason::RequestedByCustomer,
+                });
             if let Some(amount) = request.amount_cents {
                 params = params.amount(amount);
+            }
+            if let Some(note) = &request.note {
+                params = params.metadata(HashMap::from([("note".to_owned(), note.clone())]));
             }
             let key = idempotency::refund(request);
             let refund: RefundAnswer = self.transport.call(params.build(), Some(&key)).await?;

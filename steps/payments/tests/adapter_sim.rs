@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use campaigns_payments::{
     CaptureMode, CheckoutRequest, EventKind, PaymentIntentStatus, Payments, PaymentsError,
-    RefundRequest, SessionPaymentStatus, SessionStatus, SignatureVerifier, StripeConfig,
-    StripePayments, WebhookEvent, metadata_keys, verify_event,
+    RefundReason, RefundRequest, SessionPaymentStatus, SessionStatus, SignatureVerifier,
+    StripeConfig, StripePayments, WebhookEvent, metadata_keys, verify_event,
 };
 use common::{Receiver, post_form};
 use stripe_sim::{DeliveryConfig, InjectedFailure, RunningSimulator, SimConfig};
@@ -167,17 +167,24 @@ async fn manual_capture_journey_authorizes_then_captures_and_refunds() {
         record_id: "team_42".into(),
         payment_intent_id: intent_id.clone(),
         amount_cents: Some(967),
+        key: "part".into(),
+        reason: RefundReason::RequestedByCustomer,
+        note: Some("a goodwill part".into()),
     };
     let refund = payments.refund(&part).await.unwrap();
     assert!(refund.id.starts_with("re_"));
     assert_eq!(refund.amount_cents, 967);
+    // The same request again (a retried call) is the same refund.
+    assert_eq!(payments.refund(&part).await.unwrap(), refund);
     let rest = RefundRequest {
         amount_cents: None,
+        key: "rest".into(),
         ..part.clone()
     };
     assert_eq!(payments.refund(&rest).await.unwrap().amount_cents, 9000);
     let again = RefundRequest {
         amount_cents: Some(1),
+        key: "again".into(),
         ..part
     };
     let error = payments.refund(&again).await.unwrap_err();

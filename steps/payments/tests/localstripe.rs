@@ -5,7 +5,7 @@
 mod common;
 
 use campaigns_payments::{
-    PaymentIntentStatus, Payments, RefundRequest, StripeConfig, StripePayments,
+    PaymentIntentStatus, Payments, RefundReason, RefundRequest, StripeConfig, StripePayments,
 };
 use common::post_form;
 
@@ -69,6 +69,9 @@ async fn capture_then_refund_in_parts() {
         record_id: "team_1".into(),
         payment_intent_id: intent.clone(),
         amount_cents: Some(967),
+        key: "part".into(),
+        reason: RefundReason::RequestedByCustomer,
+        note: None,
     };
     let refund = payments.refund(&part).await.unwrap();
     assert_eq!(refund.amount_cents, 967);
@@ -76,6 +79,7 @@ async fn capture_then_refund_in_parts() {
     // before (Stripe refunds what is left); name the rest explicitly.
     let rest = RefundRequest {
         amount_cents: Some(9000),
+        key: "rest".into(),
         ..part
     };
     let refund = payments.refund(&rest).await.unwrap();

@@ -30,6 +30,7 @@ use crate::http::{ApiRequest, ApiResponse, Handled};
 use crate::ids::new_id;
 use crate::journey_starts::{self, Journey};
 use crate::payment_wait::Payee;
+use crate::refunds::ChargeRefund;
 use crate::steps::{MOCK_EXAM_REGISTRATION, MOCK_EXAM_REMINDERS, MOCK_EXAM_RESULTS};
 use crate::tokens::record_scope;
 
@@ -46,7 +47,7 @@ pub fn scope(registration_id: &str) -> String {
 
 /// The one-time schedules of an exam's reminder and results runs, named
 /// after the exam so creating them again moves them.
-fn schedules(exam: &MockExam) -> [Schedule; 2] {
+pub(super) fn schedules(exam: &MockExam) -> [Schedule; 2] {
     let input = json!({ "mockExamId": exam.mock_exam_id });
     [
         Schedule {
@@ -187,6 +188,7 @@ pub async fn register(app: &App, request: &ApiRequest) -> Handled {
     }
     let premium = body.tier == RegistrationTier::Premium;
     let registration = MockRegistration {
+        amount_refunded: None,
         registration_id: String::new(),
         mock_exam_id: exam.mock_exam_id.clone(),
         email: body.email.normalized(),
@@ -403,9 +405,15 @@ impl PayableRecord for MockRegistration {
     }
 }
 
-/// The premium payment was refunded: the registration is cancelled and its
-/// seat given back.
-pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
-    exam_seats::release(app, &payee.record_id).await?;
+/// The premium payment was refunded: the amount is recorded; refunded in
+/// full, the registration is cancelled and its seat given back.
+pub async fn refunded(app: &App, payee: &Payee, refund: &ChargeRefund) -> Result<(), ApiFailure> {
+    payable::refunded(app, payee, |registration: &mut MockRegistration| {
+        refund.record_on(&mut registration.amount_refunded);
+    })
+    .await?;
+    if refund.is_full() {
+        exam_seats::release(app, &payee.record_id).await?;
+    }
     Ok(())
 }

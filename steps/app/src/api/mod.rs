@@ -2,10 +2,12 @@
 
 mod checkout;
 mod coupon;
+mod exam_cancel;
 mod mock_exam;
 mod payable;
 mod plan;
 mod purchase;
+mod refund;
 mod scholarship;
 mod team;
 mod webhook;
@@ -30,6 +32,7 @@ use crate::context::App;
 use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, Handled};
 use crate::payment_wait::Payee;
+use crate::refunds::ChargeRefund;
 use crate::wiring::Port::{self, Files, Mail, Payments, Schedules, Workflows};
 
 /// Seed §2's API functions and the ports their routes' handlers call beyond
@@ -39,9 +42,9 @@ pub const FUNCTIONS: [(&str, &[Port]); 7] = [
     ("scholarship-handler", &[Workflows]),
     ("discount-purchase-handler", &[Payments, Workflows]),
     ("personalized-plan-handler", &[Payments, Files, Workflows]),
-    ("mock-exam-handler", &[Payments, Schedules, Workflows]),
+    ("mock-exam-handler", &[Mail, Payments, Schedules, Workflows]),
     ("checkout-session-handler", &[Payments, Workflows]),
-    ("stripe-webhook-handler", &[Mail, Workflows]),
+    ("stripe-webhook-handler", &[Mail, Payments, Workflows]),
 ];
 
 /// The ports of API function `lambda` (none for a name not in [`FUNCTIONS`]).
@@ -76,11 +79,13 @@ pub async fn handle(app: &App, operation_id: &str, request: &ApiRequest) -> Hand
         "registerMockExam" => mock_exam::register(app, request).await,
         "getMockRegistration" => mock_exam::get_registration(app, request).await,
         "submitMockExamResults" => mock_exam::submit_results(app, request).await,
+        "cancelMockExam" => exam_cancel::cancel(app, request).await,
         "getMockExamStats" => mock_exam::stats(app, request).await,
         "calculateMockExamStats" => mock_exam::calculate_stats(app, request).await,
         "createCheckout" => checkout::create(app, request).await,
         "verifyCheckout" => checkout::verify(app, request).await,
         "cancelCheckout" => checkout::cancel(app, request).await,
+        "createRefund" => refund::create(app, request).await,
         "stripeWebhook" => webhook::receive(app, request).await,
         other => Err(ApiFailure::new(
             404,
@@ -206,15 +211,19 @@ async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
     }
 }
 
-/// The payment was refunded: the record says so (access grants are
-/// revoked by the caller).
-async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
+/// The payment was refunded, in part or in full: the record says so (the
+/// access a full refund ends is revoked by the caller).
+pub(crate) async fn record_refund(
+    app: &App,
+    payee: &Payee,
+    refund: &ChargeRefund,
+) -> Result<(), ApiFailure> {
     match payee.campaign {
-        CampaignId::TeamCreation => team::refunded(app, payee).await,
-        CampaignId::ScholarshipApplication => scholarship::refunded(app, payee).await,
-        CampaignId::DiscountPurchase => purchase::refunded(app, payee).await,
-        CampaignId::PersonalizedPlan => plan::refunded(app, payee).await,
-        CampaignId::MockExam => mock_exam::refunded(app, payee).await,
+        CampaignId::TeamCreation => team::refunded(app, payee, refund).await,
+        CampaignId::ScholarshipApplication => scholarship::refunded(app, payee, refund).await,
+        CampaignId::DiscountPurchase => purchase::refunded(app, payee, refund).await,
+        CampaignId::PersonalizedPlan => plan::refunded(app, payee, refund).await,
+        CampaignId::MockExam => mock_exam::refunded(app, payee, refund).await,
     }
 }
 

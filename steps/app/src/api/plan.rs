@@ -21,6 +21,7 @@ use crate::http::{ApiRequest, ApiResponse, Handled};
 use crate::ids::new_id;
 use crate::journey_starts::{self, Journey};
 use crate::payment_wait::Payee;
+use crate::refunds::ChargeRefund;
 use crate::steps::PERSONALIZED_PLAN;
 use crate::tokens::record_scope;
 
@@ -117,6 +118,7 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
 
     let plan_id = new_id("plan");
     let mut plan = PersonalizedPlan {
+        amount_refunded: None,
         plan_id: plan_id.clone(),
         campaign_id: CampaignId::PersonalizedPlan,
         email: body.email.normalized(),
@@ -222,10 +224,14 @@ async fn abandon(app: &App, plan_id: &str, journey: &Journey) {
     }
 }
 
-/// The payment was refunded: the plan is marked so.
-pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
+/// The payment was refunded: the amount is recorded, and a plan refunded in
+/// full is marked so.
+pub async fn refunded(app: &App, payee: &Payee, refund: &ChargeRefund) -> Result<(), ApiFailure> {
     payable::refunded(app, payee, |plan: &mut PersonalizedPlan| {
-        plan.status = PlanStatus::Refunded;
+        refund.record_on(&mut plan.amount_refunded);
+        if refund.is_full() {
+            plan.status = PlanStatus::Refunded;
+        }
     })
     .await
 }

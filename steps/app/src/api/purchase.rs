@@ -21,6 +21,7 @@ use crate::http::{ApiRequest, ApiResponse, Handled};
 use crate::ids::new_id;
 use crate::journey_starts::{self, Journey};
 use crate::payment_wait::Payee;
+use crate::refunds::ChargeRefund;
 use crate::steps::DISCOUNT_PURCHASE;
 use crate::tokens::record_scope;
 
@@ -59,6 +60,7 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
         json!({"purchaseId": purchase_id, "free": discount.free}),
     );
     let mut purchase = DiscountPurchase {
+        amount_refunded: None,
         purchase_id: purchase_id.clone(),
         campaign_id: CampaignId::DiscountPurchase,
         email,
@@ -196,10 +198,14 @@ async fn abandon(app: &App, purchase: &DiscountPurchase, journey: &Journey) {
     journey_starts::forgive(app, journey).await;
 }
 
-/// The payment was refunded: the purchase is marked so.
-pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
+/// The payment was refunded: the amount is recorded, and a purchase
+/// refunded in full is marked so (its coupon use stays used).
+pub async fn refunded(app: &App, payee: &Payee, refund: &ChargeRefund) -> Result<(), ApiFailure> {
     payable::refunded(app, payee, |purchase: &mut DiscountPurchase| {
-        purchase.status = PurchaseStatus::Refunded;
+        refund.record_on(&mut purchase.amount_refunded);
+        if refund.is_full() {
+            purchase.status = PurchaseStatus::Refunded;
+        }
     })
     .await
 }

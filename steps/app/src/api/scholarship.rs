@@ -22,6 +22,7 @@ use crate::http::{ApiRequest, ApiResponse, Handled};
 use crate::ids::new_id;
 use crate::journey_starts::Journey;
 use crate::payment_wait::Payee;
+use crate::refunds::ChargeRefund;
 use crate::steps::SCHOLARSHIP_APPLICATION;
 use crate::tokens::record_scope;
 
@@ -55,6 +56,7 @@ pub async fn apply(app: &App, request: &ApiRequest) -> Handled {
     }
     let scholarship_id = new_id("sch");
     let scholarship = Scholarship {
+        amount_refunded: None,
         scholarship_id: scholarship_id.clone(),
         campaign_id: CampaignId::ScholarshipApplication,
         email: body.email.normalized(),
@@ -233,10 +235,12 @@ impl PayableRecord for Scholarship {
     }
 }
 
-/// The payment was refunded: a paid application is marked so.
-pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
+/// The payment was refunded: the amount is recorded, and a paid
+/// application refunded in full is marked so.
+pub async fn refunded(app: &App, payee: &Payee, refund: &ChargeRefund) -> Result<(), ApiFailure> {
     payable::refunded(app, payee, |stored: &mut Scholarship| {
-        if stored.status == ScholarshipStatus::Paid {
+        refund.record_on(&mut stored.amount_refunded);
+        if refund.is_full() && stored.status == ScholarshipStatus::Paid {
             stored.status = ScholarshipStatus::Refunded;
         }
     })

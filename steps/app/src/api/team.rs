@@ -25,6 +25,7 @@ use crate::http::{ApiRequest, ApiResponse, Handled};
 use crate::ids::new_id;
 use crate::journey_starts::{self, Journey};
 use crate::payment_wait::Payee;
+use crate::refunds::ChargeRefund;
 use crate::steps::TEAM_CREATION;
 use crate::tokens::record_scope;
 
@@ -100,6 +101,7 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
         .zip(emails)
         .zip(&shares)
         .map(|((name, email), share)| TeamMember {
+            amount_refunded: None,
             member_id: Some(new_id("mem")),
             name,
             email,
@@ -411,10 +413,10 @@ pub async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> 
     payable::send_payment_failed(app, payment, &token).await
 }
 
-/// A member's captured share was refunded: the member gets `refundedAt`
-/// (their access grant is revoked by the caller); once every share is
-/// refunded the team is `cancelled`.
-pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
+/// A member's captured share was refunded: the amount is recorded; refunded
+/// in full, the member gets `refundedAt` (their access grant is revoked by
+/// the caller), and once every share is refunded the team is `cancelled`.
+pub async fn refunded(app: &App, payee: &Payee, refund: &ChargeRefund) -> Result<(), ApiFailure> {
     let Some(member_id) = payee.member_id.as_deref() else {
         return Ok(());
     };
@@ -425,7 +427,10 @@ pub async fn refunded(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
             .iter_mut()
             .find(|member| member.member_id.as_deref() == Some(member_id))
         {
-            share.refunded_at.get_or_insert(now);
+            refund.record_on(&mut share.amount_refunded);
+            if refund.is_full() {
+                share.refunded_at.get_or_insert(now);
+            }
         }
         let all_refunded = stored
             .members

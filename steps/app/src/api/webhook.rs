@@ -1,8 +1,9 @@
-//! `POST /webhook/stripe`: verify, record each event once, and hand each
-//! payment's final state to the journey waiting for it.
+//! `POST /webhook/stripe`: verify, record each event once, hand each
+//! payment's final state to the journey waiting for it, and apply what
+//! happens to a payment later (refunds, disputes).
 
 use campaigns_contracts::api::{ApiError, WebhookAck};
-use campaigns_contracts::records::{PaymentOutcome, PaymentResult, WebhookEvent};
+use campaigns_contracts::records::{PaymentOutcome, PaymentResult, PaymentWait, WebhookEvent};
 use campaigns_core::campaign::CampaignId;
 use campaigns_core::money::Cents;
 use campaigns_payments::{
@@ -10,11 +11,12 @@ use campaigns_payments::{
 };
 use campaigns_records::{Condition, StoreError, typed};
 
-use crate::access;
 use crate::context::App;
+use crate::disputes;
 use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, ApiResponse, Handled};
 use crate::payment_wait::{self, Payee};
+use crate::refunds::{self, ChargeRefund};
 
 /// Event ids are kept a little longer than Stripe redelivers (three days).
 const EVENT_RETENTION_SECS: i64 = 4 * 24 * 3600;
@@ -76,6 +78,13 @@ pub async fn receive(app: &App, request: &ApiRequest) -> Handled {
 
 async fn handle(app: &App, event: &campaigns_payments::WebhookEvent) -> Result<(), ApiFailure> {
     let object = &event.data.object;
+    // A dispute carries no metadata of ours: its PaymentIntent leads to the
+    // grants.
+    match &event.kind {
+        EventKind::ChargeDisputeCreated => return disputes::opened(app, object).await,
+        EventKind::ChargeDisputeClosed => return disputes::closed(app, object).await,
+        _ => {}
+    }
     let Some(payee) = payee(object) else {
         tracing::info!(event = event.id, kind = %event.kind, "event without our metadata; ignored");
         return Ok(());
@@ -114,23 +123,66 @@ async fn handle(app: &App, event: &campaigns_payments::WebhookEvent) -> Result<(
                 Ok(())
             }
         }
+        EventKind::PaymentIntentSucceeded => intent_succeeded(app, &payee, object, &event.id).await,
         EventKind::PaymentIntentPaymentFailed => super::payment_failed(app, &payee).await,
-        EventKind::ChargeRefunded => {
-            if let Some(payment_intent) = &object.payment_intent {
-                let revoked = access::revoke_paid_by(app, payment_intent).await?;
-                tracing::info!(
-                    payment_intent,
-                    revoked = revoked.len(),
-                    "refund revoked access"
+        EventKind::ChargeRefunded => match ChargeRefund::from_charge(object) {
+            Some(refund) => refunds::charge_refunded(app, &payee, &refund).await,
+            None => {
+                tracing::warn!(
+                    event = event.id,
+                    "a refunded charge without amounts; ignored"
                 );
+                Ok(())
             }
-            super::refunded(app, &payee).await
-        }
+        },
         other => {
             tracing::debug!(event = event.id, kind = %other, "nothing to do");
             Ok(())
         }
     }
+}
+
+/// `payment_intent.succeeded` settles a payment that no session event has
+/// settled (a lost or late `checkout.session.*` event): when the record's
+/// current session was paid with this PaymentIntent, Stripe's own answer
+/// about that session is reported, and checked like any other payment.
+async fn intent_succeeded(
+    app: &App,
+    payee: &Payee,
+    intent: &campaigns_payments::EventObject,
+    event_id: &str,
+) -> Result<(), ApiFailure> {
+    let wait = app.records.get::<PaymentWait>(&payee.wait_id()).await?;
+    if wait.is_some_and(|found| found.record.outcome.is_some()) {
+        return Ok(());
+    }
+    let Some(session_id) = super::current_session(app, payee).await? else {
+        return Ok(());
+    };
+    let session = app
+        .payments
+        .retrieve_checkout(&session_id)
+        .await
+        .map_err(ApiFailure::unavailable)?;
+    let settled = session.payment_intent_id.as_deref() == Some(intent.id.as_str())
+        && session.payment_status == SessionPaymentStatus::Paid;
+    if !settled {
+        tracing::info!(
+            payment_intent = intent.id,
+            session = session.id,
+            "a PaymentIntent that is not the record's current session's payment; its session's events settle it"
+        );
+        return Ok(());
+    }
+    let outcome = PaymentOutcome {
+        result: PaymentResult::Succeeded,
+        payment_intent_id: Some(intent.id.clone()),
+        amount: session.amount_total_cents.map(Cents),
+        currency: session.currency.clone(),
+        checkout_session_id: session.id.clone(),
+        event_id: event_id.to_owned(),
+    };
+    report(app, payee, &outcome).await
 }
 
 /// Whom a payment is for, from the metadata we wrote on the session and its

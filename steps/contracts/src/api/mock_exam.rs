@@ -88,6 +88,20 @@ pub struct SubmitResultsResponse {
     pub accepted: u32,
 }
 
+/// An exam cancelled: every candidate told, every paid seat refunded in
+/// full. Sent again, it finishes what an interrupted call left undone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CancelMockExamResponse {
+    pub mock_exam_id: String,
+    pub status: MockExamStatus,
+    /// Candidates told of the cancellation by this call.
+    pub candidates_notified: u32,
+    /// Paid seats refunded by this call (each is refunded once, whatever
+    /// the number of calls).
+    pub seats_refunded: u32,
+}
+
 fn example_results() -> Vec<ExamResult> {
     let scores = [
         (48.0, 44.0, 52.0, [true, false, false, true, false]),
@@ -174,6 +188,17 @@ impl Example for SubmitResultsRequest {
     fn example() -> Self {
         SubmitResultsRequest {
             results: example_results(),
+        }
+    }
+}
+
+impl Example for CancelMockExamResponse {
+    fn example() -> Self {
+        CancelMockExamResponse {
+            mock_exam_id: "mex_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
+            status: MockExamStatus::Cancelled,
+            candidates_notified: 12,
+            seats_refunded: 4,
         }
     }
 }

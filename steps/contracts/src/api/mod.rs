@@ -6,6 +6,7 @@ mod coupon;
 mod error;
 mod mock_exam;
 mod personalized_plan;
+mod refund;
 mod scholarship;
 mod team;
 mod webhook;
@@ -20,13 +21,14 @@ pub use coupon::{
 };
 pub use error::{ApiError, ErrorResponse};
 pub use mock_exam::{
-    CreateMockExamRequest, MockExamList, MockExamSummary, RegisterMockExamRequest,
-    RegisterMockExamResponse, SubmitResultsRequest, SubmitResultsResponse,
+    CancelMockExamResponse, CreateMockExamRequest, MockExamList, MockExamSummary,
+    RegisterMockExamRequest, RegisterMockExamResponse, SubmitResultsRequest, SubmitResultsResponse,
 };
 pub use personalized_plan::{
     CreatePlanRequest, CreatePlanResponse, MAX_SCORE_REPORT_BYTES, ReportContentType,
     UploadUrlRequest, UploadUrlResponse,
 };
+pub use refund::{CreateRefundRequest, RefundReason, RefundResponse};
 pub use scholarship::{
     ReviewDecision, ReviewDecisionRequest, ReviewDecisionResponse, ScholarshipApplyRequest,
     ScholarshipApplyResponse, ScholarshipInput,

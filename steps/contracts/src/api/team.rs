@@ -68,6 +68,7 @@ impl Example for CreateTeamRequest {
 impl Example for CreateTeamResponse {
     fn example() -> Self {
         let member = |id: &str, name: &str, email: &str, cents| TeamMember {
+            amount_refunded: None,
             member_id: Some(id.into()),
             name: name.into(),
             email: email.into(),

@@ -78,7 +78,8 @@ pub struct PaymentWait {
 }
 
 /// Paid access to a product for a period: what "activate user access in the
-/// main ProDentHub database" writes. A refund ends it.
+/// main ProDentHub database" writes. A full refund or a lost dispute ends it;
+/// an open dispute suspends it until it is won.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessGrant {
@@ -94,12 +95,42 @@ pub struct AccessGrant {
     pub status: AccessGrantStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The last dispute of the payment, once one was opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispute: Option<GrantDispute>,
+}
+
+/// A dispute (chargeback) of the payment behind a grant, as the webhook
+/// last saw it. Kept so that its events apply once and in order: a
+/// `charge.dispute.created` delivered after the dispute closed changes
+/// nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantDispute {
+    /// Stripe's dispute id (`du_…`).
+    pub dispute_id: String,
+    pub status: DisputeStatus,
+    /// When the access was suspended for it.
+    pub opened_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Where a dispute stands: open until the card issuer decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeStatus {
+    Open,
+    Won,
+    Lost,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessGrantStatus {
     Active,
+    /// A dispute of its payment is open: no access until it is won.
+    Suspended,
     Revoked,
 }
 
@@ -168,6 +199,7 @@ impl Example for AccessGrant {
             ends_at: "2025-09-10T08:04:12Z".parse().expect("valid timestamp"),
             status: AccessGrantStatus::Active,
             revoked_at: None,
+            dispute: None,
         }
     }
 }

@@ -60,6 +60,10 @@ pub struct MockRegistration {
     pub payment_intent_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<DateTime<Utc>>,
+    /// Refunded so far, in cents (Stripe's `amount_refunded`): part of the
+    /// price for a partial refund, all of it for a full one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_refunded: Option<Cents>,
     /// When an unpaid or refunded registration gave its seat back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<DateTime<Utc>>,
@@ -124,6 +128,7 @@ impl Example for MockExam {
 impl Example for MockRegistration {
     fn example() -> Self {
         MockRegistration {
+            amount_refunded: None,
             registration_id: "reg_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
             mock_exam_id: "mex_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
             email: "priya.k@example.com".into(),

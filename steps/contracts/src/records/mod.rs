@@ -17,8 +17,8 @@ mod team;
 pub use coupon::{CouponRecord, CouponUsage, CouponUsageStatus};
 pub use journey_start::{JOURNEY_START_QUEUE, JourneyStart};
 pub use journey_tables::{
-    AccessGrant, AccessGrantStatus, IdempotencyRecord, PaymentOutcome, PaymentResult, PaymentWait,
-    WebhookEvent,
+    AccessGrant, AccessGrantStatus, DisputeStatus, GrantDispute, IdempotencyRecord, PaymentOutcome,
+    PaymentResult, PaymentWait, WebhookEvent,
 };
 pub use mock_exam::{
     MockExam, MockExamStatus, MockRegistration, MockStatistics, RegistrationStatus,

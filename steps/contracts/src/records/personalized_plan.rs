@@ -37,6 +37,10 @@ pub struct PersonalizedPlan {
     /// The payment that activated the plan (a refund of it revokes access).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_intent_id: Option<String>,
+    /// Refunded so far, in cents (Stripe's `amount_refunded`): part of the
+    /// price for a partial refund, all of it for a full one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_refunded: Option<Cents>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activated_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,6 +65,7 @@ pub enum PlanStatus {
 impl Example for PersonalizedPlan {
     fn example() -> Self {
         PersonalizedPlan {
+            amount_refunded: None,
             plan_id: "plan_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
             campaign_id: CampaignId::PersonalizedPlan,
             email: "sam.lee@example.com".into(),

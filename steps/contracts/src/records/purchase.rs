@@ -37,6 +37,10 @@ pub struct DiscountPurchase {
     pub payment_intent_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<DateTime<Utc>>,
+    /// Refunded so far, in cents (Stripe's `amount_refunded`): part of the
+    /// price for a partial refund, all of it for a full one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_refunded: Option<Cents>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_expires_at: Option<DateTime<Utc>>,
 }
@@ -64,6 +68,7 @@ pub enum PurchaseStatus {
 impl Example for DiscountPurchase {
     fn example() -> Self {
         DiscountPurchase {
+            amount_refunded: None,
             purchase_id: "pur_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
             campaign_id: CampaignId::DiscountPurchase,
             email: "buyer@example.com".into(),

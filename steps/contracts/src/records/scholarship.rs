@@ -49,6 +49,10 @@ pub struct Scholarship {
     pub payment_intent_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<DateTime<Utc>>,
+    /// Refunded so far, in cents (Stripe's `amount_refunded`): part of the
+    /// price for a partial refund, all of it for a full one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_refunded: Option<Cents>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_expires_at: Option<DateTime<Utc>>,
 }
@@ -77,6 +81,7 @@ impl Example for Scholarship {
         let application = ScholarshipInput::example();
         let calculation = application.calculate().expect("the example input is valid");
         Scholarship {
+            amount_refunded: None,
             scholarship_id: "sch_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
             campaign_id: CampaignId::ScholarshipApplication,
             email: "amira.haddad@example.com".into(),

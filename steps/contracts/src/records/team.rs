@@ -58,9 +58,14 @@ pub struct TeamMember {
     /// The authorization, captured when the team completes or cancelled at the deadline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_payment_intent_id: Option<String>,
-    /// When Stripe reported a refund of this share (its access is revoked then).
+    /// When Stripe reported a full refund of this share (its access is
+    /// revoked then).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refunded_at: Option<DateTime<Utc>>,
+    /// Refunded so far, in cents (Stripe's `amount_refunded`): part of the
+    /// price for a partial refund, all of it for a full one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_refunded: Option<Cents>,
 }
 
 /// A team's life: shares are authorized while `pending_payment`, captured
