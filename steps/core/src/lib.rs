@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod cluster;
 pub mod coupon;
 pub mod email;
+pub mod gst;
 pub mod money;
 pub mod scholarship;
 pub mod stats;

@@ -162,10 +162,10 @@ impl Embedded {
             records: Records::new(records.clone()),
             payments: Arc::new(payments),
             mail: outbox.clone(),
-            mail_settings: MailSettings {
-                from: "noreply@prodenthub.com.au".into(),
-                links: Links::new(&frontend_url)?,
-            },
+            mail_settings: MailSettings::new(
+                "noreply@prodenthub.com.au",
+                Links::new(&frontend_url)?,
+            ),
             webhook_verifier: Arc::new(SignatureVerifier::new(
                 options.stripe_webhook_secret.clone(),
             )),

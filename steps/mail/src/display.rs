@@ -10,6 +10,11 @@ pub(crate) fn date_time(at: DateTime<Utc>) -> String {
     at.format("%A %-d %B %Y, %H:%M UTC").to_string()
 }
 
+/// The UTC day of `at`, as a tax invoice's date of issue: `10 March 2025`.
+pub(crate) fn date(at: DateTime<Utc>) -> String {
+    at.format("%-d %B %Y").to_string()
+}
+
 /// A score or rate in percent, to one decimal: `68.5%`.
 pub(crate) fn percent(value: f64) -> String {
     format!("{value:.1}%")
@@ -28,6 +33,12 @@ mod tests {
     fn times_say_they_are_utc() {
         let at = "2025-01-12T10:30:00Z".parse().unwrap();
         assert_eq!(date_time(at), "Sunday 12 January 2025, 10:30 UTC");
+    }
+
+    #[test]
+    fn dates_are_the_utc_day() {
+        let at = "2025-03-10T23:59:59Z".parse().unwrap();
+        assert_eq!(date(at), "10 March 2025");
     }
 
     #[test]

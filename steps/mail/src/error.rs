@@ -23,6 +23,13 @@ pub enum MailError {
         template: TemplateName,
         field: &'static str,
     },
+    /// The facts given with the records contradict them (a refund larger
+    /// than the payment); a bug in the caller, which a retry repeats.
+    #[error("the {template} email cannot say {message}")]
+    Invalid {
+        template: TemplateName,
+        message: String,
+    },
     /// A template failed to render; a bug, caught by the tests.
     #[error("the {template} template failed to render: {message}")]
     Template {
@@ -44,6 +51,7 @@ impl MailError {
             MailError::Unavailable(_) => "Mail.Unavailable",
             MailError::Rejected(_) => "Mail.Rejected",
             MailError::Incomplete { .. } => "Mail.Incomplete",
+            MailError::Invalid { .. } => "Mail.Invalid",
             MailError::Template { .. } => "Mail.Template",
             MailError::Config(_) => "Mail.Config",
             MailError::NotFound(_) => "Mail.NotFound",

@@ -1,7 +1,7 @@
 //! Emails: the mail port, the templates, and the outbox adapter.
 //!
 //! A journey step builds a context from its records (`emails`), composes
-//! it with the configured sender and frontend links ([`MailSettings`]) into
+//! it with the configured sender, seller and frontend links ([`MailSettings`]) into
 //! an [`OutgoingEmail`] with an HTML and a plain-text body, and hands it to a
 //! [`Mailer`]: SESv2 in production, the [`OutboxMailer`] folder of `.eml`
 //! files on one machine. [`render_previews`] renders every template with
@@ -26,4 +26,4 @@ pub use port::{MailFuture, Mailer, OutgoingEmail, SentEmail};
 pub use preview::render_previews;
 pub use render::{EmailTemplate, TemplateName};
 pub use samples::sample_emails;
-pub use settings::MailSettings;
+pub use settings::{MailSettings, Seller};

@@ -15,10 +15,7 @@ const PREVIEW_FROM: &str = "noreply@prodenthub.com.au";
 /// Writes `<template>.html` and `<template>.txt` for every template, and an
 /// `index.html` that links them; returns the index's path.
 pub fn render_previews(out_dir: &Path) -> Result<PathBuf, MailError> {
-    let settings = MailSettings {
-        from: PREVIEW_FROM.into(),
-        links: Links::new(PREVIEW_FRONTEND_URL)?,
-    };
+    let settings = MailSettings::new(PREVIEW_FROM, Links::new(PREVIEW_FRONTEND_URL)?);
     std::fs::create_dir_all(out_dir)?;
     let mut index = String::from(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Email previews</title></head>\n<body style=\"font-family:Arial,Helvetica,sans-serif;\">\n<h1>Email previews</h1>\n<table cellpadding=\"6\">\n<tr><th align=\"left\">Template</th><th align=\"left\">Subject</th><th align=\"left\">To</th><th></th><th></th></tr>\n",

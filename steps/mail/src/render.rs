@@ -14,7 +14,7 @@ use minijinja::value::Serde;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::MailError;
+use crate::{MailError, Seller};
 
 /// A context that renders into one email: its recipient, its subject and
 /// the fields its two templates read.
@@ -49,6 +49,7 @@ macro_rules! templates {
             ("layout.html", include_str!("../templates/layout.html")),
             ("layout.txt", include_str!("../templates/layout.txt")),
             ("macros.html", include_str!("../templates/macros.html")),
+            ("macros.txt", include_str!("../templates/macros.txt")),
             $(
                 (concat!($name, ".html"), include_str!(concat!("../templates/", $name, ".html"))),
                 (concat!($name, ".txt"), include_str!(concat!("../templates/", $name, ".txt"))),
@@ -86,6 +87,14 @@ templates! {
     MockExamResults => "mock_exam_results",
     /// A payment did not go through: a link to try again.
     PaymentFailed => "payment_failed",
+    /// A refund, full or partial, with its adjustment note.
+    RefundIssued => "refund_issued",
+    /// To ops: a payment is disputed and its access suspended.
+    DisputeOpened => "dispute_opened",
+    /// To each candidate of a cancelled exam; a paid seat is refunded in full.
+    MockExamCancelled => "mock_exam_cancelled",
+    /// Seed §8.4's access details, once the scholarship is paid: the tax invoice.
+    ScholarshipPaid => "scholarship_paid",
 }
 
 impl TemplateName {
@@ -104,16 +113,23 @@ impl fmt::Display for TemplateName {
     }
 }
 
-/// The HTML and plain-text bodies of `email`.
-pub(crate) fn render<T: EmailTemplate>(email: &T) -> Result<(String, String), MailError> {
+/// The HTML and plain-text bodies of `email`, sent on behalf of `seller`.
+pub(crate) fn render<T: EmailTemplate>(
+    email: &T,
+    seller: &Seller,
+) -> Result<(String, String), MailError> {
     let failed = |err: minijinja::Error| MailError::Template {
         template: T::NAME,
         message: format!("{err:#}"),
     };
     let env = environment();
-    // The subject also titles the HTML document.
-    let context =
-        minijinja::context! { subject => email.subject(), ..minijinja::Value::from(Serde(email)) };
+    // The subject also titles the HTML document; the seller is who issues
+    // the tax invoices and adjustment notes.
+    let context = minijinja::context! {
+        subject => email.subject(),
+        seller => Serde(seller),
+        ..minijinja::Value::from(Serde(email))
+    };
     let render = |extension: &str| {
         env.get_template(&format!("{}.{extension}", T::NAME))
             .and_then(|template| template.render(context.clone()))

@@ -12,12 +12,14 @@ use campaigns_contracts::records::{
     DiscountPurchase, MemberStatus, MockExam, MockRegistration, MockStatistics, PersonalizedPlan,
     Scholarship, ScholarshipStatus, Team, TeamStatus,
 };
+use campaigns_core::money::Cents;
 use chrono::Duration;
 
 use crate::emails::{
-    MockExamRegistration, MockExamReminder, MockExamResults, Payment, PaymentFailed, PlanActivated,
-    PurchaseConfirmation, ScholarshipApproved, ScholarshipDeclined, ScholarshipReceived,
-    TeamActivated, TeamCreated, TeamExpired, TeamInvitation, TeamPaymentReminder,
+    DisputeOpened, MockExamCancelled, MockExamRegistration, MockExamReminder, MockExamResults,
+    Payment, PaymentFailed, PlanActivated, PurchaseConfirmation, RefundDetails, RefundIssued,
+    ScholarshipApproved, ScholarshipDeclined, ScholarshipPaid, ScholarshipReceived, TeamActivated,
+    TeamCreated, TeamExpired, TeamInvitation, TeamPaymentReminder,
 };
 use crate::{MailError, MailSettings, OutgoingEmail};
 
@@ -58,6 +60,13 @@ pub fn sample_emails(settings: &MailSettings) -> Result<Vec<OutgoingEmail>, Mail
     declined.decided_at = approved.decided_at;
     declined.reviewer_note =
         Some("This round's scholarships went to applicants with a lower income per person.".into());
+    let mut paid = approved.clone();
+    paid.status = ScholarshipStatus::Paid;
+    paid.pay_by = Some(pay_by);
+    paid.payment_intent_id = Some("pi_3QghiAmira".into());
+    let paid_at = received.created_at + Duration::days(3);
+    paid.paid_at = Some(paid_at);
+    paid.access_expires_at = Some(paid_at + Duration::days(92));
     let scholarship_token = &ScholarshipApplyResponse::example().access_token;
 
     let purchase = DiscountPurchase::example();
@@ -115,7 +124,7 @@ pub fn sample_emails(settings: &MailSettings) -> Result<Vec<OutgoingEmail>, Mail
             &registration,
             exam_token,
             links,
-        ))?,
+        )?)?,
         settings.compose(&MockExamReminder::new(
             &exam,
             &registration,
@@ -135,5 +144,30 @@ pub fn sample_emails(settings: &MailSettings) -> Result<Vec<OutgoingEmail>, Mail
             purchase_token,
             links,
         )?)?,
+        settings.compose(&RefundIssued::new(
+            Payment::Purchase(&purchase),
+            RefundDetails {
+                refund_id: "re_3QabcLena",
+                amount: Cents::from_dollars(50),
+                total_refunded: Cents::from_dollars(50),
+                refunded_at: purchase.created_at + Duration::days(9),
+            },
+            purchase_token,
+            links,
+        )?)?,
+        settings.compose(&DisputeOpened::new(
+            Payment::Plan(&plan),
+            "dp_1QdefSam",
+            "fraudulent",
+            plan.price,
+            &settings.ops_email,
+        )?)?,
+        settings.compose(&MockExamCancelled::new(
+            &exam,
+            &registration,
+            exam_token,
+            links,
+        ))?,
+        settings.compose(&ScholarshipPaid::new(&paid, scholarship_token, links)?)?,
     ])
 }

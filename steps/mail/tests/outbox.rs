@@ -19,10 +19,10 @@ fn outbox(name: &str) -> (OutboxMailer, PathBuf) {
 }
 
 fn samples() -> Vec<OutgoingEmail> {
-    let settings = MailSettings {
-        from: "noreply@prodenthub.com.au".into(),
-        links: Links::new("https://campaigns.example.com").unwrap(),
-    };
+    let settings = MailSettings::new(
+        "noreply@prodenthub.com.au",
+        Links::new("https://campaigns.example.com").unwrap(),
+    );
     sample_emails(&settings).unwrap()
 }
 

@@ -29,10 +29,10 @@ async fn sent_message(id: &str) -> Value {
 async fn an_email_is_sent_from_the_verified_sender() {
     let sdk = sdk_config().await;
     let from = format!("{}@prodenthub.com.au", unique("noreply-"));
-    let settings = MailSettings {
-        from: from.clone(),
-        links: Links::new("https://campaigns.prodenthub.com.au").expect("links"),
-    };
+    let settings = MailSettings::new(
+        from.clone(),
+        Links::new("https://campaigns.prodenthub.com.au").expect("links"),
+    );
     let email = sample_emails(&settings).expect("samples").remove(0);
     let mailer = SesMailer::new(&sdk);
 

@@ -42,10 +42,10 @@ async fn aws_app() -> App {
         records: Records::new(Arc::new(DynamoRecords::new(&sdk, &settings, clock.clone()))),
         payments: Arc::new(Unwired(Port::Payments)),
         mail: Arc::new(Unwired(Port::Mail)),
-        mail_settings: MailSettings {
-            from: "noreply@prodenthub.com.au".into(),
-            links: Links::new("https://prodenthub.com.au").expect("links"),
-        },
+        mail_settings: MailSettings::new(
+            "noreply@prodenthub.com.au",
+            Links::new("https://prodenthub.com.au").expect("links"),
+        ),
         webhook_verifier: Arc::new(SignatureVerifier::new("whsec_moto")),
         files: Arc::new(Unwired(Port::Files)),
         scheduler: Arc::new(Unwired(Port::Schedules)),

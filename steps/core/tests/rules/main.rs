@@ -5,6 +5,7 @@ mod catalog;
 mod cluster;
 mod coupon;
 mod email;
+mod gst;
 mod money;
 mod schemas;
 mod scholarship;

@@ -1,8 +1,11 @@
-//! Mock exams: registration, the reminder 24 hours before, and results.
+//! Mock exams: registration, the reminder 24 hours before, results, and a
+//! cancelled exam.
 
 use campaigns_contracts::records::{MockExam, MockRegistration, MockStatistics, RegistrationTier};
 use serde::Serialize;
 
+use super::invoice::TaxInvoice;
+use super::payment::Payment;
 use super::required;
 use crate::display::{date_time, percent};
 use crate::{EmailTemplate, Links, MailError, TemplateName};
@@ -19,8 +22,6 @@ struct Seat {
     duration_minutes: i64,
     sections: Vec<String>,
     tier: &'static str,
-    /// What a premium registrant paid; `None` for a free seat.
-    amount_paid: Option<String>,
     registration_id: String,
     access_url: String,
 }
@@ -39,31 +40,41 @@ impl Seat {
                 RegistrationTier::Free => "Free",
                 RegistrationTier::Premium => "Premium",
             },
-            amount_paid: (registration.tier == RegistrationTier::Premium)
-                .then(|| exam.premium_price.to_aud_string()),
             registration_id: registration.registration_id.clone(),
             access_url: links.mock_exam(&registration.registration_id, token),
         }
     }
 }
 
-/// Registered: when the exam runs and the link that opens it.
+/// Registered: when the exam runs and the link that opens it; for a
+/// premium seat, its tax invoice.
 #[derive(Debug, Clone, Serialize)]
 pub struct MockExamRegistration {
     #[serde(flatten)]
     seat: Seat,
+    /// `None` for a free seat.
+    invoice: Option<TaxInvoice>,
 }
 
 impl MockExamRegistration {
+    /// A premium `registration` needs its `paidAt`, the invoice's date.
     pub fn new(
         exam: &MockExam,
         registration: &MockRegistration,
         token: &str,
         links: &Links,
-    ) -> MockExamRegistration {
-        MockExamRegistration {
+    ) -> Result<MockExamRegistration, MailError> {
+        let invoice = match registration.tier {
+            RegistrationTier::Free => None,
+            RegistrationTier::Premium => TaxInvoice::new(
+                Payment::MockExam { exam, registration },
+                TemplateName::MockExamRegistration,
+            )?,
+        };
+        Ok(MockExamRegistration {
             seat: Seat::new(exam, registration, token, links),
-        }
+            invoice,
+        })
     }
 }
 
@@ -220,5 +231,42 @@ impl EmailTemplate for MockExamResults {
     }
     fn subject(&self) -> String {
         format!("Your results: {} ({})", self.title, self.score)
+    }
+}
+
+/// The exam is cancelled: to each candidate, and for a paid premium seat,
+/// that the payment is refunded in full.
+#[derive(Debug, Clone, Serialize)]
+pub struct MockExamCancelled {
+    #[serde(flatten)]
+    seat: Seat,
+    /// The premium price refunded; `None` for a free seat or one never paid.
+    refunded: Option<String>,
+}
+
+impl MockExamCancelled {
+    /// `registration` as it was when the exam was cancelled: a premium seat
+    /// with a `paidAt` was paid, and cancelling refunds every paid seat.
+    pub fn new(
+        exam: &MockExam,
+        registration: &MockRegistration,
+        token: &str,
+        links: &Links,
+    ) -> MockExamCancelled {
+        let paid = registration.tier == RegistrationTier::Premium && registration.paid_at.is_some();
+        MockExamCancelled {
+            seat: Seat::new(exam, registration, token, links),
+            refunded: paid.then(|| exam.premium_price.to_aud_string()),
+        }
+    }
+}
+
+impl EmailTemplate for MockExamCancelled {
+    const NAME: TemplateName = TemplateName::MockExamCancelled;
+    fn to(&self) -> &str {
+        &self.seat.to
+    }
+    fn subject(&self) -> String {
+        format!("Cancelled: {} on {}", self.seat.title, self.seat.starts_at)
     }
 }

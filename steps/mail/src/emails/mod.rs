@@ -4,18 +4,25 @@
 //! `$99.67 AUD`, times in UTC, links absolute. Templates then only lay it
 //! out, and the same figures appear in the HTML and the plain-text body.
 
+mod dispute;
+mod invoice;
 mod mock_exam;
 mod payment;
 mod plan;
 mod purchase;
+mod refund;
 mod scholarship;
 mod team;
 
-pub use mock_exam::{MockExamRegistration, MockExamReminder, MockExamResults};
+pub use dispute::DisputeOpened;
+pub use mock_exam::{MockExamCancelled, MockExamRegistration, MockExamReminder, MockExamResults};
 pub use payment::{Payment, PaymentFailed};
 pub use plan::PlanActivated;
 pub use purchase::PurchaseConfirmation;
-pub use scholarship::{ScholarshipApproved, ScholarshipDeclined, ScholarshipReceived};
+pub use refund::{RefundDetails, RefundIssued};
+pub use scholarship::{
+    ScholarshipApproved, ScholarshipDeclined, ScholarshipPaid, ScholarshipReceived,
+};
 pub use team::{TeamActivated, TeamCreated, TeamExpired, TeamInvitation, TeamPaymentReminder};
 
 use crate::{MailError, TemplateName};

@@ -5,6 +5,8 @@ use campaigns_core::catalog::product;
 use campaigns_core::cluster::{RoadmapWeek, roadmap};
 use serde::Serialize;
 
+use super::invoice::TaxInvoice;
+use super::payment::Payment;
 use super::required;
 use crate::display::date_time;
 use crate::{EmailTemplate, Links, MailError, TemplateName};
@@ -20,6 +22,7 @@ pub struct PlanActivated {
     plan_name: &'static str,
     price: String,
     access_until: String,
+    invoice: Option<TaxInvoice>,
     weeks: Vec<RoadmapWeek>,
     plan_url: String,
 }
@@ -30,11 +33,8 @@ impl PlanActivated {
         token: &str,
         links: &Links,
     ) -> Result<PlanActivated, MailError> {
-        let expires_at = required(
-            plan.expires_at,
-            TemplateName::PlanActivated,
-            "the plan's expiresAt",
-        )?;
+        let template = TemplateName::PlanActivated;
+        let expires_at = required(plan.expires_at, template, "the plan's expiresAt")?;
         let cluster = plan.selected_cluster;
         Ok(PlanActivated {
             to: plan.email.clone(),
@@ -44,6 +44,7 @@ impl PlanActivated {
             plan_name: product(cluster.product()).name,
             price: plan.price.to_aud_string(),
             access_until: date_time(expires_at),
+            invoice: TaxInvoice::new(Payment::Plan(plan), template)?,
             weeks: roadmap(cluster).weeks,
             plan_url: links.plan(&plan.plan_id, token),
         })

@@ -4,6 +4,8 @@ use campaigns_contracts::records::DiscountPurchase;
 use campaigns_core::catalog::product;
 use serde::Serialize;
 
+use super::invoice::{InvoiceLine, TaxInvoice, lines};
+use super::payment::Payment;
 use super::required;
 use crate::display::date_time;
 use crate::{EmailTemplate, Links, MailError, TemplateName};
@@ -15,20 +17,15 @@ pub struct PurchaseConfirmation {
     to: String,
     first_name: String,
     plan_name: &'static str,
-    original_price: String,
-    /// `None` when no coupon took anything off.
-    coupon: Option<CouponLine>,
+    /// The plan and the coupon's discount, for a free order's confirmation.
+    charges: Vec<InvoiceLine>,
     final_price: String,
+    /// `None` for a free order.
+    invoice: Option<TaxInvoice>,
     paid_at: String,
     access_until: String,
     purchase_id: String,
     purchase_url: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct CouponLine {
-    code: String,
-    discount: String,
 }
 
 impl PurchaseConfirmation {
@@ -48,16 +45,9 @@ impl PurchaseConfirmation {
             to: purchase.email.clone(),
             first_name: purchase.first_name.clone(),
             plan_name: product(purchase.product_id).name,
-            original_price: purchase.original_price.to_aud_string(),
-            coupon: purchase
-                .coupon_code
-                .as_ref()
-                .filter(|_| purchase.discount_amount.0 > 0)
-                .map(|code| CouponLine {
-                    code: code.clone(),
-                    discount: purchase.discount_amount.to_aud_string(),
-                }),
+            charges: lines(Payment::Purchase(purchase)),
             final_price: purchase.final_price.to_aud_string(),
+            invoice: TaxInvoice::new(Payment::Purchase(purchase), template)?,
             paid_at: date_time(paid_at),
             access_until: date_time(access_until),
             purchase_id: purchase.purchase_id.clone(),

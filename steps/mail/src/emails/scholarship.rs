@@ -1,4 +1,5 @@
-//! Scholarship review: received, approved (with the price to pay), declined.
+//! Scholarship review: received, approved (with the price to pay), declined;
+//! and paid, with the access and the tax invoice.
 
 use campaigns_contracts::records::Scholarship;
 use campaigns_core::campaign::CampaignId;
@@ -7,9 +8,12 @@ use campaigns_core::scholarship::{ComponentName, ScholarshipComponent};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::invoice::TaxInvoice;
+use super::payment::Payment;
+use super::required;
 use crate::display::date_time;
 use crate::links::PayTarget;
-use crate::{EmailTemplate, Links, TemplateName};
+use crate::{EmailTemplate, Links, MailError, TemplateName};
 
 /// What every scholarship email shows about the application.
 #[derive(Debug, Clone, Serialize)]
@@ -170,5 +174,55 @@ impl EmailTemplate for ScholarshipDeclined {
     }
     fn subject(&self) -> String {
         "Your ProDentHub scholarship application".into()
+    }
+}
+
+/// Paid: the access period, how to use it, and the tax invoice. Seed §8.4's
+/// "with access details", sent once the access exists.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScholarshipPaid {
+    #[serde(flatten)]
+    application: Application,
+    /// The address the access is linked to.
+    email: String,
+    access_from: String,
+    access_until: String,
+    invoice: Option<TaxInvoice>,
+}
+
+impl ScholarshipPaid {
+    /// `scholarship` as paid: with its `paidAt` and `accessExpiresAt`.
+    pub fn new(
+        scholarship: &Scholarship,
+        token: &str,
+        links: &Links,
+    ) -> Result<ScholarshipPaid, MailError> {
+        let template = TemplateName::ScholarshipPaid;
+        let paid_at = required(scholarship.paid_at, template, "the scholarship's paidAt")?;
+        let access_until = required(
+            scholarship.access_expires_at,
+            template,
+            "the scholarship's accessExpiresAt",
+        )?;
+        Ok(ScholarshipPaid {
+            application: Application::new(scholarship, token, links),
+            email: scholarship.email.clone(),
+            access_from: date_time(paid_at),
+            access_until: date_time(access_until),
+            invoice: TaxInvoice::new(Payment::Scholarship(scholarship), template)?,
+        })
+    }
+}
+
+impl EmailTemplate for ScholarshipPaid {
+    const NAME: TemplateName = TemplateName::ScholarshipPaid;
+    fn to(&self) -> &str {
+        &self.application.to
+    }
+    fn subject(&self) -> String {
+        format!(
+            "Your ProDentHub scholarship access is active until {}",
+            self.access_until
+        )
     }
 }

@@ -5,6 +5,8 @@ use campaigns_core::campaign::CampaignId;
 use campaigns_core::catalog::{ProductId, product};
 use serde::Serialize;
 
+use super::invoice::TaxInvoice;
+use super::payment::Payment;
 use super::required;
 use crate::display::{date_time, full_name};
 use crate::links::PayTarget;
@@ -219,7 +221,8 @@ impl EmailTemplate for TeamExpired {
     }
 }
 
-/// To every member once all shares are captured: the plan is theirs.
+/// To every member once all shares are captured: the plan is theirs, and
+/// the tax invoice of their own share.
 #[derive(Debug, Clone, Serialize)]
 pub struct TeamActivated {
     #[serde(skip)]
@@ -228,6 +231,7 @@ pub struct TeamActivated {
     share: String,
     activated_at: String,
     access_until: String,
+    invoice: Option<TaxInvoice>,
     #[serde(flatten)]
     team: TeamSummary,
 }
@@ -249,6 +253,7 @@ impl TeamActivated {
             share: member.share_amount.to_aud_string(),
             activated_at: date_time(activated_at),
             access_until: date_time(expires_at),
+            invoice: TaxInvoice::new(Payment::TeamShare { team, member }, template)?,
             team: TeamSummary::new(team, token, links, template)?,
         })
     }
