@@ -951,6 +951,13 @@ async fn a_cancelled_exam_refunds_every_paid_seat_once_and_never_reminds() {
     }
     let (status, refused) = register(&product, &exam_id, "late@example.com", "free").await;
     assert_eq!(status, 409, "{refused}");
+    assert_eq!(
+        product.recipients("mock_exam_cancelled"),
+        ["free@example.com", "premium@example.com"],
+        "every candidate is told, once"
+    );
+    product.until_sent("refund_issued").await;
+    assert_eq!(product.recipients("refund_issued"), ["premium@example.com"]);
 
     // The days pass: no reminder and no results run ever start.
     product.advance(4 * DAY);

@@ -522,10 +522,12 @@ async fn a_scholarship_is_paid_only_by_the_payment_asked_for() {
     );
     assert!(granted(&product, &format!("grant_{honest}")).await);
     assert!(
-        templates(&product)
-            .iter()
-            .all(|template| ["scholarship_received", "scholarship_approved"]
-                .contains(&template.as_str())),
+        templates(&product).iter().all(|template| [
+            "scholarship_received",
+            "scholarship_approved",
+            "scholarship_paid"
+        ]
+        .contains(&template.as_str())),
         "{:?}",
         product.emails()
     );

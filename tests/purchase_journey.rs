@@ -475,4 +475,9 @@ async fn a_partial_refund_keeps_access_and_refunding_the_rest_ends_it() {
         (409, &json!("ALREADY_REFUNDED"))
     );
     assert_eq!(product.refunds_of(&paid_with).len(), 2);
+    product
+        .eventually("a refund email for each refund", || async {
+            product.recipients("refund_issued").len() == 2
+        })
+        .await;
 }

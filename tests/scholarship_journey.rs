@@ -290,6 +290,7 @@ async fn an_auto_approved_application_is_paid_and_granted_three_months() {
     let (_, url) = checkout_url(&product, &applied).await;
     product.checkout_action(&url, "pay").await;
     assert_paid_with_access(&product, &applied, Cents(9_700)).await;
+    product.until_sent("scholarship_paid").await;
     assert_eq!(
         product.emails(),
         [
@@ -301,7 +302,16 @@ async fn an_auto_approved_application_is_paid_and_granted_three_months() {
                 "scholarship_approved".to_owned(),
                 "amira@example.com".to_owned()
             ),
+            (
+                "scholarship_paid".to_owned(),
+                "amira@example.com".to_owned()
+            ),
         ]
+    );
+    let receipt = email_text(&product, "scholarship_paid");
+    assert!(
+        receipt.contains("Tax invoice") && receipt.contains("$97.00"),
+        "{receipt}"
     );
     let (status, refused) = checkout(&product, &applied).await;
     assert_eq!(
@@ -371,9 +381,14 @@ async fn a_reviewer_approves_a_high_percentage_application_which_is_then_paid() 
     let (_, url) = checkout_url(&product, &applied).await;
     product.checkout_action(&url, "pay").await;
     assert_paid_with_access(&product, &applied, Cents(4_500)).await;
+    product.until_sent("scholarship_paid").await;
     assert_eq!(
         templates(&product),
-        ["scholarship_received", "scholarship_approved"]
+        [
+            "scholarship_received",
+            "scholarship_approved",
+            "scholarship_paid"
+        ]
     );
 }
 

@@ -889,4 +889,9 @@ async fn an_admin_refunds_one_share_in_two_parts() {
         team(&product, &created.team_id).await.status,
         TeamStatus::FullyPaid
     );
+    assert_eq!(
+        product.recipients("refund_issued"),
+        [JANE.1, JANE.1],
+        "Jane is told of each part"
+    );
 }

@@ -9,6 +9,7 @@ use campaigns_records::{Condition, StoreError, typed};
 use chrono::{DateTime, Months, Utc};
 
 use crate::context::App;
+use crate::payment_wait::Payee;
 
 pub struct Grant<'a> {
     pub email: &'a str,
@@ -143,6 +144,24 @@ fn revoke(grant: &mut AccessGrant, now: DateTime<Utc>) {
     grant.ends_at = grant.ends_at.min(now);
 }
 
+/// Whose payment paid for `grant`: its record, and for a team share the
+/// member (named in the grant's id).
+pub fn payee(grant: &AccessGrant) -> Payee {
+    let shared = format!("grant_{}_", grant.record_id);
+    Payee {
+        campaign: grant.campaign_id,
+        record_id: grant.record_id.clone(),
+        member_id: grant.grant_id.strip_prefix(&shared).map(str::to_owned),
+    }
+}
+
+/// The grants paid by `payment_intent_id`.
+pub async fn paid_by(app: &App, payment_intent_id: &str) -> Result<Vec<AccessGrant>, StoreError> {
+    app.records
+        .query("paymentIntentId-index", payment_intent_id, None)
+        .await
+}
+
 /// Applies `change` to every grant paid by `payment_intent_id`; returns the
 /// grants it changed, as they are now.
 pub async fn change_paid_by(
@@ -151,10 +170,7 @@ pub async fn change_paid_by(
     change: &Change<'_>,
 ) -> Result<Vec<AccessGrant>, StoreError> {
     let now = app.now();
-    let grants: Vec<AccessGrant> = app
-        .records
-        .query("paymentIntentId-index", payment_intent_id, None)
-        .await?;
+    let grants = paid_by(app, payment_intent_id).await?;
     let mut changed = Vec::new();
     for grant in grants {
         let updated = app

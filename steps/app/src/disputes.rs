@@ -1,11 +1,14 @@
 //! Disputes (chargebacks): `charge.dispute.created` suspends the access the
 //! disputed payment paid for and alerts ops; `charge.dispute.closed`
-//! restores it when the dispute was won and ends it when lost.
+//! restores it when the dispute was won and ends it when lost. Ops get an
+//! email (the ops address) for every disputed payment that paid for access.
 //!
 //! A dispute object carries no metadata of ours, only its PaymentIntent,
 //! so the grants are found by `paymentIntentId`. A mock exam seat is not
 //! access: a dispute of one only alerts ops.
 
+use campaigns_core::money::Cents;
+use campaigns_mail::emails::DisputeOpened;
 use campaigns_payments::EventObject;
 
 use crate::access::{self, Change};
@@ -28,6 +31,25 @@ pub async fn opened(app: &App, dispute: &EventObject) -> Result<(), ApiFailure> 
     let change = Change::Suspend {
         dispute_id: &dispute.id,
     };
+    // Ops are told before the grants change, so a handling cut short in
+    // between tells them again rather than never.
+    let now = app.now();
+    for grant in access::paid_by(app, payment_intent).await? {
+        if access::apply(&mut grant.clone(), &change, now) {
+            let reason = dispute.reason.as_deref().unwrap_or("unstated");
+            let amount = Cents(dispute.amount.unwrap_or_default());
+            crate::api::send_about_payment(app, &access::payee(&grant), |payment, _| {
+                DisputeOpened::new(
+                    payment,
+                    &dispute.id,
+                    reason,
+                    amount,
+                    &app.mail_settings.ops_email,
+                )
+            })
+            .await?;
+        }
+    }
     let suspended = access::change_paid_by(app, payment_intent, &change).await?;
     tracing::error!(
         alarm = ALARM,

@@ -11,6 +11,7 @@ use campaigns_contracts::records::{
     MockExam, MockExamStatus, MockRegistration, RegistrationStatus,
 };
 use campaigns_core::money::Cents;
+use campaigns_mail::emails::MockExamCancelled;
 use campaigns_payments::{PaymentsError, RefundReason, RefundRequest};
 
 use super::mock_exam::schedules;
@@ -115,12 +116,18 @@ async fn refund_seat(app: &App, registration: &MockRegistration) -> Result<bool,
     Ok(true)
 }
 
-/// Tells the candidate the exam is off.
+/// Tells the candidate the exam is off (and, for a paid seat, that it is
+/// refunded in full).
 async fn notify(
     app: &App,
     exam: &MockExam,
     registration: &MockRegistration,
 ) -> Result<(), ApiFailure> {
-    let _ = (app, exam, registration);
-    Ok(())
+    let token = app
+        .tokens
+        .issue(&super::registration_scope(&registration.registration_id));
+    let email = MockExamCancelled::new(exam, registration, &token, &app.mail_settings.links);
+    crate::notify::send(app, &email)
+        .await
+        .map_err(ApiFailure::unavailable)
 }

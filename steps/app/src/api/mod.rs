@@ -7,7 +7,7 @@ mod mock_exam;
 mod payable;
 mod plan;
 mod purchase;
-mod refund;
+pub(crate) mod refund;
 mod scholarship;
 mod team;
 mod webhook;
@@ -34,6 +34,8 @@ use crate::http::{ApiRequest, Handled};
 use crate::payment_wait::Payee;
 use crate::refunds::ChargeRefund;
 use crate::wiring::Port::{self, Files, Mail, Payments, Schedules, Workflows};
+use campaigns_mail::emails::Payment;
+use campaigns_mail::{EmailTemplate, MailError};
 
 /// Seed §2's API functions and the ports their routes' handlers call beyond
 /// the records; each function is built with these adapters only.
@@ -191,6 +193,29 @@ fn expiry_ends_wait(campaign: CampaignId) -> bool {
     match campaign {
         CampaignId::DiscountPurchase | CampaignId::PersonalizedPlan | CampaignId::MockExam => true,
         CampaignId::TeamCreation | CampaignId::ScholarshipApplication => false,
+    }
+}
+
+/// Sends the email `compose` makes of the payee's payment (its record, or a
+/// team member's share) and the token of the payee's page.
+pub(crate) async fn send_about_payment<E: EmailTemplate>(
+    app: &App,
+    payee: &Payee,
+    compose: impl for<'a> FnOnce(Payment<'a>, &str) -> Result<E, MailError>,
+) -> Result<(), ApiFailure> {
+    let id = payee.record_id.as_str();
+    match payee.campaign {
+        CampaignId::TeamCreation => team::send_about(app, payee, compose).await,
+        CampaignId::ScholarshipApplication => {
+            payable::send_about::<Scholarship, E>(app, id, compose).await
+        }
+        CampaignId::DiscountPurchase => {
+            payable::send_about::<DiscountPurchase, E>(app, id, compose).await
+        }
+        CampaignId::PersonalizedPlan => {
+            payable::send_about::<PersonalizedPlan, E>(app, id, compose).await
+        }
+        CampaignId::MockExam => payable::send_about::<MockRegistration, E>(app, id, compose).await,
     }
 }
 

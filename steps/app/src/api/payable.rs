@@ -12,6 +12,7 @@ use campaigns_core::campaign::CampaignId;
 use campaigns_core::catalog::ProductId;
 use campaigns_core::money::Cents;
 use campaigns_mail::emails::{Payment, PaymentFailed};
+use campaigns_mail::{EmailTemplate, MailError};
 use campaigns_payments::CaptureMode;
 use campaigns_records::Record;
 use campaigns_records::typed::UpdateError;
@@ -247,6 +248,25 @@ pub(crate) async fn payment_failed<R: PayableRecord>(
     let context = record.context(app).await?;
     let token = app.tokens.issue(&R::scope(record_id));
     send_payment_failed(app, record.payment(&context), &token).await
+}
+
+/// Sends the email `compose` makes of a record's payment and the token of
+/// its page; nothing when the record is gone.
+pub(crate) async fn send_about<R: PayableRecord, E: EmailTemplate>(
+    app: &App,
+    record_id: &str,
+    compose: impl for<'a> FnOnce(Payment<'a>, &str) -> Result<E, MailError>,
+) -> Result<(), ApiFailure> {
+    let Some(found) = app.records.get::<R>(record_id).await? else {
+        return Ok(());
+    };
+    let record = found.record;
+    let context = record.context(app).await?;
+    let token = app.tokens.issue(&R::scope(record_id));
+    let email = compose(record.payment(&context), &token).map_err(ApiFailure::unavailable)?;
+    crate::notify::send(app, &email)
+        .await
+        .map_err(ApiFailure::unavailable)
 }
 
 /// The retry email for a declined attempt, its link opening with `token`.

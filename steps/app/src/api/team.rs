@@ -12,6 +12,8 @@ use campaigns_core::campaign::CampaignId;
 use campaigns_core::catalog::{self, ProductId};
 use campaigns_core::email::canonical_key;
 use campaigns_core::team::split_shares;
+use campaigns_mail::emails::Payment;
+use campaigns_mail::{EmailTemplate, MailError};
 use campaigns_payments::{CaptureMode, SessionPaymentStatus, SessionStatus};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
@@ -389,6 +391,34 @@ pub async fn current_session(app: &App, payee: &Payee) -> Result<Option<String>,
         }))
 }
 
+/// Sends the email `compose` makes of a member's share and the token of the
+/// member's page; nothing when the team or member is gone.
+pub(crate) async fn send_about<E: EmailTemplate>(
+    app: &App,
+    payee: &Payee,
+    compose: impl for<'a> FnOnce(Payment<'a>, &str) -> Result<E, MailError>,
+) -> Result<(), ApiFailure> {
+    let Some(member_id) = payee.member_id.as_deref() else {
+        return Ok(());
+    };
+    let Some(found) = app.records.get::<Team>(&payee.record_id).await? else {
+        return Ok(());
+    };
+    let team = found.record;
+    let Some(share) = member(&team, member_id) else {
+        return Ok(());
+    };
+    let token = member_token(app, &team, share);
+    let payment = Payment::TeamShare {
+        team: &team,
+        member: share,
+    };
+    let email = compose(payment, &token).map_err(ApiFailure::unavailable)?;
+    crate::notify::send(app, &email)
+        .await
+        .map_err(ApiFailure::unavailable)
+}
+
 /// Stripe declined a member's attempt: tell that member, with a link that
 /// opens a fresh checkout for their share.
 pub async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> {
@@ -406,7 +436,7 @@ pub async fn payment_failed(app: &App, payee: &Payee) -> Result<(), ApiFailure> 
         return Ok(());
     }
     let token = member_token(app, &team, share);
-    let payment = campaigns_mail::emails::Payment::TeamShare {
+    let payment = Payment::TeamShare {
         team: &team,
         member: share,
     };

@@ -10,6 +10,7 @@ use campaigns_payments::{
     EventKind, SessionPaymentStatus, WebhookError, metadata_keys, verify_event,
 };
 use campaigns_records::{Condition, StoreError, typed};
+use chrono::DateTime;
 
 use crate::context::App;
 use crate::disputes;
@@ -126,7 +127,10 @@ async fn handle(app: &App, event: &campaigns_payments::WebhookEvent) -> Result<(
         EventKind::PaymentIntentSucceeded => intent_succeeded(app, &payee, object, &event.id).await,
         EventKind::PaymentIntentPaymentFailed => super::payment_failed(app, &payee).await,
         EventKind::ChargeRefunded => match ChargeRefund::from_charge(object) {
-            Some(refund) => refunds::charge_refunded(app, &payee, &refund).await,
+            Some(refund) => {
+                let refunded_at = DateTime::from_timestamp(event.created, 0).unwrap_or(app.now());
+                refunds::charge_refunded(app, &payee, &refund, refunded_at).await
+            }
             None => {
                 tracing::warn!(
                     event = event.id,

@@ -41,15 +41,18 @@ pub async fn send_email(app: &App, input: SendEmail) -> Result<Sent, StepError> 
         TeamCreated | TeamInvitation | TeamActivated | TeamPaymentReminder | TeamExpired => {
             team::send_email(app, template, &input).await?
         }
-        ScholarshipReceived | ScholarshipApproved | ScholarshipDeclined => {
+        ScholarshipReceived | ScholarshipApproved | ScholarshipDeclined | ScholarshipPaid => {
             scholarship::send_email(app, template, &input).await?
         }
         PlanActivated => plan::send_email(app, template, &input).await?,
         MockExamRegistration | MockExamReminder | MockExamResults => {
             mock_exam::send_email(app, template, &input).await?
         }
-        // Sent by the webhook when Stripe reports a declined attempt.
-        PaymentFailed => return Err(not_ours(template)),
+        // Sent by the API: the webhook (a declined attempt, a refund, a
+        // dispute) and an exam's cancellation.
+        PaymentFailed | RefundIssued | DisputeOpened | MockExamCancelled => {
+            return Err(not_ours(template));
+        }
     }
     Ok(Sent {
         template: input.template,

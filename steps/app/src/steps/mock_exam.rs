@@ -97,7 +97,7 @@ pub(super) async fn send_email(
     let links = &app.mail_settings.links;
     match template {
         TemplateName::MockExamRegistration => {
-            let email = MockExamRegistration::new(&exam, &registration, &token, links);
+            let email = MockExamRegistration::new(&exam, &registration, &token, links)?;
             Ok(crate::notify::send(app, &email).await?)
         }
         TemplateName::MockExamReminder => {

@@ -9,7 +9,9 @@
 use campaigns_contracts::records::{PaymentOutcome, Scholarship, ScholarshipStatus};
 use campaigns_core::catalog::{self, ProductId};
 use campaigns_mail::TemplateName;
-use campaigns_mail::emails::{ScholarshipApproved, ScholarshipDeclined, ScholarshipReceived};
+use campaigns_mail::emails::{
+    ScholarshipApproved, ScholarshipDeclined, ScholarshipPaid, ScholarshipReceived,
+};
 use chrono::{DateTime, TimeDelta, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -90,6 +92,10 @@ pub(super) async fn send_email(
         }
         TemplateName::ScholarshipDeclined => {
             let email = ScholarshipDeclined::new(&scholarship, &token, links);
+            Ok(crate::notify::send(app, &email).await?)
+        }
+        TemplateName::ScholarshipPaid => {
+            let email = ScholarshipPaid::new(&scholarship, &token, links)?;
             Ok(crate::notify::send(app, &email).await?)
         }
         other => Err(super::email::not_ours(other)),

@@ -14,7 +14,9 @@ use crate::{EmailTemplate, Links, MailError, TemplateName};
 /// A refund as the payments provider reports it.
 #[derive(Debug, Clone, Copy)]
 pub struct RefundDetails<'a> {
-    /// The provider's id (`re_…`): the customer's reference for it.
+    /// The provider's reference for it (a refund `re_…`, or the refunded
+    /// charge `ch_…` where the event names no refund): the customer's
+    /// reference.
     pub refund_id: &'a str,
     /// This refund.
     pub amount: Cents,
