@@ -10,6 +10,9 @@ locals {
     {
       S3_SCORE_REPORTS_BUCKET  = aws_s3_bucket.score_reports.bucket
       SES_FROM_EMAIL           = var.ses_from_email
+      SELLER_LEGAL_NAME        = var.seller_legal_name
+      SELLER_ABN               = var.seller_abn
+      OPS_EMAIL                = var.ops_email
       API_BASE_URL             = var.api_base_url
       FRONTEND_URL             = var.frontend_url
       STATE_MACHINE_ARN_PREFIX = local.state_machine_arn_prefix

@@ -72,6 +72,32 @@ variable "ses_from_email" {
   default     = "noreply@prodenthub.com.au"
 }
 
+variable "seller_legal_name" {
+  description = "SELLER_LEGAL_NAME: the legal name every tax invoice is issued by (GST: prices include it). No default: a deployment without it would issue invoices from the local placeholder."
+  type        = string
+
+  validation {
+    condition     = length(trimspace(var.seller_legal_name)) > 0
+    error_message = "seller_legal_name is the seller's legal name."
+  }
+}
+
+variable "seller_abn" {
+  description = "SELLER_ABN: the seller's Australian Business Number on every tax invoice (11 digits; the code checks its check digits at start)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{11}$", replace(var.seller_abn, " ", "")))
+    error_message = "seller_abn is 11 digits (spaces allowed)."
+  }
+}
+
+variable "ops_email" {
+  description = "OPS_EMAIL: where emails for people in operations go (a payment disputed)."
+  type        = string
+  default     = "ops@prodenthub.com.au"
+}
+
 variable "ses_identity" {
   description = "The SES identity to verify: a domain (recommended, DKIM records are output) or the sender address itself. Null means the domain of ses_from_email."
   type        = string

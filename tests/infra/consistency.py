@@ -120,7 +120,7 @@ LAMBDA_CRATES = ["lambda", "app", "aws", "mail", "payments", "records", "ports",
 
 ENV_PATTERNS = [
     ("plain", re.compile(r'env::var(?:_os)?\(\s*"([A-Z][A-Z0-9_]+)"')),
-    ("plain", re.compile(r'\b(?:var|required)\(\s*"([A-Z][A-Z0-9_]+)"')),
+    ("plain", re.compile(r'\b(?:var|required|set)\(\s*"([A-Z][A-Z0-9_]+)"')),
     ("plain", re.compile(r'const [A-Z0-9_]+_VAR: &str = "([A-Z][A-Z0-9_]+)"')),
     ("secret", re.compile(r'\bsecret\(\s*"([A-Z][A-Z0-9_]+)"')),
     ("optional-secret", re.compile(r'\boptional_secret\(\s*"([A-Z][A-Z0-9_]+)"')),
