@@ -137,6 +137,17 @@ OPTIONAL_UNSET = {
     "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": "the extension's port; unset means its default, 2773",
     "AWS_ENDPOINT_URL": "points every AWS client at an emulator in tests; unset means AWS's own endpoints",
 }
+# Seed section 7 names these; the code finds the catalog by lookup instead
+# (docs/decisions.md, "Stripe catalog and GST"), so none may be read or set.
+REPLACED_BY_LOOKUP = [
+    "STRIPE_TEAM_PRODUCT_ID",
+    "STRIPE_SCHOLARSHIP_PRODUCT_ID",
+    "STRIPE_CLUSTER1_PRODUCT_ID",
+    "STRIPE_CLUSTER2_PRODUCT_ID",
+    "STRIPE_CLUSTER3_PRODUCT_ID",
+    "STRIPE_CLUSTER4_PRODUCT_ID",
+    "STRIPE_MOCK_PREMIUM_PRODUCT_ID",
+]
 # Set by infra though no code reads it, and why.
 SET_NOT_READ = {
     "SECRETS_GENERATION": "bumped to recycle instances after a secret changes (functions read secrets once per cold start)",
@@ -450,10 +461,7 @@ def environment_set(ctx):
         return ["lambda_environment does not include local.table_environment"]
     if "table.env_var" not in str(ctx.infra.raw_local("table_environment")):
         return ["table_environment is not built from local.tables' env_var"]
-    set_names = set(re.findall(r"\b([A-Z][A-Z0-9_]+)\s*=", expression))
-    set_names |= {t["env_var"] for t in ctx.tables.values()}
-    for name, body in ctx.infra.resources_of("aws_lambda_function"):
-        set_names |= set(re.findall(r"\b([A-Z][A-Z0-9_]+)\s*=", str(body.get("environment", ""))))
+    set_names = infra_environment_names(ctx)
     reads = code_env_reads(ctx.root)
     for table in ctx.manifest["tables"]:
         reads.setdefault(table["envVar"], ("plain", "steps/records/src/table.rs"))
@@ -474,6 +482,31 @@ def environment_set(ctx):
             problems.append(f"{name} (read in {where}) is not set on the functions")
     for name in sorted(set_names - satisfied - set(SET_NOT_READ)):
         problems.append(f"{name} is set on the functions but no Lambda crate reads it")
+    return problems
+
+
+def infra_environment_names(ctx):
+    """Every variable name infra sets on the functions."""
+    names = set(re.findall(r"\b([A-Z][A-Z0-9_]+)\s*=", str(ctx.infra.raw_local("lambda_environment"))))
+    names |= {t["env_var"] for t in ctx.tables.values()}
+    for _, body in ctx.infra.resources_of("aws_lambda_function"):
+        names |= set(re.findall(r"\b([A-Z][A-Z0-9_]+)\s*=", str(body.get("environment", ""))))
+    return names
+
+
+@check("environment: the seed's STRIPE_*_PRODUCT_ID variables are replaced by lookup: no Lambda crate reads one, infra sets none")
+def product_ids_by_lookup(ctx):
+    reads = code_env_reads(ctx.root)
+    set_names = infra_environment_names(ctx)
+    variables = " ".join(str(block) for doc in ctx.infra.files.values() for block in doc.get("variable", []))
+    problems = []
+    for name in REPLACED_BY_LOOKUP:
+        if name in reads:
+            problems.append(f"{name} is read in {reads[name][1]}; checkouts find Products by id and Prices by lookup key")
+        if name in set_names:
+            problems.append(f"{name} is set on the functions, though no code reads it")
+        if name.lower() in variables.lower():
+            problems.append(f"a Terraform variable is named after {name}, though no code reads it")
     return problems
 
 

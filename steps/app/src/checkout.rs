@@ -5,7 +5,7 @@ use campaigns_contracts::api::CheckoutSession;
 use campaigns_core::campaign::CampaignId;
 use campaigns_core::catalog::{self, ProductId};
 use campaigns_core::money::Cents;
-use campaigns_payments::{CaptureMode, CheckoutRequest, SessionStatus};
+use campaigns_payments::{CaptureMode, CheckoutPrice, CheckoutRequest, SessionStatus};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::context::App;
@@ -82,7 +82,14 @@ pub async fn open(app: &App, payable: &Payable) -> Result<Opened, ApiFailure> {
         record_id: payable.payee.record_id.clone(),
         member_id: payable.payee.member_id.clone(),
         attempt,
-        product_name: catalog::product(payable.product).name.to_owned(),
+        product: payable.product,
+        // At the catalog's own price, the catalog's Stripe Price; any other
+        // amount (a scholarship price, a coupon discount, a team share) is computed.
+        price: if catalog::product(payable.product).price == Some(payable.amount) {
+            CheckoutPrice::Catalog
+        } else {
+            CheckoutPrice::Computed
+        },
         amount_cents: payable.amount.0,
         customer_email: payable.email.clone(),
         expires_at: (app.now() + lifetime).timestamp(),

@@ -1,5 +1,6 @@
 //! `campaigns stripe-catalog sync [--dry-run]`: makes Stripe's Products and Prices match
-//! the catalog, prints what it did and the product-id variables to set.
+//! the catalog and prints what it did. Nothing is left to configure: checkouts find the
+//! Products by id and the Prices by lookup key.
 
 use campaigns_payments::StripeConfig;
 use campaigns_payments::catalog::{CatalogSync, product_catalog};
@@ -29,9 +30,5 @@ pub async fn run(command: CatalogCommand) -> anyhow::Result<()> {
     let sync = CatalogSync::new(StripeConfig::new(args.secret_key, args.api_base, ""))?;
     let report = sync.sync(&product_catalog(), args.dry_run).await?;
     print!("{report}");
-    println!("\n# Stripe product ids (seed §7):");
-    for line in report.env_lines() {
-        println!("{line}");
-    }
     Ok(())
 }

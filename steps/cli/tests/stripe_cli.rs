@@ -74,6 +74,18 @@ async fn remote_stripe(dir: &Path, http: &reqwest::Client) -> (Process, String) 
     (stripe, url)
 }
 
+/// `campaigns stripe-catalog sync` against the Stripe at `api`, as an operator
+/// runs it once per account: checkouts sell its Products and Prices.
+async fn sync_catalog(dir: &Path, api: &str) {
+    let mut sync = Process::start(
+        &["stripe-catalog", "sync"],
+        &[("STRIPE_SECRET_KEY", STRIPE_KEY), ("STRIPE_API_BASE", api)],
+        dir.join("catalog-sync.log"),
+    );
+    let status = sync.exits().await;
+    assert!(status.success(), "the catalog sync failed:\n{}", sync.log());
+}
+
 /// `GET {api}/v1/checkout/sessions/{id}` with `key`: status and body.
 async fn session(http: &reqwest::Client, api: &str, key: &str, id: &str) -> (u16, Value) {
     let response = http
@@ -146,6 +158,7 @@ async fn events_forwarded_as_the_stripe_cli_does_complete_a_purchase_made_on_ano
     let temp = tempfile::tempdir().expect("a temporary directory");
     let http = reqwest::Client::new();
     let (_remote, remote) = remote_stripe(temp.path(), &http).await;
+    sync_catalog(temp.path(), &remote).await;
     let (serve, base) = serve(
         &temp.path().join("data"),
         &["--stripe-api-base", &remote],
@@ -339,6 +352,7 @@ async fn serve_on_localstripe_calls_it_and_accepts_its_signed_events() {
     let localstripe = localstripe_url();
     let temp = tempfile::tempdir().expect("a temporary directory");
     let http = reqwest::Client::new();
+    sync_catalog(temp.path(), &localstripe).await;
     let (serve, base) = serve(
         &temp.path().join("data"),
         &["--stripe-api-base", &localstripe],
@@ -382,8 +396,9 @@ async fn serve_on_localstripe_calls_it_and_accepts_its_signed_events() {
         .await
         .expect("approved");
 
-    // Its checkout goes to localstripe, which has no Checkout Sessions: the
-    // payer gets the payment provider's error, not a simulator's page.
+    // Its checkout goes to localstripe, which has the catalog's Product but no
+    // Checkout Sessions: the payer gets the payment provider's error, not a
+    // simulator's page.
     let answer = client
         .call(
             reqwest::Method::POST,

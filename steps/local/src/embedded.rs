@@ -1,7 +1,7 @@
 //! [`Embedded`]: the application on the embedded adapters, served on
 //! 127.0.0.1, with its state in a data directory that survives restarts.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +13,7 @@ use campaigns_app::settings::Settings;
 use campaigns_app::steps;
 use campaigns_app::tokens::AccessTokens;
 use campaigns_mail::{Links, MailSettings, OutboxMailer};
+use campaigns_payments::catalog::{CatalogSync, product_catalog};
 use campaigns_payments::{SignatureVerifier, StripeConfig, StripePayments};
 use campaigns_records::Records;
 use campaigns_records::sqlite::SqliteStore;
@@ -140,6 +141,9 @@ impl Embedded {
             },
             &data.join("stripe.db"),
         )?;
+        if external_stripe.is_none() {
+            sync_catalog(&simulator, &options.stripe_secret_key).await?;
+        }
         let payments = StripePayments::new(StripeConfig::new(
             options.stripe_secret_key.clone(),
             Some(format!("{stripe_api}/")),
@@ -225,6 +229,24 @@ impl Embedded {
     pub fn api_url(&self) -> String {
         format!("{}/v1", self.base_url)
     }
+}
+
+/// Makes the simulator's catalog this build's (idempotent: a restart finds it
+/// unchanged), so checkouts find their Products and Prices as they do at
+/// Stripe after `campaigns stripe-catalog sync`. Done before the engine runs
+/// any journey, on a port of the simulator's own: the product's server is not
+/// up yet.
+async fn sync_catalog(simulator: &Simulator, key: &str) -> anyhow::Result<()> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+    let base = format!("http://{}/", listener.local_addr()?);
+    let routes = simulator.router();
+    let server = tokio::spawn(async move { axum::serve(listener, routes).await });
+    let synced = CatalogSync::new(StripeConfig::new(key, Some(base), ""))?
+        .sync(&product_catalog(), false)
+        .await;
+    server.abort();
+    synced.context("syncing the Stripe catalog into the simulator")?;
+    Ok(())
 }
 
 /// Starts, every second, the journeys owed for longer than their grace

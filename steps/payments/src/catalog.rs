@@ -4,10 +4,12 @@
 //!   create; Stripe accepts a chosen product id), so it is found by one retrieve and two
 //!   runs can never create two products. Its name and metadata (`productId`, `planType`,
 //!   `campaignId`) are updated when they differ.
-//! - A fixed-price product has one active, one-time AUD Price with the catalog amount and
-//!   the lookup key `P-aud`. Prices are immutable: a new amount creates a new Price (taking
-//!   the lookup key over with `transfer_lookup_key`) and deactivates every other active
-//!   Price of the product. The scholarship (priced per purchase) gets no Price.
+//! - A fixed-price product has one active, one-time AUD Price with the catalog amount, the
+//!   lookup key `P-aud` and `tax_behavior: inclusive` (prices are GST-inclusive). Prices are
+//!   immutable: a new amount creates a new Price (taking the lookup key over with
+//!   `transfer_lookup_key`) and deactivates every other active Price of the product; only an
+//!   unspecified tax behavior may be set, once, on a Price otherwise current. The
+//!   scholarship (priced per purchase) gets no Price.
 //! - Every write carries an Idempotency-Key derived from the product id and what is
 //!   written, so a repeated run (or a retried request) acts at most once.
 //! - A dry run reads the same state and reports the same actions without writing.
@@ -18,6 +20,7 @@ use std::fmt;
 use campaigns_core::catalog::{self, ProductId};
 use sha2::{Digest, Sha256};
 use stripe_client_core::{IdempotencyKey, RequestStrategy, StripeRequest};
+use stripe_product::PriceTaxBehavior;
 use stripe_product::price::{CreatePrice, ListPrice, UpdatePrice};
 use stripe_product::product::{CreateProduct, RetrieveProduct, UpdateProduct};
 use stripe_types::Currency;
@@ -40,20 +43,36 @@ pub struct CatalogItem {
     pub metadata: BTreeMap<String, String>,
     /// The one-time AUD amount; `None` when the price is set per purchase.
     pub amount_cents: Option<i64>,
-    /// The environment variable seed §7 names for this product's Stripe id, if any.
-    pub env_var: Option<&'static str>,
 }
 
 impl CatalogItem {
     /// The Stripe product id (`prodenthub_full-6months`).
     pub fn stripe_product_id(&self) -> String {
-        format!("{PRODUCT_ID_PREFIX}{}", self.product_id)
+        stripe_product_id(&self.product_id)
     }
 
     /// The lookup key of its price (`full-6months-aud`).
     pub fn lookup_key(&self) -> String {
-        format!("{}-aud", self.product_id)
+        lookup_key(&self.product_id)
     }
+}
+
+/// A product's id as records and Stripe carry it (`full-6months`).
+pub fn product_key(id: ProductId) -> String {
+    serde_json::to_value(id)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The Stripe Product id the sync gives the product `product_key`.
+pub fn stripe_product_id(product_key: &str) -> String {
+    format!("{PRODUCT_ID_PREFIX}{product_key}")
+}
+
+/// The lookup key of the product `product_key`'s one AUD Price.
+pub fn lookup_key(product_key: &str) -> String {
+    format!("{product_key}-aud")
 }
 
 /// The catalog of `campaigns-core`, in its order.
@@ -62,10 +81,7 @@ pub fn product_catalog() -> Vec<CatalogItem> {
         .iter()
         .map(|&id| {
             let product = catalog::product(id);
-            let product_id = serde_json::to_value(id)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let product_id = product_key(id);
             let mut metadata: BTreeMap<String, String> = product
                 .metadata()
                 .iter()
@@ -77,24 +93,9 @@ pub fn product_catalog() -> Vec<CatalogItem> {
                 name: product.name.to_owned(),
                 metadata,
                 amount_cents: product.price.map(|c| c.0),
-                env_var: env_var(id),
             }
         })
         .collect()
-}
-
-/// Seed §7's variable for a product's Stripe id.
-fn env_var(id: ProductId) -> Option<&'static str> {
-    match id {
-        ProductId::TeamFull6Months => Some("STRIPE_TEAM_PRODUCT_ID"),
-        ProductId::Scholarship3Months => Some("STRIPE_SCHOLARSHIP_PRODUCT_ID"),
-        ProductId::Cluster1ClinicalKnowledgeGap => Some("STRIPE_CLUSTER1_PRODUCT_ID"),
-        ProductId::Cluster2TheoryFundamentals => Some("STRIPE_CLUSTER2_PRODUCT_ID"),
-        ProductId::Cluster3TimeManagement => Some("STRIPE_CLUSTER3_PRODUCT_ID"),
-        ProductId::Cluster4ComprehensiveReview => Some("STRIPE_CLUSTER4_PRODUCT_ID"),
-        ProductId::MockExamPremium => Some("STRIPE_MOCK_PREMIUM_PRODUCT_ID"),
-        _ => None,
-    }
 }
 
 /// What the sync did (or, in a dry run, would do) to one object.
@@ -141,7 +142,6 @@ pub struct ProductReport {
     pub action: Action,
     /// Price actions, in order; empty for a product priced per purchase.
     pub prices: Vec<PriceAction>,
-    pub env_var: Option<&'static str>,
 }
 
 /// What a sync did or would do.
@@ -171,17 +171,6 @@ impl SyncReport {
         self.products.iter().any(|p| {
             p.action != Action::Unchanged || p.prices.iter().any(|x| x.action != Action::Unchanged)
         })
-    }
-
-    /// `VAR=prod_id` lines for the products seed §7 names a variable for.
-    pub fn env_lines(&self) -> Vec<String> {
-        self.products
-            .iter()
-            .filter_map(|p| {
-                p.env_var
-                    .map(|var| format!("{var}={}", p.stripe_product_id))
-            })
-            .collect()
     }
 }
 
@@ -313,7 +302,6 @@ impl CatalogSync {
             stripe_product_id: stripe_id,
             action,
             prices,
-            env_var: item.env_var,
         })
     }
 
@@ -335,14 +323,38 @@ impl CatalogSync {
                 && p.recurring.is_none()
                 && p.lookup_key.as_deref() == Some(lookup_key.as_str())
         };
+        let inclusive =
+            |p: &stripe_product::Price| p.tax_behavior == Some(PriceTaxBehavior::Inclusive);
+        // Stripe sets a tax behavior once, from unspecified; an exclusive Price is replaced.
+        let settable = |p: &stripe_product::Price| {
+            matches!(p.tax_behavior, None | Some(PriceTaxBehavior::Unspecified))
+        };
         let mut actions = Vec::new();
-        let current = active.iter().find(|p| is_current(p));
+        let current = active
+            .iter()
+            .find(|p| is_current(p) && (inclusive(p) || settable(p)));
         match current {
-            Some(price) => actions.push(PriceAction {
+            Some(price) if inclusive(price) => actions.push(PriceAction {
                 action: Action::Unchanged,
                 price_id: Some(price.id.to_string()),
                 amount_cents: Some(amount),
             }),
+            Some(price) => {
+                let id = price.id.to_string();
+                if !dry_run {
+                    send_idempotent(
+                        &self.client,
+                        UpdatePrice::new(id.as_str()).tax_behavior(PriceTaxBehavior::Inclusive),
+                        format!("campaigns/catalog/price-tax/{id}/inclusive"),
+                    )
+                    .await?;
+                }
+                actions.push(PriceAction {
+                    action: Action::Update,
+                    price_id: Some(id),
+                    amount_cents: Some(amount),
+                });
+            }
             None => {
                 // The replaced price is part of the key, so returning to an earlier amount
                 // later creates a price again instead of replaying the old response.
@@ -356,6 +368,7 @@ impl CatalogSync {
                     let create = CreatePrice::new(Currency::AUD)
                         .product(stripe_id.to_owned())
                         .unit_amount(amount)
+                        .tax_behavior(PriceTaxBehavior::Inclusive)
                         .lookup_key(lookup_key.clone())
                         .transfer_lookup_key(true)
                         .metadata(HashMap::from([(
@@ -365,7 +378,9 @@ impl CatalogSync {
                     let price = send_idempotent(
                         &self.client,
                         create,
-                        format!("campaigns/catalog/price/{stripe_id}/{amount}/{replaced}"),
+                        format!(
+                            "campaigns/catalog/price/{stripe_id}/{amount}/inclusive/{replaced}"
+                        ),
                     )
                     .await?;
                     Some(price.id.to_string())
@@ -468,7 +483,5 @@ mod tests {
         assert_eq!(team.lookup_key(), "team-full-6months-aud");
         assert_eq!(team.metadata["planType"], "full-6months");
         assert_eq!(team.metadata["campaignId"], "team-creation");
-        assert_eq!(team.env_var, Some("STRIPE_TEAM_PRODUCT_ID"));
-        assert_eq!(items.iter().filter(|i| i.env_var.is_some()).count(), 7);
     }
 }

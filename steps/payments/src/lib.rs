@@ -23,8 +23,8 @@ pub use event::{
     EventData, EventKind, EventObject, WebhookError, WebhookEvent, parse_event, verify_event,
 };
 pub use port::{
-    CURRENCY, CaptureMode, CheckoutRequest, CheckoutSession, PaymentIntent, Payments,
-    PaymentsFuture, Refund, RefundReason, RefundRequest, metadata_keys,
+    CURRENCY, CaptureMode, CheckoutPrice, CheckoutRequest, CheckoutSession, PaymentIntent,
+    Payments, PaymentsFuture, Refund, RefundReason, RefundRequest, metadata_keys,
 };
 pub use signature::{
     DEFAULT_TOLERANCE_SECS, SIGNATURE_HEADER, SignatureError, SignatureVerifier, sign,

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
+use campaigns_core::catalog::ProductId;
+
 use crate::error::PaymentsError;
 use crate::status::{PaymentIntentStatus, SessionPaymentStatus, SessionStatus};
 
@@ -20,6 +22,9 @@ pub mod metadata_keys {
     pub const RECORD_ID: &str = "recordId";
     /// The member paying a share, where a record has several payers (teams).
     pub const MEMBER_ID: &str = "memberId";
+    /// The product's `planType` as the catalog has it (`full-6months`), so Stripe's
+    /// reports break revenue down by product.
+    pub const PLAN_TYPE: &str = "planType";
 }
 
 /// The currency of every checkout: Australian dollars, written as Stripe
@@ -36,6 +41,18 @@ pub enum CaptureMode {
     Manual,
 }
 
+/// What a checkout's amount is, which decides its line item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckoutPrice {
+    /// The catalog's own price of the product: the line item is the synced catalog's
+    /// Price, found by its lookup key (`<product>-aud`), whose amount must be the
+    /// request's.
+    Catalog,
+    /// An amount the server computed (a scholarship price, a coupon discount, a team
+    /// share): a GST-inclusive `price_data` line on the catalog's Product.
+    Computed,
+}
+
 /// A request for a hosted checkout page for one server-priced item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckoutRequest {
@@ -48,8 +65,11 @@ pub struct CheckoutRequest {
     /// Which session this is for the same record and member (0 for the first). A new
     /// number asks for a new session; the same number returns the one already made.
     pub attempt: u32,
-    /// Catalog product name shown on the checkout page.
-    pub product_name: String,
+    /// The catalog product paid for: its Stripe Product (or Price) is the line item, its
+    /// `planType` goes into the metadata.
+    pub product: ProductId,
+    /// Whether `amount_cents` is the catalog's price of `product` or a computed one.
+    pub price: CheckoutPrice,
     /// Price in AUD cents, computed by the server.
     pub amount_cents: i64,
     /// The payer's email, prefilled on the checkout page.

@@ -5,25 +5,31 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use campaigns_core::catalog::{self as core_catalog, ProductId};
 use serde::Deserialize;
 use stripe_checkout::CheckoutSessionMode;
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
-    CreateCheckoutSessionPaymentIntentData, CreateCheckoutSessionPaymentIntentDataCaptureMethod,
-    ExpireCheckoutSession, ProductData, RetrieveCheckoutSession,
+    CreateCheckoutSessionLineItemsPriceDataTaxBehavior, CreateCheckoutSessionPaymentIntentData,
+    CreateCheckoutSessionPaymentIntentDataCaptureMethod, ExpireCheckoutSession,
+    RetrieveCheckoutSession,
 };
 use stripe_client_core::StripeRequest;
 use stripe_core::payment_intent::{CancelPaymentIntent, CapturePaymentIntent};
 use stripe_core::refund::{CreateRefund, CreateRefundReason};
+use stripe_product::price::ListPrice;
+use stripe_product::product::RetrieveProduct;
 use stripe_types::Currency;
 
-use crate::error::PaymentsError;
+use crate::catalog;
+use crate::error::{ErrorDetail, PaymentsError};
 use crate::idempotency;
 use crate::port::{
-    CURRENCY, CaptureMode, CheckoutRequest, CheckoutSession, PaymentIntent, Payments,
-    PaymentsFuture, Refund, RefundReason, RefundRequest, metadata_keys,
+    CURRENCY, CaptureMode, CheckoutPrice, CheckoutRequest, CheckoutSession, PaymentIntent,
+    Payments, PaymentsFuture, Refund, RefundReason, RefundRequest, metadata_keys,
 };
 use crate::status::SessionStatus;
 use crate::transport::StripeTransport;
@@ -77,6 +83,9 @@ impl StripeConfig {
 pub struct StripePayments {
     transport: StripeTransport,
     frontend_url: String,
+    /// The catalog's Stripe Products found so far, by product: a Product, once
+    /// synced, keeps its id, so one lookup per process is enough.
+    products: Arc<Mutex<HashMap<ProductId, String>>>,
 }
 
 impl StripePayments {
@@ -85,7 +94,84 @@ impl StripePayments {
         Ok(Self {
             transport: StripeTransport::new(&config)?,
             frontend_url: config.frontend_url.trim_end_matches('/').to_owned(),
+            products: Arc::default(),
         })
+    }
+
+    /// The line item: the catalog's Price at the catalog price, else a
+    /// GST-inclusive `price_data` on the catalog's Product.
+    async fn line_item(
+        &self,
+        request: &CheckoutRequest,
+    ) -> Result<CreateCheckoutSessionLineItems, PaymentsError> {
+        let mut item = CreateCheckoutSessionLineItems::new();
+        item.quantity = Some(1);
+        match request.price {
+            CheckoutPrice::Catalog => item.price = Some(self.catalog_price(request).await?),
+            CheckoutPrice::Computed => {
+                let currency = Currency::from_str(CURRENCY).unwrap_or_else(|never| match never {});
+                let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency);
+                price.unit_amount = Some(request.amount_cents);
+                price.product = Some(self.catalog_product(request.product).await?);
+                price.tax_behavior =
+                    Some(CreateCheckoutSessionLineItemsPriceDataTaxBehavior::Inclusive);
+                item.price_data = Some(price);
+            }
+        }
+        Ok(item)
+    }
+
+    /// The id of the active Price with the product's lookup key, which must
+    /// charge what the request asks. Looked up at every checkout, so a sync
+    /// that replaces a Price takes effect at once.
+    async fn catalog_price(&self, request: &CheckoutRequest) -> Result<String, PaymentsError> {
+        let lookup_key = catalog::lookup_key(&catalog::product_key(request.product));
+        let list = ListPrice::new()
+            .lookup_keys(vec![lookup_key.clone()])
+            .active(true)
+            .build();
+        let prices: ListAnswer<PriceAnswer> = self.transport.call(list, None).await?;
+        let price = prices.data.into_iter().next().ok_or_else(|| {
+            not_synced(format!("no active Price has the lookup key `{lookup_key}`"))
+        })?;
+        if price.unit_amount != Some(request.amount_cents) || price.currency != CURRENCY {
+            return Err(not_synced(format!(
+                "the Price with the lookup key `{lookup_key}` ({}) is {} {}, the checkout asks {} {CURRENCY}",
+                price.id,
+                price
+                    .unit_amount
+                    .map_or_else(|| "-".to_owned(), |a| a.to_string()),
+                price.currency,
+                request.amount_cents,
+            )));
+        }
+        Ok(price.id)
+    }
+
+    /// The id of the catalog's active Stripe Product for `product`.
+    async fn catalog_product(&self, product: ProductId) -> Result<String, PaymentsError> {
+        if let Some(id) = self.known_products().get(&product) {
+            return Ok(id.clone());
+        }
+        let id = catalog::stripe_product_id(&catalog::product_key(product));
+        let found: Result<ProductAnswer, _> = self
+            .transport
+            .call(RetrieveProduct::new(id.as_str()).build(), None)
+            .await;
+        match found {
+            Ok(answer) if answer.active => {}
+            Ok(_) => return Err(not_synced(format!("the Stripe Product `{id}` is inactive"))),
+            Err(PaymentsError::InvalidRequest(detail)) if detail.http_status == Some(404) => {
+                return Err(not_synced(format!("there is no Stripe Product `{id}`")));
+            }
+            Err(error) => return Err(error),
+        }
+        self.known_products().insert(product, id.clone());
+        Ok(id)
+    }
+
+    fn known_products(&self) -> std::sync::MutexGuard<'_, HashMap<ProductId, String>> {
+        self.products.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The frontend's success page (the cancel link is the request's own).
@@ -97,7 +183,11 @@ impl StripePayments {
         )
     }
 
-    fn checkout_params(&self, request: &CheckoutRequest) -> CreateCheckoutSession {
+    fn checkout_params(
+        &self,
+        request: &CheckoutRequest,
+        item: CreateCheckoutSessionLineItems,
+    ) -> CreateCheckoutSession {
         let mut metadata = HashMap::from([
             (
                 metadata_keys::CAMPAIGN_ID.to_owned(),
@@ -107,17 +197,14 @@ impl StripePayments {
                 metadata_keys::RECORD_ID.to_owned(),
                 request.record_id.clone(),
             ),
+            (
+                metadata_keys::PLAN_TYPE.to_owned(),
+                core_catalog::product(request.product).plan_type.to_owned(),
+            ),
         ]);
         if let Some(member) = &request.member_id {
             metadata.insert(metadata_keys::MEMBER_ID.to_owned(), member.clone());
         }
-        let currency = Currency::from_str(CURRENCY).unwrap_or_else(|never| match never {});
-        let mut price = CreateCheckoutSessionLineItemsPriceData::new(currency);
-        price.unit_amount = Some(request.amount_cents);
-        price.product_data = Some(ProductData::new(request.product_name.clone()));
-        let mut item = CreateCheckoutSessionLineItems::new();
-        item.price_data = Some(price);
-        item.quantity = Some(1);
         let mut intent = CreateCheckoutSessionPaymentIntentData::new();
         intent.metadata = Some(metadata.clone());
         if request.capture == CaptureMode::Manual {
@@ -144,9 +231,10 @@ impl Payments for StripePayments {
     ) -> PaymentsFuture<'a, CheckoutSession> {
         Box::pin(async move {
             let key = idempotency::create_checkout(request);
+            let item = self.line_item(request).await?;
             let session: SessionAnswer = self
                 .transport
-                .call(self.checkout_params(request).build(), Some(&key))
+                .call(self.checkout_params(request, item).build(), Some(&key))
                 .await?;
             Ok(session.into())
         })
@@ -285,6 +373,38 @@ impl From<IntentAnswer> for PaymentIntent {
             amount_received_cents: intent.amount_received,
         }
     }
+}
+
+/// What a checkout needs the catalog sync to have made.
+fn not_synced(what: String) -> PaymentsError {
+    PaymentsError::InvalidRequest(ErrorDetail {
+        message: format!(
+            "{what}: the Stripe catalog is not synced with this account; run \
+             `campaigns stripe-catalog sync` with its STRIPE_SECRET_KEY"
+        ),
+        code: Some("catalog_not_synced".to_owned()),
+        ..ErrorDetail::default()
+    })
+}
+
+/// A page of a list.
+#[derive(Deserialize)]
+struct ListAnswer<T> {
+    data: Vec<T>,
+}
+
+/// The fields of a Price we read.
+#[derive(Deserialize)]
+struct PriceAnswer {
+    id: String,
+    unit_amount: Option<i64>,
+    currency: String,
+}
+
+/// The field of a Product we read.
+#[derive(Deserialize)]
+struct ProductAnswer {
+    active: bool,
 }
 
 /// The fields of a Refund we read.

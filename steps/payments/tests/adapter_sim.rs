@@ -6,9 +6,12 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use campaigns_core::catalog::ProductId;
+use campaigns_payments::catalog::{CatalogSync, product_catalog};
 use campaigns_payments::{
-    CaptureMode, CheckoutRequest, EventKind, PaymentIntentStatus, Payments, PaymentsError,
-    RefundReason, RefundRequest, SessionPaymentStatus, SessionStatus, SignatureVerifier,
+    CaptureMode, CheckoutPrice, CheckoutRequest, EventKind, PaymentIntentStatus, Payments,
+    PaymentsError, RefundReason, RefundRequest, SessionPaymentStatus, SessionStatus,
+    SignatureVerifier,
     StripeConfig, StripePayments, WebhookEvent, metadata_keys, verify_event,
 };
 use common::{Receiver, post_form};
@@ -16,7 +19,19 @@ use stripe_sim::{DeliveryConfig, InjectedFailure, RunningSimulator, SimConfig};
 
 const KEY: &str = "sk_test_adapter";
 
+/// A simulator whose catalog is synced, as `campaigns stripe-catalog sync` syncs Stripe's.
 async fn simulator(duplicate_and_reorder: bool) -> RunningSimulator {
+    let sim = bare_simulator(duplicate_and_reorder).await;
+    CatalogSync::new(StripeConfig::new(KEY, Some(sim.api_base()), ""))
+        .unwrap()
+        .sync(&product_catalog(), false)
+        .await
+        .unwrap();
+    sim
+}
+
+/// A simulator with an empty catalog.
+async fn bare_simulator(duplicate_and_reorder: bool) -> RunningSimulator {
     let config = SimConfig {
         api_key: KEY.into(),
         delivery: DeliveryConfig {
@@ -48,7 +63,8 @@ fn request(sim: &RunningSimulator, capture: CaptureMode) -> CheckoutRequest {
         record_id: "team_42".into(),
         member_id: Some("member_2".into()),
         attempt: 0,
-        product_name: "ProDentHub Full Version - 6 Months (Team Plan)".into(),
+        product: ProductId::TeamFull6Months,
+        price: CheckoutPrice::Computed,
         amount_cents: 9967,
         customer_email: "member@example.com".into(),
         expires_at: sim.simulator.now() + 3600,
@@ -400,6 +416,14 @@ async fn stripe_errors_map_to_our_classes() {
         });
     };
 
+    // The catalog Product is found once; the failures below hit the calls named.
+    payments
+        .create_checkout(&CheckoutRequest {
+            attempt: 9,
+            ..request(&sim, CaptureMode::Manual)
+        })
+        .await
+        .unwrap();
     inject(
         402,
         "card_error",
@@ -509,4 +533,232 @@ async fn chaos_mode_delivers_every_event_twice_and_out_of_order() {
         got[0].id, got[2].id,
         "a duplicate carries the same event id"
     );
+}
+
+/// Async-stripe's own client, to read back what the adapter made.
+fn client(sim: &RunningSimulator) -> stripe::Client {
+    stripe::ClientBuilder::new(KEY)
+        .url(sim.api_base())
+        .build()
+        .unwrap()
+}
+
+/// The session's one line item, as Stripe lists it.
+async fn line_item(sim: &RunningSimulator, session: &str) -> stripe_shared::CheckoutSessionItem {
+    let mut items = stripe_checkout::checkout_session::ListLineItemsCheckoutSession::new(session)
+        .send(&client(sim))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(items.len(), 1);
+    items.remove(0)
+}
+
+/// The metadata every checkout writes, on the session and on its PaymentIntent.
+fn assert_metadata(metadata: &std::collections::HashMap<String, String>, plan_type: &str) {
+    assert_eq!(metadata[metadata_keys::CAMPAIGN_ID], "discount-purchase");
+    assert_eq!(metadata[metadata_keys::RECORD_ID], "purchase_7");
+    assert_eq!(metadata[metadata_keys::PLAN_TYPE], plan_type);
+    assert!(!metadata.contains_key(metadata_keys::MEMBER_ID));
+}
+
+fn purchase(
+    sim: &RunningSimulator,
+    product: ProductId,
+    price: CheckoutPrice,
+    cents: i64,
+) -> CheckoutRequest {
+    CheckoutRequest {
+        campaign_id: "discount-purchase".into(),
+        record_id: "purchase_7".into(),
+        member_id: None,
+        product,
+        price,
+        amount_cents: cents,
+        ..request(sim, CaptureMode::Automatic)
+    }
+}
+
+#[tokio::test]
+async fn a_checkout_at_the_catalog_price_sells_the_synced_price() {
+    let sim = simulator(false).await;
+    let payments = adapter(&sim);
+    let session = payments
+        .create_checkout(&purchase(
+            &sim,
+            ProductId::Full6Months,
+            CheckoutPrice::Catalog,
+            19900,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(session.amount_total_cents, Some(19900));
+    assert_eq!(session.metadata[metadata_keys::PLAN_TYPE], "full-6months");
+
+    let synced = stripe_product::price::ListPrice::new()
+        .lookup_keys(vec!["full-6months-aud".to_owned()])
+        .send(&client(&sim))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(synced.len(), 1);
+    let item = line_item(&sim, &session.id).await;
+    let price = item.price.expect("the line item's price");
+    assert_eq!(price.id, synced[0].id, "the catalog's own Price");
+    assert!(price.active);
+    assert_eq!(price.product.id().as_str(), "prodenthub_full-6months");
+    assert_eq!(price.unit_amount, Some(19900));
+    assert_eq!(
+        price.tax_behavior,
+        Some(stripe_product::PriceTaxBehavior::Inclusive)
+    );
+    assert_eq!(item.amount_total, 19900);
+    assert_eq!(item.description.as_deref(), Some("Full - 6 Months"));
+
+    // Paid: the session's and the PaymentIntent's metadata carry planType.
+    pay(session.url.as_deref().unwrap(), "pay").await;
+    let intent = payments
+        .retrieve_checkout(&session.id)
+        .await
+        .unwrap()
+        .payment_intent_id
+        .unwrap();
+    let stripe_session =
+        stripe_checkout::checkout_session::RetrieveCheckoutSession::new(session.id.as_str())
+            .send(&client(&sim))
+            .await
+            .unwrap();
+    assert_metadata(stripe_session.metadata.as_ref().unwrap(), "full-6months");
+    let intent = stripe_core::payment_intent::RetrievePaymentIntent::new(intent.as_str())
+        .send(&client(&sim))
+        .await
+        .unwrap();
+    assert_metadata(&intent.metadata, "full-6months");
+}
+
+#[tokio::test]
+async fn a_computed_amount_is_price_data_on_the_catalog_product() {
+    let sim = simulator(false).await;
+    let payments = adapter(&sim);
+    // A coupon's discount on the Premium plan.
+    let session = payments
+        .create_checkout(&purchase(
+            &sim,
+            ProductId::Premium12Months,
+            CheckoutPrice::Computed,
+            23920,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(session.amount_total_cents, Some(23920));
+    let item = line_item(&sim, &session.id).await;
+    let price = item.price.expect("the line item's price");
+    assert_eq!(price.product.id().as_str(), "prodenthub_premium-12months");
+    assert_eq!(price.unit_amount, Some(23920));
+    assert_eq!(
+        price.tax_behavior,
+        Some(stripe_product::PriceTaxBehavior::Inclusive)
+    );
+    assert!(!price.active, "made for this session, not the catalog's");
+    assert_eq!(price.lookup_key, None);
+    assert_eq!(item.description.as_deref(), Some("Premium - 12 Months"));
+    let stripe_session =
+        stripe_checkout::checkout_session::RetrieveCheckoutSession::new(session.id.as_str())
+            .send(&client(&sim))
+            .await
+            .unwrap();
+    assert_metadata(
+        stripe_session.metadata.as_ref().unwrap(),
+        "premium-12months",
+    );
+
+    // The scholarship has a Product and no Price: always computed.
+    let scholarship = payments
+        .create_checkout(&CheckoutRequest {
+            campaign_id: "scholarship-application".into(),
+            ..purchase(
+                &sim,
+                ProductId::Scholarship3Months,
+                CheckoutPrice::Computed,
+                6450,
+            )
+        })
+        .await
+        .unwrap();
+    let item = line_item(&sim, &scholarship.id).await;
+    let price = item.price.unwrap();
+    assert_eq!(
+        price.product.id().as_str(),
+        "prodenthub_scholarship-3months"
+    );
+    assert_eq!(price.unit_amount, Some(6450));
+    assert_eq!(
+        scholarship.metadata[metadata_keys::PLAN_TYPE],
+        "scholarship-3months"
+    );
+
+    // A team share: the team plan's Product, with the seed's planType for it.
+    let share = payments
+        .create_checkout(&request(&sim, CaptureMode::Manual))
+        .await
+        .unwrap();
+    let price = line_item(&sim, &share.id).await.price.unwrap();
+    assert_eq!(price.product.id().as_str(), "prodenthub_team-full-6months");
+    assert_eq!(share.metadata[metadata_keys::PLAN_TYPE], "full-6months");
+    assert_eq!(share.metadata[metadata_keys::MEMBER_ID], "member_2");
+}
+
+#[tokio::test]
+async fn an_unsynced_catalog_fails_the_checkout_and_says_what_to_run() {
+    let sim = bare_simulator(false).await;
+    let payments = adapter(&sim);
+    for (request, names) in [
+        (
+            purchase(&sim, ProductId::Full6Months, CheckoutPrice::Catalog, 19900),
+            "`full-6months-aud`",
+        ),
+        (
+            purchase(&sim, ProductId::Full6Months, CheckoutPrice::Computed, 17910),
+            "`prodenthub_full-6months`",
+        ),
+    ] {
+        let error = payments.create_checkout(&request).await.unwrap_err();
+        assert_eq!(
+            (error.name(), error.is_retryable()),
+            ("Payments.InvalidRequest", false)
+        );
+        assert_eq!(error.detail().code.as_deref(), Some("catalog_not_synced"));
+        let message = &error.detail().message;
+        assert!(message.contains(names), "{message}");
+        assert!(
+            message.contains("campaigns stripe-catalog sync"),
+            "{message}"
+        );
+    }
+
+    // Synced, the same checkouts go through; an amount that is not the
+    // synced Price's is refused rather than charged at the Price's.
+    CatalogSync::new(StripeConfig::new(KEY, Some(sim.api_base()), ""))
+        .unwrap()
+        .sync(&product_catalog(), false)
+        .await
+        .unwrap();
+    payments
+        .create_checkout(&purchase(
+            &sim,
+            ProductId::Full6Months,
+            CheckoutPrice::Catalog,
+            19900,
+        ))
+        .await
+        .unwrap();
+    let error = payments
+        .create_checkout(&CheckoutRequest {
+            attempt: 1,
+            ..purchase(&sim, ProductId::Full6Months, CheckoutPrice::Catalog, 19000)
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error.detail().code.as_deref(), Some("catalog_not_synced"));
+    assert!(error.detail().message.contains("19900"), "{error}");
 }

@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use campaigns_payments::StripeConfig;
 use campaigns_payments::catalog::{Action, CatalogSync, product_catalog};
 use stripe::{Client, ClientBuilder};
-use stripe_product::price::ListPrice;
+use stripe_product::PriceTaxBehavior;
+use stripe_product::price::{CreatePrice, ListPrice};
 use stripe_product::product::ListProduct;
 use stripe_sim::{RunningSimulator, SimConfig};
 
@@ -94,8 +95,27 @@ async fn first_sync_creates_the_seed_catalog_and_a_second_changes_nothing() {
         .unwrap();
     assert_eq!(mock.name, "Mock Exam Premium Access");
 
+    // Each priced product: one active AUD Price, GST-inclusive, under its lookup key.
     let all = prices(&client, Some(true)).await;
     assert_eq!(all.len(), 10);
+    for item in catalog.iter().filter(|i| i.amount_cents.is_some()) {
+        let key = format!("{}-aud", item.product_id);
+        let found: Vec<_> = all
+            .iter()
+            .filter(|p| p.lookup_key.as_deref() == Some(key.as_str()))
+            .collect();
+        assert_eq!(found.len(), 1, "{key}");
+        assert_eq!(found[0].unit_amount, item.amount_cents, "{key}");
+        assert_eq!(
+            found[0].product.id().as_str(),
+            format!("prodenthub_{}", item.product_id)
+        );
+        assert_eq!(
+            found[0].tax_behavior,
+            Some(PriceTaxBehavior::Inclusive),
+            "{key}"
+        );
+    }
     let team_price = ListPrice::new()
         .lookup_keys(vec!["team-full-6months-aud".to_owned()])
         .send(&client)
@@ -120,13 +140,6 @@ async fn first_sync_creates_the_seed_catalog_and_a_second_changes_nothing() {
     assert_eq!(second.prices_with(Action::Unchanged), 10);
     assert_eq!(all_products(&client).await.len(), 11);
     assert_eq!(prices(&client, None).await.len(), 10);
-
-    let lines = second.env_lines();
-    assert_eq!(lines.len(), 7);
-    assert!(lines.contains(&"STRIPE_TEAM_PRODUCT_ID=prodenthub_team-full-6months".to_owned()));
-    assert!(
-        lines.contains(&"STRIPE_MOCK_PREMIUM_PRODUCT_ID=prodenthub_mock-exam-premium".to_owned())
-    );
 }
 
 #[tokio::test]
@@ -221,4 +234,77 @@ async fn a_dry_run_reports_the_plan_and_writes_nothing() {
     assert_eq!(done.products_with(Action::Create), 11);
     let after = sync.sync(&catalog, true).await.unwrap();
     assert!(!after.changes());
+}
+
+#[tokio::test]
+async fn prices_synced_before_tax_behavior_become_inclusive() {
+    let (_sim, sync, client) = start().await;
+    let catalog = product_catalog();
+    // Products synced; two prices as an earlier sync left them: one with no
+    // tax behavior, one someone made exclusive.
+    sync.sync(&catalog, false).await.unwrap();
+    for (product, amount, tax) in [
+        ("basic-1month", 4900, PriceTaxBehavior::Unspecified),
+        ("standard-3months", 12900, PriceTaxBehavior::Exclusive),
+    ] {
+        let current = ListPrice::new()
+            .lookup_keys(vec![format!("{product}-aud")])
+            .send(&client)
+            .await
+            .unwrap()
+            .data;
+        stripe_product::price::UpdatePrice::new(current[0].id.as_str())
+            .active(false)
+            .send(&client)
+            .await
+            .unwrap();
+        CreatePrice::new(stripe_types::Currency::AUD)
+            .product(format!("prodenthub_{product}"))
+            .unit_amount(amount)
+            .lookup_key(format!("{product}-aud"))
+            .transfer_lookup_key(true)
+            .tax_behavior(tax)
+            .send(&client)
+            .await
+            .unwrap();
+    }
+
+    let report = sync.sync(&catalog, false).await.unwrap();
+    let basic = report
+        .products
+        .iter()
+        .find(|p| p.product_id == "basic-1month")
+        .unwrap();
+    assert_eq!(basic.prices.len(), 1);
+    assert_eq!(basic.prices[0].action, Action::Update, "{report}");
+    let standard = report
+        .products
+        .iter()
+        .find(|p| p.product_id == "standard-3months")
+        .unwrap();
+    assert_eq!(
+        standard.prices.iter().map(|p| p.action).collect::<Vec<_>>(),
+        [Action::Create, Action::Deactivate],
+        "an exclusive price cannot change: {report}"
+    );
+
+    let active = prices(&client, Some(true)).await;
+    assert_eq!(active.len(), 10);
+    assert!(
+        active
+            .iter()
+            .all(|p| p.tax_behavior == Some(PriceTaxBehavior::Inclusive))
+    );
+    // The unspecified one was kept, now inclusive, under its lookup key.
+    let basic_price = ListPrice::new()
+        .lookup_keys(vec!["basic-1month-aud".to_owned()])
+        .send(&client)
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(
+        basic_price[0].id.to_string(),
+        basic.prices[0].price_id.clone().unwrap()
+    );
+    assert!(!sync.sync(&catalog, false).await.unwrap().changes());
 }

@@ -1,13 +1,17 @@
-//! The adapter's PaymentIntent capture and cancel, and its refunds, against localstripe
-//! (PyPI), a second Stripe stand-in written by others. Started by the test script with
-//! `tests/services/localstripe.py`, whose URL it exports as LOCALSTRIPE_URL.
+//! The adapter's PaymentIntent capture and cancel, its refunds, and the catalog sync,
+//! against localstripe (PyPI), a second Stripe stand-in written by others. Started by the
+//! test script with `tests/services/localstripe.py` (which adds the Prices 1.15.10 lacks),
+//! whose URL it exports as LOCALSTRIPE_URL.
 
 mod common;
 
+use campaigns_payments::catalog::{Action, CatalogSync, product_catalog};
 use campaigns_payments::{
     PaymentIntentStatus, Payments, RefundReason, RefundRequest, StripeConfig, StripePayments,
 };
 use common::post_form;
+use stripe_product::PriceTaxBehavior;
+use stripe_product::price::ListPrice;
 
 const KEY: &str = "sk_test_localstripe";
 
@@ -104,4 +108,49 @@ async fn cancel_releases_the_authorization() {
         (error.name(), error.is_retryable()),
         ("Payments.InvalidRequest", false)
     );
+}
+
+#[tokio::test]
+async fn the_catalog_sync_makes_gst_inclusive_prices_under_their_lookup_keys() {
+    let sync = CatalogSync::new(StripeConfig::new(KEY, Some(base_url()), "")).unwrap();
+    let catalog = product_catalog();
+    // localstripe keeps one store for every test: a first run may find this
+    // catalog already there (a second run of the tests).
+    sync.sync(&catalog, false).await.unwrap();
+    let again = sync.sync(&catalog, false).await.unwrap();
+    assert!(!again.changes(), "{again}");
+    assert_eq!(again.products_with(Action::Unchanged), 11);
+
+    let client = stripe::ClientBuilder::new(KEY)
+        .url(base_url())
+        .build()
+        .unwrap();
+    for item in &catalog {
+        let key = item.lookup_key();
+        let prices = ListPrice::new()
+            .lookup_keys(vec![key.clone()])
+            .active(true)
+            .send(&client)
+            .await
+            .unwrap()
+            .data;
+        match item.amount_cents {
+            None => assert!(prices.is_empty(), "{key}"),
+            Some(amount) => {
+                assert_eq!(prices.len(), 1, "{key}");
+                assert_eq!(prices[0].unit_amount, Some(amount), "{key}");
+                assert_eq!(prices[0].currency, stripe_types::Currency::AUD);
+                assert_eq!(
+                    prices[0].product.id().as_str(),
+                    item.stripe_product_id(),
+                    "{key}"
+                );
+                assert_eq!(
+                    prices[0].tax_behavior,
+                    Some(PriceTaxBehavior::Inclusive),
+                    "{key}"
+                );
+            }
+        }
+    }
 }

@@ -21,6 +21,7 @@ pub fn routes(sim: Simulator) -> Router {
     Router::new()
         .route("/v1/checkout/sessions", post(create_session))
         .route("/v1/checkout/sessions/{id}", get(get_session))
+        .route("/v1/checkout/sessions/{id}/line_items", get(get_line_items))
         .route("/v1/checkout/sessions/{id}/expire", post(expire_session))
         .route("/v1/payment_intents/{id}", get(get_intent))
         .route("/v1/payment_intents/{id}/capture", post(capture))
@@ -28,6 +29,8 @@ pub fn routes(sim: Simulator) -> Router {
         .route("/v1/refunds", post(create_refund))
         .route("/v1/refunds/{id}", get(get_refund))
         .route("/v1/charges/{id}", get(get_charge))
+        .route("/v1/disputes/{id}", get(get_dispute).post(update_dispute))
+        .route("/v1/disputes/{id}/close", post(close_dispute))
         .route("/v1/events", get(list_events))
         .route("/v1/events/{id}", get(get_event))
         .route(
@@ -161,8 +164,16 @@ async fn create_session(State(sim): State<Simulator>, headers: HeaderMap, body: 
     )
 }
 
-async fn get_session(State(sim): State<Simulator>, Path(id): Path<String>) -> Response {
-    read(&sim, |store| store.session(&id).map(|s| s.json()))
+async fn get_session(
+    State(sim): State<Simulator>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    read_query(&sim, query, |store, p| store.session_json(&id, p))
+}
+
+async fn get_line_items(State(sim): State<Simulator>, Path(id): Path<String>) -> Response {
+    read(&sim, |store| store.line_items(&id))
 }
 
 async fn expire_session(
@@ -231,8 +242,46 @@ async fn get_refund(State(sim): State<Simulator>, Path(id): Path<String>) -> Res
     read(&sim, |store| store.refund(&id))
 }
 
-async fn get_charge(State(sim): State<Simulator>, Path(id): Path<String>) -> Response {
-    read(&sim, |store| store.charge(&id))
+async fn get_charge(
+    State(sim): State<Simulator>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    read_query(&sim, query, |store, p| store.charge(&id, p))
+}
+
+async fn get_dispute(State(sim): State<Simulator>, Path(id): Path<String>) -> Response {
+    read(&sim, |store| store.dispute(&id))
+}
+
+async fn update_dispute(
+    State(sim): State<Simulator>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    mutate(
+        &sim,
+        &headers,
+        format!("POST /v1/disputes/{id}"),
+        &body,
+        |store, p, now, _| store.update_dispute(&id, p, now),
+    )
+}
+
+async fn close_dispute(
+    State(sim): State<Simulator>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    mutate(
+        &sim,
+        &headers,
+        format!("POST /v1/disputes/{id}/close"),
+        &body,
+        |store, p, now, _| store.close_dispute(&id, p, now),
+    )
 }
 
 async fn get_event(State(sim): State<Simulator>, Path(id): Path<String>) -> Response {

@@ -35,6 +35,30 @@ pub struct Price {
     pub lookup_key: Option<String>,
     pub nickname: Option<String>,
     pub metadata: BTreeMap<String, String>,
+    /// `inclusive`, `exclusive` or `unspecified` (one of [`TAX_BEHAVIORS`]).
+    #[serde(default = "unspecified")]
+    pub tax_behavior: String,
+}
+
+/// The values of a Price's `tax_behavior`.
+pub const TAX_BEHAVIORS: [&str; 3] = ["inclusive", "exclusive", "unspecified"];
+
+fn unspecified() -> String {
+    "unspecified".to_owned()
+}
+
+/// A `tax_behavior` parameter at `path`, checked; `None` when absent.
+pub fn tax_behavior(p: &Params, path: &[&str]) -> Result<Option<String>, ApiError> {
+    match p.str(path) {
+        None => Ok(None),
+        Some(value) if TAX_BEHAVIORS.contains(&value) => Ok(Some(value.to_owned())),
+        Some(other) => Err(ApiError::invalid(
+            format!(
+                "Invalid tax_behavior: must be one of exclusive, inclusive, or unspecified (got {other})."
+            ),
+            Some(&crate::params::name(path)),
+        )),
+    }
 }
 
 impl Product {
@@ -57,7 +81,7 @@ impl Price {
             "created": self.created, "currency": self.currency, "custom_unit_amount": null,
             "livemode": false, "lookup_key": self.lookup_key, "metadata": self.metadata,
             "nickname": self.nickname, "product": self.product, "recurring": null,
-            "tax_behavior": "unspecified", "tiers_mode": null, "transform_quantity": null,
+            "tax_behavior": self.tax_behavior, "tiers_mode": null, "transform_quantity": null,
             "type": "one_time", "unit_amount": self.unit_amount,
             "unit_amount_decimal": self.unit_amount.to_string(),
         })
@@ -229,6 +253,7 @@ impl Catalog {
             "metadata",
             "active",
             "nickname",
+            "tax_behavior",
         ])?;
         let currency = p.required_str(&["currency"])?.to_lowercase();
         let product = p.required_str(&["product"])?.to_owned();
@@ -260,6 +285,7 @@ impl Catalog {
             lookup_key,
             nickname: p.str(&["nickname"]).map(str::to_owned),
             metadata: p.map(&["metadata"]),
+            tax_behavior: tax_behavior(p, &["tax_behavior"])?.unwrap_or_else(unspecified),
         };
         let json = price.json();
         self.prices.push(price);
@@ -281,10 +307,22 @@ impl Catalog {
             "transfer_lookup_key",
             "metadata",
             "nickname",
+            "tax_behavior",
         ])?;
         let active = bool_param(p, "active")?;
-        if !self.prices.iter().any(|x| x.id == id) {
+        let tax = tax_behavior(p, &["tax_behavior"])?;
+        let Some(current) = self.prices.iter().find(|x| x.id == id) else {
             return Err(ApiError::missing_resource("price", id, "price"));
+        };
+        // Stripe lets a price's tax behavior be set once, from unspecified.
+        if let Some(tax) = &tax
+            && current.tax_behavior != "unspecified"
+            && *tax != current.tax_behavior
+        {
+            return Err(ApiError::invalid(
+                "This price's tax behavior cannot be changed once it is set to inclusive or exclusive.",
+                Some("tax_behavior"),
+            ));
         }
         if let Some(key) = p.str(&["lookup_key"]) {
             let transfer = bool_param(p, "transfer_lookup_key")?.unwrap_or(false);
@@ -303,6 +341,9 @@ impl Catalog {
         }
         if let Some(nickname) = p.str(&["nickname"]) {
             price.nickname = Some(nickname.to_owned());
+        }
+        if let Some(tax) = tax {
+            price.tax_behavior = tax;
         }
         merge_metadata(&mut price.metadata, p.map(&["metadata"]));
         Ok(price.json())

@@ -1,7 +1,8 @@
 //! A stateful simulator of the part of Stripe's HTTP API the product uses: Checkout
 //! Sessions with a hosted page, PaymentIntents (including manual capture), Charges,
-//! Refunds, Events and signed webhook deliveries. Clients such as async-stripe talk to it
-//! as to Stripe (base URL `http://127.0.0.1:PORT/`).
+//! Refunds, Disputes, Products and Prices, Events and signed webhook deliveries.
+//! Clients such as async-stripe talk to it as to Stripe (base URL
+//! `http://127.0.0.1:PORT/`).
 //!
 //! Mount [`Simulator::router`] in a server, or run it alone with [`serve`] / [`spawn`].
 //! Its state lives in memory ([`Simulator::new`]) or, with the `sqlite` feature, in a
@@ -9,7 +10,9 @@
 //! Test hooks live under `/_sim`: `POST /_sim/clock/advance?seconds=N`,
 //! `POST /_sim/fail_next?status=429&type=invalid_request_error&code=rate_limit`,
 //! `POST /_sim/webhooks/hold` and `/_sim/webhooks/release` (deliveries wait, then go),
-//! `GET /_sim/webhooks` (`{"held", "pending"}`).
+//! `GET /_sim/webhooks` (`{"held", "pending"}`),
+//! `POST /_sim/disputes?payment_intent=pi_…` (or `charge=ch_…`, optional `reason`,
+//! default `fraudulent`) disputes a captured payment; Stripe's own API closes it.
 //! Pages on other sites are refused (see [`guard`]): by `Origin` on every request that
 //! changes state, and, where [`serve`] and [`spawn`] listen, by `Host`.
 
@@ -55,6 +58,7 @@ impl Simulator {
         let hooks = Router::new()
             .route("/_sim/clock/advance", post(advance_clock))
             .route("/_sim/fail_next", post(fail_next))
+            .route("/_sim/disputes", post(open_dispute))
             .route("/_sim/webhooks", get(webhooks))
             .route("/_sim/webhooks/hold", post(hold_webhooks))
             .route("/_sim/webhooks/release", post(release_webhooks))
@@ -114,6 +118,24 @@ async fn hold_webhooks(State(sim): State<Simulator>) -> Response {
 async fn release_webhooks(State(sim): State<Simulator>) -> Response {
     sim.release_deliveries();
     StatusCode::NO_CONTENT.into_response()
+}
+
+async fn open_dispute(
+    State(sim): State<Simulator>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(payment) = query.get("payment_intent").or_else(|| query.get("charge")) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "payment_intent=pi_… or charge=ch_… required",
+        )
+            .into_response();
+    };
+    let reason = query.get("reason").map_or("fraudulent", String::as_str);
+    match sim.dispute_payment(payment, reason) {
+        Ok(dispute) => axum::Json(dispute).into_response(),
+        Err(error) => error.into_response(),
+    }
 }
 
 async fn fail_next(

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 
+use crate::catalog::Price;
+
 /// The API version the simulator speaks and stamps on events.
 pub const API_VERSION: &str = "2026-09-30.endive";
 
@@ -52,6 +54,28 @@ pub struct Session {
     pub payment_intent: Option<String>,
     /// The hosted page, while the session is open.
     pub url: String,
+    /// What is sold; `None` for a session saved before line items were kept.
+    #[serde(default)]
+    pub line_item: Option<LineItem>,
+}
+
+/// A session's one line item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LineItem {
+    /// `li_…`.
+    pub id: String,
+    pub quantity: i64,
+    pub price: LinePrice,
+}
+
+/// The Price of a line item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinePrice {
+    /// A catalog Price, by id (`line_items[n][price]`).
+    Catalog(String),
+    /// The inactive Price Stripe makes from `line_items[n][price_data]`.
+    Inline(Price),
 }
 
 /// A PaymentIntent.
@@ -90,6 +114,16 @@ pub struct Charge {
     pub metadata: BTreeMap<String, String>,
     pub failure: Option<(String, String)>,
     pub email: Option<String>,
+    /// Its refunds' ids, oldest first.
+    #[serde(default)]
+    pub refunds: Vec<String>,
+    /// Its dispute's id, once disputed.
+    #[serde(default)]
+    pub dispute: Option<String>,
+    /// Paid with the dispute test card under manual capture: the dispute opens
+    /// when the funds are captured.
+    #[serde(default)]
+    pub disputes_when_captured: bool,
 }
 
 /// A Refund.
@@ -103,6 +137,27 @@ pub struct Refund {
     pub payment_intent: String,
     pub metadata: BTreeMap<String, String>,
     pub reason: Option<String>,
+}
+
+/// A Dispute of a charge.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Dispute {
+    pub id: String,
+    pub created: i64,
+    pub amount: i64,
+    pub currency: String,
+    pub charge: String,
+    pub payment_intent: String,
+    #[serde(deserialize_with = "known")]
+    pub status: Status,
+    pub reason: String,
+    pub metadata: BTreeMap<String, String>,
+    /// The text evidence fields given, by name (`uncategorized_text`, ...).
+    pub evidence: BTreeMap<String, String>,
+    /// How many times evidence was submitted.
+    pub submission_count: u64,
+    /// The last day to respond, in unix seconds.
+    pub due_by: i64,
 }
 
 /// A webhook endpoint.
@@ -143,6 +198,10 @@ const STATUSES: &[&str] = &[
     "succeeded",
     "failed",
     "pending",
+    "needs_response",
+    "under_review",
+    "won",
+    "lost",
 ];
 
 fn known<'de, D: Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
@@ -194,7 +253,7 @@ impl Session {
             "status": self.status, "submit_type": null, "subscription": null,
             "success_url": self.success_url,
             "total_details": { "amount_discount": 0, "amount_shipping": 0, "amount_tax": 0 },
-            "ui_mode": "hosted", "url": open.then_some(&self.url), "wallet_options": null,
+            "ui_mode": "hosted_page", "url": open.then_some(&self.url), "wallet_options": null,
         })
     }
 }
@@ -226,8 +285,10 @@ impl Intent {
 }
 
 impl Charge {
-    pub fn json(&self) -> Value {
-        json!({
+    /// The charge; `refunds`, the list of its refunds, only when expanded
+    /// (Stripe stopped including it by default in API version 2022-11-15).
+    pub fn json(&self, refunds: Option<Vec<Value>>) -> Value {
+        let mut value = json!({
             "id": self.id, "object": "charge",
             "amount": self.amount, "amount_captured": self.amount_captured,
             "amount_refunded": self.amount_refunded, "application": null, "application_fee": null,
@@ -235,7 +296,7 @@ impl Charge {
             "billing_details": { "address": null, "email": self.email, "name": null, "phone": null, "tax_id": null },
             "calculated_statement_descriptor": null, "captured": self.captured,
             "created": self.created, "currency": self.currency, "customer": null, "description": null,
-            "disputed": false, "failure_balance_transaction": null,
+            "disputed": self.dispute.is_some(), "failure_balance_transaction": null,
             "failure_code": self.failure.as_ref().map(|f| &f.0),
             "failure_message": self.failure.as_ref().map(|f| &f.1),
             "fraud_details": {}, "livemode": false, "metadata": self.metadata, "on_behalf_of": null,
@@ -246,6 +307,47 @@ impl Charge {
             "review": null, "shipping": null, "source_transfer": null, "statement_descriptor": null,
             "statement_descriptor_suffix": null, "status": self.status,
             "transfer_data": null, "transfer_group": null,
+        });
+        if let Some(refunds) = refunds {
+            value["refunds"] = json!({
+                "object": "list", "has_more": false, "total_count": refunds.len(),
+                "url": format!("/v1/charges/{}/refunds", self.id), "data": refunds,
+            });
+        }
+        value
+    }
+}
+
+impl Dispute {
+    pub fn json(&self) -> Value {
+        let text = |name: &str| self.evidence.get(name);
+        json!({
+            "id": self.id, "object": "dispute", "amount": self.amount, "balance_transactions": [],
+            "charge": self.charge, "created": self.created, "currency": self.currency,
+            "enhanced_eligibility_types": [],
+            "evidence": {
+                "access_activity_log": text("access_activity_log"), "billing_address": text("billing_address"),
+                "cancellation_policy": null, "cancellation_policy_disclosure": text("cancellation_policy_disclosure"),
+                "cancellation_rebuttal": text("cancellation_rebuttal"), "customer_communication": null,
+                "customer_email_address": text("customer_email_address"), "customer_name": text("customer_name"),
+                "customer_purchase_ip": text("customer_purchase_ip"), "customer_signature": null,
+                "duplicate_charge_documentation": null, "duplicate_charge_explanation": text("duplicate_charge_explanation"),
+                "duplicate_charge_id": text("duplicate_charge_id"), "enhanced_evidence": {},
+                "product_description": text("product_description"), "receipt": null, "refund_policy": null,
+                "refund_policy_disclosure": text("refund_policy_disclosure"),
+                "refund_refusal_explanation": text("refund_refusal_explanation"), "service_date": text("service_date"),
+                "service_documentation": null, "shipping_address": text("shipping_address"),
+                "shipping_carrier": text("shipping_carrier"), "shipping_date": text("shipping_date"),
+                "shipping_documentation": null, "shipping_tracking_number": text("shipping_tracking_number"),
+                "uncategorized_file": null, "uncategorized_text": text("uncategorized_text"),
+            },
+            "evidence_details": {
+                "due_by": self.due_by, "enhanced_eligibility": {}, "has_evidence": !self.evidence.is_empty(),
+                "past_due": false, "submission_count": self.submission_count,
+            },
+            "is_charge_refundable": false, "livemode": false, "metadata": self.metadata,
+            "network_reason_code": null, "payment_intent": self.payment_intent,
+            "payment_method_details": null, "reason": self.reason, "status": self.status,
         })
     }
 }
@@ -278,7 +380,8 @@ impl Endpoint {
     }
 }
 
-/// An event about `object`.
+/// An event about `object`. Events about the platform's own objects carry no
+/// `account` (a connected account's events do) and no `context`.
 pub fn event_json(
     id: &str,
     kind: &str,
@@ -287,7 +390,7 @@ pub fn event_json(
     pending_webhooks: usize,
 ) -> Value {
     json!({
-        "id": id, "object": "event", "account": null, "api_version": API_VERSION, "context": null,
+        "id": id, "object": "event", "api_version": API_VERSION,
         "created": created, "data": { "object": object }, "livemode": false,
         "pending_webhooks": pending_webhooks,
         "request": { "id": null, "idempotency_key": null }, "type": kind,

@@ -1,5 +1,5 @@
-//! The hosted checkout page: plain HTML forms, so a person or a test can pay, decline,
-//! pay by a delayed method (then settle it) or cancel.
+//! The hosted checkout page: plain HTML forms, so a person or a test can pay, pay with
+//! the dispute test card, decline, pay by a delayed method (then settle it) or cancel.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -47,6 +47,7 @@ async fn act(State(sim): State<Simulator>, Path((id, action)): Path<(String, Str
     }
     let action = match action.as_str() {
         "pay" => PayerAction::Pay,
+        "pay-disputed" => PayerAction::PayDisputed,
         "decline" => PayerAction::Decline,
         "delayed" => PayerAction::Delayed,
         "delayed-succeed" => PayerAction::DelayedSucceeds,
@@ -74,6 +75,10 @@ fn render(session: &Session, base: &str) -> String {
     let actions = match (session.status, session.payment_status) {
         ("open", _) => [
             form("pay", "Pay"),
+            form(
+                "pay-disputed",
+                "Pay with a card whose payment is disputed (4000 0000 0000 0259)",
+            ),
             form("decline", "Pay with a card that is declined"),
             form("delayed", "Pay by bank debit (delayed)"),
             form("cancel", "Cancel"),

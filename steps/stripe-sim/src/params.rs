@@ -26,6 +26,11 @@ impl Params {
         }
     }
 
+    /// Whether anything is given at `path`.
+    pub fn has(&self, path: &[&str]) -> bool {
+        self.get(path).is_some()
+    }
+
     fn get(&self, path: &[&str]) -> Option<&Value> {
         path.iter().try_fold(&self.0, |node, key| match node {
             Value::Object(map) => map.get(*key),
@@ -85,7 +90,7 @@ impl Params {
 }
 
 /// `["a", "0", "b"]` → `a[0][b]`, as Stripe names parameters in errors.
-fn name(path: &[&str]) -> String {
+pub fn name(path: &[&str]) -> String {
     let (first, rest) = path.split_first().expect("paths are never empty");
     rest.iter()
         .fold((*first).to_owned(), |acc, part| format!("{acc}[{part}]"))

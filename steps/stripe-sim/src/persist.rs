@@ -6,7 +6,7 @@
 //!
 //! | table | key | holds |
 //! |---|---|---|
-//! | `objects` | (kind, id) | sessions, PaymentIntents, charges, refunds, idempotency keys, deliveries not yet acknowledged (JSON) |
+//! | `objects` | (kind, id) | sessions, PaymentIntents, charges, refunds, disputes, idempotency keys, deliveries not yet acknowledged (JSON) |
 //! | `events` | position | every event, in order (JSON) |
 //! | `whole` | name | the webhook endpoints and the catalog, each saved whole (JSON) |
 
@@ -87,6 +87,7 @@ fn load(connection: &Connection) -> anyhow::Result<Store> {
     let mut intents = Vec::new();
     let mut charges = Vec::new();
     let mut refunds = Vec::new();
+    let mut disputes = Vec::new();
     let mut idempotency = Vec::new();
     let mut deliveries = Vec::new();
     let mut rows = connection.prepare("SELECT kind, id, body FROM objects")?;
@@ -99,6 +100,7 @@ fn load(connection: &Connection) -> anyhow::Result<Store> {
             kind::INTENT => intents.push(parse(&body).with_context(context)?),
             kind::CHARGE => charges.push(parse(&body).with_context(context)?),
             kind::REFUND => refunds.push(parse(&body).with_context(context)?),
+            kind::DISPUTE => disputes.push(parse(&body).with_context(context)?),
             kind::IDEMPOTENCY => {
                 idempotency.push((id.clone(), parse(&body).with_context(context)?));
             }
@@ -134,6 +136,7 @@ fn load(connection: &Connection) -> anyhow::Result<Store> {
         intents,
         charges,
         refunds,
+        disputes,
         idempotency,
         deliveries,
         events,

@@ -197,6 +197,22 @@ impl Simulator {
         self.with_store(|store, _| store.faults.push_back(error));
     }
 
+    /// Disputes the captured charge of `payment` (a `ch_…`, or the `pi_…` it
+    /// belongs to) as a cardholder's bank would, for `reason` (Stripe's
+    /// dispute reasons, e.g. `fraudulent`): `charge.dispute.created`, status
+    /// `needs_response`, the charge `disputed`. Answers the dispute, or why
+    /// it cannot be disputed. Close it through the API as with Stripe:
+    /// `POST /v1/disputes/{id}` with `evidence[uncategorized_text]=winning_evidence`
+    /// (won) or `losing_evidence` (lost), or `POST /v1/disputes/{id}/close` (lost).
+    pub fn open_dispute(&self, payment: &str, reason: &str) -> anyhow::Result<Value> {
+        self.dispute_payment(payment, reason)
+            .map_err(|error| anyhow::anyhow!("{}", error.message))
+    }
+
+    pub(crate) fn dispute_payment(&self, payment: &str, reason: &str) -> Result<Value, ApiError> {
+        self.with_store(|store, now| store.open_dispute(payment, reason, now))
+    }
+
     /// Registers an endpoint for `events` (`*` for all); returns its id and secret.
     pub fn add_webhook_endpoint(&self, url: &str, events: &[&str]) -> (String, String) {
         self.with_store(|store, now| {

@@ -9,12 +9,19 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::catalog::Catalog;
+use crate::catalog::{self, Catalog, Price};
 use crate::error::ApiError;
 use crate::ids::new_id;
-use crate::objects::{Capture, Charge, Endpoint, Intent, Refund, Session, event_json};
+use crate::objects::{
+    Capture, Charge, Dispute, Endpoint, Intent, LineItem, LinePrice, Refund, Session, Status,
+    event_json,
+};
 use crate::params::Params;
 use crate::tracked::{Table, Tracked};
+
+/// How long a merchant has to respond to a dispute (Stripe's `due_by`
+/// varies by network; about a week is typical).
+const DISPUTE_RESPONSE_SECS: i64 = 7 * 24 * 60 * 60;
 
 /// Stripe's limits on a session's `expires_at`, from its creation.
 const MIN_SESSION_SECS: i64 = 30 * 60;
@@ -34,6 +41,9 @@ pub struct Replay {
 pub enum PayerAction {
     /// Pay by card: authorized (manual capture) or captured.
     Pay,
+    /// Pay with Stripe's dispute test card (4000 0000 0000 0259): the payment
+    /// succeeds, then the charge is disputed as fraudulent once captured.
+    PayDisputed,
     /// The card is declined; the session stays open.
     Decline,
     /// Pay by a delayed method: complete but unpaid until it succeeds or fails.
@@ -76,6 +86,7 @@ pub struct Store {
     pub intents: Table<Intent>,
     pub charges: Table<Charge>,
     pub refunds: Table<Refund>,
+    pub disputes: Table<Dispute>,
     pub events: Vec<Value>,
     /// How many of `events` were taken by [`Store::take_changes`].
     pub events_taken: usize,
@@ -116,6 +127,7 @@ pub mod kind {
     pub const INTENT: &str = "payment_intent";
     pub const CHARGE: &str = "charge";
     pub const REFUND: &str = "refund";
+    pub const DISPUTE: &str = "dispute";
     pub const IDEMPOTENCY: &str = "idempotency_key";
     pub const DELIVERY: &str = "delivery";
     /// Saved whole.
@@ -151,6 +163,7 @@ impl Store {
         intents: Vec<Intent>,
         charges: Vec<Charge>,
         refunds: Vec<Refund>,
+        disputes: Vec<Dispute>,
         idempotency: Vec<(String, Replay)>,
         deliveries: Vec<Delivery>,
         events: Vec<Value>,
@@ -162,6 +175,7 @@ impl Store {
             intents: Table::loaded(by_id(intents, |i| &i.id)),
             charges: Table::loaded(by_id(charges, |c| &c.id)),
             refunds: Table::loaded(by_id(refunds, |r| &r.id)),
+            disputes: Table::loaded(by_id(disputes, |d| &d.id)),
             idempotency: Table::loaded(idempotency.into_iter().collect()),
             next_delivery: deliveries.iter().map(|d| d.seq + 1).max().unwrap_or(0),
             deliveries: Table::loaded(
@@ -188,6 +202,7 @@ impl Store {
             self.intents.clear_changed();
             self.charges.clear_changed();
             self.refunds.clear_changed();
+            self.disputes.clear_changed();
             self.idempotency.clear_changed();
             self.deliveries.clear_changed();
             self.events_taken = self.events.len();
@@ -200,6 +215,7 @@ impl Store {
         changed_objects(kind::INTENT, &mut self.intents, objects)?;
         changed_objects(kind::CHARGE, &mut self.charges, objects)?;
         changed_objects(kind::REFUND, &mut self.refunds, objects)?;
+        changed_objects(kind::DISPUTE, &mut self.disputes, objects)?;
         changed_objects(kind::IDEMPOTENCY, &mut self.idempotency, objects)?;
         changed_objects(kind::DELIVERY, &mut self.deliveries, objects)?;
         for (position, event) in self.events.iter().enumerate().skip(self.events_taken) {
@@ -304,6 +320,7 @@ impl Store {
             "success_url",
             "cancel_url",
             "expires_at",
+            "ui_mode",
         ])?;
         if p.required_str(&["mode"])? != "payment" {
             return Err(ApiError::invalid(
@@ -311,31 +328,28 @@ impl Store {
                 Some("mode"),
             ));
         }
-        let item = ["line_items", "0"];
-        p.str(&["line_items", "0", "price_data", "currency"])
-            .ok_or_else(|| ApiError::missing("line_items"))?;
-        if p.str(&["line_items", "1", "quantity"]).is_some() {
+        if !p.has(&["line_items", "0"]) {
+            return Err(ApiError::missing("line_items"));
+        }
+        if p.has(&["line_items", "1"]) {
             return Err(ApiError::invalid(
                 "The simulator supports one line item.",
                 Some("line_items"),
             ));
         }
-        let currency = p
-            .required_str(&[item[0], item[1], "price_data", "currency"])?
-            .to_lowercase();
-        let unit = p
-            .int(&[item[0], item[1], "price_data", "unit_amount"])?
-            .ok_or_else(|| ApiError::missing("line_items[0][price_data][unit_amount]"))?;
-        let quantity = p.int(&[item[0], item[1], "quantity"])?.unwrap_or(1);
-        if unit < 0 || quantity < 1 {
-            return Err(ApiError::invalid(
-                "Amounts and quantities must be positive.",
-                Some("line_items"),
-            ));
+        match p.str(&["ui_mode"]) {
+            None | Some("hosted_page") => {}
+            Some(other) => {
+                return Err(ApiError::invalid(
+                    format!(
+                        "Invalid ui_mode: must be one of elements, embedded_page, form, or hosted_page; \
+                         the simulator serves hosted_page only (got {other})."
+                    ),
+                    Some("ui_mode"),
+                ));
+            }
         }
-        let product_name = p
-            .required_str(&[item[0], item[1], "price_data", "product_data", "name"])?
-            .to_owned();
+        let (line_item, product_name, currency, unit) = self.line_item(p, now)?;
         let expires_at = p.int(&["expires_at"])?.unwrap_or(now + MAX_SESSION_SECS);
         if !(now + MIN_SESSION_SECS..=now + MAX_SESSION_SECS).contains(&expires_at) {
             return Err(ApiError::param(
@@ -362,7 +376,7 @@ impl Store {
             expires_at,
             status: "open",
             payment_status: "unpaid",
-            amount_total: unit * quantity,
+            amount_total: unit * line_item.quantity,
             currency,
             product_name,
             customer_email: p.str(&["customer_email"]).map(str::to_owned),
@@ -373,9 +387,176 @@ impl Store {
             success_url: p.str(&["success_url"]).map(str::to_owned),
             cancel_url: p.str(&["cancel_url"]).map(str::to_owned),
             payment_intent: None,
+            line_item: Some(line_item),
         };
         let json = session.json();
         self.sessions.insert(id, session);
+        Ok(json)
+    }
+
+    /// The session's line item from `line_items[0]`: a catalog Price
+    /// (`price`, which must be active) or an inline one (`price_data`, on a
+    /// catalog Product by `product` or a new one by `product_data`). Returns
+    /// it with the product's name, the currency and the unit amount.
+    fn line_item(&self, p: &Params, now: i64) -> Result<(LineItem, String, String, i64), ApiError> {
+        const ITEM: [&str; 2] = ["line_items", "0"];
+        let at = |rest: &[&'static str]| -> Vec<&'static str> { [&ITEM[..], rest].concat() };
+        let quantity = p.int(&at(&["quantity"]))?.unwrap_or(1);
+        if quantity < 1 {
+            return Err(ApiError::invalid(
+                "Quantities must be positive.",
+                Some("line_items[0][quantity]"),
+            ));
+        }
+        let given_price = p.str(&at(&["price"]));
+        let price = match (given_price, p.has(&at(&["price_data"]))) {
+            (Some(_), true) => {
+                return Err(ApiError::invalid(
+                    "You may only specify one of these parameters: price, price_data.",
+                    Some("line_items[0]"),
+                ));
+            }
+            (None, false) => {
+                return Err(ApiError::invalid(
+                    "You must specify either `price` or `price_data` for each line item.",
+                    Some("line_items[0]"),
+                ));
+            }
+            (Some(id), false) => {
+                let price = self
+                    .catalog
+                    .prices
+                    .iter()
+                    .find(|x| x.id == id)
+                    .ok_or_else(|| ApiError {
+                        status: 400,
+                        ..ApiError::missing_resource("price", id, "line_items[0][price]")
+                    })?;
+                if !price.active {
+                    return Err(ApiError::invalid(
+                        "The price specified is inactive. This field only accepts active prices.",
+                        Some("line_items[0][price]"),
+                    ));
+                }
+                price.clone()
+            }
+            (None, true) => self.inline_price(p, &at(&["price_data"]), now)?,
+        };
+        let product_name = match self.catalog.products.iter().find(|x| x.id == price.product) {
+            Some(product) => product.name.clone(),
+            None => p
+                .required_str(&at(&["price_data", "product_data", "name"]))?
+                .to_owned(),
+        };
+        let line_item = LineItem {
+            id: new_id("li_", 24),
+            quantity,
+            price: if given_price.is_some() {
+                LinePrice::Catalog(price.id.clone())
+            } else {
+                LinePrice::Inline(price.clone())
+            },
+        };
+        Ok((line_item, product_name, price.currency, price.unit_amount))
+    }
+
+    /// The inactive Price Stripe makes for a line item's `price_data` at `at`.
+    fn inline_price(&self, p: &Params, at: &[&str], now: i64) -> Result<Price, ApiError> {
+        let field = |name: &'static str| -> Vec<&str> { [at, &[name]].concat() };
+        let currency = p.required_str(&field("currency"))?.to_lowercase();
+        let unit_amount = p
+            .int(&field("unit_amount"))?
+            .ok_or_else(|| ApiError::missing("line_items[0][price_data][unit_amount]"))?;
+        if unit_amount < 0 {
+            return Err(ApiError::invalid(
+                "This value must be greater than or equal to 0.",
+                Some("line_items[0][price_data][unit_amount]"),
+            ));
+        }
+        let product = match (p.str(&field("product")), p.has(&field("product_data"))) {
+            (Some(_), true) => {
+                return Err(ApiError::invalid(
+                    "You may only specify one of these parameters: product, product_data.",
+                    Some("line_items[0][price_data]"),
+                ));
+            }
+            (Some(id), false) => {
+                let product = self
+                    .catalog
+                    .products
+                    .iter()
+                    .find(|x| x.id == id)
+                    .ok_or_else(|| ApiError {
+                        status: 400,
+                        ..ApiError::missing_resource(
+                            "product",
+                            id,
+                            "line_items[0][price_data][product]",
+                        )
+                    })?;
+                if !product.active {
+                    return Err(ApiError::invalid(
+                        format!("The product `{id}` is not active."),
+                        Some("line_items[0][price_data][product]"),
+                    ));
+                }
+                product.id.clone()
+            }
+            // Stripe makes a Product of `product_data`; the simulator names
+            // one without keeping it in its catalog.
+            (None, true) => new_id("prod_", 14),
+            (None, false) => {
+                return Err(ApiError::missing("line_items[0][price_data][product]"));
+            }
+        };
+        Ok(Price {
+            id: new_id("price_", 24),
+            created: now,
+            product,
+            currency,
+            unit_amount,
+            active: false,
+            lookup_key: None,
+            nickname: None,
+            metadata: Default::default(),
+            tax_behavior: catalog::tax_behavior(p, &field("tax_behavior"))?
+                .unwrap_or_else(|| "unspecified".to_owned()),
+        })
+    }
+
+    /// A session's line items as Stripe lists them (`/line_items`).
+    pub fn line_items(&self, id: &str) -> Result<Value, ApiError> {
+        let session = self.session(id)?;
+        let items: Vec<Value> = session
+            .line_item
+            .iter()
+            .map(|item| {
+                let price = match &item.price {
+                    LinePrice::Catalog(price) => self.catalog.price(price)?,
+                    LinePrice::Inline(price) => price.json(),
+                };
+                Ok(json!({
+                    "id": item.id, "object": "item", "adjustable_quantity": null,
+                    "amount_discount": 0, "amount_subtotal": session.amount_total,
+                    "amount_tax": 0, "amount_total": session.amount_total,
+                    "currency": session.currency, "description": session.product_name,
+                    "metadata": {}, "price": price, "quantity": item.quantity,
+                }))
+            })
+            .collect::<Result<_, ApiError>>()?;
+        Ok(json!({
+            "object": "list", "data": items, "has_more": false,
+            "url": format!("/v1/checkout/sessions/{id}/line_items"),
+        }))
+    }
+
+    /// A session as retrieved; with `expand[]=line_items`, its line items.
+    pub fn session_json(&self, id: &str, p: &Params) -> Result<Value, ApiError> {
+        p.only(&[])?;
+        let mut json = self.session(id)?.json();
+        if p.list(&["expand"]).iter().any(|e| e == "line_items") {
+            json["line_items"] = self.line_items(id)?;
+        }
         Ok(json)
     }
 
@@ -444,9 +625,10 @@ impl Store {
     ) -> Result<Option<String>, ApiError> {
         let session = self.session(id)?.clone();
         let expected = match action {
-            PayerAction::Pay | PayerAction::Decline | PayerAction::Delayed => {
-                session.status == "open"
-            }
+            PayerAction::Pay
+            | PayerAction::PayDisputed
+            | PayerAction::Decline
+            | PayerAction::Delayed => session.status == "open",
             PayerAction::DelayedSucceeds | PayerAction::DelayedFails => {
                 session.status == "complete" && session.payment_status == "unpaid"
             }
@@ -478,16 +660,19 @@ impl Store {
                 metadata: intent.metadata.clone(),
                 failure: None,
                 email: session.customer_email.clone(),
+                refunds: Vec::new(),
+                dispute: None,
+                disputes_when_captured: action == PayerAction::PayDisputed,
             },
         };
         let charge_id = charge.id.clone();
         intent.latest_charge = Some(charge_id.clone());
         match action {
-            PayerAction::Pay | PayerAction::DelayedSucceeds => {
+            PayerAction::Pay | PayerAction::PayDisputed | PayerAction::DelayedSucceeds => {
                 settle(intent, &mut charge);
                 let intent_json = intent.json();
                 let manual = intent.capture == Capture::Manual;
-                self.charges.insert(charge_id, charge);
+                self.charges.insert(charge_id.clone(), charge);
                 self.emit(
                     if manual {
                         "payment_intent.amount_capturable_updated"
@@ -502,13 +687,17 @@ impl Store {
                 // Checkout reports an authorized (manual capture) payment as paid too.
                 updated.payment_status = "paid";
                 let json = updated.json();
-                let kind = if action == PayerAction::Pay {
+                let completed = action != PayerAction::DelayedSucceeds;
+                let kind = if completed {
                     "checkout.session.completed"
                 } else {
                     "checkout.session.async_payment_succeeded"
                 };
                 self.emit(kind, json, now);
-                Ok(if action == PayerAction::Pay {
+                if !manual {
+                    self.dispute_if_marked(&charge_id, now);
+                }
+                Ok(if completed {
                     session_redirect(&session.success_url, id)
                 } else {
                     None
@@ -623,6 +812,7 @@ impl Store {
         charge.captured = true;
         charge.amount_captured = amount;
         self.emit("payment_intent.succeeded", json.clone(), now);
+        self.dispute_if_marked(&charge_id, now);
         Ok(json)
     }
 
@@ -659,6 +849,25 @@ impl Store {
 
     pub fn create_refund(&mut self, p: &Params, now: i64) -> Result<Value, ApiError> {
         p.only(&["payment_intent", "charge", "amount", "reason", "metadata"])?;
+        let reason = p.str(&["reason"]).map(str::to_owned);
+        if let Some(reason) = &reason
+            && !["duplicate", "fraudulent", "requested_by_customer"].contains(&reason.as_str())
+        {
+            return Err(ApiError::invalid(
+                format!(
+                    "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer (got {reason})."
+                ),
+                Some("reason"),
+            ));
+        }
+        let amount = p.int(&["amount"])?;
+        if amount.is_some_and(|a| a < 1) {
+            return Err(ApiError::param(
+                "parameter_invalid_integer",
+                "amount",
+                "This value must be greater than or equal to 1.",
+            ));
+        }
         let intent_id = match (p.str(&["payment_intent"]), p.str(&["charge"])) {
             (Some(pi), _) => pi.to_owned(),
             (None, Some(ch)) => self
@@ -682,6 +891,27 @@ impl Store {
                 ));
             }
         };
+        if let Some(named) = p.str(&["charge"])
+            && named != charge_id
+        {
+            return Err(ApiError::invalid(
+                format!("Charge {named} does not belong to PaymentIntent {intent_id}."),
+                Some("charge"),
+            ));
+        }
+        // A dispute that is open or lost has taken the funds back already; a
+        // won one gives them back to refund.
+        let disputed = self.charges[&charge_id]
+            .dispute
+            .as_ref()
+            .and_then(|id| self.disputes.get(id))
+            .is_some_and(|dispute| dispute.status != "won");
+        if disputed {
+            return Err(ApiError::state(
+                "charge_disputed",
+                format!("Charge {charge_id} has been charged back; it cannot be refunded."),
+            ));
+        }
         let charge = self
             .charges
             .get_mut(&charge_id)
@@ -693,8 +923,8 @@ impl Store {
                 format!("Charge {charge_id} has already been refunded."),
             ));
         }
-        let amount = p.int(&["amount"])?.unwrap_or(left);
-        if amount <= 0 || amount > left {
+        let amount = amount.unwrap_or(left);
+        if amount > left {
             return Err(ApiError::param(
                 "amount_too_large",
                 "amount",
@@ -703,7 +933,6 @@ impl Store {
                 ),
             ));
         }
-        charge.amount_refunded += amount;
         let refund = Refund {
             id: new_id("re_3", 24),
             created: now,
@@ -712,9 +941,12 @@ impl Store {
             charge: charge_id,
             payment_intent: intent_id,
             metadata: p.map(&["metadata"]),
-            reason: p.str(&["reason"]).map(str::to_owned),
+            reason,
         };
-        let charge_json = charge.json();
+        charge.amount_refunded += amount;
+        charge.refunds.push(refund.id.clone());
+        // Events carry the charge as the API answers it, without its refunds.
+        let charge_json = charge.json(None);
         let json = refund.json();
         self.refunds.insert(refund.id.clone(), refund);
         self.emit("refund.created", json.clone(), now);
@@ -729,11 +961,183 @@ impl Store {
             .ok_or_else(|| ApiError::missing_resource("refund", id, "refund"))
     }
 
-    pub fn charge(&self, id: &str) -> Result<Value, ApiError> {
-        self.charges
+    /// A charge; with `expand[]=refunds`, its refunds, newest first.
+    pub fn charge(&self, id: &str, p: &Params) -> Result<Value, ApiError> {
+        p.only(&[])?;
+        let charge = self
+            .charges
             .get(id)
-            .map(Charge::json)
-            .ok_or_else(|| ApiError::missing_resource("charge", id, "charge"))
+            .ok_or_else(|| ApiError::missing_resource("charge", id, "charge"))?;
+        let refunds = p.list(&["expand"]).iter().any(|e| e == "refunds").then(|| {
+            charge
+                .refunds
+                .iter()
+                .rev()
+                .filter_map(|id| self.refunds.get(id).map(Refund::json))
+                .collect()
+        });
+        Ok(charge.json(refunds))
+    }
+
+    /// Opens a dispute of the captured charge `payment` (a `ch_` or the `pi_`
+    /// of its charge), as the issuer does when a cardholder disputes it:
+    /// status `needs_response`, the funds taken back, `charge.dispute.created`.
+    pub fn open_dispute(
+        &mut self,
+        payment: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<Value, ApiError> {
+        let charge_id = if payment.starts_with("pi_") {
+            self.intents
+                .get(payment)
+                .ok_or_else(|| {
+                    ApiError::missing_resource("payment_intent", payment, "payment_intent")
+                })?
+                .latest_charge
+                .clone()
+                .ok_or_else(|| {
+                    ApiError::state(
+                        "charge_not_disputable",
+                        format!("PaymentIntent {payment} has no charge."),
+                    )
+                })?
+        } else {
+            payment.to_owned()
+        };
+        let charge = self
+            .charges
+            .get_mut(&charge_id)
+            .ok_or_else(|| ApiError::missing_resource("charge", &charge_id, "charge"))?;
+        if let Some(dispute) = &charge.dispute {
+            return Err(ApiError::state(
+                "charge_disputed",
+                format!("Charge {charge_id} is already disputed ({dispute})."),
+            ));
+        }
+        if !charge.captured {
+            return Err(ApiError::state(
+                "charge_not_disputable",
+                format!(
+                    "Charge {charge_id} is not captured; only captured charges can be disputed."
+                ),
+            ));
+        }
+        let dispute = Dispute {
+            id: new_id("du_", 24),
+            created: now,
+            amount: charge.amount_captured,
+            currency: charge.currency.clone(),
+            charge: charge_id,
+            payment_intent: charge.payment_intent.clone(),
+            status: "needs_response",
+            reason: reason.to_owned(),
+            metadata: Default::default(),
+            evidence: Default::default(),
+            submission_count: 0,
+            due_by: now + DISPUTE_RESPONSE_SECS,
+        };
+        charge.dispute = Some(dispute.id.clone());
+        charge.disputes_when_captured = false;
+        let json = dispute.json();
+        self.disputes.insert(dispute.id.clone(), dispute);
+        self.emit("charge.dispute.created", json.clone(), now);
+        Ok(json)
+    }
+
+    /// Opens the dispute the dispute test card asked for, once the charge is captured.
+    fn dispute_if_marked(&mut self, charge_id: &str, now: i64) {
+        if self.charges[charge_id].disputes_when_captured {
+            self.open_dispute(charge_id, "fraudulent", now)
+                .expect("a captured charge with no dispute can be disputed");
+        }
+    }
+
+    pub fn dispute(&self, id: &str) -> Result<Value, ApiError> {
+        self.disputes
+            .get(id)
+            .map(Dispute::json)
+            .ok_or_else(|| ApiError::missing_resource("dispute", id, "dispute"))
+    }
+
+    fn open_dispute_mut(&mut self, id: &str) -> Result<&mut Dispute, ApiError> {
+        let dispute = self
+            .disputes
+            .get_mut(id)
+            .ok_or_else(|| ApiError::missing_resource("dispute", id, "dispute"))?;
+        if !["needs_response", "under_review"].contains(&dispute.status) {
+            return Err(ApiError::state(
+                "dispute_already_closed",
+                format!("This dispute is already closed ({}).", dispute.status),
+            ));
+        }
+        Ok(dispute)
+    }
+
+    /// `POST /v1/disputes/{id}`: metadata, and evidence staged or submitted
+    /// (`submit`, default true). Submitted evidence puts the dispute under
+    /// review; Stripe's test values close it at once, as in test mode:
+    /// `uncategorized_text=winning_evidence` won, `losing_evidence` lost.
+    pub fn update_dispute(&mut self, id: &str, p: &Params, now: i64) -> Result<Value, ApiError> {
+        p.only(&["evidence", "metadata", "submit"])?;
+        let submit = match p.str(&["submit"]) {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                return Err(ApiError::param(
+                    "parameter_invalid_boolean",
+                    "submit",
+                    format!("Invalid boolean: {other}"),
+                ));
+            }
+        };
+        let evidence = p.map(&["evidence"]);
+        let metadata = p.map(&["metadata"]);
+        let dispute = self.open_dispute_mut(id)?;
+        for (key, value) in metadata {
+            if value.is_empty() {
+                dispute.metadata.remove(&key);
+            } else {
+                dispute.metadata.insert(key, value);
+            }
+        }
+        dispute.evidence.extend(evidence);
+        let outcome = if submit && !dispute.evidence.is_empty() {
+            dispute.submission_count += 1;
+            dispute.status = "under_review";
+            match dispute
+                .evidence
+                .get("uncategorized_text")
+                .map(String::as_str)
+            {
+                Some("winning_evidence") => Some("won"),
+                Some("losing_evidence") => Some("lost"),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let json = dispute.json();
+        self.emit("charge.dispute.updated", json.clone(), now);
+        match outcome {
+            Some(status) => self.close_dispute_as(id, status, now),
+            None => Ok(json),
+        }
+    }
+
+    /// `POST /v1/disputes/{id}/close`: the dispute is accepted, and lost.
+    pub fn close_dispute(&mut self, id: &str, p: &Params, now: i64) -> Result<Value, ApiError> {
+        p.only(&[])?;
+        self.open_dispute_mut(id)?;
+        self.close_dispute_as(id, "lost", now)
+    }
+
+    fn close_dispute_as(&mut self, id: &str, status: Status, now: i64) -> Result<Value, ApiError> {
+        let dispute = self.open_dispute_mut(id)?;
+        dispute.status = status;
+        let json = dispute.json();
+        self.emit("charge.dispute.closed", json.clone(), now);
+        Ok(json)
     }
 
     pub fn event(&self, id: &str) -> Result<Value, ApiError> {

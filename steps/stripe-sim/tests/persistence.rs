@@ -265,6 +265,189 @@ async fn a_delivery_being_retried_is_retried_after_a_restart() {
     until_nothing_owed(&second.simulator).await;
 }
 
+/// Pays the session made from `form` on its page by `action`; the PaymentIntent.
+async fn pay(sim: &RunningSimulator, form: &str, action: &str) -> String {
+    let session = api_json(sim, "POST", "v1/checkout/sessions", form).await;
+    let id = session["id"].as_str().unwrap();
+    let (status, _, _) = call(
+        "POST",
+        &format!("{}checkout/{id}/{action}", sim.api_base()),
+        "",
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let session = api_json(sim, "GET", &format!("v1/checkout/sessions/{id}"), "").await;
+    session["payment_intent"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refunds_disputes_and_line_items_survive_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let path = data.path().join("stripe.db");
+    let receiver = Receiver::start().await;
+
+    let simulator = Simulator::open(config(&receiver, Duration::from_millis(50)), &path).unwrap();
+    let first = stripe_sim::spawn_simulator(localhost(), simulator)
+        .await
+        .unwrap();
+    let form = session_form(&first);
+    let refunded = pay(&first, &form, "pay").await;
+    let refund_form = format!("payment_intent={refunded}&amount=2900&reason=requested_by_customer");
+    let (status, _, body) = call(
+        "POST",
+        &format!("{}v1/refunds", first.api_base()),
+        &refund_form,
+        Some(KEY),
+        &[("idempotency-key", "refund/purchase_1/2900")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let refund: Value = serde_json::from_str(&body).unwrap();
+    let disputed = pay(&first, &form, "pay-disputed").await;
+    let dispute = first
+        .simulator
+        .events()
+        .into_iter()
+        .find(|e| e["type"] == "charge.dispute.created")
+        .unwrap()["data"]["object"]
+        .clone();
+    // A session at a catalog Price, and one with a Price made from price_data.
+    api_json(
+        &first,
+        "POST",
+        "v1/products",
+        "id=prodenthub_standard&name=Standard",
+    )
+    .await;
+    let price = api_json(
+        &first,
+        "POST",
+        "v1/prices",
+        "currency=aud&product=prodenthub_standard&unit_amount=12900&tax_behavior=inclusive",
+    )
+    .await;
+    let expires = first.simulator.now() + 7200;
+    let mut line_items = Vec::new();
+    for item in [
+        format!("line_items[0][price]={}", price["id"].as_str().unwrap()),
+        "line_items[0][price_data][currency]=aud&line_items[0][price_data][unit_amount]=9900\
+         &line_items[0][price_data][product]=prodenthub_standard&line_items[0][price_data][tax_behavior]=inclusive"
+            .to_owned(),
+    ] {
+        let session = api_json(
+            &first,
+            "POST",
+            "v1/checkout/sessions",
+            &format!("mode=payment&{item}&expires_at={expires}"),
+        )
+        .await;
+        let id = session["id"].as_str().unwrap().to_owned();
+        let items = api_json(&first, "GET", &format!("v1/checkout/sessions/{id}/line_items"), "").await;
+        line_items.push((id, items));
+    }
+    drop(first);
+
+    let simulator = Simulator::open(config(&receiver, Duration::from_millis(50)), &path).unwrap();
+    let second = stripe_sim::spawn_simulator(localhost(), simulator)
+        .await
+        .unwrap();
+    // The refund and the charge's refunded amount are as answered.
+    let id = refund["id"].as_str().unwrap();
+    assert_eq!(
+        api_json(&second, "GET", &format!("v1/refunds/{id}"), "").await,
+        refund
+    );
+    let charge = refund["charge"].as_str().unwrap();
+    let charge = api_json(
+        &second,
+        "GET",
+        &format!("v1/charges/{charge}?expand[]=refunds"),
+        "",
+    )
+    .await;
+    assert_eq!(charge["amount_refunded"], 2900);
+    assert_eq!(charge["refunds"]["data"][0]["id"], id);
+    // A retried refund replays the first answer instead of refunding twice.
+    let (status, headers, body) = call(
+        "POST",
+        &format!("{}v1/refunds", second.api_base()),
+        &refund_form,
+        Some(KEY),
+        &[("idempotency-key", "refund/purchase_1/2900")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(headers.contains(&("idempotent-replayed".into(), "true".into())));
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), refund);
+    // What is left is refunded in full: the cumulative amount goes on.
+    let rest = api_json(
+        &second,
+        "POST",
+        "v1/refunds",
+        &format!("payment_intent={refunded}"),
+    )
+    .await;
+    assert_eq!(rest["amount"], 12900 - 2900);
+    let refunded_events: Vec<Value> = second
+        .simulator
+        .events()
+        .into_iter()
+        .filter(|e| e["type"] == "charge.refunded")
+        .collect();
+    assert_eq!(refunded_events.len(), 2);
+    assert_eq!(
+        refunded_events[1]["data"]["object"]["amount_refunded"],
+        12900
+    );
+    assert_eq!(refunded_events[1]["data"]["object"]["refunded"], true);
+
+    // The dispute is open still, its charge disputed, and it closes.
+    let id = dispute["id"].as_str().unwrap();
+    assert_eq!(
+        api_json(&second, "GET", &format!("v1/disputes/{id}"), "").await,
+        dispute
+    );
+    let charge = dispute["charge"].as_str().unwrap();
+    assert_eq!(
+        api_json(&second, "GET", &format!("v1/charges/{charge}"), "").await["disputed"],
+        true
+    );
+    assert_eq!(dispute["payment_intent"], disputed.as_str());
+    for (session, items) in &line_items {
+        assert_eq!(
+            &api_json(
+                &second,
+                "GET",
+                &format!("v1/checkout/sessions/{session}/line_items"),
+                ""
+            )
+            .await,
+            items
+        );
+    }
+    let won = api_json(
+        &second,
+        "POST",
+        &format!("v1/disputes/{id}"),
+        "evidence[uncategorized_text]=winning_evidence",
+    )
+    .await;
+    assert_eq!(won["status"], "won");
+    drop(second);
+
+    let simulator = Simulator::open(config(&receiver, Duration::from_millis(50)), &path).unwrap();
+    let third = stripe_sim::spawn_simulator(localhost(), simulator)
+        .await
+        .unwrap();
+    assert_eq!(
+        api_json(&third, "GET", &format!("v1/disputes/{id}"), "").await["status"],
+        "won"
+    );
+    until_nothing_owed(&third.simulator).await;
+}
+
 #[tokio::test]
 async fn a_file_that_is_not_the_simulators_state_is_refused() {
     let data = tempfile::tempdir().unwrap();
