@@ -8,7 +8,7 @@ use campaigns_contracts::records::{
     AccessGrant, AccessGrantStatus, CouponRecord, CouponUsage, CouponUsageStatus, DiscountPurchase,
     PurchaseStatus,
 };
-use campaigns_tests::Product;
+use campaigns_tests::{Product, text};
 use serde_json::{Value, json};
 
 const JOURNEY: &str = "discount-purchase";
@@ -480,4 +480,175 @@ async fn a_partial_refund_keeps_access_and_refunding_the_rest_ends_it() {
             product.recipients("refund_issued").len() == 2
         })
         .await;
+}
+
+/// A paid purchase of lena@example.com with a 20 % coupon; its id and
+/// PaymentIntent.
+async fn paid_purchase(product: &Product, email: &str) -> (String, String) {
+    let (status, created) = product
+        .post(
+            "/purchases/create",
+            &purchase_request(email, Some("SAVE20")),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let purchase_id = created["purchaseId"].as_str().expect("an id").to_owned();
+    product
+        .checkout_action(
+            created["checkout"]["checkoutUrl"].as_str().expect("a page"),
+            "pay",
+        )
+        .await;
+    product.succeeded(JOURNEY, &purchase_id).await;
+    let paid_with = purchase(product, &purchase_id)
+        .await
+        .payment_intent_id
+        .expect("the payment is recorded");
+    (purchase_id, paid_with)
+}
+
+async fn grant_status(product: &Product, purchase_id: &str) -> AccessGrantStatus {
+    product
+        .record::<AccessGrant>(&format!("grant_{purchase_id}"))
+        .await
+        .status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispute_suspends_access_until_won_and_a_lost_one_ends_it() {
+    let product = Product::start().await;
+    product.seed_coupon("SAVE20", 100, 20).await;
+    let (won, won_with) = paid_purchase(&product, "won@example.com").await;
+    let (lost, lost_with) = paid_purchase(&product, "lost@example.com").await;
+
+    let won_dispute = product.open_dispute(&won_with);
+    let lost_dispute = product.open_dispute(&lost_with);
+    for purchase_id in [&won, &lost] {
+        product
+            .eventually("the disputed access is suspended", || async {
+                grant_status(&product, purchase_id).await == AccessGrantStatus::Suspended
+            })
+            .await;
+    }
+    product
+        .eventually("ops are told of both", || async {
+            product.recipients("dispute_opened").len() == 2
+        })
+        .await;
+
+    product.close_dispute(&won_dispute, true).await;
+    product.close_dispute(&lost_dispute, false).await;
+    product
+        .eventually("the won dispute restores access", || async {
+            grant_status(&product, &won).await == AccessGrantStatus::Active
+        })
+        .await;
+    product
+        .eventually("the lost dispute ends access", || async {
+            grant_status(&product, &lost).await == AccessGrantStatus::Revoked
+        })
+        .await;
+    let restored = product.record::<AccessGrant>(&format!("grant_{won}")).await;
+    assert!(
+        restored.ends_at > product.embedded.time.now(),
+        "its period goes on"
+    );
+
+    assert_eq!(product.recipients("dispute_opened").len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disputes_opening_delivered_after_its_closing_changes_nothing() {
+    let product = Product::start().await;
+    product.seed_coupon("SAVE20", 100, 20).await;
+    let (purchase_id, paid_with) = paid_purchase(&product, "late@example.com").await;
+
+    // Stripe's deliveries of the opening fail until after the closing.
+    product.embedded.simulator.hold_deliveries();
+    let dispute = product.open_dispute(&paid_with);
+    product.close_dispute(&dispute, true).await;
+    let [opened] = &product.events_about("charge.dispute.created", &dispute)[..] else {
+        panic!("one opening event");
+    };
+    let [closed] = &product.events_about("charge.dispute.closed", &dispute)[..] else {
+        panic!("one closing event");
+    };
+    assert_eq!(product.deliver(closed).await, 200);
+    assert_eq!(product.deliver(opened).await, 200);
+    product.embedded.simulator.release_deliveries();
+
+    assert_eq!(
+        grant_status(&product, &purchase_id).await,
+        AccessGrantStatus::Active,
+        "a won dispute leaves the access on, whatever the order"
+    );
+    let grant = product
+        .record::<AccessGrant>(&format!("grant_{purchase_id}"))
+        .await;
+    assert_eq!(
+        grant.dispute.map(|d| (d.dispute_id, d.status)),
+        Some((dispute, campaigns_contracts::records::DisputeStatus::Won))
+    );
+    assert_eq!(product.recipients("dispute_opened"), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_intent_that_succeeded_settles_a_payment_whose_session_event_is_late() {
+    let product = Product::start().await;
+    let (status, created) = product
+        .post(
+            "/purchases/create",
+            &purchase_request("async@example.com", None),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let purchase_id = text(&created, "purchaseId");
+    let session_id = text(&created["checkout"], "sessionId");
+    product.until_payment_waits(&purchase_id).await;
+
+    // Every delivery is late but the PaymentIntent's.
+    product.embedded.simulator.hold_deliveries();
+    product
+        .checkout_action(&text(&created["checkout"], "checkoutUrl"), "pay")
+        .await;
+    let succeeded: Vec<Value> = product
+        .embedded
+        .simulator
+        .events()
+        .into_iter()
+        .filter(|event| {
+            event["type"] == "payment_intent.succeeded"
+                && event["data"]["object"]["metadata"]["recordId"] == purchase_id.as_str()
+        })
+        .collect();
+    let [succeeded] = &succeeded[..] else {
+        panic!("one payment_intent.succeeded: {succeeded:?}");
+    };
+    assert_eq!(product.deliver(succeeded).await, 200);
+    product.succeeded(JOURNEY, &purchase_id).await;
+    let paid = purchase(&product, &purchase_id).await;
+    assert_eq!(paid.status, PurchaseStatus::Paid);
+    assert_eq!(
+        paid.payment_intent_id.as_deref(),
+        succeeded["data"]["object"]["id"].as_str()
+    );
+    assert_eq!(
+        paid.stripe_checkout_session_id.as_deref(),
+        Some(session_id.as_str())
+    );
+
+    // The session's own events, delivered at last, change nothing.
+    product.embedded.simulator.release_deliveries();
+    product
+        .eventually("the late deliveries are made", || async {
+            product.embedded.simulator.pending_deliveries() == 0
+        })
+        .await;
+    assert_eq!(
+        purchase(&product, &purchase_id).await.status,
+        PurchaseStatus::Paid
+    );
+    assert_eq!(product.recipients("purchase_confirmation").len(), 1);
 }

@@ -17,6 +17,8 @@ pub struct Product {
     pub embedded: Embedded,
     pub clock: Arc<VirtualClock>,
     pub http: reqwest::Client,
+    /// The secret the product verifies Stripe's webhooks with.
+    pub webhook_secret: String,
     _data: tempfile::TempDir,
 }
 
@@ -41,11 +43,13 @@ impl Product {
         options.delivery.initial_backoff = Duration::from_millis(50);
         options.delivery.max_backoff = Duration::from_millis(500);
         adjust(&mut options);
+        let webhook_secret = options.stripe_webhook_secret.clone();
         let embedded = Embedded::start(options).await.expect("the product starts");
         Product {
             embedded,
             clock,
             http: reqwest::Client::new(),
+            webhook_secret,
             _data: data,
         }
     }
@@ -222,6 +226,68 @@ impl Product {
             .filter(|event| event["type"] == "refund.created")
             .map(|event| event["data"]["object"].clone())
             .filter(|refund| refund["payment_intent"] == payment_intent)
+            .collect()
+    }
+
+    /// A cardholder disputes the payment (Stripe's dispute test card); the
+    /// dispute's id.
+    pub fn open_dispute(&self, payment_intent: &str) -> String {
+        let dispute = self
+            .embedded
+            .simulator
+            .open_dispute(payment_intent, "fraudulent")
+            .expect("the simulator opens a dispute");
+        text(&dispute, "id")
+    }
+
+    /// The card issuer decides the dispute, as Stripe's test mode does with
+    /// the evidence `winning_evidence` or `losing_evidence`.
+    pub async fn close_dispute(&self, dispute_id: &str, won: bool) {
+        let evidence = if won {
+            "winning_evidence"
+        } else {
+            "losing_evidence"
+        };
+        let closed = self
+            .http
+            .post(format!(
+                "{}/stripe/v1/disputes/{dispute_id}",
+                self.embedded.base_url
+            ))
+            .bearer_auth("sk_test_simulator")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("evidence[uncategorized_text]={evidence}"))
+            .send()
+            .await
+            .expect("the simulator answers");
+        assert!(closed.status().is_success(), "{}", closed.status());
+    }
+
+    /// Delivers one of the simulator's events to the webhook now, signed as
+    /// Stripe signs it (e.g. out of the order Stripe would); the status.
+    pub async fn deliver(&self, event: &Value) -> u16 {
+        let now = self.embedded.time.now().timestamp();
+        let body = serde_json::to_vec(event).expect("JSON");
+        let signature = campaigns_payments::sign(&self.webhook_secret, now, &body);
+        self.http
+            .post(format!("{}/webhook/stripe", self.embedded.api_url()))
+            .header("Stripe-Signature", signature)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("the webhook answers")
+            .status()
+            .as_u16()
+    }
+
+    /// The simulator's events of `kind` about the object `id`, oldest first.
+    pub fn events_about(&self, kind: &str, id: &str) -> Vec<Value> {
+        self.embedded
+            .simulator
+            .events()
+            .into_iter()
+            .filter(|event| event["type"] == kind && event["data"]["object"]["id"] == id)
             .collect()
     }
 

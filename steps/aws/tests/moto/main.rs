@@ -2,6 +2,7 @@
 //! emulator of DynamoDB, S3, SESv2, EventBridge Scheduler and Step Functions.
 //! One binary, so the SDK is linked once.
 
+mod after_payment;
 mod common;
 mod files;
 mod journeys;
