@@ -783,3 +783,75 @@ async fn a_wait_that_times_out_asks_stripe_and_closes_the_plan() {
     assert_eq!(plan(&product, &plan_id).await.status, PlanStatus::Expired);
     assert!(product.emails().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_refunds_a_plan_in_two_parts_and_a_lost_dispute_ends_another() {
+    let product = Product::start().await;
+    let paid = |email: &'static str| {
+        let product = &product;
+        async move {
+            let created = create(product, &plan_request(email, clinical_gap_report())).await;
+            let plan_id = text(&created, "planId");
+            product
+                .checkout_action(&text(&created["checkout"], "checkoutUrl"), "pay")
+                .await;
+            product.finished(JOURNEY, &plan_id).await;
+            plan_id
+        }
+    };
+    let grant = |plan_id: String| {
+        let product = &product;
+        async move {
+            product
+                .record::<AccessGrant>(&format!("grant_{plan_id}"))
+                .await
+                .status
+        }
+    };
+
+    let refunded = paid("parts@example.com").await;
+    let (status, part) = product
+        .admin_refund(JOURNEY, &refunded, None, Some(79.0), "part")
+        .await;
+    assert_eq!(status, 201, "{part}");
+    product
+        .eventually("the part is recorded", || async {
+            plan(&product, &refunded).await.amount_refunded
+                == Some(campaigns_core::money::Cents(7_900))
+        })
+        .await;
+    assert_eq!(plan(&product, &refunded).await.status, PlanStatus::Active);
+    assert_eq!(grant(refunded.clone()).await, AccessGrantStatus::Active);
+    let (status, rest) = product
+        .admin_refund(JOURNEY, &refunded, None, None, "rest")
+        .await;
+    assert_eq!((status, &rest["amount"]), (201, &json!(100)), "{rest}");
+    product
+        .eventually("the plan is refunded", || async {
+            plan(&product, &refunded).await.status == PlanStatus::Refunded
+        })
+        .await;
+    assert_eq!(grant(refunded.clone()).await, AccessGrantStatus::Revoked);
+    assert_eq!(
+        product.recipients("refund_issued"),
+        ["parts@example.com", "parts@example.com"]
+    );
+
+    let disputed = paid("disputed@example.com").await;
+    let paid_with = plan(&product, &disputed)
+        .await
+        .payment_intent_id
+        .expect("paid");
+    let dispute = product.open_dispute(&paid_with);
+    product
+        .eventually("the access is suspended", || async {
+            grant(disputed.clone()).await == AccessGrantStatus::Suspended
+        })
+        .await;
+    product.close_dispute(&dispute, false).await;
+    product
+        .eventually("the lost dispute ends the access", || async {
+            grant(disputed.clone()).await == AccessGrantStatus::Revoked
+        })
+        .await;
+}

@@ -813,3 +813,57 @@ async fn broken_rules_are_refused_naming_the_field_and_change_nothing() {
     }
     assert!(product.emails().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paid_scholarship_refunded_in_part_keeps_access_and_a_won_dispute_restores_it() {
+    let product = Product::start().await;
+    let applied = apply(&product, "amira@example.com", low_percentage()).await;
+    reaches(&product, &applied.id, ScholarshipStatus::Approved).await;
+    let (_, url) = checkout_url(&product, &applied).await;
+    product.checkout_action(&url, "pay").await;
+    assert_paid_with_access(&product, &applied, Cents(9_700)).await;
+    let grant = || async {
+        product
+            .record::<AccessGrant>(&format!("grant_{}", applied.id))
+            .await
+            .status
+    };
+
+    let (status, part) = product
+        .admin_refund(JOURNEY, &applied.id, None, Some(20.0), "part")
+        .await;
+    assert_eq!(
+        (status, &part["totalRefunded"]),
+        (201, &json!(20)),
+        "{part}"
+    );
+    product
+        .eventually("the part is recorded", || async {
+            scholarship(&product, &applied.id).await.amount_refunded == Some(Cents(2_000))
+        })
+        .await;
+    assert_eq!(
+        scholarship(&product, &applied.id).await.status,
+        ScholarshipStatus::Paid
+    );
+    assert_eq!(grant().await, AccessGrantStatus::Active);
+    product.until_sent("refund_issued").await;
+
+    let paid_with = scholarship(&product, &applied.id)
+        .await
+        .payment_intent_id
+        .expect("paid");
+    let dispute = product.open_dispute(&paid_with);
+    product
+        .eventually("the access is suspended", || async {
+            grant().await == AccessGrantStatus::Suspended
+        })
+        .await;
+    product.close_dispute(&dispute, true).await;
+    product
+        .eventually("the won dispute restores it", || async {
+            grant().await == AccessGrantStatus::Active
+        })
+        .await;
+    assert_eq!(product.recipients("dispute_opened").len(), 1);
+}

@@ -824,6 +824,7 @@ async fn scholarship_reviewed_approved_paid_or_declined() {
                 "WaitForPayment",
                 "WasPaid",
                 "ConfirmScholarship",
+                "SendPaid",
                 "Paid",
             ],
         )
@@ -833,6 +834,7 @@ async fn scholarship_reviewed_approved_paid_or_declined() {
         [
             json!({"template": "scholarship_received", "recordId": "scholarship_1"}),
             json!({"template": "scholarship_approved", "recordId": "scholarship_1"}),
+            json!({"template": "scholarship_paid", "recordId": "scholarship_1"}),
         ]
     );
     assert_eq!(
