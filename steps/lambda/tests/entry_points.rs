@@ -164,7 +164,7 @@ fn each_function_gets_the_smallest_package_that_wires_its_ports() {
     assert_eq!(package("campaigns-await-payment"), "step-workflows");
     assert_eq!(package("campaigns-send-email"), "step-mail");
     assert_eq!(package("campaigns-capture-team-shares"), "step-payments");
-    assert_eq!(package("stripe-webhook-handler"), "api-mail-workflows");
+    assert_eq!(package("stripe-webhook-handler"), "api");
     assert_eq!(package("scholarship-handler"), "api-mail-workflows");
     assert_eq!(package("mock-exam-handler"), "api");
     // Every package serves some function, so none is built for nothing.

@@ -1,10 +1,12 @@
-//! Package `api`: the API functions that open checkouts (Stripe, S3,
-//! Scheduler, Step Functions).
+//! Package `api`: the API functions that call Stripe (checkouts, refunds, an
+//! exam's cancellation, the webhook) with SESv2, S3, Scheduler and Step
+//! Functions.
 
 #[tokio::main]
 async fn main() -> Result<(), campaigns_lambda::Error> {
     campaigns_lambda::Init::new("api")
         .await?
+        .with_mail()
         .with_payments()
         .await?
         .with_files()
