@@ -894,4 +894,36 @@ async fn an_admin_refunds_one_share_in_two_parts() {
         [JANE.1, JANE.1],
         "Jane is told of each part"
     );
+
+    // The leader's bank disputes the leader's share: only the leader's
+    // access waits for the decision.
+    let leader_paid_with = team(&product, &created.team_id).await.members[0]
+        .stripe_payment_intent_id
+        .clone()
+        .expect("captured");
+    let dispute = product.open_dispute(&leader_paid_with);
+    let leader_status = || async {
+        grant(&product, &created.team_id, &created.member_ids[0])
+            .await
+            .unwrap()
+            .status
+    };
+    product
+        .eventually("the leader's access is suspended", || async {
+            leader_status().await == AccessGrantStatus::Suspended
+        })
+        .await;
+    product.close_dispute(&dispute, true).await;
+    product
+        .eventually("the won dispute restores it", || async {
+            leader_status().await == AccessGrantStatus::Active
+        })
+        .await;
+    assert_eq!(
+        grant(&product, &created.team_id, &jane)
+            .await
+            .unwrap()
+            .status,
+        AccessGrantStatus::Revoked
+    );
 }
