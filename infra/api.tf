@@ -1,12 +1,17 @@
 # The REST API: every route of schemas/openapi.json (generated from the route
 # table in steps/contracts/src/routes.rs) under the v1 stage, each proxied to
-# the Lambda function the document tags it with, with its request model from
-# schemas/, IAM on admin routes, CORS for FRONTEND_URL, throttling, access
-# logs and tracing. The routes are read from the document, never restated.
+# the Lambda function the document tags it with, with IAM on admin routes,
+# CORS for FRONTEND_URL, throttling, access logs and tracing. The routes are
+# read from the document, never restated.
+#
+# API Gateway validates no request body: the function checks every body
+# against the same JSON Schema (schemas/) and refuses with the API's error
+# body, `field` and `rule` included, exactly as `campaigns serve` does. The
+# gateway's validator would answer first, without them (tests/infra checks it
+# stays off).
 
 locals {
   openapi     = jsondecode(file("${local.repo_root}/schemas/openapi.json"))
-  schemas_dir = "${local.repo_root}/schemas"
 
   http_methods = ["get", "put", "post", "delete", "patch"]
 
@@ -19,12 +24,6 @@ locals {
         function = operation.tags[0]
         # The document's security scheme; no scheme is a public route.
         access = length(try(operation.security, [])) == 0 ? "public" : keys(operation.security[0])[0]
-        # The request body's schema, by name ($ref, or the inline schema's title).
-        model = try(
-          reverse(split("/", operation.requestBody.content["application/json"].schema["$ref"]))[0],
-          operation.requestBody.content["application/json"].schema.title,
-          null,
-        )
         path_params  = [for param in try(operation.parameters, []) : param.name if param["in"] == "path"]
         query_params = [for param in try(operation.parameters, []) : param.name if param["in"] == "query"]
       } if contains(local.http_methods, method)
@@ -39,20 +38,6 @@ locals {
     accessToken     = "NONE"
     stripeSignature = "NONE"
     admin           = "AWS_IAM"
-  }
-
-  # Request models: the committed JSON Schemas (2020-12) said in draft 4,
-  # which is what API Gateway validates with: the $schema, $defs renamed to
-  # definitions, const as a one-value enum. tests/infra/consistency.py checks
-  # no other post-draft-4 keyword appears in them.
-  models = {
-    for name in distinct(compact([for route in local.routes : route.model])) :
-    name => replace(replace(replace(replace(
-      try(file("${local.schemas_dir}/api/${name}.schema.json"), file("${local.schemas_dir}/records/${name}.schema.json")),
-      "https://json-schema.org/draft/2020-12/schema", "http://json-schema.org/draft-04/schema#"),
-      "\"$defs\"", "\"definitions\""),
-      "#/$defs/", "#/definitions/"),
-    "/\"const\": (\"[^\"]*\"|-?[0-9.]+|true|false|null)/", "\"enum\": [$1]")
   }
 
   # The resource tree: every prefix of every path, by depth. API Gateway
@@ -139,22 +124,6 @@ resource "aws_api_gateway_resource" "depth6" {
   path_part   = split("/", each.key)[5]
 }
 
-resource "aws_api_gateway_model" "request" {
-  for_each = local.models
-
-  rest_api_id  = aws_api_gateway_rest_api.campaigns.id
-  name         = each.key
-  content_type = "application/json"
-  schema       = each.value
-}
-
-resource "aws_api_gateway_request_validator" "body" {
-  rest_api_id                 = aws_api_gateway_rest_api.campaigns.id
-  name                        = "body-and-parameters"
-  validate_request_body       = true
-  validate_request_parameters = true
-}
-
 resource "aws_api_gateway_request_validator" "parameters" {
   rest_api_id                 = aws_api_gateway_rest_api.campaigns.id
   name                        = "parameters"
@@ -171,8 +140,7 @@ resource "aws_api_gateway_method" "route" {
   resource_id          = local.resource_ids[each.value.path]
   http_method          = each.value.method
   authorization        = local.authorization[each.value.access]
-  request_validator_id = each.value.model != null ? aws_api_gateway_request_validator.body.id : aws_api_gateway_request_validator.parameters.id
-  request_models       = each.value.model != null ? { "application/json" = aws_api_gateway_model.request[each.value.model].name } : {}
+  request_validator_id = aws_api_gateway_request_validator.parameters.id
   # Query parameters are declared but not required here: the function checks
   # them against the query's schema and answers with the API's own error body.
   request_parameters = merge(
@@ -258,13 +226,12 @@ resource "aws_api_gateway_integration_response" "preflight" {
   depends_on = [aws_api_gateway_integration.preflight]
 }
 
-# Errors API Gateway answers itself (validation, auth, throttling) carry the
+# Errors API Gateway answers itself (auth, throttling) carry the
 # CORS header too, so the browser can read them, and the API's error shape.
 resource "aws_api_gateway_gateway_response" "errors" {
   for_each = {
-    DEFAULT_4XX      = "REQUEST_REJECTED"
-    DEFAULT_5XX      = "GATEWAY_ERROR"
-    BAD_REQUEST_BODY = "VALIDATION_FAILED"
+    DEFAULT_4XX = "REQUEST_REJECTED"
+    DEFAULT_5XX = "GATEWAY_ERROR"
   }
 
   rest_api_id   = aws_api_gateway_rest_api.campaigns.id
@@ -272,8 +239,6 @@ resource "aws_api_gateway_gateway_response" "errors" {
   response_parameters = {
     "gatewayresponse.header.Access-Control-Allow-Origin" = "'${local.cors_origin}'"
   }
-  # The validator's detail ($context.error.validationErrorString) is in the
-  # access log; it is not valid JSON to embed here.
   response_templates = {
     "application/json" = "{\"error\": {\"code\": \"${each.value}\", \"message\": $context.error.messageString}}"
   }
@@ -284,11 +249,10 @@ resource "aws_api_gateway_gateway_response" "errors" {
 resource "aws_api_gateway_deployment" "campaigns" {
   rest_api_id = aws_api_gateway_rest_api.campaigns.id
 
-  # A new deployment whenever a route, model or CORS answer changes.
+  # A new deployment whenever a route or a CORS answer changes.
   triggers = {
     redeployment = sha1(jsonencode([
       local.routes,
-      local.models,
       local.authorization,
       local.cors_origin,
       [for integration in aws_api_gateway_integration.route : integration.uri],

@@ -168,36 +168,13 @@ def code_env_reads(root):
     return reads
 
 
-# JSON Schema keywords that draft 4 (API Gateway's models) does not know, after
-# api.tf's conversion ($defs -> definitions, const -> enum).
-POST_DRAFT4 = {"const", "$defs", "prefixItems", "dependentRequired", "dependentSchemas", "unevaluatedProperties",
-               "unevaluatedItems", "contains", "minContains", "maxContains", "if", "then", "else", "propertyNames",
-               "$anchor", "$dynamicRef", "$dynamicAnchor", "contentSchema"}
 
 
-def draft4_model(text):
-    """The conversion api.tf applies to a request schema."""
-    text = text.replace("https://json-schema.org/draft/2020-12/schema", "http://json-schema.org/draft-04/schema#")
-    text = text.replace('"$defs"', '"definitions"').replace("#/$defs/", "#/definitions/")
-    return re.sub(r'"const": ("[^"]*"|-?[0-9.]+|true|false|null)', r'"enum": [\1]', text)
 
 
-def schema_keywords(node, found):
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("properties", "definitions", "patternProperties"):
-                for sub in value.values():
-                    schema_keywords(sub, found)
-                continue
-            if key in ("enum", "example", "examples", "default", "description", "title", "required"):
-                continue
-            found.add(key)
-            if key in ("exclusiveMinimum", "exclusiveMaximum") and not isinstance(value, bool):
-                found.add(f"{key} (numeric)")
-            schema_keywords(value, found)
-    elif isinstance(node, list):
-        for item in node:
-            schema_keywords(item, found)
+
+
+
 
 
 # --- the checks -------------------------------------------------------------------------
@@ -422,7 +399,7 @@ def api_routes_from_document(ctx):
     return problems
 
 
-@check("routes: every route's function, access scheme, path depth and request model is one infra can deploy")
+@check("routes: every route's function, access scheme and path depth is one infra can deploy")
 def api_routes_deployable(ctx):
     doc = openapi_routes(ctx.openapi)
     authorization = ctx.infra.local("authorization")
@@ -439,18 +416,23 @@ def api_routes_deployable(ctx):
         depth = len(key.split(" ", 1)[1].strip("/").split("/"))
         if depth > len(depth_blocks):
             problems.append(f"{key}: {depth} segments deep, infra/api.tf has resource blocks to depth {len(depth_blocks)}")
-        if route["model"]:
-            found = [p for p in (os.path.join(ctx.root, "schemas", sub, f"{route['model']}.schema.json") for sub in ("api", "records")) if os.path.exists(p)]
-            if not found:
-                problems.append(f"{key}: no schemas/api or schemas/records file for {route['model']}")
-                continue
-            with open(found[0], encoding="utf-8") as handle:
-                model = json.loads(draft4_model(handle.read()))
-            keywords = set()
-            schema_keywords(model, keywords)
-            unknown = sorted((keywords & POST_DRAFT4) | {k for k in keywords if k.endswith("(numeric)")})
-            if unknown:
-                problems.append(f"{key}: model {route['model']} keeps keywords draft 4 lacks: {unknown}")
+    return problems
+
+
+@check("errors: API Gateway validates no request body, so every refusal is the function's, with field and rule")
+def gateway_leaves_bodies_to_the_function(ctx):
+    problems = []
+    for name, body in ctx.infra.resources_of("aws_api_gateway_request_validator"):
+        if str(body.get("validate_request_body")).lower() not in ("false", "none"):
+            problems.append(f"aws_api_gateway_request_validator.{name} validates request bodies")
+    for name, body in ctx.infra.resources_of("aws_api_gateway_method"):
+        if body.get("request_models"):
+            problems.append(f"aws_api_gateway_method.{name} has request models")
+    for name, _ in ctx.infra.resources_of("aws_api_gateway_model"):
+        problems.append(f"aws_api_gateway_model.{name}: API Gateway would validate with it")
+    for name, body in ctx.infra.resources_of("aws_api_gateway_gateway_response"):
+        if "BAD_REQUEST_BODY" in str(body.get("for_each", "")) + str(body.get("response_type", "")):
+            problems.append(f"aws_api_gateway_gateway_response.{name} answers body validation failures itself")
     return problems
 
 
