@@ -14,11 +14,30 @@ resource "aws_sns_topic_subscription" "alarms" {
   endpoint  = each.value
 }
 
+# An API function answers most failures (a records store or Stripe
+# unavailable) with a 5xx rather than failing its invocation, and logs an
+# error with alarm = "server_error" for each (steps/lambda/src/api.rs): its
+# error rate counts those too.
+resource "aws_cloudwatch_log_metric_filter" "server_error" {
+  for_each = local.api_functions
+
+  name           = "${each.key}-server-error"
+  log_group_name = aws_cloudwatch_log_group.function[each.key].name
+  pattern        = "{ $.fields.alarm = \"server_error\" }"
+
+  metric_transformation {
+    name      = "ServerErrors-${each.key}"
+    namespace = "ProDentHub/Campaigns"
+    value     = "1"
+    unit      = "Count"
+  }
+}
+
 resource "aws_cloudwatch_metric_alarm" "lambda_error_rate" {
   for_each = local.functions
 
   alarm_name          = "${each.key}-error-rate"
-  alarm_description   = "More than 5 % of ${each.key}'s invocations failed in 5 minutes."
+  alarm_description   = "More than 5 % of ${each.key}'s invocations failed (an error, or for an API function a 5xx answer) in 5 minutes."
   comparison_operator = "GreaterThanThreshold"
   threshold           = 5
   evaluation_periods  = 1
@@ -27,10 +46,24 @@ resource "aws_cloudwatch_metric_alarm" "lambda_error_rate" {
   ok_actions          = [aws_sns_topic.alarms.arn]
 
   metric_query {
-    id          = "rate"
-    expression  = "IF(invocations > 0, 100 * errors / invocations, 0)"
+    id = "rate"
+    expression = (contains(keys(local.api_functions), each.key)
+      ? "IF(invocations > 0, 100 * (errors + FILL(answered_5xx, 0)) / invocations, 0)"
+    : "IF(invocations > 0, 100 * errors / invocations, 0)")
     label       = "error rate (%)"
     return_data = true
+  }
+  dynamic "metric_query" {
+    for_each = contains(keys(local.api_functions), each.key) ? [aws_cloudwatch_log_metric_filter.server_error[each.key]] : []
+    content {
+      id = "answered_5xx"
+      metric {
+        namespace   = metric_query.value.metric_transformation[0].namespace
+        metric_name = metric_query.value.metric_transformation[0].name
+        period      = 300
+        stat        = "Sum"
+      }
+    }
   }
   metric_query {
     id = "errors"

@@ -436,6 +436,27 @@ def gateway_leaves_bodies_to_the_function(ctx):
     return problems
 
 
+@check("alarms: every API function's error rate counts its 5xx answers, by the log line the code writes for each")
+def api_server_errors_alarmed(ctx):
+    with open(os.path.join(ctx.root, "steps", "lambda", "src", "api.rs"), encoding="utf-8") as handle:
+        found = re.search(r'SERVER_ERROR_ALARM: &str = "([^"]+)"', handle.read())
+    if not found:
+        return ["steps/lambda/src/api.rs no longer names SERVER_ERROR_ALARM"]
+    problems = []
+    filters = dict(ctx.infra.resources_of("aws_cloudwatch_log_metric_filter"))
+    server = filters.get("server_error")
+    if server is None:
+        return ["no aws_cloudwatch_log_metric_filter.server_error"]
+    if str(server.get("for_each")) != "${local.api_functions}":
+        problems.append("the server_error metric filter is not on every API function's log group")
+    if f'alarm = \\"{found.group(1)}\\"' not in str(server.get("pattern")):
+        problems.append(f"the server_error metric filter does not match alarm = {found.group(1)!r}: {server.get('pattern')}")
+    alarm = dict(ctx.infra.resources_of("aws_cloudwatch_metric_alarm")).get("lambda_error_rate", {})
+    if "aws_cloudwatch_log_metric_filter.server_error" not in str(alarm) or "answered_5xx" not in str(alarm):
+        problems.append("the lambda_error_rate alarm does not add the server_error metric")
+    return problems
+
+
 @check("environment: every variable the Lambda crates read is set on the functions, and every one set is read")
 def environment_set(ctx):
     expression = str(ctx.infra.raw_local("lambda_environment"))

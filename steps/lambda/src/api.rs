@@ -36,10 +36,24 @@ pub async fn handle(
             None => ApiResponse::from(ApiFailure::new(404, "ROUTE_NOT_FOUND", "no such route")),
         }
     }
-    .instrument(span)
+    .instrument(span.clone())
     .await;
+    if response.status >= 500 {
+        span.in_scope(|| {
+            tracing::error!(
+                alarm = SERVER_ERROR_ALARM,
+                status = response.status,
+                "answered with a server error"
+            );
+        });
+    }
     Ok(proxy_response(app, response))
 }
+
+/// The `alarm` field of the error logged for every 5xx answer: an answered
+/// failure (a store or Stripe unavailable) is no Lambda error, so the
+/// function's error-rate alarm counts these lines too (`infra/alarms.tf`).
+pub const SERVER_ERROR_ALARM: &str = "server_error";
 
 fn api_request(request: &ApiGatewayProxyRequest) -> ApiRequest {
     let body = match (&request.body, request.is_base64_encoded) {

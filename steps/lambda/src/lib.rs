@@ -18,6 +18,7 @@ use campaigns_app::wiring::Port::{self, Files, Mail, Payments, Schedules, Workfl
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
+pub use api::SERVER_ERROR_ALARM;
 pub use production::Init;
 
 pub type Error = lambda_runtime::Error;

@@ -157,6 +157,28 @@ async fn every_function_starts_from_its_package() {
     }
 }
 
+#[tokio::test]
+async fn an_api_functions_server_error_is_logged_for_its_alarm() {
+    let mut api = RuntimeApi::start().await;
+    // AWS_ENDPOINT_URL is a closed port: DynamoDB does not answer.
+    let function = api.spawn(&package_of("mock-exam-handler"), &env("mock-exam-handler"));
+    api.invoke(proxy_event("GET", "/mock-exams", ""));
+    let (_, outcome) = api.outcome(Duration::from_secs(60)).await;
+    let Outcome::Response(response) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(response["statusCode"], 503, "{response}");
+    let logged: Vec<Value> = function
+        .logs()
+        .iter()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["fields"]["alarm"] == campaigns_lambda::SERVER_ERROR_ALARM)
+        .collect();
+    assert_eq!(logged.len(), 1, "{:?}", function.logs());
+    assert_eq!(logged[0]["fields"]["status"], 503);
+    assert_eq!(logged[0]["level"], "ERROR");
+}
+
 #[test]
 fn each_function_gets_the_smallest_package_that_wires_its_ports() {
     let package = |name: &str| Function::named(name).expect("a function").package().name;

@@ -194,6 +194,11 @@ impl RuntimeApi {
         let mut command = Command::new(program);
         command.args(args);
         // What the Lambda service sets for every function.
+        let log = std::env::temp_dir().join(format!(
+            "bootstrap-{}-{}.log",
+            std::process::id(),
+            NEXT_LOG.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         command
             .env_clear()
             .env("AWS_LAMBDA_RUNTIME_API", self.addr.to_string())
@@ -202,27 +207,45 @@ impl RuntimeApi {
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/local-function")
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
-            .stdout(Stdio::null())
-            // Only an init failure writes here (logs go to stdout).
+            // The function's logs, as Lambda sends stdout to CloudWatch.
+            .stdout(std::fs::File::create(&log).expect("a log file"))
+            // Only an init failure writes here.
             .stderr(Stdio::piped());
         for (name, value) in env {
             command.env(name, value);
         }
         Function {
             child: command.spawn().expect("bootstrap starts"),
+            log,
         }
     }
 }
 
+/// Numbers the log files of one test binary's functions.
+static NEXT_LOG: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A running bootstrap process; killed when dropped.
 pub struct Function {
     pub child: Child,
+    log: std::path::PathBuf,
+}
+
+impl Function {
+    /// What the function has logged so far (its stdout), a line each.
+    pub fn logs(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
 }
 
 impl Drop for Function {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
     }
 }
 
