@@ -14,6 +14,7 @@
 //! `LAMBDA_DIR/<package>/bootstrap.zip` and `UNPACKED_DIR/<package>/bootstrap`).
 
 #[path = "../tests/runtime_api/mod.rs"]
+#[allow(dead_code)] // the harness serves the tests too; a cold start reads no logs
 mod runtime_api;
 
 use std::path::Path;
