@@ -652,3 +652,101 @@ async fn a_payment_intent_that_succeeded_settles_a_payment_whose_session_event_i
     );
     assert_eq!(product.recipients("purchase_confirmation").len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_lists_limits_and_deactivates_coupons() {
+    let product = Product::start().await;
+    product.seed_coupon("LIMITED", 5, 20).await;
+    product.seed_coupon("ALSO", 5, 10).await;
+    let bearer = format!("Bearer {}", campaigns_tests::ADMIN_TOKEN);
+    let admin = [("Authorization", bearer.as_str())];
+    let update = |code: &str, change: Value| {
+        let product = &product;
+        let path = format!("/coupons/{code}/update");
+        async move { product.post(&path, &change, &admin).await }
+    };
+    let (status, created) = product
+        .post(
+            "/purchases/create",
+            &purchase_request("first@example.com", Some("limited")),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+
+    // One use is held: the limit cannot go under it.
+    let (status, refused) = update("limited", json!({"usageLimit": 0})).await;
+    assert_eq!(
+        (
+            status,
+            &refused["error"]["code"],
+            &refused["error"]["field"]
+        ),
+        (422, &json!("USAGE_LIMIT_BELOW_USES"), &json!("/usageLimit"))
+    );
+    let (status, limited) = update("limited", json!({"usageLimit": 1})).await;
+    assert_eq!(
+        (status, &limited["usageLimit"]),
+        (200, &json!(1)),
+        "{limited}"
+    );
+    let (status, full) = product
+        .post(
+            "/coupons/validate",
+            &json!({"couponCode": "LIMITED", "email": "second@example.com", "productId": "full-6months"}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (status, &full["valid"], &full["reason"]["code"]),
+        (200, &json!(false), &json!("COUPON_USAGE_LIMIT_REACHED"))
+    );
+
+    // Deactivated, it takes no one; the list shows both, by code.
+    let (status, inactive) = update("ALSO", json!({"status": "inactive"})).await;
+    assert_eq!((status, &inactive["status"]), (200, &json!("inactive")));
+    let (status, refused) = product
+        .post(
+            "/purchases/create",
+            &purchase_request("third@example.com", Some("also")),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["code"], json!("COUPON_INACTIVE"));
+    let (status, listed) = product.get_as_admin("/coupons").await;
+    assert_eq!(status, 200, "{listed}");
+    let listed: Vec<(&Value, &Value, &Value)> = listed["coupons"]
+        .as_array()
+        .expect("coupons")
+        .iter()
+        .map(|coupon| {
+            (
+                &coupon["couponCode"],
+                &coupon["status"],
+                &coupon["usageCount"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (&json!("ALSO"), &json!("inactive"), &json!(0)),
+            (&json!("LIMITED"), &json!("active"), &json!(1))
+        ]
+    );
+
+    // Nothing to change, an unknown coupon, no admin: refused.
+    let (status, refused) = update("ALSO", json!({})).await;
+    assert_eq!(
+        (status, &refused["error"]["rule"]),
+        (400, &json!("minProperties"))
+    );
+    let (status, _) = update("NOSUCH", json!({"status": "active"})).await;
+    assert_eq!(status, 404);
+    let (status, _) = product
+        .post("/coupons/ALSO/update", &json!({"status": "active"}), &[])
+        .await;
+    assert_eq!(status, 401);
+    assert_eq!(coupon_count(&product, "ALSO").await, 0);
+}

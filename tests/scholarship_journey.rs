@@ -867,3 +867,42 @@ async fn a_paid_scholarship_refunded_in_part_keeps_access_and_a_won_dispute_rest
         .await;
     assert_eq!(product.recipients("dispute_opened").len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_lists_the_applications_waiting_for_a_decision() {
+    let product = Product::start().await;
+    let first = apply(&product, "first@example.com", high_percentage()).await;
+    under_review(&product, &first.id).await;
+    product.advance(Duration::from_secs(60));
+    let second = apply(&product, "second@example.com", high_percentage()).await;
+    under_review(&product, &second.id).await;
+    let auto = apply(&product, "auto@example.com", low_percentage()).await;
+    reaches(&product, &auto.id, ScholarshipStatus::Approved).await;
+
+    let pending = || async {
+        let (status, listed) = product.get_as_admin("/scholarships/pending").await;
+        assert_eq!(status, 200, "{listed}");
+        listed["scholarships"]
+            .as_array()
+            .expect("scholarships")
+            .clone()
+    };
+    let listed = pending().await;
+    let ids: Vec<&Value> = listed.iter().map(|s| &s["scholarshipId"]).collect();
+    assert_eq!(ids, [&json!(first.id), &json!(second.id)], "oldest first");
+    assert!(
+        listed.iter().all(|s| s.get("reviewTaskToken").is_none()),
+        "the journeys' tokens stay inside: {listed:?}"
+    );
+
+    let (status, _) = review(&product, &first.id, "approve", None).await;
+    assert_eq!(status, 200);
+    let ids: Vec<Value> = pending()
+        .await
+        .iter()
+        .map(|s| s["scholarshipId"].clone())
+        .collect();
+    assert_eq!(ids, [json!(second.id)]);
+    let (status, _) = product.get("/scholarships/pending", None).await;
+    assert_eq!(status, 401, "for admins only");
+}

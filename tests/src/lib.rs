@@ -138,6 +138,15 @@ impl Product {
         respond(request).await
     }
 
+    /// `GET /v1{path}` with the admin's bearer token.
+    pub async fn get_as_admin(&self, path: &str) -> (u16, Value) {
+        let request = self
+            .http
+            .get(format!("{}{path}", self.embedded.api_url()))
+            .bearer_auth(ADMIN_TOKEN);
+        respond(request).await
+    }
+
     /// What a payer does on the hosted checkout page: `pay`, `decline`,
     /// `delayed`, `delayed-succeed`, `delayed-fail` or `cancel`.
     pub async fn checkout_action(&self, checkout_url: &str, action: &str) {

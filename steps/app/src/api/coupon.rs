@@ -1,11 +1,14 @@
 //! Coupons: the instant validation, and their administration.
 
-use campaigns_contracts::api::{ApiError, ValidateCouponRequest, ValidateCouponResponse};
+use campaigns_contracts::api::{
+    ApiError, CouponList, UpdateCouponRequest, ValidateCouponRequest, ValidateCouponResponse,
+};
 use campaigns_contracts::records::CouponRecord;
 use campaigns_core::catalog::{self, PlanFamily, ProductId};
-use campaigns_core::coupon::{self, CouponDiscount, Discount, Redemption};
+use campaigns_core::coupon::{self, CouponDiscount, CouponStatus, Discount, Redemption};
 use campaigns_core::money::Cents;
 use campaigns_records::StoreError;
+use campaigns_records::typed::UpdateError;
 
 use super::parse;
 use crate::context::App;
@@ -134,4 +137,62 @@ pub async fn get(app: &App, request: &ApiRequest) -> Handled {
         .await?
         .ok_or_else(|| ApiFailure::not_found("coupon"))?;
     Ok(ApiResponse::json(200, &found.record))
+}
+
+/// Admin: every coupon, active and inactive, by code.
+pub async fn list(app: &App, _request: &ApiRequest) -> Handled {
+    let mut coupons = Vec::new();
+    for status in [CouponStatus::Active, CouponStatus::Inactive] {
+        let found: Vec<CouponRecord> = app
+            .records
+            .query("status-index", super::status_text(&status), None)
+            .await?;
+        coupons.extend(found);
+    }
+    coupons.sort_by(|a, b| a.coupon_code.cmp(&b.coupon_code));
+    Ok(ApiResponse::json(200, &CouponList { coupons }))
+}
+
+/// Admin: a coupon's limits, end or status changed, by a conditional update,
+/// so a use reserved meanwhile is neither lost nor let past the new limit.
+pub async fn update(app: &App, request: &ApiRequest) -> Handled {
+    let code = coupon::normalize_code(request.param("couponCode")?);
+    let change: UpdateCouponRequest = parse(request)?;
+    let updated = app
+        .records
+        .update::<CouponRecord, ApiFailure>(&code, |coupon| {
+            if let Some(limit) = change.usage_limit {
+                if limit < coupon.usage_count {
+                    return Err(ApiFailure::rule(
+                        "USAGE_LIMIT_BELOW_USES",
+                        format!("{} uses are made or held already", coupon.usage_count),
+                    )
+                    .with_field("/usageLimit"));
+                }
+                coupon.usage_limit = limit;
+            }
+            if let Some(limit) = change.per_user_limit {
+                coupon.per_user_limit = limit;
+            }
+            if let Some(until) = change.valid_until {
+                if until <= coupon.valid_from {
+                    return Err(ApiFailure::rule(
+                        "INVALID_VALIDITY",
+                        "validUntil must be after validFrom",
+                    )
+                    .with_field("/validUntil"));
+                }
+                coupon.valid_until = until;
+            }
+            if let Some(status) = change.status {
+                coupon.status = status;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|err| match err {
+            UpdateError::NotFound => ApiFailure::not_found("coupon"),
+            other => other.into(),
+        })?;
+    Ok(ApiResponse::json(200, &updated))
 }

@@ -2,7 +2,7 @@
 //! and the checkout of an approved application.
 
 use campaigns_contracts::api::{
-    ApiError, ReviewDecision, ReviewDecisionRequest, ReviewDecisionResponse,
+    ApiError, PendingScholarships, ReviewDecision, ReviewDecisionRequest, ReviewDecisionResponse,
     ScholarshipApplyRequest, ScholarshipApplyResponse, ScholarshipInput,
 };
 use campaigns_contracts::records::{Scholarship, ScholarshipStatus};
@@ -117,6 +117,28 @@ pub async fn get(app: &App, request: &ApiRequest) -> Handled {
     let mut scholarship = load(app, scholarship_id).await?;
     scholarship.review_task_token = None;
     Ok(ApiResponse::json(200, &scholarship))
+}
+
+/// Admin: the applications waiting for a reviewer, oldest first, without
+/// the journeys' task tokens.
+pub async fn pending(app: &App, _request: &ApiRequest) -> Handled {
+    let mut scholarships: Vec<Scholarship> = app
+        .records
+        .query(
+            "status-index",
+            super::status_text(&ScholarshipStatus::PendingReview),
+            None,
+        )
+        .await?;
+    scholarships
+        .sort_by(|a, b| (a.created_at, &a.scholarship_id).cmp(&(b.created_at, &b.scholarship_id)));
+    for scholarship in &mut scholarships {
+        scholarship.review_task_token = None;
+    }
+    Ok(ApiResponse::json(
+        200,
+        &PendingScholarships { scholarships },
+    ))
 }
 
 fn not_under_review() -> ApiFailure {

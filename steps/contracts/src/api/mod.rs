@@ -1,5 +1,6 @@
 //! HTTP request and response bodies of every route (seed §3 and DESIGN.md).
 
+mod admin;
 mod checkout;
 mod common;
 mod coupon;
@@ -11,6 +12,7 @@ mod scholarship;
 mod team;
 mod webhook;
 
+pub use admin::{CouponList, PendingScholarships, UpdateCouponRequest};
 pub use checkout::{
     CancelCheckoutQuery, CheckoutCancelled, CheckoutSession, CreateCheckoutRequest,
     VerifyCheckoutRequest, VerifyCheckoutResponse,
