@@ -111,6 +111,8 @@ async fn a_coupon_purchase_interrupted_after_any_write_is_carried_and_released()
             [purchase] => {
                 assert_eq!(coupon_uses(&product).await, 1, "the use is held");
                 sweep_carries(&product, "discount-purchase", &purchase.purchase_id).await;
+                // The clock moves once the wait's timeout runs, not before.
+                product.until_payment_waits(&purchase.purchase_id).await;
                 product.advance(HOLD_OUTLIVED);
                 product
                     .finished("discount-purchase", &purchase.purchase_id)
@@ -185,6 +187,8 @@ async fn a_premium_registration_interrupted_after_any_write_gives_its_seat_back(
                 assert_eq!(seats_taken(&product, &exam_id).await, 1, "the seat is held");
                 let id = &registration.registration_id;
                 sweep_carries(&product, "mock-exam-registration", id).await;
+                // The clock moves once the wait's timeout runs, not before.
+                product.until_payment_waits(id).await;
                 product.advance(HOLD_OUTLIVED);
                 let finished = product.finished("mock-exam-registration", id).await;
                 assert_eq!(finished.status, ExecutionStatus::Succeeded);
