@@ -9,7 +9,7 @@ use campaigns_contracts::records::{
     MockExam, MockExamStatus, MockRegistration, RegistrationStatus, RegistrationTier,
 };
 use campaigns_tests::{ADMIN_TOKEN, Product, text};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde_json::{Value, json};
 use workflows::ExecutionStatus;
 
@@ -120,9 +120,15 @@ async fn an_admin_schedules_an_exam_and_a_free_seat_is_registered_at_once() {
     let starts_at = time(&exam_body, "startsAt");
     let ends_at = time(&exam_body, "endsAt");
     assert_eq!(ends_at - starts_at, TimeDelta::minutes(120));
+    // Sydney's unless the admin says otherwise; the date is Sydney's day.
+    assert_eq!(exam_body["timeZone"], json!("Australia/Sydney"));
+    let (status, listed) = product.get("/mock-exams", None).await;
+    assert_eq!(status, 200, "{listed}");
+    let summary = &listed["exams"][0];
+    assert_eq!(summary["mockExamId"], json!(exam_id));
     assert_eq!(
-        exam_body["examDate"],
-        json!(starts_at.date_naive().to_string())
+        text(&summary["startsAtLocal"], "dateTime")[..10],
+        text(&exam_body, "examDate")
     );
     assert_eq!(
         (
@@ -970,4 +976,217 @@ async fn a_cancelled_exam_refunds_every_paid_seat_once_and_never_reminds() {
             .expect("lists")
             .is_empty()
     );
+}
+
+/// The first Sunday of `month` in `year`.
+fn first_sunday(year: i32, month: u32) -> NaiveDate {
+    let first = NaiveDate::from_ymd_opt(year, month, 1).expect("a date");
+    first + TimeDelta::days(i64::from((7 - first.weekday().num_days_from_sunday()) % 7))
+}
+
+/// Exams at 9:00 in Sydney on the Saturday before and the Monday after each
+/// daylight-saving change of next year (AEDT, UTC+11, ends on the first
+/// Sunday of April; starts on the first Sunday of October): the local day,
+/// the UTC instant, the reminder 24 h before, the times every answer and
+/// email shows, and a candidate in India who reads both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exams_at_nine_in_sydney_around_the_daylight_saving_changes() {
+    let product = Product::start().await;
+    let year = product.embedded.time.now().year() + 1;
+    let april = first_sunday(year, 4);
+    let october = first_sunday(year, 10);
+    // 9:00 AEDT is 22:00 UTC the day before; 9:00 AEST is 23:00 UTC.
+    let at_nine = |day: NaiveDate, hour_utc: u32| {
+        (day - TimeDelta::days(1))
+            .and_hms_opt(hour_utc, 0, 0)
+            .expect("a time")
+            .and_utc()
+    };
+    let cases = [
+        (april - TimeDelta::days(1), 22, "+11:00", "AEDT"),
+        (april + TimeDelta::days(1), 23, "+10:00", "AEST"),
+        (october - TimeDelta::days(1), 23, "+10:00", "AEST"),
+        (october + TimeDelta::days(1), 22, "+11:00", "AEDT"),
+    ];
+    let [(name, value)] = admin();
+    let mut exams = Vec::new();
+    for (day, hour_utc, offset, abbreviation) in cases {
+        let starts_at = at_nine(day, hour_utc);
+        let (status, created) = product
+            .post(
+                "/mock-exams",
+                &json!({
+                    "title": format!("Mock exam of {day}"),
+                    // The admin may write the instant with Sydney's offset.
+                    "startsAt": format!("{day}T09:00:00{offset}"),
+                    "durationMinutes": 120,
+                    "capacity": 10,
+                    "passMark": 60.0,
+                    "sections": ["clinical"]
+                }),
+                &[(name, &value)],
+            )
+            .await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(time(&created, "startsAt"), starts_at, "{day}");
+        assert_eq!(created["examDate"], json!(day.to_string()), "the local day");
+        assert_ne!(starts_at.date_naive(), day, "not the UTC day");
+        let exam_id = text(&created, "mockExamId");
+        let reminder = product
+            .embedded
+            .engine
+            .get_schedule(&format!("{REMINDERS}-{exam_id}"))
+            .expect("the reminder run is scheduled");
+        assert_eq!(reminder.at, starts_at - TimeDelta::hours(24), "{day}");
+        let results = product
+            .embedded
+            .engine
+            .get_schedule(&format!("{RESULTS}-{exam_id}"))
+            .expect("the results run is scheduled");
+        assert_eq!(results.at, starts_at + TimeDelta::hours(3), "{day}");
+        exams.push((exam_id, day, offset, abbreviation));
+    }
+
+    let (status, listed) = product.get("/mock-exams", None).await;
+    assert_eq!(status, 200, "{listed}");
+    for (exam_id, day, offset, abbreviation) in &exams {
+        let summary = listed["exams"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|summary| summary["mockExamId"] == json!(exam_id))
+            .expect("listed");
+        assert_eq!(
+            summary["startsAtLocal"]["dateTime"],
+            json!(format!("{day}T09:00:00{offset}"))
+        );
+        assert_eq!(
+            summary["startsAtLocal"]["abbreviation"],
+            json!(abbreviation)
+        );
+        let weekday = day.format("%A %-d %B %Y");
+        assert_eq!(
+            summary["startsAtLocal"]["text"],
+            json!(format!("{weekday}, 9:00 AM {abbreviation}"))
+        );
+        assert_eq!(
+            summary["endsAtLocal"]["text"],
+            json!(format!("{weekday}, 11:00 AM {abbreviation}"))
+        );
+    }
+
+    // The Monday after April's change: one candidate in India, one in Sydney.
+    let (exam_id, day, _, _) = &exams[1];
+    let (status, created) = product
+        .post(
+            "/mock-exams/register",
+            &json!({
+                "mockExamId": exam_id,
+                "email": "priya@example.com",
+                "firstName": "Priya",
+                "lastName": "Kumar",
+                "tier": "free",
+                "timeZone": "Asia/Kolkata"
+            }),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let priya = text(&created, "registrationId");
+    product.succeeded(REGISTRATION, &priya).await;
+    assert_eq!(
+        registration(&product, &priya)
+            .await
+            .time_zone
+            .map(|zone| zone.name()),
+        Some("Asia/Kolkata")
+    );
+    registered(&product, exam_id, "sam@example.com").await;
+    let weekday = day.format("%A %-d %B %Y");
+    let sydney = format!("{weekday}, 9:00 AM AEST");
+    let both = format!("{sydney} ({weekday}, 4:30 AM IST your time)");
+    let email_text = |template: &str, to: &str| {
+        let outbox = &product.embedded.outbox;
+        let entry = outbox
+            .list()
+            .expect("lists")
+            .into_iter()
+            .find(|entry| {
+                entry.to == to && entry.template.map(|t| t.to_string()).as_deref() == Some(template)
+            })
+            .unwrap_or_else(|| panic!("no {template} to {to}"));
+        outbox.read(&entry.id).expect("reads").text
+    };
+    let text_of = email_text("mock_exam_registration", "priya@example.com");
+    assert!(text_of.contains(&both), "{text_of}");
+    let text_of = email_text("mock_exam_registration", "sam@example.com");
+    assert!(text_of.contains(&sydney), "{text_of}");
+    assert!(!text_of.contains("your time"), "{text_of}");
+
+    // The reminder run fires at the UTC instant 24 h before, which Sydney
+    // reads as 9:00 AEST on the Sunday of the change.
+    let reminder_at = at_nine(*day, 23) - TimeDelta::hours(24);
+    let until = (reminder_at - product.embedded.time.now())
+        .to_std()
+        .expect("in the future");
+    product.advance(until + Duration::from_secs(1));
+    let run = fired(&product, &format!("{REMINDERS}-{exam_id}")).await;
+    product.succeeded(REMINDERS, &run).await;
+    let reminder = email_text("mock_exam_reminder", "priya@example.com");
+    assert!(reminder.contains(&both), "{reminder}");
+    let reminder = email_text("mock_exam_reminder", "sam@example.com");
+    assert!(reminder.contains(&sydney), "{reminder}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_time_zone_is_refused_naming_the_field() {
+    let product = Product::start().await;
+    let exam_id = text(
+        &create_exam(&product, 10, TimeDelta::days(3)).await,
+        "mockExamId",
+    );
+    let [(name, value)] = admin();
+    let starts_at = (product.embedded.time.now() + TimeDelta::days(3)).to_rfc3339();
+    for zone in ["Mars/Olympus_Mons", "sydney", "AEST", ""] {
+        let (status, body) = product
+            .post(
+                "/mock-exams",
+                &json!({
+                    "title": "ADC Part 1 Mock Exam",
+                    "startsAt": starts_at,
+                    "timeZone": zone,
+                    "durationMinutes": 120,
+                    "capacity": 10,
+                    "passMark": 60.0,
+                    "sections": ["clinical"]
+                }),
+                &[(name, &value)],
+            )
+            .await;
+        assert_eq!(
+            (status, &body["error"]["code"], &body["error"]["field"]),
+            (400, &json!("VALIDATION_FAILED"), &json!("/timeZone")),
+            "{zone}: {body}"
+        );
+        let (status, body) = product
+            .post(
+                "/mock-exams/register",
+                &json!({
+                    "mockExamId": exam_id,
+                    "email": "priya@example.com",
+                    "firstName": "Priya",
+                    "lastName": "Kumar",
+                    "tier": "free",
+                    "timeZone": zone
+                }),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            (status, &body["error"]["field"]),
+            (400, &json!("/timeZone")),
+            "{zone}: {body}"
+        );
+    }
+    assert_eq!(exam(&product, &exam_id).await.registered_count, 0);
 }

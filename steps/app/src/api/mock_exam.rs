@@ -108,6 +108,9 @@ pub async fn list(app: &App, _request: &ApiRequest) -> Handled {
             exam_date: exam.exam_date,
             starts_at: exam.starts_at,
             ends_at: exam.ends_at,
+            time_zone: exam.time_zone,
+            starts_at_local: exam.time_zone.local(exam.starts_at),
+            ends_at_local: exam.time_zone.local(exam.ends_at),
             premium_price: exam.premium_price,
             status: exam.status,
         })
@@ -132,9 +135,10 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
     let exam = MockExam {
         mock_exam_id: new_id("mex"),
         title: body.title.trim().to_owned(),
-        exam_date: starts_at.date_naive(),
+        exam_date: body.time_zone.local_date(starts_at),
         starts_at,
         ends_at: starts_at + TimeDelta::minutes(i64::from(body.duration_minutes)),
+        time_zone: body.time_zone,
         capacity: body.capacity,
         registered_count: 0,
         premium_price: catalog::product(ProductId::MockExamPremium)
@@ -201,6 +205,7 @@ pub async fn register(app: &App, request: &ApiRequest) -> Handled {
             RegistrationStatus::Registered
         },
         created_at: app.now(),
+        time_zone: body.time_zone,
         stripe_checkout_session_id: None,
         checkout_attempt: 0,
         payment_intent_id: None,

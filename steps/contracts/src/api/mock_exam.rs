@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use campaigns_core::money::Cents;
 use campaigns_core::stats::{self, ExamResult, ExamStatistics};
+use campaigns_core::time_zone::{LocalTime, TimeZone};
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -24,9 +25,14 @@ pub struct MockExamList {
 pub struct MockExamSummary {
     pub mock_exam_id: String,
     pub title: String,
+    /// The day the exam starts in its `timeZone`.
     pub exam_date: NaiveDate,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
+    pub time_zone: TimeZone,
+    /// `startsAt` as read in the exam's zone (AEST or AEDT in Sydney).
+    pub starts_at_local: LocalTime,
+    pub ends_at_local: LocalTime,
     pub seats_left: u32,
     pub premium_price: Cents,
     pub status: MockExamStatus,
@@ -39,7 +45,11 @@ pub struct MockExamSummary {
 pub struct CreateMockExamRequest {
     #[schemars(length(min = 3, max = 120))]
     pub title: String,
+    /// The instant it starts (any offset; stored in UTC).
     pub starts_at: DateTime<Utc>,
+    /// Where candidates read its times and its `examDate` is counted.
+    #[serde(default)]
+    pub time_zone: TimeZone,
     #[schemars(range(min = 15, max = 600))]
     pub duration_minutes: u32,
     #[schemars(range(min = 1, max = 10_000))]
@@ -59,6 +69,9 @@ pub struct RegisterMockExamRequest {
     pub first_name: PersonName,
     pub last_name: PersonName,
     pub tier: RegistrationTier,
+    /// The candidate's own zone: emails show the exam's times in it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<TimeZone>,
 }
 
 /// Free seats are `registered` at once; premium ones come with a checkout.
@@ -133,13 +146,19 @@ impl Example for ExamStatistics {
 
 impl Example for MockExamList {
     fn example() -> Self {
+        let starts_at = "2025-03-22T00:00:00Z".parse().expect("valid timestamp");
+        let ends_at = "2025-03-22T03:30:00Z".parse().expect("valid timestamp");
+        let time_zone = TimeZone::default();
         MockExamList {
             exams: vec![MockExamSummary {
                 mock_exam_id: "mex_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
                 title: "ADC Part 1 Mock Exam - March".into(),
                 exam_date: NaiveDate::from_ymd_opt(2025, 3, 22).expect("valid date"),
-                starts_at: "2025-03-22T00:00:00Z".parse().expect("valid timestamp"),
-                ends_at: "2025-03-22T03:30:00Z".parse().expect("valid timestamp"),
+                starts_at,
+                ends_at,
+                time_zone,
+                starts_at_local: time_zone.local(starts_at),
+                ends_at_local: time_zone.local(ends_at),
                 seats_left: 143,
                 premium_price: Cents(2_900),
                 status: MockExamStatus::Scheduled,
@@ -153,6 +172,7 @@ impl Example for CreateMockExamRequest {
         CreateMockExamRequest {
             title: "ADC Part 1 Mock Exam - March".into(),
             starts_at: "2025-03-22T00:00:00Z".parse().expect("valid timestamp"),
+            time_zone: TimeZone::default(),
             duration_minutes: 210,
             capacity: 200,
             pass_mark: 60.0,
@@ -169,6 +189,7 @@ impl Example for RegisterMockExamRequest {
             first_name: "Priya".into(),
             last_name: "Kumar".into(),
             tier: RegistrationTier::Premium,
+            time_zone: TimeZone::parse("Asia/Kolkata"),
         }
     }
 }
