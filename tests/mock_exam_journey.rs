@@ -11,7 +11,6 @@ use campaigns_contracts::records::{
 use campaigns_tests::{ADMIN_TOKEN, Product, text};
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde_json::{Value, json};
-use workflows::ExecutionStatus;
 
 const REGISTRATION: &str = "mock-exam-registration";
 const REMINDERS: &str = "mock-exam-reminders";
@@ -804,26 +803,110 @@ async fn an_admin_calculates_statistics_on_demand() {
     assert!(product.recipients("mock_exam_results").is_empty());
 }
 
+/// How many times the execution entered the state `name`.
+fn entered(product: &Product, state_machine: &str, execution: &str, name: &str) -> usize {
+    let arn = format!(
+        "arn:aws:states:{}:{}:execution:{state_machine}:{execution}",
+        workflows::REGION,
+        workflows::ACCOUNT
+    );
+    product
+        .embedded
+        .engine
+        .get_execution_history(&arn)
+        .expect("a history")
+        .iter()
+        .filter(|event| event.event_type.ends_with("StateEntered") && event.details["name"] == name)
+        .count()
+}
+
+/// Waits until the results run sits in its `n`th hourly wait, so that the
+/// clock moves from the wait's start.
+async fn until_waiting(product: &Product, run: &str, n: usize) {
+    product
+        .eventually(
+            &format!("the results run waits for the {n}th time"),
+            || async { entered(product, RESULTS, run, "WaitForResults") == n },
+        )
+        .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_results_run_without_results_fails_readably_and_sends_nothing() {
+async fn results_uploaded_hours_late_are_waited_for_and_ops_are_reminded() {
     let product = Product::start().await;
     let exam_body = create_exam(&product, 10, TimeDelta::days(3)).await;
     let exam_id = text(&exam_body, "mockExamId");
-    registered(&product, &exam_id, "a@example.com").await;
-    let results_at = time(&exam_body, "endsAt") + TimeDelta::hours(1);
-    let until_run = (results_at - product.embedded.time.now())
+    let mut ids = Vec::new();
+    for email in ["a@example.com", "b@example.com"] {
+        ids.push(text(
+            &registered(&product, &exam_id, email).await,
+            "registrationId",
+        ));
+    }
+    let ends_at = time(&exam_body, "endsAt");
+    let until_run = (ends_at + TimeDelta::hours(1) - product.embedded.time.now())
         .to_std()
         .expect("in the future");
     product.advance(until_run + Duration::from_secs(1));
     let run = fired(&product, &format!("{RESULTS}-{exam_id}")).await;
-    let finished = product.finished(RESULTS, &run).await;
-    assert_eq!(finished.status, ExecutionStatus::Failed, "{finished:?}");
-    assert_eq!(finished.error.as_deref(), Some("MockExam.NoResults"));
+
+    // No results an hour after the end: ops hear of it, the run waits.
+    product.until_sent("mock_results_missing").await;
+    until_waiting(&product, &run, 1).await;
+    assert_eq!(
+        product.recipients("mock_results_missing"),
+        ["ops@prodenthub.com.au"]
+    );
+    let outbox = &product.embedded.outbox;
+    let reminder = outbox
+        .list()
+        .expect("lists")
+        .into_iter()
+        .find(|entry| entry.to == "ops@prodenthub.com.au")
+        .expect("the reminder");
+    let reminder = outbox.read(&reminder.id).expect("reads").text;
+    assert!(
+        reminder.contains(&format!("POST /mock-exams/{exam_id}/results")),
+        "{reminder}"
+    );
+
+    // Two more hourly checks find nothing and remind no one again.
+    for n in 2..=3 {
+        product.advance(Duration::from_secs(3600));
+        until_waiting(&product, &run, n).await;
+    }
+    assert_eq!(entered(&product, RESULTS, &run, "CheckResults"), 3);
+    assert_eq!(product.recipients("mock_results_missing").len(), 1);
+    assert!(product.recipients("mock_exam_results").is_empty());
     assert_eq!(
         exam(&product, &exam_id).await.status,
         MockExamStatus::Scheduled
     );
-    assert!(product.recipients("mock_exam_results").is_empty());
+
+    // Three hours after the end, the marked results come in; the next
+    // check publishes them and every candidate gets theirs.
+    assert!(product.embedded.time.now() >= ends_at + TimeDelta::hours(3));
+    let [(name, value)] = admin();
+    let (status, accepted) = product
+        .post(
+            &format!("/mock-exams/{exam_id}/results"),
+            &marked(&ids),
+            &[(name, &value)],
+        )
+        .await;
+    assert_eq!(status, 200, "{accepted}");
+    product.advance(Duration::from_secs(3600));
+    product.succeeded(RESULTS, &run).await;
+    assert_eq!(
+        product.recipients("mock_exam_results"),
+        ["a@example.com", "b@example.com"]
+    );
+    assert_eq!(
+        exam(&product, &exam_id).await.status,
+        MockExamStatus::Completed
+    );
+    assert_eq!(entered(&product, RESULTS, &run, "CheckResults"), 4);
+    assert_eq!(entered(&product, RESULTS, &run, "RemindOps"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,6 +2,7 @@
 //! cancelled exam.
 
 use campaigns_contracts::records::{MockExam, MockRegistration, MockStatistics, RegistrationTier};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::invoice::TaxInvoice;
@@ -283,5 +284,45 @@ impl EmailTemplate for MockExamCancelled {
             "Cancelled: {} on {}",
             self.seat.title, self.seat.starts_at_exam_zone
         )
+    }
+}
+
+/// To ops: an exam ended and its results run is still waiting for the
+/// marked results, which only an admin can upload. Sent when the run first
+/// misses them and then daily until they come or the run gives up.
+#[derive(Debug, Clone, Serialize)]
+pub struct MockResultsMissing {
+    #[serde(skip)]
+    to: String,
+    title: String,
+    mock_exam_id: String,
+    ended_at: String,
+    registered: u32,
+    gives_up_at: String,
+}
+
+impl MockResultsMissing {
+    /// `gives_up_at`: when the run stops waiting and fails;
+    /// `ops_email` is [`crate::MailSettings::ops_email`].
+    pub fn new(exam: &MockExam, gives_up_at: DateTime<Utc>, ops_email: &str) -> MockResultsMissing {
+        let zone = exam.time_zone;
+        MockResultsMissing {
+            to: ops_email.into(),
+            title: exam.title.clone(),
+            mock_exam_id: exam.mock_exam_id.clone(),
+            ended_at: zone.local(exam.ends_at).text,
+            registered: exam.registered_count,
+            gives_up_at: zone.local(gives_up_at).text,
+        }
+    }
+}
+
+impl EmailTemplate for MockResultsMissing {
+    const NAME: TemplateName = TemplateName::MockResultsMissing;
+    fn to(&self) -> &str {
+        &self.to
+    }
+    fn subject(&self) -> String {
+        format!("Results missing: {} ({})", self.title, self.mock_exam_id)
     }
 }
