@@ -1273,3 +1273,104 @@ async fn an_unknown_time_zone_is_refused_naming_the_field() {
     }
     assert_eq!(exam(&product, &exam_id).await.registered_count, 0);
 }
+
+/// Every page of `GET /mock-exams?…` until the last, `limit` at a time.
+async fn all_pages(product: &Product, limit: &str) -> Vec<Vec<Value>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(cursor) => format!("/mock-exams?limit={limit}&cursor={cursor}"),
+            None => format!("/mock-exams?limit={limit}"),
+        };
+        let (status, page) = product.get(&path, None).await;
+        assert_eq!(status, 200, "{page}");
+        pages.push(page["exams"].as_array().expect("a list").clone());
+        match page.get("nextCursor") {
+            Some(next) => cursor = Some(next.as_str().expect("a string").to_owned()),
+            None => return pages,
+        }
+        assert!(pages.len() < 20, "the pages end");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_exam_list_pages_through_every_upcoming_exam_once_in_order() {
+    let product = Product::start().await;
+    // Seven exams; three start at the same instant.
+    let mut ids = Vec::new();
+    for days in [5, 3, 4, 4, 4, 9, 2] {
+        ids.push(text(
+            &create_exam(&product, 10, TimeDelta::days(days)).await,
+            "mockExamId",
+        ));
+    }
+    let (status, first) = product.get("/mock-exams", None).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["exams"].as_array().expect("a list").len(), 7);
+    assert!(
+        first.get("nextCursor").is_none(),
+        "one page by default: {first}"
+    );
+
+    for limit in ["1", "2", "3", "7", "100"] {
+        let pages = all_pages(&product, limit).await;
+        let size: usize = limit.parse().expect("a number");
+        assert_eq!(pages.len(), 7usize.div_ceil(size), "by {limit}");
+        assert!(
+            pages
+                .iter()
+                .all(|page| !page.is_empty() && page.len() <= size)
+        );
+        let listed: Vec<&Value> = pages.iter().flatten().collect();
+        let mut seen: Vec<String> = listed.iter().map(|exam| text(exam, "mockExamId")).collect();
+        let starts: Vec<DateTime<Utc>> = listed.iter().map(|exam| time(exam, "startsAt")).collect();
+        assert!(starts.is_sorted(), "soonest first, by {limit}");
+        seen.sort();
+        let mut all = ids.clone();
+        all.sort();
+        assert_eq!(seen, all, "every exam exactly once, by {limit}");
+    }
+
+    // Exams that start meanwhile drop out of later pages, even past the
+    // cursor: after the exams of days 2 and 3, once those of day 4 have
+    // started too, the next page holds the exams of days 5 and 9.
+    let (_, page) = product.get("/mock-exams?limit=2", None).await;
+    let cursor = text(&page, "nextCursor");
+    product.advance(Duration::from_secs(4 * 24 * 3600 + 60));
+    let (status, rest) = product
+        .get(&format!("/mock-exams?limit=10&cursor={cursor}"), None)
+        .await;
+    assert_eq!(status, 200, "{rest}");
+    let rest: Vec<String> = rest["exams"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|exam| text(exam, "mockExamId"))
+        .collect();
+    assert_eq!(rest, [ids[0].clone(), ids[5].clone()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_page_query_is_a_400_naming_the_parameter() {
+    let product = Product::start().await;
+    create_exam(&product, 10, TimeDelta::days(3)).await;
+    for (query, code, field) in [
+        ("cursor=zz", "INVALID_CURSOR", "/cursor"),
+        ("cursor=7b7d", "INVALID_CURSOR", "/cursor"),
+        ("cursor=5b6e756c6c2c22225d", "INVALID_CURSOR", "/cursor"),
+        ("cursor=", "VALIDATION_FAILED", "/cursor"),
+        ("limit=0", "VALIDATION_FAILED", "/limit"),
+        ("limit=101", "VALIDATION_FAILED", "/limit"),
+        ("limit=ten", "VALIDATION_FAILED", "/limit"),
+        ("limit=-1", "VALIDATION_FAILED", "/limit"),
+        ("page=2", "VALIDATION_FAILED", "/page"),
+    ] {
+        let (status, body) = product.get(&format!("/mock-exams?{query}"), None).await;
+        assert_eq!(
+            (status, &body["error"]["code"], &body["error"]["field"]),
+            (400, &json!(code), &json!(field)),
+            "{query}: {body}"
+        );
+    }
+}

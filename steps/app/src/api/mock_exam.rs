@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use campaigns_contracts::api::{
-    CreateMockExamRequest, MockExamList, MockExamSummary, RegisterMockExamRequest,
-    RegisterMockExamResponse, SubmitResultsRequest, SubmitResultsResponse,
+    CreateMockExamRequest, ListMockExamsQuery, MockExamList, MockExamSummary,
+    RegisterMockExamRequest, RegisterMockExamResponse, SubmitResultsRequest, SubmitResultsResponse,
 };
 use campaigns_contracts::records::{
     MockExam, MockExamStatus, MockRegistration, MockStatistics, RegistrationStatus,
@@ -20,7 +20,7 @@ use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use serde_json::json;
 
 use super::payable::{self, PayableRecord};
-use super::{authorize, parse};
+use super::{authorize, decode_cursor, encode_cursor, parse, parse_query};
 use crate::checkout;
 use crate::context::App;
 use crate::exam_seats;
@@ -89,17 +89,23 @@ async fn load_registration(
         .ok_or_else(|| ApiFailure::not_found("registration"))
 }
 
-/// Upcoming scheduled exams, soonest first, with the seats still free.
-pub async fn list(app: &App, _request: &ApiRequest) -> Handled {
-    let exams: Vec<MockExam> = app
+/// A page of upcoming scheduled exams, soonest first, with the seats still
+/// free; `nextCursor` resumes after its last exam.
+pub async fn list(app: &App, request: &ApiRequest) -> Handled {
+    let query: ListMockExamsQuery = parse_query(request)?;
+    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let page = app
         .records
-        .query(
+        .query_page::<MockExam>(
             "status-startsAt-index",
             super::status_text(&MockExamStatus::Scheduled),
             Some(index_time(app.now())),
+            after,
+            query.limit(),
         )
         .await?;
-    let exams = exams
+    let exams = page
+        .records
         .into_iter()
         .map(|exam| MockExamSummary {
             seats_left: exam.capacity.saturating_sub(exam.registered_count),
@@ -115,7 +121,11 @@ pub async fn list(app: &App, _request: &ApiRequest) -> Handled {
             status: exam.status,
         })
         .collect();
-    Ok(ApiResponse::json(200, &MockExamList { exams }))
+    let list = MockExamList {
+        exams,
+        next_cursor: page.next.as_ref().map(encode_cursor),
+    };
+    Ok(ApiResponse::json(200, &list))
 }
 
 /// Schedules an exam and its reminder and results runs. The runs are

@@ -13,11 +13,46 @@ use super::{CheckoutSession, Email, PersonName};
 use crate::Example;
 use crate::records::{MockExamStatus, RegistrationStatus, RegistrationTier};
 
-/// `GET /mock-exams`: upcoming exams, soonest first.
+/// Exams per page of `GET /mock-exams` when the query names no `limit`.
+pub const DEFAULT_EXAMS_PER_PAGE: usize = 20;
+/// The largest `limit` of `GET /mock-exams`.
+pub const MAX_EXAMS_PER_PAGE: usize = 100;
+
+/// The query of `GET /mock-exams`: a page of upcoming exams.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListMockExamsQuery {
+    /// Exams per page, 1 to 100 (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^(100|[1-9][0-9]?)$"))]
+    pub limit: Option<String>,
+    /// `nextCursor` of the previous page; absent for the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 1024))]
+    pub cursor: Option<String>,
+}
+
+impl ListMockExamsQuery {
+    /// The page size asked for (the schema allows only 1 to 100).
+    pub fn limit(&self) -> usize {
+        self.limit
+            .as_deref()
+            .and_then(|limit| limit.parse().ok())
+            .map_or(DEFAULT_EXAMS_PER_PAGE, |limit: usize| {
+                limit.clamp(1, MAX_EXAMS_PER_PAGE)
+            })
+    }
+}
+
+/// `GET /mock-exams`: a page of upcoming exams, soonest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MockExamList {
     pub exams: Vec<MockExamSummary>,
+    /// Opaque: pass it as `cursor` for the next page. Absent on the last
+    /// page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -163,6 +198,18 @@ impl Example for MockExamList {
                 premium_price: Cents(2_900),
                 status: MockExamStatus::Scheduled,
             }],
+            next_cursor: Some(
+                "5b22323032352d30332d32325430303a30303a30305a222c226d65785f30314a48335a3851345736543256394b354d374e31503352225d".into(),
+            ),
+        }
+    }
+}
+
+impl Example for ListMockExamsQuery {
+    fn example() -> Self {
+        ListMockExamsQuery {
+            limit: Some("20".into()),
+            cursor: None,
         }
     }
 }
