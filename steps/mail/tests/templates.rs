@@ -60,6 +60,13 @@ fn every_template_renders_both_forms_completely() {
                 "{name}.{form} does not say its time zone"
             );
         }
+        // The footer's time-zone sentence (a block a template may replace)
+        // keeps its own line.
+        assert!(
+            email.text.contains(").\nProDentHub prepares"),
+            "{name}: {}",
+            email.text
+        );
         assert!(email.html.starts_with("<!DOCTYPE html>"), "{name}");
         assert!(
             !email.html.contains("<script") && !email.html.contains("src="),
