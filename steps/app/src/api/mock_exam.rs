@@ -36,8 +36,8 @@ use crate::tokens::record_scope;
 
 /// The reminder run starts this long before the exam.
 const REMINDER_LEAD: TimeDelta = TimeDelta::hours(24);
-/// The results run starts this long after the exam ends, once the marked
-/// results are in.
+/// The results run starts this long after the exam ends; results uploaded
+/// later are waited for (`check-mock-results`).
 const RESULTS_DELAY: TimeDelta = TimeDelta::hours(1);
 
 /// The scope of a registration's access token.
