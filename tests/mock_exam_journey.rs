@@ -1374,3 +1374,56 @@ async fn a_bad_page_query_is_a_400_naming_the_parameter() {
         );
     }
 }
+
+/// Starts the results run of a new exam with one candidate and no results,
+/// and waits until it sits in its first hourly wait; the exam and the run.
+async fn waiting_results_run(product: &Product) -> (String, String) {
+    let exam_body = create_exam(product, 10, TimeDelta::days(3)).await;
+    let exam_id = text(&exam_body, "mockExamId");
+    registered(product, &exam_id, "a@example.com").await;
+    let until_run = (time(&exam_body, "endsAt") + TimeDelta::hours(1)
+        - product.embedded.time.now())
+    .to_std()
+    .expect("in the future");
+    product.advance(until_run + Duration::from_secs(1));
+    let run = fired(product, &format!("{RESULTS}-{exam_id}")).await;
+    until_waiting(product, &run, 1).await;
+    (exam_id, run)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_results_run_gives_up_14_days_after_the_end_and_ends_with_a_cancelled_exam() {
+    let product = Product::start().await;
+    let (exam_id, run) = waiting_results_run(&product).await;
+    // As if the exam had ended 14 days ago.
+    product
+        .records()
+        .update::<MockExam, ()>(&exam_id, |exam| {
+            exam.ends_at -= TimeDelta::days(14);
+            Ok(())
+        })
+        .await
+        .expect("moved");
+    product.advance(Duration::from_secs(3600));
+    let finished = product.finished(RESULTS, &run).await;
+    assert_eq!(
+        finished.error.as_deref(),
+        Some("MockExam.ResultsNeverCame"),
+        "{finished:?}"
+    );
+    assert!(product.recipients("mock_exam_results").is_empty());
+
+    let (exam_id, run) = waiting_results_run(&product).await;
+    let [(name, value)] = admin();
+    let (status, cancelled) = product
+        .post(
+            &format!("/mock-exams/{exam_id}/cancel"),
+            &json!(null),
+            &[(name, &value)],
+        )
+        .await;
+    assert_eq!(status, 200, "{cancelled}");
+    product.advance(Duration::from_secs(3600));
+    product.succeeded(RESULTS, &run).await;
+    assert_eq!(entered(&product, RESULTS, &run, "ExamCancelled"), 1);
+}
