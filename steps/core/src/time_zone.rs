@@ -63,14 +63,12 @@ impl TimeZone {
     }
 
     /// `at` as this zone reads it, with `viewer`'s reading beside it when
-    /// the viewer gave another zone: `Saturday 4 April 2026, 9:00 AM AEDT
-    /// (Saturday 4 April 2026, 3:30 AM IST your time)`.
+    /// the viewer gave a zone that reads it otherwise: `Saturday 4 April
+    /// 2026, 9:00 AM AEDT (Saturday 4 April 2026, 3:30 AM IST your time)`.
     pub fn display_for(&self, at: DateTime<Utc>, viewer: Option<TimeZone>) -> String {
         let here = self.local(at).text;
-        match viewer {
-            Some(viewer) if viewer != *self => {
-                format!("{here} ({} your time)", viewer.local(at).text)
-            }
+        match viewer.map(|viewer| viewer.local(at).text) {
+            Some(theirs) if theirs != here => format!("{here} ({theirs} your time)"),
             _ => here,
         }
     }

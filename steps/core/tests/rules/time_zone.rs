@@ -120,11 +120,16 @@ fn a_candidate_in_another_zone_sees_both_times() {
 }
 
 #[test]
-fn no_second_time_without_another_zone() {
+fn no_second_time_without_another_reading() {
     let starts_at = utc("2026-10-02T23:00:00Z");
     let alone = "Saturday 3 October 2026, 9:00 AM AEST";
     assert_eq!(sydney().display_for(starts_at, None), alone);
     assert_eq!(sydney().display_for(starts_at, Some(sydney())), alone);
+    // Melbourne reads Sydney's times alike.
+    assert_eq!(
+        sydney().display_for(starts_at, Some(zone("Australia/Melbourne"))),
+        alone
+    );
 }
 
 #[test]
