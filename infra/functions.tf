@@ -201,6 +201,10 @@ locals {
       read    = ["mock_exams", "mock_registrations"]
       indexes = ["mock_registrations/mockExamId-index"]
     }
+    "check-mock-results" = {
+      read    = ["mock_exams", "mock_registrations"]
+      indexes = ["mock_registrations/mockExamId-index"]
+    }
     "publish-mock-results" = {
       # mock_exams: the run marks the exam completed.
       write   = ["mock_exams", "mock_registrations", "mock_statistics"]

@@ -93,7 +93,7 @@ variable "seller_abn" {
 }
 
 variable "ops_email" {
-  description = "OPS_EMAIL: where emails for people in operations go (a payment disputed)."
+  description = "OPS_EMAIL: where emails for people in operations go (a payment disputed, an exam's marked results not uploaded)."
   type        = string
   default     = "ops@prodenthub.com.au"
 }

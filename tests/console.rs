@@ -165,3 +165,40 @@ async fn records_are_listed_and_escaped() {
     assert!(!page.contains("<B>OLD</B>"), "never raw");
     assert!(page.contains(r#"data-table="prodenthub-coupons""#));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exam_records_show_their_local_times() {
+    let product = Product::start().await;
+    let cookie = sign_in(&product).await;
+    let exam_id = product.create_exam(10, chrono::TimeDelta::days(3)).await;
+    let exam = product
+        .record::<campaigns_contracts::records::MockExam>(&exam_id)
+        .await;
+    let page = client()
+        .get(format!(
+            "{}/console/records?campaign=mock-exam",
+            product.embedded.base_url
+        ))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("text");
+    // Sydney is UTC+10 (AEST) or UTC+11 (AEDT), whatever the date.
+    let (offset, abbreviation) = if page.contains(" AEDT to ") {
+        (11, "AEDT")
+    } else {
+        (10, "AEST")
+    };
+    let local = exam.starts_at + chrono::TimeDelta::hours(offset);
+    let shown = format!(
+        "{}, {} {abbreviation}",
+        local.format("%A %-d %B %Y"),
+        local.format("%-I:%M %p")
+    );
+    assert!(page.contains("<th>local time</th>"), "{page}");
+    assert!(page.contains(&shown), "{shown} in {page}");
+    assert!(page.contains("(Australia/Sydney)"), "{page}");
+}

@@ -9,9 +9,8 @@ use campaigns_contracts::records::{
     MockExam, MockExamStatus, MockRegistration, RegistrationStatus, RegistrationTier,
 };
 use campaigns_tests::{ADMIN_TOKEN, Product, text};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde_json::{Value, json};
-use workflows::ExecutionStatus;
 
 const REGISTRATION: &str = "mock-exam-registration";
 const REMINDERS: &str = "mock-exam-reminders";
@@ -120,9 +119,15 @@ async fn an_admin_schedules_an_exam_and_a_free_seat_is_registered_at_once() {
     let starts_at = time(&exam_body, "startsAt");
     let ends_at = time(&exam_body, "endsAt");
     assert_eq!(ends_at - starts_at, TimeDelta::minutes(120));
+    // Sydney's unless the admin says otherwise; the date is Sydney's day.
+    assert_eq!(exam_body["timeZone"], json!("Australia/Sydney"));
+    let (status, listed) = product.get("/mock-exams", None).await;
+    assert_eq!(status, 200, "{listed}");
+    let summary = &listed["exams"][0];
+    assert_eq!(summary["mockExamId"], json!(exam_id));
     assert_eq!(
-        exam_body["examDate"],
-        json!(starts_at.date_naive().to_string())
+        text(&summary["startsAtLocal"], "dateTime")[..10],
+        text(&exam_body, "examDate")
     );
     assert_eq!(
         (
@@ -798,26 +803,110 @@ async fn an_admin_calculates_statistics_on_demand() {
     assert!(product.recipients("mock_exam_results").is_empty());
 }
 
+/// How many times the execution entered the state `name`.
+fn entered(product: &Product, state_machine: &str, execution: &str, name: &str) -> usize {
+    let arn = format!(
+        "arn:aws:states:{}:{}:execution:{state_machine}:{execution}",
+        workflows::REGION,
+        workflows::ACCOUNT
+    );
+    product
+        .embedded
+        .engine
+        .get_execution_history(&arn)
+        .expect("a history")
+        .iter()
+        .filter(|event| event.event_type.ends_with("StateEntered") && event.details["name"] == name)
+        .count()
+}
+
+/// Waits until the results run sits in its `n`th hourly wait, so that the
+/// clock moves from the wait's start.
+async fn until_waiting(product: &Product, run: &str, n: usize) {
+    product
+        .eventually(
+            &format!("the results run waits for the {n}th time"),
+            || async { entered(product, RESULTS, run, "WaitForResults") == n },
+        )
+        .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_results_run_without_results_fails_readably_and_sends_nothing() {
+async fn results_uploaded_hours_late_are_waited_for_and_ops_are_reminded() {
     let product = Product::start().await;
     let exam_body = create_exam(&product, 10, TimeDelta::days(3)).await;
     let exam_id = text(&exam_body, "mockExamId");
-    registered(&product, &exam_id, "a@example.com").await;
-    let results_at = time(&exam_body, "endsAt") + TimeDelta::hours(1);
-    let until_run = (results_at - product.embedded.time.now())
+    let mut ids = Vec::new();
+    for email in ["a@example.com", "b@example.com"] {
+        ids.push(text(
+            &registered(&product, &exam_id, email).await,
+            "registrationId",
+        ));
+    }
+    let ends_at = time(&exam_body, "endsAt");
+    let until_run = (ends_at + TimeDelta::hours(1) - product.embedded.time.now())
         .to_std()
         .expect("in the future");
     product.advance(until_run + Duration::from_secs(1));
     let run = fired(&product, &format!("{RESULTS}-{exam_id}")).await;
-    let finished = product.finished(RESULTS, &run).await;
-    assert_eq!(finished.status, ExecutionStatus::Failed, "{finished:?}");
-    assert_eq!(finished.error.as_deref(), Some("MockExam.NoResults"));
+
+    // No results an hour after the end: ops hear of it, the run waits.
+    product.until_sent("mock_results_missing").await;
+    until_waiting(&product, &run, 1).await;
+    assert_eq!(
+        product.recipients("mock_results_missing"),
+        ["ops@prodenthub.com.au"]
+    );
+    let outbox = &product.embedded.outbox;
+    let reminder = outbox
+        .list()
+        .expect("lists")
+        .into_iter()
+        .find(|entry| entry.to == "ops@prodenthub.com.au")
+        .expect("the reminder");
+    let reminder = outbox.read(&reminder.id).expect("reads").text;
+    assert!(
+        reminder.contains(&format!("POST /mock-exams/{exam_id}/results")),
+        "{reminder}"
+    );
+
+    // Two more hourly checks find nothing and remind no one again.
+    for n in 2..=3 {
+        product.advance(Duration::from_secs(3600));
+        until_waiting(&product, &run, n).await;
+    }
+    assert_eq!(entered(&product, RESULTS, &run, "CheckResults"), 3);
+    assert_eq!(product.recipients("mock_results_missing").len(), 1);
+    assert!(product.recipients("mock_exam_results").is_empty());
     assert_eq!(
         exam(&product, &exam_id).await.status,
         MockExamStatus::Scheduled
     );
-    assert!(product.recipients("mock_exam_results").is_empty());
+
+    // Three hours after the end, the marked results come in; the next
+    // check publishes them and every candidate gets theirs.
+    assert!(product.embedded.time.now() >= ends_at + TimeDelta::hours(3));
+    let [(name, value)] = admin();
+    let (status, accepted) = product
+        .post(
+            &format!("/mock-exams/{exam_id}/results"),
+            &marked(&ids),
+            &[(name, &value)],
+        )
+        .await;
+    assert_eq!(status, 200, "{accepted}");
+    product.advance(Duration::from_secs(3600));
+    product.succeeded(RESULTS, &run).await;
+    assert_eq!(
+        product.recipients("mock_exam_results"),
+        ["a@example.com", "b@example.com"]
+    );
+    assert_eq!(
+        exam(&product, &exam_id).await.status,
+        MockExamStatus::Completed
+    );
+    assert_eq!(entered(&product, RESULTS, &run, "CheckResults"), 4);
+    assert_eq!(entered(&product, RESULTS, &run, "RemindOps"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -970,4 +1059,371 @@ async fn a_cancelled_exam_refunds_every_paid_seat_once_and_never_reminds() {
             .expect("lists")
             .is_empty()
     );
+}
+
+/// The first Sunday of `month` in `year`.
+fn first_sunday(year: i32, month: u32) -> NaiveDate {
+    let first = NaiveDate::from_ymd_opt(year, month, 1).expect("a date");
+    first + TimeDelta::days(i64::from((7 - first.weekday().num_days_from_sunday()) % 7))
+}
+
+/// Exams at 9:00 in Sydney on the Saturday before and the Monday after each
+/// daylight-saving change of next year (AEDT, UTC+11, ends on the first
+/// Sunday of April; starts on the first Sunday of October): the local day,
+/// the UTC instant, the reminder 24 h before, the times every answer and
+/// email shows, and a candidate in India who reads both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exams_at_nine_in_sydney_around_the_daylight_saving_changes() {
+    let product = Product::start().await;
+    let year = product.embedded.time.now().year() + 1;
+    let april = first_sunday(year, 4);
+    let october = first_sunday(year, 10);
+    // 9:00 AEDT is 22:00 UTC the day before; 9:00 AEST is 23:00 UTC.
+    let at_nine = |day: NaiveDate, hour_utc: u32| {
+        (day - TimeDelta::days(1))
+            .and_hms_opt(hour_utc, 0, 0)
+            .expect("a time")
+            .and_utc()
+    };
+    let cases = [
+        (april - TimeDelta::days(1), 22, "+11:00", "AEDT"),
+        (april + TimeDelta::days(1), 23, "+10:00", "AEST"),
+        (october - TimeDelta::days(1), 23, "+10:00", "AEST"),
+        (october + TimeDelta::days(1), 22, "+11:00", "AEDT"),
+    ];
+    let [(name, value)] = admin();
+    let mut exams = Vec::new();
+    for (day, hour_utc, offset, abbreviation) in cases {
+        let starts_at = at_nine(day, hour_utc);
+        let (status, created) = product
+            .post(
+                "/mock-exams",
+                &json!({
+                    "title": format!("Mock exam of {day}"),
+                    // The admin may write the instant with Sydney's offset.
+                    "startsAt": format!("{day}T09:00:00{offset}"),
+                    "durationMinutes": 120,
+                    "capacity": 10,
+                    "passMark": 60.0,
+                    "sections": ["clinical"]
+                }),
+                &[(name, &value)],
+            )
+            .await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(time(&created, "startsAt"), starts_at, "{day}");
+        assert_eq!(created["examDate"], json!(day.to_string()), "the local day");
+        assert_ne!(starts_at.date_naive(), day, "not the UTC day");
+        let exam_id = text(&created, "mockExamId");
+        let reminder = product
+            .embedded
+            .engine
+            .get_schedule(&format!("{REMINDERS}-{exam_id}"))
+            .expect("the reminder run is scheduled");
+        assert_eq!(reminder.at, starts_at - TimeDelta::hours(24), "{day}");
+        let results = product
+            .embedded
+            .engine
+            .get_schedule(&format!("{RESULTS}-{exam_id}"))
+            .expect("the results run is scheduled");
+        assert_eq!(results.at, starts_at + TimeDelta::hours(3), "{day}");
+        exams.push((exam_id, day, offset, abbreviation));
+    }
+
+    let (status, listed) = product.get("/mock-exams", None).await;
+    assert_eq!(status, 200, "{listed}");
+    for (exam_id, day, offset, abbreviation) in &exams {
+        let summary = listed["exams"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|summary| summary["mockExamId"] == json!(exam_id))
+            .expect("listed");
+        assert_eq!(
+            summary["startsAtLocal"]["dateTime"],
+            json!(format!("{day}T09:00:00{offset}"))
+        );
+        assert_eq!(
+            summary["startsAtLocal"]["abbreviation"],
+            json!(abbreviation)
+        );
+        let weekday = day.format("%A %-d %B %Y");
+        assert_eq!(
+            summary["startsAtLocal"]["text"],
+            json!(format!("{weekday}, 9:00 AM {abbreviation}"))
+        );
+        assert_eq!(
+            summary["endsAtLocal"]["text"],
+            json!(format!("{weekday}, 11:00 AM {abbreviation}"))
+        );
+    }
+
+    // The Monday after April's change: one candidate in India, one in Sydney.
+    let (exam_id, day, _, _) = &exams[1];
+    let (status, created) = product
+        .post(
+            "/mock-exams/register",
+            &json!({
+                "mockExamId": exam_id,
+                "email": "priya@example.com",
+                "firstName": "Priya",
+                "lastName": "Kumar",
+                "tier": "free",
+                "timeZone": "Asia/Kolkata"
+            }),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let priya = text(&created, "registrationId");
+    product.succeeded(REGISTRATION, &priya).await;
+    assert_eq!(
+        registration(&product, &priya)
+            .await
+            .time_zone
+            .map(|zone| zone.name()),
+        Some("Asia/Kolkata")
+    );
+    registered(&product, exam_id, "sam@example.com").await;
+    let weekday = day.format("%A %-d %B %Y");
+    let sydney = format!("{weekday}, 9:00 AM AEST");
+    let both = format!("{sydney} ({weekday}, 4:30 AM IST your time)");
+    let email_text = |template: &str, to: &str| {
+        let outbox = &product.embedded.outbox;
+        let entry = outbox
+            .list()
+            .expect("lists")
+            .into_iter()
+            .find(|entry| {
+                entry.to == to && entry.template.map(|t| t.to_string()).as_deref() == Some(template)
+            })
+            .unwrap_or_else(|| panic!("no {template} to {to}"));
+        outbox.read(&entry.id).expect("reads").text
+    };
+    let text_of = email_text("mock_exam_registration", "priya@example.com");
+    assert!(text_of.contains(&both), "{text_of}");
+    let text_of = email_text("mock_exam_registration", "sam@example.com");
+    assert!(text_of.contains(&sydney), "{text_of}");
+    assert!(!text_of.contains("your time"), "{text_of}");
+
+    // The reminder run fires at the UTC instant 24 h before, which Sydney
+    // reads as 9:00 AEST on the Sunday of the change.
+    let reminder_at = at_nine(*day, 23) - TimeDelta::hours(24);
+    let until = (reminder_at - product.embedded.time.now())
+        .to_std()
+        .expect("in the future");
+    product.advance(until + Duration::from_secs(1));
+    let run = fired(&product, &format!("{REMINDERS}-{exam_id}")).await;
+    product.succeeded(REMINDERS, &run).await;
+    let reminder = email_text("mock_exam_reminder", "priya@example.com");
+    assert!(reminder.contains(&both), "{reminder}");
+    let reminder = email_text("mock_exam_reminder", "sam@example.com");
+    assert!(reminder.contains(&sydney), "{reminder}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_time_zone_is_refused_naming_the_field() {
+    let product = Product::start().await;
+    let exam_id = text(
+        &create_exam(&product, 10, TimeDelta::days(3)).await,
+        "mockExamId",
+    );
+    let [(name, value)] = admin();
+    let starts_at = (product.embedded.time.now() + TimeDelta::days(3)).to_rfc3339();
+    for zone in ["Mars/Olympus_Mons", "sydney", "AEST", ""] {
+        let (status, body) = product
+            .post(
+                "/mock-exams",
+                &json!({
+                    "title": "ADC Part 1 Mock Exam",
+                    "startsAt": starts_at,
+                    "timeZone": zone,
+                    "durationMinutes": 120,
+                    "capacity": 10,
+                    "passMark": 60.0,
+                    "sections": ["clinical"]
+                }),
+                &[(name, &value)],
+            )
+            .await;
+        assert_eq!(
+            (status, &body["error"]["code"], &body["error"]["field"]),
+            (400, &json!("VALIDATION_FAILED"), &json!("/timeZone")),
+            "{zone}: {body}"
+        );
+        let (status, body) = product
+            .post(
+                "/mock-exams/register",
+                &json!({
+                    "mockExamId": exam_id,
+                    "email": "priya@example.com",
+                    "firstName": "Priya",
+                    "lastName": "Kumar",
+                    "tier": "free",
+                    "timeZone": zone
+                }),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            (status, &body["error"]["field"]),
+            (400, &json!("/timeZone")),
+            "{zone}: {body}"
+        );
+    }
+    assert_eq!(exam(&product, &exam_id).await.registered_count, 0);
+}
+
+/// Every page of `GET /mock-exams?…` until the last, `limit` at a time.
+async fn all_pages(product: &Product, limit: &str) -> Vec<Vec<Value>> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(cursor) => format!("/mock-exams?limit={limit}&cursor={cursor}"),
+            None => format!("/mock-exams?limit={limit}"),
+        };
+        let (status, page) = product.get(&path, None).await;
+        assert_eq!(status, 200, "{page}");
+        pages.push(page["exams"].as_array().expect("a list").clone());
+        match page.get("nextCursor") {
+            Some(next) => cursor = Some(next.as_str().expect("a string").to_owned()),
+            None => return pages,
+        }
+        assert!(pages.len() < 20, "the pages end");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_exam_list_pages_through_every_upcoming_exam_once_in_order() {
+    let product = Product::start().await;
+    // Seven exams; three start at the same instant.
+    let mut ids = Vec::new();
+    for days in [5, 3, 4, 4, 4, 9, 2] {
+        ids.push(text(
+            &create_exam(&product, 10, TimeDelta::days(days)).await,
+            "mockExamId",
+        ));
+    }
+    let (status, first) = product.get("/mock-exams", None).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["exams"].as_array().expect("a list").len(), 7);
+    assert!(
+        first.get("nextCursor").is_none(),
+        "one page by default: {first}"
+    );
+
+    for limit in ["1", "2", "3", "7", "100"] {
+        let pages = all_pages(&product, limit).await;
+        let size: usize = limit.parse().expect("a number");
+        assert_eq!(pages.len(), 7usize.div_ceil(size), "by {limit}");
+        assert!(
+            pages
+                .iter()
+                .all(|page| !page.is_empty() && page.len() <= size)
+        );
+        let listed: Vec<&Value> = pages.iter().flatten().collect();
+        let mut seen: Vec<String> = listed.iter().map(|exam| text(exam, "mockExamId")).collect();
+        let starts: Vec<DateTime<Utc>> = listed.iter().map(|exam| time(exam, "startsAt")).collect();
+        assert!(starts.is_sorted(), "soonest first, by {limit}");
+        seen.sort();
+        let mut all = ids.clone();
+        all.sort();
+        assert_eq!(seen, all, "every exam exactly once, by {limit}");
+    }
+
+    // Exams that start meanwhile drop out of later pages, even past the
+    // cursor: after the exams of days 2 and 3, once those of day 4 have
+    // started too, the next page holds the exams of days 5 and 9.
+    let (_, page) = product.get("/mock-exams?limit=2", None).await;
+    let cursor = text(&page, "nextCursor");
+    product.advance(Duration::from_secs(4 * 24 * 3600 + 60));
+    let (status, rest) = product
+        .get(&format!("/mock-exams?limit=10&cursor={cursor}"), None)
+        .await;
+    assert_eq!(status, 200, "{rest}");
+    let rest: Vec<String> = rest["exams"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|exam| text(exam, "mockExamId"))
+        .collect();
+    assert_eq!(rest, [ids[0].clone(), ids[5].clone()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_page_query_is_a_400_naming_the_parameter() {
+    let product = Product::start().await;
+    create_exam(&product, 10, TimeDelta::days(3)).await;
+    for (query, code, field) in [
+        ("cursor=zz", "INVALID_CURSOR", "/cursor"),
+        ("cursor=7b7d", "INVALID_CURSOR", "/cursor"),
+        ("cursor=5b6e756c6c2c22225d", "INVALID_CURSOR", "/cursor"),
+        ("cursor=", "VALIDATION_FAILED", "/cursor"),
+        ("limit=0", "VALIDATION_FAILED", "/limit"),
+        ("limit=101", "VALIDATION_FAILED", "/limit"),
+        ("limit=ten", "VALIDATION_FAILED", "/limit"),
+        ("limit=-1", "VALIDATION_FAILED", "/limit"),
+        ("page=2", "VALIDATION_FAILED", "/page"),
+    ] {
+        let (status, body) = product.get(&format!("/mock-exams?{query}"), None).await;
+        assert_eq!(
+            (status, &body["error"]["code"], &body["error"]["field"]),
+            (400, &json!(code), &json!(field)),
+            "{query}: {body}"
+        );
+    }
+}
+
+/// Starts the results run of a new exam with one candidate and no results,
+/// and waits until it sits in its first hourly wait; the exam and the run.
+async fn waiting_results_run(product: &Product) -> (String, String) {
+    let exam_body = create_exam(product, 10, TimeDelta::days(3)).await;
+    let exam_id = text(&exam_body, "mockExamId");
+    registered(product, &exam_id, "a@example.com").await;
+    let until_run = (time(&exam_body, "endsAt") + TimeDelta::hours(1)
+        - product.embedded.time.now())
+    .to_std()
+    .expect("in the future");
+    product.advance(until_run + Duration::from_secs(1));
+    let run = fired(product, &format!("{RESULTS}-{exam_id}")).await;
+    until_waiting(product, &run, 1).await;
+    (exam_id, run)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_results_run_gives_up_14_days_after_the_end_and_ends_with_a_cancelled_exam() {
+    let product = Product::start().await;
+    let (exam_id, run) = waiting_results_run(&product).await;
+    // As if the exam had ended 14 days ago.
+    product
+        .records()
+        .update::<MockExam, ()>(&exam_id, |exam| {
+            exam.ends_at -= TimeDelta::days(14);
+            Ok(())
+        })
+        .await
+        .expect("moved");
+    product.advance(Duration::from_secs(3600));
+    let finished = product.finished(RESULTS, &run).await;
+    assert_eq!(
+        finished.error.as_deref(),
+        Some("MockExam.ResultsNeverCame"),
+        "{finished:?}"
+    );
+    assert!(product.recipients("mock_exam_results").is_empty());
+
+    let (exam_id, run) = waiting_results_run(&product).await;
+    let [(name, value)] = admin();
+    let (status, cancelled) = product
+        .post(
+            &format!("/mock-exams/{exam_id}/cancel"),
+            &json!(null),
+            &[(name, &value)],
+        )
+        .await;
+    assert_eq!(status, 200, "{cancelled}");
+    product.advance(Duration::from_secs(3600));
+    product.succeeded(RESULTS, &run).await;
+    assert_eq!(entered(&product, RESULTS, &run, "ExamCancelled"), 1);
 }

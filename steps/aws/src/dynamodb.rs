@@ -24,7 +24,7 @@ use aws_sdk_dynamodb::types::{
 };
 use campaigns_records::port::Query;
 use campaigns_records::table::TTL;
-use campaigns_records::{Clock, Condition, Item, RecordStore, StoreError, Table, Write};
+use campaigns_records::{Clock, Condition, Item, Position, RecordStore, StoreError, Table, Write};
 use serde_json::{Map, Number, Value};
 
 use crate::settings::AwsSettings;
@@ -499,7 +499,12 @@ impl RecordStore for DynamoRecords {
         }
         let now = self.now();
         let mut items = Vec::new();
-        let mut start = None;
+        let mut start = query
+            .after
+            .as_ref()
+            .map(|after| start_key(query, after))
+            .transpose()?
+            .flatten();
         loop {
             let remaining = query.limit.map(|limit| limit - items.len());
             let page = self
@@ -570,4 +575,32 @@ impl RecordStore for DynamoRecords {
             )),
         }
     }
+}
+
+/// The `ExclusiveStartKey` that resumes `query` after `after`: the table's
+/// key and the index's keys of that record. `None` when `after` lies before
+/// `range_from` (the record has left the range since): every record in
+/// range comes after it, and DynamoDB refuses a start key outside the key
+/// condition.
+fn start_key(query: &Query, after: &Position) -> Result<Option<Attributes>, StoreError> {
+    let mut key = HashMap::from([
+        (
+            query.table.def().key.to_owned(),
+            AttributeValue::S(after.key.clone()),
+        ),
+        (query.index.hash.to_owned(), to_attribute(&query.hash_value)),
+    ]);
+    if let Some(range) = query.index.range {
+        let value = after.range.clone().ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "a page of {} resumes at a range value",
+                query.index.name
+            ))
+        })?;
+        if query.range_from.as_ref().is_some_and(|from| value < *from) {
+            return Ok(None);
+        }
+        key.insert(range.to_owned(), AttributeValue::S(value));
+    }
+    Ok(Some(key))
 }

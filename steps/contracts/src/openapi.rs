@@ -138,10 +138,17 @@ fn operation(
         "400".into(),
         error("The request is malformed or breaks its schema; nothing was changed"),
     );
-    if route.access != Access::Public || route.query.is_some() {
+    // A query may carry a token (a cancel link's) and name a record.
+    let in_query = |name: &str| {
+        route
+            .query
+            .as_ref()
+            .is_some_and(|query| (query.standalone)()["properties"].get(name).is_some())
+    };
+    if route.access != Access::Public || in_query("token") {
         responses.insert("401".into(), error("Missing or wrong credentials"));
     }
-    if !route.path_params().is_empty() || route.body_names_record || route.query.is_some() {
+    if !route.path_params().is_empty() || route.body_names_record || in_query("recordId") {
         responses.insert("404".into(), error("No such record"));
     }
     if route.method == crate::routes::Method::Post {

@@ -381,16 +381,19 @@ pub fn routes() -> Vec<Route> {
             no_body(),
             body::<PersonalizedPlan>(),
         ),
-        route(
-            Get,
-            "/mock-exams",
-            "listMockExams",
-            "Upcoming mock exams",
-            EXAMS,
-            Public,
-            no_body(),
-            body::<MockExamList>(),
-        ),
+        Route {
+            query: Some(body::<ListMockExamsQuery>()),
+            ..route(
+                Get,
+                "/mock-exams",
+                "listMockExams",
+                "Upcoming mock exams, soonest first, a page at a time (limit 1-100, default 20; nextCursor gives the next page)",
+                EXAMS,
+                Public,
+                no_body(),
+                body::<MockExamList>(),
+            )
+        },
         create(
             "/mock-exams",
             "createMockExam",

@@ -9,6 +9,7 @@ use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
+use campaigns_core::time_zone::{self, TimeZone};
 use jsonschema::error::ValidationErrorKind;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -83,6 +84,7 @@ fn validator_for<T: JsonSchema + 'static>() -> Arc<jsonschema::Validator> {
     let compiled = Arc::new(
         jsonschema::options()
             .should_validate_formats(true)
+            .with_format(time_zone::FORMAT, |name| TimeZone::parse(name).is_some())
             .build(&schema_of::<T>())
             .expect("schemas derived from our types compile"),
     );

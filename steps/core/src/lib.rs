@@ -15,3 +15,4 @@ pub mod money;
 pub mod scholarship;
 pub mod stats;
 pub mod team;
+pub mod time_zone;

@@ -1,7 +1,8 @@
 //! How emails show times and scores. Amounts use `Cents::to_aud_string`.
 //!
-//! Records keep UTC; readers are in many time zones, so every time says it
-//! is UTC rather than pretending to be local.
+//! Records keep UTC. Mock exams have a zone and their emails read times in
+//! it (`campaigns_core::time_zone`); the other records have none yet, so
+//! their times say they are UTC rather than pretending to be local.
 
 use chrono::{DateTime, Utc};
 

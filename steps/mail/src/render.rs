@@ -95,6 +95,8 @@ templates! {
     MockExamCancelled => "mock_exam_cancelled",
     /// Seed §8.4's access details, once the scholarship is paid: the tax invoice.
     ScholarshipPaid => "scholarship_paid",
+    /// To ops: an exam's results run is waiting for marked results to be uploaded.
+    MockResultsMissing => "mock_results_missing",
 }
 
 impl TemplateName {

@@ -17,9 +17,9 @@ use chrono::Duration;
 
 use crate::emails::{
     DisputeOpened, MockExamCancelled, MockExamRegistration, MockExamReminder, MockExamResults,
-    Payment, PaymentFailed, PlanActivated, PurchaseConfirmation, RefundDetails, RefundIssued,
-    ScholarshipApproved, ScholarshipDeclined, ScholarshipPaid, ScholarshipReceived, TeamActivated,
-    TeamCreated, TeamExpired, TeamInvitation, TeamPaymentReminder,
+    MockResultsMissing, Payment, PaymentFailed, PlanActivated, PurchaseConfirmation, RefundDetails,
+    RefundIssued, ScholarshipApproved, ScholarshipDeclined, ScholarshipPaid, ScholarshipReceived,
+    TeamActivated, TeamCreated, TeamExpired, TeamInvitation, TeamPaymentReminder,
 };
 use crate::{MailError, MailSettings, OutgoingEmail};
 
@@ -169,5 +169,10 @@ pub fn sample_emails(settings: &MailSettings) -> Result<Vec<OutgoingEmail>, Mail
             links,
         ))?,
         settings.compose(&ScholarshipPaid::new(&paid, scholarship_token, links)?)?,
+        settings.compose(&MockResultsMissing::new(
+            &exam,
+            exam.ends_at + Duration::days(14),
+            &settings.ops_email,
+        ))?,
     ])
 }

@@ -20,7 +20,7 @@ pub struct MailSettings {
     pub links: Links,
     /// SELLER_LEGAL_NAME and SELLER_ABN: who every tax invoice is from.
     pub seller: Seller,
-    /// OPS_EMAIL: where alerts for people (a dispute opened) go.
+    /// OPS_EMAIL: where alerts for people (a dispute opened, an exam's results missing) go.
     pub ops_email: String,
 }
 

@@ -235,7 +235,8 @@ fn a_cancelled_exam_tells_a_paid_candidate_the_seat_is_refunded_in_full() {
     for needle in [
         "ADC Part 1 Mock Exam - March",
         "is cancelled",
-        "Saturday 22 March 2025, 00:00 UTC",
+        // The example candidate gave Asia/Kolkata: both readings.
+        "Saturday 22 March 2025, 11:00 AM AEDT (Saturday 22 March 2025, 5:30 AM IST your time)",
         "refunded in full",
         "$29.00 AUD",
     ] {

@@ -49,11 +49,24 @@ fn every_template_renders_both_forms_completely() {
                     "{name}.{form} contains {leftover}"
                 );
             }
+            // Mock exam times are read in Sydney (the sample's is AEDT).
+            let zones: &[&str] = if name.to_string().starts_with("mock_") {
+                &["AM AEDT", "PM AEDT"]
+            } else {
+                &["UTC"]
+            };
             assert!(
-                body.contains("UTC"),
+                zones.iter().any(|zone| body.contains(zone)),
                 "{name}.{form} does not say its time zone"
             );
         }
+        // The footer's time-zone sentence (a block a template may replace)
+        // keeps its own line.
+        assert!(
+            email.text.contains(").\nProDentHub prepares"),
+            "{name}: {}",
+            email.text
+        );
         assert!(email.html.starts_with("<!DOCTYPE html>"), "{name}");
         assert!(
             !email.html.contains("<script") && !email.html.contains("src="),
@@ -119,7 +132,10 @@ fn links_are_absolute_frontend_links_with_ids_and_tokens() {
     for email in samples() {
         let name = email.template;
         let links = hrefs(&email.html);
-        if name == TemplateName::DisputeOpened {
+        if matches!(
+            name,
+            TemplateName::DisputeOpened | TemplateName::MockResultsMissing
+        ) {
             // To ops: no customer's token leaves in it.
             assert!(links.is_empty(), "{name}: {links:?}");
             assert!(!email.text.contains("token="), "{name}");
@@ -216,4 +232,76 @@ fn previews_write_every_template_and_an_index() {
         }
     }
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A Sydney exam on the Monday after daylight saving ends, for a candidate
+/// in Auckland and for one who gave no zone.
+#[test]
+fn mock_exam_emails_read_times_in_the_exams_zone_and_the_candidates() {
+    use campaigns_contracts::records::{MockExam, MockRegistration, MockStatistics};
+    use campaigns_core::time_zone::TimeZone;
+    use campaigns_mail::emails::{
+        MockExamCancelled, MockExamRegistration, MockExamReminder, MockExamResults,
+    };
+
+    let settings = settings();
+    let links = &settings.links;
+    let mut exam = MockExam::example();
+    exam.starts_at = "2026-04-05T23:00:00Z".parse().unwrap();
+    exam.ends_at = "2026-04-06T02:30:00Z".parse().unwrap();
+    let statistics = MockStatistics::example();
+    let exam_zone = "Monday 6 April 2026, 9:00 AM AEST";
+    for (candidate_zone, starts, ends) in [
+        (
+            TimeZone::parse("Pacific/Auckland"),
+            "Monday 6 April 2026, 9:00 AM AEST (Monday 6 April 2026, 11:00 AM NZST your time)",
+            "Monday 6 April 2026, 12:30 PM AEST (Monday 6 April 2026, 2:30 PM NZST your time)",
+        ),
+        (None, exam_zone, "Monday 6 April 2026, 12:30 PM AEST"),
+    ] {
+        let mut registration = MockRegistration::example();
+        registration.time_zone = candidate_zone;
+        let emails = [
+            settings
+                .compose(&MockExamRegistration::new(&exam, &registration, "tok", links).unwrap())
+                .unwrap(),
+            settings
+                .compose(&MockExamReminder::new(&exam, &registration, "tok", links))
+                .unwrap(),
+            settings
+                .compose(&MockExamCancelled::new(&exam, &registration, "tok", links))
+                .unwrap(),
+        ];
+        for email in &emails {
+            for body in [&email.text, &email.html] {
+                assert!(body.contains(starts), "{}: {body}", email.template);
+                assert!(body.contains(ends), "{}: {body}", email.template);
+                assert!(!body.contains("UTC"), "{}: {body}", email.template);
+                assert_eq!(
+                    body.contains("your time"),
+                    candidate_zone.is_some(),
+                    "{}",
+                    email.template
+                );
+            }
+        }
+        // Subjects carry the exam's own reading only.
+        assert!(
+            emails[1].subject.ends_with(exam_zone),
+            "{}",
+            emails[1].subject
+        );
+        assert!(
+            emails[2].subject.ends_with(exam_zone),
+            "{}",
+            emails[2].subject
+        );
+        let results = settings
+            .compose(
+                &MockExamResults::new(&exam, &registration, &statistics, "tok", links).unwrap(),
+            )
+            .unwrap();
+        assert!(results.text.contains(starts), "{}", results.text);
+        assert!(results.html.contains(starts), "{}", results.html);
+    }
 }

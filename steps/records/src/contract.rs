@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::clock::Clock;
-use crate::port::{Condition, Query, RecordStore, StoreError, Write};
+use crate::port::{Condition, Position, Query, RecordStore, StoreError, Write};
 use crate::table::Table;
 
 /// The clock an adapter under test is built with, which the suite moves
@@ -56,6 +56,7 @@ pub async fn run(store: &dyn RecordStore, clock: &SuiteClock, tag: &str) {
     increments_stay_within_zero_and_the_limit(store, tag).await;
     deletes_obey_their_condition(store, tag).await;
     queries_find_by_index_in_range_order(store, tag).await;
+    pages_resume_after_the_last_record_of_the_previous_one(store, tag).await;
     an_item_past_its_ttl_is_absent_and_can_be_created_again(store, clock, tag).await;
 }
 
@@ -378,6 +379,7 @@ async fn queries_find_by_index_in_range_order(store: &dyn RecordStore, tag: &str
         index: Table::Teams.index("leaderEmail-index").expect("index"),
         hash_value: json!(leader),
         range_from: None,
+        after: None,
         limit: None,
     };
     let mut keys: Vec<String> = store
@@ -402,6 +404,7 @@ async fn queries_find_by_index_in_range_order(store: &dyn RecordStore, tag: &str
         index: Table::Teams.index("status-createdAt-index").expect("index"),
         hash_value: json!(status),
         range_from: Some("2025-01-07T00:00:00Z".into()),
+        after: None,
         limit: None,
     };
     let keys: Vec<String> = store
@@ -443,6 +446,7 @@ async fn queries_find_by_index_in_range_order(store: &dyn RecordStore, tag: &str
             .expect("index"),
         hash_value: json!(3),
         range_from: None,
+        after: None,
         limit: None,
     };
     let found = store.query(&by_cluster).await.expect("query");
@@ -492,6 +496,7 @@ async fn an_item_past_its_ttl_is_absent_and_can_be_created_again(
         index: Table::Teams.index("leaderEmail-index").expect("index"),
         hash_value: json!(leader),
         range_from: None,
+        after: None,
         limit: None,
     };
 
@@ -633,4 +638,106 @@ async fn racing_inserts_of_one_key_have_one_winner(store: Arc<dyn RecordStore>, 
         }
     }
     assert_eq!(winners, 1, "one insert wins");
+}
+
+/// Paging an index: each page starts after the previous page's last record
+/// (`Position::of`), so pages of any size cover every record once, in
+/// range order, including records with equal range values split across a
+/// page boundary and a resume point before `range_from`.
+async fn pages_resume_after_the_last_record_of_the_previous_one(
+    store: &dyn RecordStore,
+    tag: &str,
+) {
+    let status = format!("paging_{tag}");
+    // Nine teams over five days, three of them on the 3rd.
+    let days = [1, 2, 3, 3, 3, 4, 5, 5, 6];
+    let writes: Vec<Write> = days
+        .iter()
+        .enumerate()
+        .map(|(n, day)| {
+            put(
+                Table::Teams,
+                json!({
+                    "teamId": format!("team_{tag}_p{n}"),
+                    "leaderEmail": "paging@example.com",
+                    "status": status,
+                    "createdAt": format!("2025-02-0{day}T00:00:00Z"),
+                }),
+                Condition::NotExists,
+            )
+        })
+        .collect();
+    store.transact(&writes).await.expect("insert");
+    let index = Table::Teams.index("status-createdAt-index").expect("index");
+    let query = |range_from: Option<&str>, after: Option<Position>, limit| Query {
+        table: Table::Teams,
+        index,
+        hash_value: json!(status),
+        range_from: range_from.map(str::to_owned),
+        after,
+        limit: Some(limit),
+    };
+    let day_of = |item: &crate::port::Item| {
+        item.body["createdAt"].as_str().expect("a time")[8..10].to_owned()
+    };
+    for (range_from, expected) in [(None, 9), (Some("2025-02-03T00:00:00Z"), 7)] {
+        for limit in [1, 2, 3, 4, 10] {
+            let mut seen = Vec::new();
+            let mut after = None;
+            for _ in 0..20 {
+                let page = store
+                    .query(&query(range_from, after.clone(), limit))
+                    .await
+                    .expect("query");
+                assert!(page.len() <= limit, "a page holds at most its limit");
+                let Some(last) = page.last() else { break };
+                after = Some(Position::of(last, index));
+                seen.extend(page);
+            }
+            let mut keys: Vec<&str> = seen.iter().map(|item| item.key.as_str()).collect();
+            assert_eq!(
+                keys.len(),
+                expected,
+                "from {range_from:?} by {limit}: {keys:?}"
+            );
+            let days_seen: Vec<String> = seen.iter().map(day_of).collect();
+            let mut sorted = days_seen.clone();
+            sorted.sort();
+            assert_eq!(
+                days_seen, sorted,
+                "in range order, from {range_from:?} by {limit}"
+            );
+            keys.sort();
+            keys.dedup();
+            assert_eq!(
+                keys.len(),
+                expected,
+                "each once, from {range_from:?} by {limit}"
+            );
+        }
+    }
+    // A resume point before `range_from` (the record it names is no
+    // longer in range) starts at `range_from`.
+    let first = store.query(&query(None, None, 1)).await.expect("query");
+    let from_the_2nd = store
+        .query(&query(
+            Some("2025-02-02T00:00:00Z"),
+            Some(Position::of(&first[0], index)),
+            10,
+        ))
+        .await
+        .expect("query");
+    let from_the_4th = store
+        .query(&query(
+            Some("2025-02-04T00:00:00Z"),
+            Some(Position::of(&first[0], index)),
+            10,
+        ))
+        .await
+        .expect("query");
+    assert_eq!(from_the_2nd.len(), 8);
+    assert_eq!(
+        from_the_4th.iter().map(day_of).collect::<Vec<_>>(),
+        ["04", "05", "05", "06"]
+    );
 }

@@ -22,6 +22,6 @@ pub mod typed;
 pub mod contract;
 
 pub use clock::{Clock, SystemClock};
-pub use port::{Condition, Item, RecordStore, StoreError, Write};
+pub use port::{Condition, Item, Position, RecordStore, StoreError, Write};
 pub use table::{IndexDef, Table, TableDef};
-pub use typed::{Record, Records, Versioned};
+pub use typed::{Page, Record, Records, Versioned};

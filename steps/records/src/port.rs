@@ -84,14 +84,40 @@ impl StoreError {
 }
 
 /// Records by index: those whose `hash` attribute equals `hash_value`, in
-/// `range` order, optionally from `range_from` (inclusive) on.
+/// `range` order, optionally from `range_from` (inclusive) on, and after
+/// `after` (the last record of the previous page), at most `limit` of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     pub table: Table,
     pub index: &'static IndexDef,
     pub hash_value: Value,
     pub range_from: Option<String>,
+    pub after: Option<Position>,
     pub limit: Option<usize>,
+}
+
+/// A record's place in an index's order: its range value (a string) and
+/// its key, which orders records with equal range values. A page resumes
+/// after the last record of the one before, so a page boundary between
+/// equal range values neither repeats nor skips one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub range: Option<String>,
+    pub key: String,
+}
+
+impl Position {
+    /// Where `item` stands in `index`'s order.
+    pub fn of(item: &Item, index: &IndexDef) -> Position {
+        Position {
+            range: index
+                .range
+                .and_then(|range| item.body.get(range))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            key: item.key.clone(),
+        }
+    }
 }
 
 /// An item of a table with a TTL whose `ttl` is before the store's clock is

@@ -196,8 +196,29 @@ impl RecordStore for SqliteStore {
             attribute(query.index.hash),
             live(3)
         );
-        if let (Some(range), Some(_)) = (&range, &query.range_from) {
-            sql.push_str(&format!(" AND {range} >= ?4"));
+        let mut bound = vec![
+            SqlValue::Text(table_name(query.table).to_owned()),
+            to_sql(&query.hash_value),
+            SqlValue::Integer(cutoff(query.table, self.now())),
+        ];
+        if let (Some(range), Some(from)) = (&range, &query.range_from) {
+            bound.push(SqlValue::Text(from.clone()));
+            sql.push_str(&format!(" AND {range} >= ?{}", bound.len()));
+        }
+        // After the previous page's last record, in (range, key) order.
+        if let Some(after) = &query.after {
+            bound.push(SqlValue::Text(after.key.clone()));
+            let key = bound.len();
+            match (&range, &after.range) {
+                (Some(range), Some(value)) => {
+                    bound.push(SqlValue::Text(value.clone()));
+                    let value = bound.len();
+                    sql.push_str(&format!(
+                        " AND ({range} > ?{value} OR ({range} = ?{value} AND key > ?{key}))"
+                    ));
+                }
+                _ => sql.push_str(&format!(" AND key > ?{key}")),
+            }
         }
         sql.push_str(&format!(
             " ORDER BY {}, key",
@@ -205,16 +226,6 @@ impl RecordStore for SqliteStore {
         ));
         if let Some(limit) = query.limit {
             sql.push_str(&format!(" LIMIT {limit}"));
-        }
-        let mut bound = vec![
-            SqlValue::Text(table_name(query.table).to_owned()),
-            to_sql(&query.hash_value),
-            SqlValue::Integer(cutoff(query.table, self.now())),
-        ];
-        if range.is_some()
-            && let Some(from) = &query.range_from
-        {
-            bound.push(SqlValue::Text(from.clone()));
         }
         self.worker
             .call(move |connection| {

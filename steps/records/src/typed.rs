@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::port::{Condition, Item, Query, RecordStore, StoreError, Write};
+use crate::port::{Condition, Item, Position, Query, RecordStore, StoreError, Write};
 use crate::table::Table;
 
 /// A record type and the table it lives in.
@@ -40,6 +40,13 @@ records! {
     AccessGrant => AccessGrants,
     IdempotencyRecord => IdempotencyKeys,
     JourneyStart => JourneyStarts,
+}
+
+/// A page of records, and where the next one starts (`None` on the last).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub records: Vec<T>,
+    pub next: Option<Position>,
 }
 
 /// A record as read, with the version a conditional write must name.
@@ -108,6 +115,7 @@ impl Records {
             index,
             hash_value: hash_value.into(),
             range_from,
+            after: None,
             limit: None,
         };
         let items = self.store.query(&query).await?;
@@ -115,6 +123,39 @@ impl Records {
             .into_iter()
             .map(|item| Ok(decode::<T>(item)?.record))
             .collect()
+    }
+
+    /// One page of [`Records::query`]: at most `limit` records after
+    /// `after`, and where the next page starts if there is one.
+    pub async fn query_page<T: Record>(
+        &self,
+        index: &str,
+        hash_value: impl Into<Value>,
+        range_from: Option<String>,
+        after: Option<Position>,
+        limit: usize,
+    ) -> Result<Page<T>, StoreError> {
+        let index = T::TABLE
+            .index(index)
+            .ok_or_else(|| StoreError::Invalid(format!("{:?} has no index {index}", T::TABLE)))?;
+        let limit = limit.max(1);
+        // One more than the page, to know whether another follows.
+        let query = Query {
+            table: T::TABLE,
+            index,
+            hash_value: hash_value.into(),
+            range_from,
+            after,
+            limit: Some(limit + 1),
+        };
+        let mut items = self.store.query(&query).await?;
+        let next = (items.len() > limit).then(|| Position::of(&items[limit - 1], index));
+        items.truncate(limit);
+        let records = items
+            .into_iter()
+            .map(|item| Ok(decode::<T>(item)?.record))
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Page { records, next })
     }
 
     /// Reads the record, applies `change`, and writes it back only if nobody

@@ -6,12 +6,10 @@ use campaigns_contracts::api::{
     VerifyCheckoutResponse,
 };
 use campaigns_contracts::records::{PaymentOutcome, PaymentResult};
-use campaigns_contracts::validation;
 use campaigns_core::campaign::CampaignId;
 use campaigns_payments::{PaymentsError, SessionStatus, metadata_keys};
-use serde_json::Value;
 
-use super::parse;
+use super::{parse, parse_query};
 use crate::checkout::cancel_scope;
 use crate::context::App;
 use crate::failure::ApiFailure;
@@ -59,13 +57,7 @@ pub async fn verify(app: &App, request: &ApiRequest) -> Handled {
 /// as Stripe's `checkout.session.expired` would tell it later, and gives the
 /// hold back at once. Then the payer goes on to the frontend's cancel page.
 pub async fn cancel(app: &App, request: &ApiRequest) -> Handled {
-    let query = request
-        .query
-        .iter()
-        .map(|(name, value)| (name.clone(), Value::String(value.clone())))
-        .collect();
-    let query: CancelCheckoutQuery =
-        validation::parse_value(Value::Object(query)).map_err(ApiFailure::bad_request)?;
+    let query: CancelCheckoutQuery = parse_query(request)?;
     let payee = Payee {
         campaign: query.campaign_id,
         record_id: query.record_id,

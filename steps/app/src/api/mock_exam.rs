@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use campaigns_contracts::api::{
-    CreateMockExamRequest, MockExamList, MockExamSummary, RegisterMockExamRequest,
-    RegisterMockExamResponse, SubmitResultsRequest, SubmitResultsResponse,
+    CreateMockExamRequest, ListMockExamsQuery, MockExamList, MockExamSummary,
+    RegisterMockExamRequest, RegisterMockExamResponse, SubmitResultsRequest, SubmitResultsResponse,
 };
 use campaigns_contracts::records::{
     MockExam, MockExamStatus, MockRegistration, MockStatistics, RegistrationStatus,
@@ -20,7 +20,7 @@ use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use serde_json::json;
 
 use super::payable::{self, PayableRecord};
-use super::{authorize, parse};
+use super::{authorize, decode_cursor, encode_cursor, parse, parse_query};
 use crate::checkout;
 use crate::context::App;
 use crate::exam_seats;
@@ -36,8 +36,8 @@ use crate::tokens::record_scope;
 
 /// The reminder run starts this long before the exam.
 const REMINDER_LEAD: TimeDelta = TimeDelta::hours(24);
-/// The results run starts this long after the exam ends, once the marked
-/// results are in.
+/// The results run starts this long after the exam ends; results uploaded
+/// later are waited for (`check-mock-results`).
 const RESULTS_DELAY: TimeDelta = TimeDelta::hours(1);
 
 /// The scope of a registration's access token.
@@ -89,17 +89,23 @@ async fn load_registration(
         .ok_or_else(|| ApiFailure::not_found("registration"))
 }
 
-/// Upcoming scheduled exams, soonest first, with the seats still free.
-pub async fn list(app: &App, _request: &ApiRequest) -> Handled {
-    let exams: Vec<MockExam> = app
+/// A page of upcoming scheduled exams, soonest first, with the seats still
+/// free; `nextCursor` resumes after its last exam.
+pub async fn list(app: &App, request: &ApiRequest) -> Handled {
+    let query: ListMockExamsQuery = parse_query(request)?;
+    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let page = app
         .records
-        .query(
+        .query_page::<MockExam>(
             "status-startsAt-index",
             super::status_text(&MockExamStatus::Scheduled),
             Some(index_time(app.now())),
+            after,
+            query.limit(),
         )
         .await?;
-    let exams = exams
+    let exams = page
+        .records
         .into_iter()
         .map(|exam| MockExamSummary {
             seats_left: exam.capacity.saturating_sub(exam.registered_count),
@@ -108,11 +114,18 @@ pub async fn list(app: &App, _request: &ApiRequest) -> Handled {
             exam_date: exam.exam_date,
             starts_at: exam.starts_at,
             ends_at: exam.ends_at,
+            time_zone: exam.time_zone,
+            starts_at_local: exam.time_zone.local(exam.starts_at),
+            ends_at_local: exam.time_zone.local(exam.ends_at),
             premium_price: exam.premium_price,
             status: exam.status,
         })
         .collect();
-    Ok(ApiResponse::json(200, &MockExamList { exams }))
+    let list = MockExamList {
+        exams,
+        next_cursor: page.next.as_ref().map(encode_cursor),
+    };
+    Ok(ApiResponse::json(200, &list))
 }
 
 /// Schedules an exam and its reminder and results runs. The runs are
@@ -132,9 +145,10 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
     let exam = MockExam {
         mock_exam_id: new_id("mex"),
         title: body.title.trim().to_owned(),
-        exam_date: starts_at.date_naive(),
+        exam_date: body.time_zone.local_date(starts_at),
         starts_at,
         ends_at: starts_at + TimeDelta::minutes(i64::from(body.duration_minutes)),
+        time_zone: body.time_zone,
         capacity: body.capacity,
         registered_count: 0,
         premium_price: catalog::product(ProductId::MockExamPremium)
@@ -201,6 +215,7 @@ pub async fn register(app: &App, request: &ApiRequest) -> Handled {
             RegistrationStatus::Registered
         },
         created_at: app.now(),
+        time_zone: body.time_zone,
         stripe_checkout_session_id: None,
         checkout_attempt: 0,
         payment_intent_id: None,

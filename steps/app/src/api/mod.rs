@@ -27,6 +27,8 @@ use campaigns_contracts::validation;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
+use campaigns_records::Position;
+
 use crate::checkout::Payable;
 use crate::context::App;
 use crate::failure::ApiFailure;
@@ -105,6 +107,44 @@ fn parse<T: DeserializeOwned + JsonSchema + 'static>(
     request: &ApiRequest,
 ) -> Result<T, ApiFailure> {
     validation::parse_body(&request.body).map_err(ApiFailure::bad_request)
+}
+
+/// The query string as `T`, each parameter a string property checked
+/// against `T`'s schema like a body.
+fn parse_query<T: DeserializeOwned + JsonSchema + 'static>(
+    request: &ApiRequest,
+) -> Result<T, ApiFailure> {
+    let query = request
+        .query
+        .iter()
+        .map(|(name, value)| (name.clone(), serde_json::Value::String(value.clone())))
+        .collect();
+    validation::parse_value(serde_json::Value::Object(query)).map_err(ApiFailure::bad_request)
+}
+
+/// A list's `cursor`: where the next page starts (the last record's place
+/// in the index), opaque to clients (hex of a JSON pair).
+fn encode_cursor(next: &Position) -> String {
+    hex::encode(serde_json::json!([next.range, next.key]).to_string())
+}
+
+/// A `cursor` this API issued; anything else is a 400 naming the field.
+fn decode_cursor(cursor: &str) -> Result<Position, ApiFailure> {
+    let invalid = || {
+        ApiFailure::new(
+            400,
+            "INVALID_CURSOR",
+            "cursor is not one this API issued; pass a page's nextCursor unchanged",
+        )
+        .with_field("/cursor")
+    };
+    let bytes = hex::decode(cursor).map_err(|_| invalid())?;
+    let (range, key): (Option<String>, String) =
+        serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    if key.is_empty() {
+        return Err(invalid());
+    }
+    Ok(Position { range, key })
 }
 
 /// Checks the caller holds the record's access token.

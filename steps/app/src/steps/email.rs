@@ -45,7 +45,7 @@ pub async fn send_email(app: &App, input: SendEmail) -> Result<Sent, StepError> 
             scholarship::send_email(app, template, &input).await?
         }
         PlanActivated => plan::send_email(app, template, &input).await?,
-        MockExamRegistration | MockExamReminder | MockExamResults => {
+        MockExamRegistration | MockExamReminder | MockExamResults | MockResultsMissing => {
             mock_exam::send_email(app, template, &input).await?
         }
         // Sent by the API: the webhook (a declined attempt, a refund, a

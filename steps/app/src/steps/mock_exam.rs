@@ -5,7 +5,10 @@ use campaigns_contracts::records::{
 };
 use campaigns_core::campaign::CampaignId;
 use campaigns_mail::TemplateName;
-use campaigns_mail::emails::{MockExamRegistration, MockExamReminder, MockExamResults};
+use campaigns_mail::emails::{
+    MockExamRegistration, MockExamReminder, MockExamResults, MockResultsMissing,
+};
+use chrono::{DateTime, TimeDelta, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +32,14 @@ pub(super) const STATE_MACHINES: &[&str] = &[
     MOCK_EXAM_REMINDERS,
     MOCK_EXAM_RESULTS,
 ];
+
+/// How long after an exam ends its results run waits for the marked
+/// results before it gives up (`MockExam.ResultsNeverCame`).
+const RESULTS_PATIENCE: TimeDelta = TimeDelta::days(14);
+/// The results run checks once an hour (`WaitForResults` in
+/// `mock-exam-results.asl.json`); ops are reminded at the first check that
+/// misses the results and then every this many checks: daily.
+const CHECKS_PER_REMINDER: u32 = 24;
 
 /// Registrations per page of a run's Map, so its state stays far below the
 /// 256 KiB a state's data may hold, however large the exam.
@@ -55,6 +66,12 @@ pub(super) fn steps() -> Vec<Step> {
             Registrants
         ),
         step!(
+            "check-mock-results",
+            check_results,
+            CheckResults,
+            ResultsCheck
+        ),
+        step!(
             "publish-mock-results",
             publish_results,
             PublishResults,
@@ -63,13 +80,20 @@ pub(super) fn steps() -> Vec<Step> {
     ]
 }
 
-/// The three mock-exam emails: `recordId` is the exam, `memberId` the
-/// registration. A registration that no longer holds a seat gets none.
+/// The mock-exam emails: `recordId` is the exam, `memberId` the
+/// registration (none for the reminder to ops). A registration that no
+/// longer holds a seat gets none.
 pub(super) async fn send_email(
     app: &App,
     template: TemplateName,
     input: &SendEmail,
 ) -> Result<(), StepError> {
+    if template == TemplateName::MockResultsMissing {
+        let exam: MockExam = super::email::load(app, &input.record_id).await?;
+        let email =
+            MockResultsMissing::new(&exam, gives_up_at(&exam), &app.mail_settings.ops_email);
+        return Ok(crate::notify::send(app, &email).await?);
+    }
     let registration_id = input.member_id.as_deref().ok_or_else(|| {
         StepError::new(
             "Step.InvalidInput",
@@ -291,4 +315,130 @@ pub async fn publish_results(app: &App, input: PublishResults) -> Result<Publish
         mean: statistics.mean,
         median: statistics.median,
     })
+}
+
+/// When the results run stops waiting for an exam's results.
+fn gives_up_at(exam: &MockExam) -> DateTime<Utc> {
+    exam.ends_at + RESULTS_PATIENCE
+}
+
+/// The input of `check-mock-results`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckResults {
+    pub mock_exam_id: String,
+    /// Checks this run made before this one.
+    #[serde(default)]
+    pub checks: u32,
+}
+
+/// What the results run does next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterCheck {
+    /// Marked results are in (or the exam is already completed).
+    Publish,
+    /// Not yet: remind ops, then wait.
+    Remind,
+    /// Not yet: wait.
+    Wait,
+    /// Still none after [`RESULTS_PATIENCE`].
+    GiveUp,
+    /// The exam was cancelled: there will be no results.
+    Cancelled,
+}
+
+/// The check's verdict and the count the run carries to the next check.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultsCheck {
+    pub next: AfterCheck,
+    pub checks: u32,
+}
+
+/// Whether the exam's marked results are in, and if not, whether to remind
+/// ops or give up. Reads only.
+pub async fn check_results(app: &App, input: CheckResults) -> Result<ResultsCheck, StepError> {
+    let exam: MockExam = super::email::load(app, &input.mock_exam_id).await?;
+    let marked = exam_statistics::registered(app, &exam.mock_exam_id)
+        .await?
+        .iter()
+        .filter_map(exam_statistics::result_of)
+        .count();
+    let next = after_check(&exam, marked, input.checks, app.now());
+    if next == AfterCheck::Remind {
+        tracing::warn!(
+            mock_exam_id = exam.mock_exam_id,
+            checks = input.checks,
+            "the exam's marked results are not uploaded yet; reminding ops"
+        );
+    }
+    Ok(ResultsCheck {
+        next,
+        checks: input.checks + 1,
+    })
+}
+
+/// The rule of [`check_results`]: `marked` results are in, `checks` made
+/// before, at `now`.
+fn after_check(exam: &MockExam, marked: usize, checks: u32, now: DateTime<Utc>) -> AfterCheck {
+    if exam.status == MockExamStatus::Cancelled {
+        AfterCheck::Cancelled
+    } else if marked > 0 || exam.status == MockExamStatus::Completed {
+        AfterCheck::Publish
+    } else if now >= gives_up_at(exam) {
+        AfterCheck::GiveUp
+    } else if checks.is_multiple_of(CHECKS_PER_REMINDER) {
+        AfterCheck::Remind
+    } else {
+        AfterCheck::Wait
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use campaigns_contracts::Example;
+
+    use super::*;
+
+    #[test]
+    fn the_run_waits_reminds_daily_and_gives_up_after_fourteen_days() {
+        let exam = MockExam::example();
+        let hour = |n: i64| exam.ends_at + TimeDelta::hours(n);
+        // The run's first check, an hour after the end, reminds at once.
+        assert_eq!(after_check(&exam, 0, 0, hour(1)), AfterCheck::Remind);
+        assert_eq!(after_check(&exam, 0, 1, hour(2)), AfterCheck::Wait);
+        assert_eq!(after_check(&exam, 0, 23, hour(24)), AfterCheck::Wait);
+        assert_eq!(after_check(&exam, 0, 24, hour(25)), AfterCheck::Remind);
+        assert_eq!(after_check(&exam, 0, 48, hour(49)), AfterCheck::Remind);
+        assert_eq!(
+            after_check(&exam, 0, 334, hour(14 * 24 - 1)),
+            AfterCheck::Wait
+        );
+        assert_eq!(
+            after_check(&exam, 0, 335, hour(14 * 24)),
+            AfterCheck::GiveUp
+        );
+        // Results, however late, are published; never after a cancellation.
+        assert_eq!(after_check(&exam, 1, 3, hour(4)), AfterCheck::Publish);
+        assert_eq!(
+            after_check(&exam, 5, 400, hour(20 * 24)),
+            AfterCheck::Publish
+        );
+        let mut cancelled = exam.clone();
+        cancelled.status = MockExamStatus::Cancelled;
+        assert_eq!(
+            after_check(&cancelled, 0, 0, hour(1)),
+            AfterCheck::Cancelled
+        );
+        assert_eq!(
+            after_check(&cancelled, 3, 0, hour(1)),
+            AfterCheck::Cancelled
+        );
+        // A run started again after an earlier one published goes on to
+        // the emails.
+        let mut completed = exam.clone();
+        completed.status = MockExamStatus::Completed;
+        assert_eq!(after_check(&completed, 0, 0, hour(1)), AfterCheck::Publish);
+    }
 }

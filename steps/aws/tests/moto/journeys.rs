@@ -1014,6 +1014,10 @@ async fn mock_exam_results_published_and_sent() {
     journey
         .answer(&[
             (
+                "check-mock-results",
+                json!({"next": "publish", "checks": 1}),
+            ),
+            (
                 "publish-mock-results",
                 json!({"count": 3, "mean": 68.5, "median": 71.0}),
             ),
@@ -1034,6 +1038,8 @@ async fn mock_exam_results_published_and_sent() {
             &execution,
             &[
                 "Start",
+                "CheckResults",
+                "ResultsIn",
                 "PublishResults",
                 "ListRanked",
                 "SendResults",
@@ -1042,6 +1048,10 @@ async fn mock_exam_results_published_and_sent() {
             ],
         )
         .await;
+    assert_eq!(
+        ended.payloads("check-mock-results"),
+        [json!({"mockExamId": "exam_1", "checks": 0})]
+    );
     assert_eq!(
         ended.payloads("list-mock-registrants"),
         [json!({"mockExamId": "exam_1", "after": null, "withResults": true})]

@@ -127,6 +127,7 @@ async fn a_free_registration_interrupted_after_any_write_is_carried_by_its_journ
             exam_date: (app.now() + chrono::TimeDelta::days(10)).date_naive(),
             starts_at: app.now() + chrono::TimeDelta::days(10),
             ends_at: app.now() + chrono::TimeDelta::days(10) + chrono::TimeDelta::hours(2),
+            time_zone: Default::default(),
             capacity: 1,
             registered_count: 0,
             premium_price: campaigns_core::money::Cents(2900),

@@ -298,6 +298,7 @@ async fn queries_page_through_results_up_to_the_limit() {
         index: Table::Teams.index("status-createdAt-index").expect("index"),
         hash_value: json!(status),
         range_from: Some("2025-01-02T00:00:00Z".into()),
+        after: None,
         limit,
     };
     let keys = |items: Vec<campaigns_records::Item>| -> Vec<String> {

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use campaigns_core::money::Cents;
 use campaigns_core::stats::{self, ExamResult, ExamStatistics};
+use campaigns_core::time_zone::{LocalTime, TimeZone};
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -12,11 +13,46 @@ use super::{CheckoutSession, Email, PersonName};
 use crate::Example;
 use crate::records::{MockExamStatus, RegistrationStatus, RegistrationTier};
 
-/// `GET /mock-exams`: upcoming exams, soonest first.
+/// Exams per page of `GET /mock-exams` when the query names no `limit`.
+pub const DEFAULT_EXAMS_PER_PAGE: usize = 20;
+/// The largest `limit` of `GET /mock-exams`.
+pub const MAX_EXAMS_PER_PAGE: usize = 100;
+
+/// The query of `GET /mock-exams`: a page of upcoming exams.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListMockExamsQuery {
+    /// Exams per page, 1 to 100 (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^(100|[1-9][0-9]?)$"))]
+    pub limit: Option<String>,
+    /// `nextCursor` of the previous page; absent for the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 1024))]
+    pub cursor: Option<String>,
+}
+
+impl ListMockExamsQuery {
+    /// The page size asked for (the schema allows only 1 to 100).
+    pub fn limit(&self) -> usize {
+        self.limit
+            .as_deref()
+            .and_then(|limit| limit.parse().ok())
+            .map_or(DEFAULT_EXAMS_PER_PAGE, |limit: usize| {
+                limit.clamp(1, MAX_EXAMS_PER_PAGE)
+            })
+    }
+}
+
+/// `GET /mock-exams`: a page of upcoming exams, soonest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MockExamList {
     pub exams: Vec<MockExamSummary>,
+    /// Opaque: pass it as `cursor` for the next page. Absent on the last
+    /// page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -24,9 +60,14 @@ pub struct MockExamList {
 pub struct MockExamSummary {
     pub mock_exam_id: String,
     pub title: String,
+    /// The day the exam starts in its `timeZone`.
     pub exam_date: NaiveDate,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
+    pub time_zone: TimeZone,
+    /// `startsAt` as read in the exam's zone (AEST or AEDT in Sydney).
+    pub starts_at_local: LocalTime,
+    pub ends_at_local: LocalTime,
     pub seats_left: u32,
     pub premium_price: Cents,
     pub status: MockExamStatus,
@@ -39,7 +80,11 @@ pub struct MockExamSummary {
 pub struct CreateMockExamRequest {
     #[schemars(length(min = 3, max = 120))]
     pub title: String,
+    /// The instant it starts (any offset; stored in UTC).
     pub starts_at: DateTime<Utc>,
+    /// Where candidates read its times and its `examDate` is counted.
+    #[serde(default)]
+    pub time_zone: TimeZone,
     #[schemars(range(min = 15, max = 600))]
     pub duration_minutes: u32,
     #[schemars(range(min = 1, max = 10_000))]
@@ -59,6 +104,9 @@ pub struct RegisterMockExamRequest {
     pub first_name: PersonName,
     pub last_name: PersonName,
     pub tier: RegistrationTier,
+    /// The candidate's own zone: emails show the exam's times in it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<TimeZone>,
 }
 
 /// Free seats are `registered` at once; premium ones come with a checkout.
@@ -133,17 +181,35 @@ impl Example for ExamStatistics {
 
 impl Example for MockExamList {
     fn example() -> Self {
+        let starts_at = "2025-03-22T00:00:00Z".parse().expect("valid timestamp");
+        let ends_at = "2025-03-22T03:30:00Z".parse().expect("valid timestamp");
+        let time_zone = TimeZone::default();
         MockExamList {
             exams: vec![MockExamSummary {
                 mock_exam_id: "mex_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
                 title: "ADC Part 1 Mock Exam - March".into(),
                 exam_date: NaiveDate::from_ymd_opt(2025, 3, 22).expect("valid date"),
-                starts_at: "2025-03-22T00:00:00Z".parse().expect("valid timestamp"),
-                ends_at: "2025-03-22T03:30:00Z".parse().expect("valid timestamp"),
+                starts_at,
+                ends_at,
+                time_zone,
+                starts_at_local: time_zone.local(starts_at),
+                ends_at_local: time_zone.local(ends_at),
                 seats_left: 143,
                 premium_price: Cents(2_900),
                 status: MockExamStatus::Scheduled,
             }],
+            next_cursor: Some(
+                "5b22323032352d30332d32325430303a30303a30305a222c226d65785f30314a48335a3851345736543256394b354d374e31503352225d".into(),
+            ),
+        }
+    }
+}
+
+impl Example for ListMockExamsQuery {
+    fn example() -> Self {
+        ListMockExamsQuery {
+            limit: Some("20".into()),
+            cursor: None,
         }
     }
 }
@@ -153,6 +219,7 @@ impl Example for CreateMockExamRequest {
         CreateMockExamRequest {
             title: "ADC Part 1 Mock Exam - March".into(),
             starts_at: "2025-03-22T00:00:00Z".parse().expect("valid timestamp"),
+            time_zone: TimeZone::default(),
             duration_minutes: 210,
             capacity: 200,
             pass_mark: 60.0,
@@ -169,6 +236,7 @@ impl Example for RegisterMockExamRequest {
             first_name: "Priya".into(),
             last_name: "Kumar".into(),
             tier: RegistrationTier::Premium,
+            time_zone: TimeZone::parse("Asia/Kolkata"),
         }
     }
 }

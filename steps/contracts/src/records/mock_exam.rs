@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use campaigns_core::money::Cents;
 use campaigns_core::stats::ExamStatistics;
+use campaigns_core::time_zone::TimeZone;
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use super::purchase::is_zero;
 use crate::Example;
 
-/// A scheduled mock exam. `examDate` (the seed's key) is the UTC day.
+/// A scheduled mock exam. `examDate` (the seed's key) is the day it starts
+/// in its `timeZone`; `startsAt` and `endsAt` are the UTC instants.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MockExam {
@@ -21,6 +23,10 @@ pub struct MockExam {
     pub exam_date: NaiveDate,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
+    /// Where the exam's times are read; exams stored before zones were
+    /// Sydney's.
+    #[serde(default)]
+    pub time_zone: TimeZone,
     pub capacity: u32,
     pub registered_count: u32,
     pub premium_price: Cents,
@@ -50,6 +56,10 @@ pub struct MockRegistration {
     pub tier: RegistrationTier,
     pub status: RegistrationStatus,
     pub created_at: DateTime<Utc>,
+    /// The candidate's own zone, when they gave one: emails show the exam's
+    /// times in it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<TimeZone>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stripe_checkout_session_id: Option<String>,
     /// How many checkout sessions were opened before the current one.
@@ -114,6 +124,7 @@ impl Example for MockExam {
             exam_date: NaiveDate::from_ymd_opt(2025, 3, 22).expect("valid date"),
             starts_at: "2025-03-22T00:00:00Z".parse().expect("valid timestamp"),
             ends_at: "2025-03-22T03:30:00Z".parse().expect("valid timestamp"),
+            time_zone: TimeZone::default(),
             capacity: 200,
             registered_count: 57,
             premium_price: Cents(2_900),
@@ -137,6 +148,7 @@ impl Example for MockRegistration {
             tier: RegistrationTier::Premium,
             status: RegistrationStatus::Registered,
             created_at: "2025-03-01T12:00:00Z".parse().expect("valid timestamp"),
+            time_zone: TimeZone::parse("Asia/Kolkata"),
             stripe_checkout_session_id: Some("cs_test_d4E5f6G7".into()),
             checkout_attempt: 0,
             payment_intent_id: Some("pi_3QfR8sLkdIwHu7ix1a2B3c4D".into()),

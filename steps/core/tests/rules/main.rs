@@ -11,3 +11,4 @@ mod schemas;
 mod scholarship;
 mod stats;
 mod team;
+mod time_zone;

@@ -6,6 +6,7 @@ use std::fmt::Write;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use campaigns_contracts::records::MockExam;
 use campaigns_records::Table;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
@@ -772,6 +773,9 @@ pub(crate) async fn records(
             "<div style=\"overflow:auto\"><table class=\"records\" data-table=\"{}\"><thead><tr><th>execution</th>",
             esc(def.default_name)
         );
+        if *table == Table::MockExams {
+            body.push_str("<th>local time</th>");
+        }
         for column in &columns {
             let _ = write!(body, "<th>{}</th>", esc(column));
         }
@@ -793,6 +797,13 @@ pub(crate) async fn records(
                 })
                 .unwrap_or_default();
             let _ = write!(body, "<tr><td>{link}</td>");
+            if *table == Table::MockExams {
+                let _ = write!(
+                    body,
+                    "<td class=\"local-time\">{}</td>",
+                    esc(&exam_local_time(&item.body).unwrap_or_default())
+                );
+            }
             for column in &columns {
                 let cell = match item.body.get(column) {
                     None | Some(Value::Null) => String::new(),
@@ -811,6 +822,18 @@ pub(crate) async fn records(
         body.push_str("</tbody></table></div>");
     }
     Html(page("Records", "records", &body)).into_response()
+}
+
+/// An exam's start and end as its candidates read them (its zone, AEST or
+/// AEDT in Sydney), beside the UTC instants stored.
+fn exam_local_time(body: &Value) -> Option<String> {
+    let exam: MockExam = serde_json::from_value(body.clone()).ok()?;
+    let zone = exam.time_zone;
+    Some(format!(
+        "{} to {} ({zone})",
+        zone.local(exam.starts_at).text,
+        zone.local(exam.ends_at).text
+    ))
 }
 
 #[cfg(test)]

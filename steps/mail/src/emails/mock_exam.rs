@@ -2,19 +2,25 @@
 //! cancelled exam.
 
 use campaigns_contracts::records::{MockExam, MockRegistration, MockStatistics, RegistrationTier};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::invoice::TaxInvoice;
 use super::payment::Payment;
 use super::required;
-use crate::display::{date_time, percent};
+use crate::display::percent;
 use crate::{EmailTemplate, Links, MailError, TemplateName};
 
 /// The exam and the registrant, as registration and reminder show them.
+/// Times are read in the exam's zone, and in the candidate's beside them
+/// when they gave another.
 #[derive(Debug, Clone, Serialize)]
 struct Seat {
     #[serde(skip)]
     to: String,
+    /// The start in the exam's zone alone, short enough for a subject.
+    #[serde(skip)]
+    starts_at_exam_zone: String,
     first_name: String,
     title: String,
     starts_at: String,
@@ -28,12 +34,14 @@ struct Seat {
 
 impl Seat {
     fn new(exam: &MockExam, registration: &MockRegistration, token: &str, links: &Links) -> Seat {
+        let zone = exam.time_zone;
         Seat {
             to: registration.email.clone(),
+            starts_at_exam_zone: zone.local(exam.starts_at).text,
             first_name: registration.first_name.clone(),
             title: exam.title.clone(),
-            starts_at: date_time(exam.starts_at),
-            ends_at: date_time(exam.ends_at),
+            starts_at: zone.display_for(exam.starts_at, registration.time_zone),
+            ends_at: zone.display_for(exam.ends_at, registration.time_zone),
             duration_minutes: (exam.ends_at - exam.starts_at).num_minutes(),
             sections: exam.sections.clone(),
             tier: match registration.tier {
@@ -116,7 +124,7 @@ impl EmailTemplate for MockExamReminder {
     fn subject(&self) -> String {
         format!(
             "Tomorrow: {} starts {}",
-            self.seat.title, self.seat.starts_at
+            self.seat.title, self.seat.starts_at_exam_zone
         )
     }
 }
@@ -128,6 +136,8 @@ pub struct MockExamResults {
     to: String,
     first_name: String,
     title: String,
+    /// When the exam was sat, read as the registration email read it.
+    sat_at: String,
     score: String,
     percentile_rank: String,
     passed: bool,
@@ -189,6 +199,9 @@ impl MockExamResults {
             to: registration.email.clone(),
             first_name: registration.first_name.clone(),
             title: exam.title.clone(),
+            sat_at: exam
+                .time_zone
+                .display_for(exam.starts_at, registration.time_zone),
             score: percent(score),
             percentile_rank: percent(percentile_rank),
             passed: score >= exam.pass_mark,
@@ -267,6 +280,49 @@ impl EmailTemplate for MockExamCancelled {
         &self.seat.to
     }
     fn subject(&self) -> String {
-        format!("Cancelled: {} on {}", self.seat.title, self.seat.starts_at)
+        format!(
+            "Cancelled: {} on {}",
+            self.seat.title, self.seat.starts_at_exam_zone
+        )
+    }
+}
+
+/// To ops: an exam ended and its results run is still waiting for the
+/// marked results, which only an admin can upload. Sent when the run first
+/// misses them and then daily until they come or the run gives up.
+#[derive(Debug, Clone, Serialize)]
+pub struct MockResultsMissing {
+    #[serde(skip)]
+    to: String,
+    title: String,
+    mock_exam_id: String,
+    ended_at: String,
+    registered: u32,
+    gives_up_at: String,
+}
+
+impl MockResultsMissing {
+    /// `gives_up_at`: when the run stops waiting and fails;
+    /// `ops_email` is [`crate::MailSettings::ops_email`].
+    pub fn new(exam: &MockExam, gives_up_at: DateTime<Utc>, ops_email: &str) -> MockResultsMissing {
+        let zone = exam.time_zone;
+        MockResultsMissing {
+            to: ops_email.into(),
+            title: exam.title.clone(),
+            mock_exam_id: exam.mock_exam_id.clone(),
+            ended_at: zone.local(exam.ends_at).text,
+            registered: exam.registered_count,
+            gives_up_at: zone.local(gives_up_at).text,
+        }
+    }
+}
+
+impl EmailTemplate for MockResultsMissing {
+    const NAME: TemplateName = TemplateName::MockResultsMissing;
+    fn to(&self) -> &str {
+        &self.to
+    }
+    fn subject(&self) -> String {
+        format!("Results missing: {} ({})", self.title, self.mock_exam_id)
     }
 }

@@ -1,7 +1,7 @@
 //! One context per template, built from our records.
 //!
 //! A context holds what its templates show, already formatted: amounts as
-//! `$99.67 AUD`, times in UTC, links absolute. Templates then only lay it
+//! `$99.67 AUD`, times in UTC (a mock exam's in its zone), links absolute. Templates then only lay it
 //! out, and the same figures appear in the HTML and the plain-text body.
 
 mod dispute;
@@ -15,7 +15,9 @@ mod scholarship;
 mod team;
 
 pub use dispute::DisputeOpened;
-pub use mock_exam::{MockExamCancelled, MockExamRegistration, MockExamReminder, MockExamResults};
+pub use mock_exam::{
+    MockExamCancelled, MockExamRegistration, MockExamReminder, MockExamResults, MockResultsMissing,
+};
 pub use payment::{Payment, PaymentFailed};
 pub use plan::PlanActivated;
 pub use purchase::PurchaseConfirmation;
