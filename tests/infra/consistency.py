@@ -228,7 +228,7 @@ def compare_sets(label, code, infra, code_name="the code", infra_name="infra"):
     return problems
 
 
-@check("tables: the same fourteen tables, names and variables (steps/records/src/table.rs vs infra/tables.tf)")
+@check("tables: the same fifteen tables, names and variables (steps/records/src/table.rs vs infra/tables.tf)")
 def tables_match(ctx):
     code = {t["name"]: t for t in ctx.manifest["tables"]}
     infra = {t["name"]: t for t in ctx.tables.values()}
@@ -332,6 +332,7 @@ def packages_and_ports_match(ctx):
             "Files": bool(access.get("uploads")),
             "Schedules": bool(access.get("schedules")),
             "Workflows": bool(access.get("start")) or bool(access.get("resume")),
+            "Access": bool(access.get("access_events")),
         }
         for port, granted in grants.items():
             if granted and port not in ports:

@@ -143,7 +143,7 @@ async fn a_function_deployed_with_a_package_that_lacks_its_ports_fails_at_init()
 #[tokio::test]
 async fn every_function_starts_from_its_package() {
     let functions = Function::all();
-    assert_eq!(functions.len(), 30, "7 API functions and 23 steps");
+    assert_eq!(functions.len(), 31, "7 API functions and 24 steps");
     for function in functions {
         let mut api = RuntimeApi::start().await;
         let _process = api.spawn(&binary(function.package().name), &env(&function.name));
@@ -160,11 +160,12 @@ async fn every_function_starts_from_its_package() {
 #[test]
 fn each_function_gets_the_smallest_package_that_wires_its_ports() {
     let package = |name: &str| Function::named(name).expect("a function").package().name;
-    assert_eq!(package("campaigns-confirm-purchase"), "step");
+    assert_eq!(package("campaigns-confirm-purchase"), "step-access");
+    assert_eq!(package("campaigns-close-plan"), "step");
     assert_eq!(package("campaigns-await-payment"), "step-workflows");
     assert_eq!(package("campaigns-send-email"), "step-mail");
     assert_eq!(package("campaigns-capture-team-shares"), "step-payments");
-    assert_eq!(package("stripe-webhook-handler"), "api-mail-workflows");
+    assert_eq!(package("stripe-webhook-handler"), "api");
     assert_eq!(package("scholarship-handler"), "api-mail-workflows");
     assert_eq!(package("mock-exam-handler"), "api");
     // Every package serves some function, so none is built for nothing.

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use campaigns_contracts::records::{
     AccessGrant, CouponRecord, CouponUsage, DiscountPurchase, IdempotencyRecord, JourneyStart,
-    MockExam, MockRegistration, MockStatistics, PaymentWait, PersonalizedPlan, Scholarship, Team,
-    WebhookEvent,
+    MockExam, MockRegistration, MockStatistics, OwedAccessEvent, PaymentWait, PersonalizedPlan,
+    Scholarship, Team, WebhookEvent,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -40,6 +40,7 @@ records! {
     AccessGrant => AccessGrants,
     IdempotencyRecord => IdempotencyKeys,
     JourneyStart => JourneyStarts,
+    OwedAccessEvent => AccessEvents,
 }
 
 /// A record as read, with the version a conditional write must name.

@@ -1,5 +1,6 @@
 //! Package `api`: the API functions that open checkouts (Stripe, S3,
-//! Scheduler, Step Functions).
+//! Scheduler, Step Functions) and the webhook, which changes access
+//! (EventBridge).
 
 #[tokio::main]
 async fn main() -> Result<(), campaigns_lambda::Error> {
@@ -10,6 +11,7 @@ async fn main() -> Result<(), campaigns_lambda::Error> {
         .with_files()
         .with_schedules()
         .with_workflows()
+        .with_access()
         .serve_api()
         .await
 }
