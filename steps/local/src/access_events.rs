@@ -98,21 +98,23 @@ impl LocalAccessEvents {
     }
 }
 
-/// The events under `dir`, in the order of their changes.
+/// The events under `dir`, in the order of their changes: by their time,
+/// then (changes made at one instant, as on a virtual clock) by when each
+/// was first written.
 pub fn list(dir: &Path) -> std::io::Result<Vec<AccessEvent>> {
     let mut events = Vec::new();
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
+        let entry = entry?;
+        let path = entry.path();
         if path.extension().is_some_and(|ext| ext == "json") {
             let text = std::fs::read(&path)?;
-            events.push(
-                serde_json::from_slice::<AccessEvent>(&text)
-                    .map_err(|err| std::io::Error::other(format!("{}: {err}", path.display())))?,
-            );
+            let event = serde_json::from_slice::<AccessEvent>(&text)
+                .map_err(|err| std::io::Error::other(format!("{}: {err}", path.display())))?;
+            events.push((event.time, entry.metadata()?.modified()?, event));
         }
     }
-    events.sort_by(|a, b| (a.time, &a.id).cmp(&(b.time, &b.id)));
-    Ok(events)
+    events.sort_by_key(|(time, written, _)| (*time, *written));
+    Ok(events.into_iter().map(|(_, _, event)| event).collect())
 }
 
 #[async_trait]
@@ -120,15 +122,20 @@ impl AccessEvents for LocalAccessEvents {
     async fn publish(&self, event: &AccessEvent) -> Result<(), AccessEventsError> {
         let body = serde_json::to_vec_pretty(event)
             .map_err(|err| AccessEventsError::Unavailable(err.to_string()))?;
-        // Written aside, then renamed: a reader never sees half an event, and
-        // publishing again replaces it with the same content.
+        // Written aside, then renamed: a reader never sees half an event. An
+        // event published again keeps its first file, whose age orders the
+        // list among changes made at one instant.
         let path = self.dir.join(format!("{}.json", event.detail.event_id));
         let aside = self
             .dir
             .join(format!(".{}.json.tmp", event.detail.event_id));
-        std::fs::write(&aside, &body)
-            .and_then(|()| std::fs::rename(&aside, &path))
-            .map_err(|err| AccessEventsError::Unavailable(format!("{}: {err}", path.display())))?;
+        if !path.exists() {
+            std::fs::write(&aside, &body)
+                .and_then(|()| std::fs::rename(&aside, &path))
+                .map_err(|err| {
+                    AccessEventsError::Unavailable(format!("{}: {err}", path.display()))
+                })?;
+        }
         if let Some(delivery) = &self.delivery {
             self.post(delivery, &body)
                 .await

@@ -11,8 +11,7 @@ use campaigns_payments::catalog::{CatalogSync, product_catalog};
 use campaigns_payments::{
     CaptureMode, CheckoutPrice, CheckoutRequest, EventKind, PaymentIntentStatus, Payments,
     PaymentsError, RefundReason, RefundRequest, SessionPaymentStatus, SessionStatus,
-    SignatureVerifier,
-    StripeConfig, StripePayments, WebhookEvent, metadata_keys, verify_event,
+    SignatureVerifier, StripeConfig, StripePayments, WebhookEvent, metadata_keys, verify_event,
 };
 use common::{Receiver, post_form};
 use stripe_sim::{DeliveryConfig, InjectedFailure, RunningSimulator, SimConfig};
