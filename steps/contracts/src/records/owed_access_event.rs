@@ -1,6 +1,6 @@
 //! An access event owed to the main platform: written in the same batch as
 //! the grant's change, crossed off once published (docs/decisions.md,
-//! "Access events reach the platform at least once").
+//! "Access on the main platform").
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
