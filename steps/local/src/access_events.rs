@@ -58,8 +58,9 @@ impl LocalAccessEvents {
             dir,
             delivery,
             time,
+            // As EventBridge's API destinations give the platform: 5 s.
             http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
+                .timeout(Duration::from_secs(5))
                 .build()
                 .map_err(std::io::Error::other)?,
         })
