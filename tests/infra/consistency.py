@@ -339,6 +339,9 @@ def packages_and_ports_match(ctx):
                 problems.append(f"{name}: infra grants {port} access, but its handlers do not declare the port")
             if port in ports and not granted:
                 problems.append(f"{name}: its handlers declare {port}, but infra grants no access for it")
+        # A change of access writes the event it owes, and crosses it off.
+        if "Access" in ports and "access_events" not in str(access.get("write", [])):
+            problems.append(f"{name}: its handlers declare Access, but it may not write the access_events table")
     return problems
 
 
