@@ -25,8 +25,11 @@
 #   mail     SESv2 SendEmail from the project's identity
 #   uploads  presigned PutObject and HeadObject on the score-report bucket
 #   schedules  create/update/delete one-time schedules in the project's group
+#   access_events  PutEvents on the access event bus (events.tf)
 # start or resume is granted exactly to the functions whose handlers declare
-# the Workflows port, mail the Mail port, uploads Files, schedules Schedules.
+# the Workflows port, mail the Mail port, uploads Files, schedules Schedules,
+# access_events Access. A function that changes access also writes
+# access_events, the table its owed events wait in until published.
 
 locals {
   # The tables every campaign record lives in.
@@ -41,6 +44,7 @@ locals {
     mail      = false
     uploads   = false
     schedules = false
+    access_events = false
   }
 
   api_functions = {
@@ -94,10 +98,11 @@ locals {
     # that succeeded is checked against its session in Stripe), retry emails
     # on declines, refunds and disputes applied to records and access.
     "stripe-webhook-handler" = {
-      write   = concat(local.campaign_tables, ["webhook_events", "payment_waits", "access_grants"])
-      indexes = ["access_grants/paymentIntentId-index"]
-      resume  = true
-      mail    = true
+      write         = concat(local.campaign_tables, ["webhook_events", "payment_waits", "access_grants", "access_events"])
+      indexes       = ["access_grants/paymentIntentId-index"]
+      resume        = true
+      mail          = true
+      access_events = true
     }
   }
 
@@ -129,10 +134,21 @@ locals {
       # The journeys the create routes owe (campaigns_app::journey_starts).
       start = ["team-creation", "scholarship-application", "discount-purchase", "personalized-plan", "mock-exam-registration"]
     }
+    # Not a journey's step either: the sweep the owed-access-events schedule
+    # runs (schedules.tf), publishing the events handlers died before
+    # publishing (campaigns_app::access).
+    "publish-owed-access-events" = {
+      package       = "step-access"
+      write         = ["access_events"]
+      indexes       = ["access_events/queue-dueAt-index"]
+      access_events = true
+    }
 
     # discount-purchase
     "confirm-purchase" = {
-      write = ["discount_purchases", "coupons", "coupon_usage", "access_grants"]
+      package       = "step-access"
+      write         = ["discount_purchases", "coupons", "coupon_usage", "access_grants", "access_events"]
+      access_events = true
     }
     "release-purchase" = {
       write = ["discount_purchases", "coupons", "coupon_usage"]
@@ -152,8 +168,9 @@ locals {
       read = ["teams"]
     }
     "capture-team-shares" = {
-      package = "step-payments"
-      write   = ["teams", "access_grants"]
+      package       = "step-payments"
+      write         = ["teams", "access_grants", "access_events"]
+      access_events = true
     }
     "release-team-shares" = {
       package = "step-payments"
@@ -174,7 +191,9 @@ locals {
       write = ["scholarships"]
     }
     "confirm-scholarship" = {
-      write = ["scholarships", "access_grants"]
+      package       = "step-access"
+      write         = ["scholarships", "access_grants", "access_events"]
+      access_events = true
     }
     "expire-scholarship" = {
       write = ["scholarships"]
@@ -182,7 +201,9 @@ locals {
 
     # personalized-plan
     "activate-plan" = {
-      write = ["personalized_plans", "access_grants"]
+      package       = "step-access"
+      write         = ["personalized_plans", "access_grants", "access_events"]
+      access_events = true
     }
     "close-plan" = {
       write = ["personalized_plans"]

@@ -1,5 +1,6 @@
 # One customer managed key encrypts the project's data at rest: tables,
-# bucket, secrets, log groups, the alarm topic and the functions' environment.
+# bucket, secrets, log groups, the alarm topic, the functions' environment and
+# the access event bus.
 # One key keeps the key policy in one place; IAM policies then say which role
 # may use it for what (the key policy delegates to IAM for this account).
 
@@ -43,6 +44,24 @@ data "aws_iam_policy_document" "kms" {
       test     = "ArnLike"
       variable = "kms:EncryptionContext:aws:logs:arn"
       values   = ["arn:${local.partition}:logs:${local.region}:${local.account}:log-group:*"]
+    }
+  }
+
+  # EventBridge encrypts the access event bus, its archive and the
+  # platform connection's credential, and sends undelivered events to the
+  # encrypted dead-letter queue.
+  statement {
+    sid       = "EventBridge"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account]
     }
   }
 

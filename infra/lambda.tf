@@ -18,6 +18,7 @@ locals {
       STATE_MACHINE_ARN_PREFIX = local.state_machine_arn_prefix
       SCHEDULE_GROUP_NAME      = aws_scheduler_schedule_group.campaigns.name
       SCHEDULER_ROLE_ARN       = aws_iam_role.scheduler.arn
+      ACCESS_EVENT_BUS_NAME    = aws_cloudwatch_event_bus.access.name
       # Secrets travel by ARN; the function reads the value at init through
       # the Parameters and Secrets extension, so no secret is in the
       # function's configuration or in Terraform's state.
@@ -174,6 +175,15 @@ data "aws_iam_policy_document" "function" {
       sid       = "ScoreReportUploads"
       actions   = ["s3:PutObject", "s3:GetObject"]
       resources = ["${aws_s3_bucket.score_reports.arn}/score-reports/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.access_events ? ["access-events"] : []
+    content {
+      sid       = "PublishAccessEvents"
+      actions   = ["events:PutEvents"]
+      resources = [aws_cloudwatch_event_bus.access.arn]
     }
   }
 

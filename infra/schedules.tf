@@ -45,7 +45,7 @@ data "aws_iam_policy_document" "scheduler" {
   }
   statement {
     actions   = ["lambda:InvokeFunction"]
-    resources = [aws_lambda_function.this["campaigns-start-owed-journeys"].arn]
+    resources = [for sweep in ["campaigns-start-owed-journeys", "campaigns-publish-owed-access-events"] : aws_lambda_function.this[sweep].arn]
   }
   statement {
     actions   = ["kms:Decrypt"]
@@ -78,6 +78,34 @@ resource "aws_scheduler_schedule" "start_owed_journeys" {
 
   target {
     arn      = aws_lambda_function.this["campaigns-start-owed-journeys"].arn
+    role_arn = aws_iam_role.scheduler.arn
+    input    = jsonencode({})
+    retry_policy {
+      # The next run comes in two minutes; a late one is pointless.
+      maximum_event_age_in_seconds = 120
+      maximum_retry_attempts       = 0
+    }
+  }
+}
+
+# The sweep for access events a grant's change owed but did not publish (its
+# Lambda timed out or died after writing the change): every two minutes the
+# scheduler invokes campaigns-publish-owed-access-events, which publishes each
+# one owed for over a minute (steps/app/src/access.rs).
+resource "aws_scheduler_schedule" "publish_owed_access_events" {
+  name       = "publish-owed-access-events"
+  group_name = aws_scheduler_schedule_group.campaigns.name
+  # The (empty) input is encrypted with the project key, which the
+  # scheduler role may decrypt.
+  kms_key_arn = aws_kms_key.campaigns.arn
+
+  schedule_expression = "rate(2 minutes)"
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = aws_lambda_function.this["campaigns-publish-owed-access-events"].arn
     role_arn = aws_iam_role.scheduler.arn
     input    = jsonencode({})
     retry_policy {

@@ -1,7 +1,7 @@
-# The fourteen tables of steps/records/src/table.rs: the seed's nine (section
-# 1) and the five the journeys add (webhook events, payment waits, access
-# grants, idempotency keys, owed journey starts; docs/ARCHITECTURE.md says
-# why). Names, keys,
+# The fifteen tables of steps/records/src/table.rs: the seed's nine (section
+# 1) and the six the journeys add (webhook events, payment waits, access
+# grants, idempotency keys, owed journey starts, owed access events;
+# docs/ARCHITECTURE.md says why). Names, keys,
 # indexes and TTL must match the code's TableDefs; tests/infra/consistency.py
 # checks that they do.
 
@@ -130,6 +130,18 @@ locals {
       name    = "prodenthub-journey-starts"
       env_var = "DYNAMODB_JOURNEY_STARTS_TABLE"
       key     = "executionName"
+      ttl     = false
+      indexes = [
+        { name = "queue-dueAt-index", hash = "queue", range = "dueAt" },
+      ]
+    }
+    # An access event, written with the grant's change and crossed off once
+    # published; campaigns-publish-owed-access-events publishes what a dead
+    # handler left.
+    access_events = {
+      name    = "prodenthub-access-events"
+      env_var = "DYNAMODB_ACCESS_EVENTS_TABLE"
+      key     = "eventId"
       ttl     = false
       indexes = [
         { name = "queue-dueAt-index", hash = "queue", range = "dueAt" },

@@ -167,3 +167,47 @@ variable "alarm_emails" {
   type        = list(string)
   default     = []
 }
+
+variable "access_event_bus_name" {
+  description = "The EventBridge bus the access events are published to (ACCESS_EVENT_BUS_NAME)."
+  type        = string
+  default     = "prodenthub-campaigns"
+}
+
+variable "platform_events_endpoint" {
+  description = "The main platform's HTTPS endpoint for access events; empty for no rule and no API destination (the events stay on the bus and in its archive)."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.platform_events_endpoint == "" || startswith(var.platform_events_endpoint, "https://")
+    error_message = "platform_events_endpoint is an https:// URL, or empty."
+  }
+}
+
+variable "platform_events_auth" {
+  description = "How the API destination authenticates to the platform: API_KEY or BASIC."
+  type        = string
+  default     = "API_KEY"
+  validation {
+    condition     = contains(["API_KEY", "BASIC"], var.platform_events_auth)
+    error_message = "platform_events_auth is API_KEY or BASIC."
+  }
+}
+
+variable "platform_events_api_key_header" {
+  description = "The header that carries the API key (platform_events_auth = API_KEY)."
+  type        = string
+  default     = "x-api-key"
+}
+
+variable "platform_events_credential_secret_arn" {
+  description = "A Secrets Manager secret holding the platform's API key, or {\"username\", \"password\"} for BASIC; required with platform_events_endpoint."
+  type        = string
+  default     = ""
+}
+
+variable "platform_events_rate_per_second" {
+  description = "At most this many access events per second are sent to the platform."
+  type        = number
+  default     = 10
+}

@@ -202,3 +202,47 @@ async fn exam_records_show_their_local_times() {
     assert!(page.contains(&shown), "{shown} in {page}");
     assert!(page.contains("(Australia/Sydney)"), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_events_are_listed_and_escaped() {
+    let product = Product::start().await;
+    let page_url = format!("{}/console/access-events", product.embedded.base_url);
+    let refused = client().get(&page_url).send().await.expect("answers");
+    assert_ne!(refused.status(), StatusCode::OK, "signed in only");
+
+    let app = &product.embedded.app;
+    campaigns_app::access::grant(
+        app,
+        &campaigns_app::access::Grant {
+            email: "<b>lena</b>@example.com",
+            product: campaigns_core::catalog::ProductId::Full6Months,
+            campaign: campaigns_core::campaign::CampaignId::DiscountPurchase,
+            record_id: "pur_console",
+            member_id: None,
+            payment_intent_id: Some("pi_console"),
+            starts_at: app.now(),
+            months: 6,
+        },
+    )
+    .await
+    .expect("granted");
+    let cookie = sign_in(&product).await;
+    let page = client()
+        .get(&page_url)
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        page.contains("AccessGranted") && page.contains("grant_pur_console.granted"),
+        "{page}"
+    );
+    assert!(
+        page.contains("&lt;b&gt;lena&lt;/b&gt;@example.com"),
+        "escaped"
+    );
+    assert!(!page.contains("<b>lena</b>"), "never raw");
+}

@@ -407,6 +407,15 @@ async fn a_paid_plan_is_activated_for_its_cluster_with_the_roadmap_email() {
     assert_eq!(grant.email, "sam.lee@example.com");
     assert!(grant.payment_intent_id.is_some());
     assert_eq!(grant.payment_intent_id, active.payment_intent_id);
+    let granted = product.access_events_of(&plan_id, 1).await;
+    assert_eq!(
+        (granted.len(), granted[0].detail_type),
+        (
+            1,
+            campaigns_contracts::events::AccessEventType::AccessGranted
+        )
+    );
+    assert_eq!(granted[0].detail.access_ends_at, expires_at);
 
     let sent = product.embedded.outbox.list().expect("the outbox lists");
     assert_eq!(sent.len(), 1, "one email: {sent:?}");

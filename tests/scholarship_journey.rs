@@ -291,6 +291,14 @@ async fn an_auto_approved_application_is_paid_and_granted_three_months() {
     product.checkout_action(&url, "pay").await;
     assert_paid_with_access(&product, &applied, Cents(9_700)).await;
     product.until_sent("scholarship_paid").await;
+    let granted = product.access_events_of(&applied.id, 1).await;
+    assert_eq!(
+        (granted.len(), granted[0].detail_type),
+        (
+            1,
+            campaigns_contracts::events::AccessEventType::AccessGranted
+        )
+    );
     assert_eq!(
         product.emails(),
         [

@@ -319,6 +319,42 @@ async fn a_team_of_three_authorizes_and_is_captured_together() {
     }
     assert_eq!(captured, 29_900, "299.00 captured in all");
 
+    // The main platform hears of each member's access once.
+    product
+        .eventually("each member's access is published", || async {
+            product.embedded.access_events.list().expect("lists").len() >= 3
+        })
+        .await;
+    let mut granted: Vec<(String, String)> = product
+        .embedded
+        .access_events
+        .list()
+        .expect("the access events list")
+        .into_iter()
+        .map(|event| {
+            assert_eq!(
+                event.detail_type,
+                campaigns_contracts::events::AccessEventType::AccessGranted
+            );
+            assert_eq!(event.detail.record_id, paid.team_id);
+            (event.detail.email, event.detail.event_id)
+        })
+        .collect();
+    granted.sort();
+    let mut expected: Vec<(String, String)> = paid
+        .members
+        .iter()
+        .map(|member| {
+            let member_id = member.member_id.as_deref().unwrap();
+            (
+                member.email.clone(),
+                format!("grant_{}_{member_id}.granted", paid.team_id),
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(granted, expected);
+
     product
         .eventually("every member is told", || async {
             product.recipients("team_activated").len() == 3

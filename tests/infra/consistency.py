@@ -205,7 +205,7 @@ def compare_sets(label, code, infra, code_name="the code", infra_name="infra"):
     return problems
 
 
-@check("tables: the same fourteen tables, names and variables (steps/records/src/table.rs vs infra/tables.tf)")
+@check("tables: the same fifteen tables, names and variables (steps/records/src/table.rs vs infra/tables.tf)")
 def tables_match(ctx):
     code = {t["name"]: t for t in ctx.manifest["tables"]}
     infra = {t["name"]: t for t in ctx.tables.values()}
@@ -309,12 +309,16 @@ def packages_and_ports_match(ctx):
             "Files": bool(access.get("uploads")),
             "Schedules": bool(access.get("schedules")),
             "Workflows": bool(access.get("start")) or bool(access.get("resume")),
+            "Access": bool(access.get("access_events")),
         }
         for port, granted in grants.items():
             if granted and port not in ports:
                 problems.append(f"{name}: infra grants {port} access, but its handlers do not declare the port")
             if port in ports and not granted:
                 problems.append(f"{name}: its handlers declare {port}, but infra grants no access for it")
+        # A change of access writes the event it owes, and crosses it off.
+        if "Access" in ports and "access_events" not in str(access.get("write", [])):
+            problems.append(f"{name}: its handlers declare Access, but it may not write the access_events table")
     return problems
 
 

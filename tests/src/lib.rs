@@ -405,6 +405,32 @@ impl Product {
         sent.reverse();
         sent
     }
+
+    /// Waits until `record` has published `count` access events, and
+    /// returns them in the order of their changes (from the data directory).
+    /// Without moving the clock, so the owed events' sweep cannot have
+    /// published them: the step that made the change did.
+    pub async fn access_events_of(
+        &self,
+        record: &str,
+        count: usize,
+    ) -> Vec<campaigns_contracts::events::AccessEvent> {
+        let of_record = || {
+            self.embedded
+                .access_events
+                .list()
+                .expect("the access events list")
+                .into_iter()
+                .filter(|event| event.detail.record_id == record)
+                .collect::<Vec<_>>()
+        };
+        self.eventually(
+            &format!("{record} publishes {count} access events"),
+            || async { of_record().len() >= count },
+        )
+        .await;
+        of_record()
+    }
 }
 
 /// The string `field` of an answer; panics naming it when it is missing.

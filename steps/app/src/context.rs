@@ -5,6 +5,7 @@ use std::sync::Arc;
 use campaigns_mail::{MailSettings, Mailer};
 use campaigns_payments::Payments;
 use campaigns_payments::SignatureVerifier;
+use campaigns_ports::access::AccessEvents;
 use campaigns_ports::files::FileStore;
 use campaigns_ports::schedules::Scheduler;
 use campaigns_ports::workflows::Workflows;
@@ -27,6 +28,8 @@ pub struct App {
     pub files: Arc<dyn FileStore>,
     pub scheduler: Arc<dyn Scheduler>,
     pub workflows: Arc<dyn Workflows>,
+    /// Tells the main platform of every change of a customer's access.
+    pub access_events: Arc<dyn AccessEvents>,
     pub clock: Arc<dyn Clock>,
     pub tokens: AccessTokens,
     pub settings: Arc<Settings>,

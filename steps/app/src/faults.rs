@@ -1,7 +1,7 @@
 //! A fault the tests inject between two writes (feature `faults`): `App`
-//! with its records and workflows ports wrapped so that, after a given
-//! number of writes (record batches and journey starts), every further call
-//! hangs. A handler driven on it stops exactly there, as one whose process
+//! with its records, workflows and access ports wrapped so that, after a
+//! given number of writes (record batches, journey starts, access events
+//! published), every further call hangs. A handler driven on it stops exactly there, as one whose process
 //! was killed or whose Lambda timed out would; the test then drops it.
 
 use std::collections::BTreeMap;
@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 
 use async_trait::async_trait;
+use campaigns_contracts::events::AccessEvent;
+use campaigns_ports::access::{AccessEvents, AccessEventsError};
 use campaigns_ports::workflows::{WorkflowError, Workflows};
 use campaigns_records::port::Query;
 use campaigns_records::{Item, RecordStore, Records, StoreError, Table, Write};
@@ -73,7 +75,16 @@ pub async fn create_interrupted(
         ]),
         body: body.to_string().into_bytes(),
     };
-    let mut run = std::pin::pin!(dispatch(&app, &route, request));
+    until_interrupted(&interruption, dispatch(&app, &route, request)).await
+}
+
+/// `run` (a future over an app from [`interrupt_after`]) until it answers,
+/// `Some`, or stops at the interruption, `None` (it is dropped there).
+pub async fn until_interrupted<T>(
+    interruption: &Interruption,
+    run: impl Future<Output = T>,
+) -> Option<T> {
+    let mut run = std::pin::pin!(run);
     // The hanging write marks the interruption within the poll that hangs,
     // so a pending poll after it means the handler stopped there.
     std::future::poll_fn(|cx| match run.as_mut().poll(cx) {
@@ -84,7 +95,8 @@ pub async fn create_interrupted(
     .await
 }
 
-/// `app` whose records and workflows stop answering after `writes` writes.
+/// `app` whose records, workflows and access events stop answering after
+/// `writes` writes.
 pub fn interrupt_after(app: &App, writes: usize) -> (App, Arc<Interruption>) {
     let interruption = Arc::new(Interruption {
         limit: writes,
@@ -98,9 +110,14 @@ pub fn interrupt_after(app: &App, writes: usize) -> (App, Arc<Interruption>) {
         inner: app.workflows.clone(),
         interruption: interruption.clone(),
     });
+    let access_events = Arc::new(InterruptedAccessEvents {
+        inner: app.access_events.clone(),
+        interruption: interruption.clone(),
+    });
     let interrupted = App {
         records: Records::new(store),
         workflows,
+        access_events,
         ..app.clone()
     };
     (interrupted, interruption)
@@ -164,5 +181,18 @@ impl Workflows for InterruptedWorkflows {
     async fn send_task_heartbeat(&self, token: &str) -> Result<(), WorkflowError> {
         self.interruption.read().await;
         self.inner.send_task_heartbeat(token).await
+    }
+}
+
+struct InterruptedAccessEvents {
+    inner: Arc<dyn AccessEvents>,
+    interruption: Arc<Interruption>,
+}
+
+#[async_trait]
+impl AccessEvents for InterruptedAccessEvents {
+    async fn publish(&self, event: &AccessEvent) -> Result<(), AccessEventsError> {
+        self.interruption.write().await;
+        self.inner.publish(event).await
     }
 }

@@ -9,11 +9,13 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use campaigns_contracts::events::AccessEvent;
 use campaigns_mail::{MailError, MailFuture, Mailer, OutgoingEmail, SentEmail};
 use campaigns_payments::{
     CheckoutRequest, CheckoutSession, ErrorDetail, PaymentIntent, Payments, PaymentsError,
     PaymentsFuture, Refund, RefundRequest,
 };
+use campaigns_ports::access::{AccessEvents, AccessEventsError};
 use campaigns_ports::files::{FileStore, FilesError, PresignedUpload, UploadRequest};
 use campaigns_ports::schedules::{Schedule, ScheduleError, Scheduler};
 use campaigns_ports::workflows::{WorkflowError, Workflows};
@@ -29,6 +31,7 @@ pub enum Port {
     Files,
     Schedules,
     Workflows,
+    Access,
 }
 
 impl App {
@@ -51,6 +54,9 @@ impl App {
         }
         if !ports.contains(&Port::Workflows) {
             app.workflows = unwired(Port::Workflows);
+        }
+        if !ports.contains(&Port::Access) {
+            app.access_events = unwired(Port::Access);
         }
         app
     }
@@ -147,5 +153,12 @@ impl Workflows for Unwired {
     }
     async fn send_task_heartbeat(&self, _: &str) -> Result<(), WorkflowError> {
         Err(WorkflowError::Unavailable(self.cause()))
+    }
+}
+
+#[async_trait]
+impl AccessEvents for Unwired {
+    async fn publish(&self, _: &AccessEvent) -> Result<(), AccessEventsError> {
+        Err(AccessEventsError::Unavailable(self.cause()))
     }
 }

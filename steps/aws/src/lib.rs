@@ -4,6 +4,7 @@
 //! and [`AwsSettings`]:
 //!
 //! - [`dynamodb`]: the records port ([`DynamoRecords`]);
+//! - [`events`]: access events on an EventBridge bus ([`EventBridgeAccessEvents`]);
 //! - [`s3`]: presigned uploads of score reports ([`S3Files`]);
 //! - [`scheduler`]: one-time schedules on EventBridge Scheduler ([`EventBridgeScheduler`]);
 //! - [`ses`]: sending email with SESv2 ([`SesMailer`]);
@@ -11,6 +12,7 @@
 //! - [`settings`]: resource names from the environment.
 
 pub mod dynamodb;
+pub mod events;
 pub mod s3;
 pub mod scheduler;
 pub mod ses;
@@ -18,6 +20,7 @@ pub mod settings;
 pub mod sfn;
 
 pub use dynamodb::DynamoRecords;
+pub use events::EventBridgeAccessEvents;
 pub use s3::S3Files;
 pub use scheduler::EventBridgeScheduler;
 pub use ses::SesMailer;

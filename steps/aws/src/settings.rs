@@ -1,5 +1,5 @@
 //! What the adapters need to know beyond the SDK's own configuration: which
-//! table, bucket, schedule group and state machines are ours.
+//! table, bucket, schedule group, state machines and event bus are ours.
 //!
 //! Credentials, region and endpoint come from the `aws_config::SdkConfig`
 //! (so `AWS_ENDPOINT_URL` points every client at an emulator in tests); the
@@ -26,6 +26,9 @@ pub struct AwsSettings {
     /// SCHEDULER_ROLE_ARN: the role EventBridge Scheduler assumes to start
     /// executions.
     pub scheduler_role_arn: String,
+    /// ACCESS_EVENT_BUS_NAME (default `prodenthub-campaigns`): the
+    /// EventBridge bus the access events go to.
+    pub access_event_bus: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -40,6 +43,7 @@ pub const SCORE_REPORTS_BUCKET_VAR: &str = "S3_SCORE_REPORTS_BUCKET";
 pub const STATE_MACHINE_ARN_PREFIX_VAR: &str = "STATE_MACHINE_ARN_PREFIX";
 pub const SCHEDULE_GROUP_VAR: &str = "SCHEDULE_GROUP_NAME";
 pub const SCHEDULER_ROLE_ARN_VAR: &str = "SCHEDULER_ROLE_ARN";
+pub const ACCESS_EVENT_BUS_VAR: &str = "ACCESS_EVENT_BUS_NAME";
 
 impl AwsSettings {
     /// Reads the settings from the process environment.
@@ -74,6 +78,7 @@ impl AwsSettings {
             state_machine_arn_prefix,
             schedule_group: or_default(SCHEDULE_GROUP_VAR, "prodenthub-campaigns"),
             scheduler_role_arn: required(SCHEDULER_ROLE_ARN_VAR)?,
+            access_event_bus: or_default(ACCESS_EVENT_BUS_VAR, "prodenthub-campaigns"),
         })
     }
 

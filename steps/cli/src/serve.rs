@@ -48,6 +48,14 @@ pub struct ServeArgs {
     /// events `stripe listen` forwards from that account find their sessions.
     #[arg(long, env = "STRIPE_API_BASE")]
     stripe_api_base: Option<String>,
+    /// Also POST every access event (grant, revocation, suspension,
+    /// restoration) here, signed with ACCESS_EVENTS_SECRET
+    /// (docs/access-events.md); they are always in the data directory.
+    #[arg(long, env = "ACCESS_EVENTS_URL", requires = "access_events_secret")]
+    access_events_url: Option<String>,
+    /// The secret the access events' `ProDentHub-Signature` is made with.
+    #[arg(long, env = "ACCESS_EVENTS_SECRET", hide_env_values = true)]
+    access_events_secret: Option<String>,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -66,7 +74,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     options.stripe_secret_key = args.stripe_secret_key;
     options.stripe_webhook_secret = args.stripe_webhook_secret;
     options.stripe_api_base = args.stripe_api_base.filter(|base| !base.trim().is_empty());
+    options.access_events = args
+        .access_events_url
+        .filter(|url| !url.trim().is_empty())
+        .zip(args.access_events_secret)
+        .map(|(url, secret)| campaigns_local::access_events::Delivery::new(url, secret));
     let external_stripe = options.stripe_api_base.is_some();
+    let access_events_url = options.access_events.as_ref().map(|to| to.url.clone());
     let product = Embedded::start(options).await?;
     let base = &product.base_url;
     let stripe = &product.stripe_api;
@@ -86,6 +100,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("  uploads         {base}/uploads/");
     println!("  console         {base}/console   (sign in with ADMIN_TOKEN)");
     println!("  Step Functions  {base}/sfn   (aws stepfunctions --endpoint-url {base}/sfn ...)");
+    println!(
+        "  access events   {base}/console/access-events{}",
+        access_events_url.map_or(String::new(), |url| format!("   (POSTed to {url})"))
+    );
     println!("  data            {}", args.data_dir.display());
     println!("  frontend        {}", product.app.settings.frontend_url);
     tokio::signal::ctrl_c().await?;

@@ -2,7 +2,7 @@
 //! the same data directory: every journey completes, and none does anything
 //! twice — one payment per purchase, one capture per team share, one email
 //! of each kind, coupon uses counted once, one access grant per customer,
-//! one execution per journey.
+//! each told to the platform once, one execution per journey.
 //!
 //! The real binary runs as a child process; the journeys are driven over
 //! HTTP only, with the client `campaigns demo` uses.
@@ -480,6 +480,30 @@ async fn journeys_cut_by_kill_9_complete_once_after_a_restart() {
         per_email.values().all(|n| *n == 1),
         "access granted twice: {per_email:?}"
     );
+    // Every grant was told to the main platform, however its process died:
+    // one AccessGranted each in the data directory, and nothing still owed.
+    let mut told: Vec<String> = campaigns_local::access_events::list(&data.join("access-events"))
+        .expect("the access events list")
+        .into_iter()
+        .map(|event| event.detail.event_id)
+        .collect();
+    told.sort();
+    let mut granted: Vec<String> = grants
+        .iter()
+        .map(|grant| {
+            format!(
+                "{}.granted",
+                grant.body["grantId"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    granted.sort();
+    assert_eq!(told, granted);
+    let owed = records
+        .list(Table::AccessEvents, 10_000)
+        .await
+        .expect("owed access events");
+    assert!(owed.is_empty(), "{owed:?}");
     let uses: Vec<Value> = records
         .list(Table::CouponUsage, 10_000)
         .await

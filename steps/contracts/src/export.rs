@@ -31,6 +31,7 @@ pub fn files() -> BTreeMap<String, String> {
         body::<AccessGrant>(),
         body::<IdempotencyRecord>(),
         body::<JourneyStart>(),
+        body::<OwedAccessEvent>(),
     ];
     let record_names: BTreeSet<String> = records.iter().map(|record| (record.name)()).collect();
     let mut files = BTreeMap::new();
@@ -50,6 +51,7 @@ pub fn files() -> BTreeMap<String, String> {
         }
     }
     add("api", &body::<crate::api::ErrorResponse>());
+    add("events", &body::<crate::events::AccessEvent>());
     files.insert("openapi.json".into(), pretty(&crate::openapi::document()));
     files
 }

@@ -1,6 +1,7 @@
 //! Typed contracts: the shapes that cross a process boundary.
 //!
 //! - [`records`]: the nine DynamoDB records of the seed, with its field names;
+//! - [`events`]: the access events published to the main platform;
 //! - [`api`]: every HTTP request and response body, and the error body;
 //! - [`routes`]: the route table (method, path, access, bodies) that the
 //!   OpenAPI document, the servers and the infrastructure checks all read;
@@ -12,6 +13,7 @@
 //! the DTOs of the systems they talk to (Stripe, AWS).
 
 pub mod api;
+pub mod events;
 pub mod example;
 pub mod export;
 pub mod openapi;

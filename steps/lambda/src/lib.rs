@@ -14,7 +14,7 @@ mod production;
 mod step;
 
 use campaigns_app::App;
-use campaigns_app::wiring::Port::{self, Files, Mail, Payments, Schedules, Workflows};
+use campaigns_app::wiring::Port::{self, Access, Files, Mail, Payments, Schedules, Workflows};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -41,7 +41,7 @@ pub struct Package {
 }
 
 /// Every package, smallest first within each kind.
-pub const PACKAGES: [Package; 6] = [
+pub const PACKAGES: [Package; 7] = [
     Package {
         name: "step",
         serves: Serves::Steps,
@@ -58,9 +58,16 @@ pub const PACKAGES: [Package; 6] = [
         ports: &[Mail],
     },
     Package {
+        name: "step-access",
+        serves: Serves::Steps,
+        ports: &[Access],
+    },
+    // Capturing a team's shares grants each member access, so the Stripe
+    // steps publish access events too.
+    Package {
         name: "step-payments",
         serves: Serves::Steps,
-        ports: &[Payments],
+        ports: &[Payments, Access],
     },
     Package {
         name: "api-mail-workflows",
@@ -70,7 +77,7 @@ pub const PACKAGES: [Package; 6] = [
     Package {
         name: "api",
         serves: Serves::Api,
-        ports: &[Mail, Payments, Files, Schedules, Workflows],
+        ports: &[Mail, Payments, Files, Schedules, Workflows, Access],
     },
 ];
 

@@ -15,7 +15,8 @@ use campaigns_app::settings::{AdminAuth, Settings};
 use campaigns_app::tokens::AccessTokens;
 use campaigns_app::wiring::{Port, Unwired};
 use campaigns_aws::{
-    AwsSettings, DynamoRecords, EventBridgeScheduler, S3Files, SesMailer, StepFunctions,
+    AwsSettings, DynamoRecords, EventBridgeAccessEvents, EventBridgeScheduler, S3Files, SesMailer,
+    StepFunctions,
 };
 use campaigns_mail::MailSettings;
 use campaigns_payments::{SignatureVerifier, StripeConfig, StripePayments};
@@ -79,6 +80,7 @@ impl Init {
             files: Arc::new(Unwired(Port::Files)),
             scheduler: Arc::new(Unwired(Port::Schedules)),
             workflows: Arc::new(Unwired(Port::Workflows)),
+            access_events: Arc::new(Unwired(Port::Access)),
             clock: Arc::new(SystemClock),
             tokens,
             settings: Arc::new(Settings {
@@ -134,6 +136,13 @@ impl Init {
     pub fn with_workflows(mut self) -> Init {
         self.app.workflows = Arc::new(StepFunctions::new(&self.sdk, &self.aws));
         self.wired.push(Port::Workflows);
+        self
+    }
+
+    /// EventBridge: the access events.
+    pub fn with_access(mut self) -> Init {
+        self.app.access_events = Arc::new(EventBridgeAccessEvents::new(&self.sdk, &self.aws));
+        self.wired.push(Port::Access);
         self
     }
 

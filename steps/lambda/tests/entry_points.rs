@@ -182,7 +182,8 @@ async fn an_api_functions_server_error_is_logged_for_its_alarm() {
 #[test]
 fn each_function_gets_the_smallest_package_that_wires_its_ports() {
     let package = |name: &str| Function::named(name).expect("a function").package().name;
-    assert_eq!(package("campaigns-confirm-purchase"), "step");
+    assert_eq!(package("campaigns-confirm-purchase"), "step-access");
+    assert_eq!(package("campaigns-close-plan"), "step");
     assert_eq!(package("campaigns-await-payment"), "step-workflows");
     assert_eq!(package("campaigns-send-email"), "step-mail");
     assert_eq!(package("campaigns-capture-team-shares"), "step-payments");

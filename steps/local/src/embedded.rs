@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use campaigns_app::App;
+use campaigns_app::access;
 use campaigns_app::journey_starts;
 use campaigns_app::settings::Settings;
 use campaigns_app::steps;
@@ -23,6 +24,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use workflows::{ApiError, Engine, HandlerError, state_machine_arn};
 
+use crate::access_events::{Delivery, LocalAccessEvents};
 use crate::definitions::{DEFINITIONS, placeholders};
 use crate::engine_ports::{EngineScheduler, EngineSlot, EngineWorkflows};
 use crate::files::LocalFiles;
@@ -56,6 +58,9 @@ pub struct Options {
     /// STRIPE_WEBHOOK_SECRET the simulator signs with and the webhook checks.
     pub stripe_webhook_secret: String,
     pub delivery: DeliveryConfig,
+    /// ACCESS_EVENTS_URL and its signing secret: where the access events
+    /// are POSTed besides the data directory.
+    pub access_events: Option<Delivery>,
 }
 
 impl Options {
@@ -70,6 +75,7 @@ impl Options {
             stripe_api_base: None,
             stripe_webhook_secret: "whsec_local_simulator".into(),
             delivery: DeliveryConfig::default(),
+            access_events: None,
         }
     }
 }
@@ -81,6 +87,7 @@ pub struct Embedded {
     pub simulator: Simulator,
     pub outbox: Arc<OutboxMailer>,
     pub files: Arc<LocalFiles>,
+    pub access_events: Arc<LocalAccessEvents>,
     pub time: Time,
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
@@ -90,6 +97,7 @@ pub struct Embedded {
     server: JoinHandle<()>,
     sweeper: JoinHandle<()>,
     owed_journeys: JoinHandle<()>,
+    owed_access_events: JoinHandle<()>,
 }
 
 impl Drop for Embedded {
@@ -97,6 +105,7 @@ impl Drop for Embedded {
         self.server.abort();
         self.sweeper.abort();
         self.owed_journeys.abort();
+        self.owed_access_events.abort();
     }
 }
 
@@ -156,6 +165,11 @@ impl Embedded {
             secret.clone(),
             options.time.clone(),
         )?);
+        let access_events = Arc::new(LocalAccessEvents::new(
+            data.join("access-events"),
+            options.access_events.clone(),
+            options.time.clone(),
+        )?);
         let slot = Arc::new(EngineSlot::default());
         let records = Arc::new(SqliteStore::open(
             &data.join("records.db"),
@@ -176,6 +190,7 @@ impl Embedded {
             files: files.clone(),
             scheduler: Arc::new(EngineScheduler { slot: slot.clone() }),
             workflows: Arc::new(EngineWorkflows { slot: slot.clone() }),
+            access_events: access_events.clone(),
             clock: Arc::new(options.time.clone()),
             tokens: AccessTokens::new(secret),
             settings: Arc::new(Settings::local(
@@ -191,6 +206,11 @@ impl Embedded {
         // process's: start them all now, then keep sweeping.
         journey_starts::start_owed(&app, DateTime::<Utc>::MAX_UTC).await?;
         let owed_journeys = tokio::spawn(sweep_owed_journeys(app.clone()));
+        // Likewise the access events a dead process did not publish.
+        if let Err(err) = access::publish_owed(&app, DateTime::<Utc>::MAX_UTC).await {
+            tracing::error!(error = %err, "could not read the owed access events");
+        }
+        let owed_access_events = tokio::spawn(sweep_owed_access_events(app.clone()));
 
         let served = Served {
             app: app.clone(),
@@ -200,6 +220,7 @@ impl Embedded {
                 engine_store,
                 records,
                 outbox: outbox.clone(),
+                access_events: access_events.clone(),
             },
         };
         let routes = router(served, simulator.router());
@@ -216,12 +237,14 @@ impl Embedded {
             simulator,
             outbox,
             files,
+            access_events,
             time: options.time,
             base_url,
             stripe_api,
             server,
             sweeper,
             owed_journeys,
+            owed_access_events,
         })
     }
 
@@ -260,6 +283,20 @@ async fn sweep_owed_journeys(app: App) {
         tick.tick().await;
         if let Err(err) = journey_starts::start_owed(&app, app.now()).await {
             tracing::error!(error = %err, "could not read the owed journeys");
+        }
+    }
+}
+
+/// Publishes, every second, the access events owed for longer than their
+/// grace (`access`): on one machine the schedule that runs
+/// `publish-owed-access-events` on AWS.
+async fn sweep_owed_access_events(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(err) = access::publish_owed(&app, app.now()).await {
+            tracing::error!(error = %err, "could not read the owed access events");
         }
     }
 }

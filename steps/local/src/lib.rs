@@ -2,10 +2,12 @@
 //!
 //! [`Embedded`] wires the application to the embedded adapters — the ASL
 //! engine running the journeys' definitions, SQLite records, the Stripe
-//! simulator, the outbox folder, a local upload folder — and [`router`]
+//! simulator, the outbox folder, a local upload folder, the access events'
+//! folder and their optional signed POSTs — and [`router`]
 //! serves it over HTTP as API Gateway would. `campaigns serve` and the
 //! end-to-end tests both start it.
 
+pub mod access_events;
 pub mod client;
 pub mod console;
 pub mod definitions;

@@ -1,4 +1,4 @@
-//! The tables: the seed's nine (§1) and the five the journeys add.
+//! The tables: the seed's nine (§1) and the six the journeys add.
 //!
 //! One definition per table — default name, the environment variable that
 //! overrides it, key, indexes, TTL — read by both adapters and by the check
@@ -28,6 +28,9 @@ pub enum Table {
     /// Journeys owed by records whose creator may have died before starting
     /// them; the sweep starts them.
     JourneyStarts,
+    /// Access events owed to the main platform, written with the grant's
+    /// change; the sweep publishes those a dead handler left.
+    AccessEvents,
 }
 
 /// A global secondary index: queried by `hash`, ordered by `range`.
@@ -60,7 +63,7 @@ const fn index(name: &'static str, hash: &'static str, range: Option<&'static st
 }
 
 impl Table {
-    pub const ALL: [Table; 14] = [
+    pub const ALL: [Table; 15] = [
         Table::Teams,
         Table::Scholarships,
         Table::Coupons,
@@ -75,6 +78,7 @@ impl Table {
         Table::AccessGrants,
         Table::IdempotencyKeys,
         Table::JourneyStarts,
+        Table::AccessEvents,
     ];
 
     pub const fn def(self) -> &'static TableDef {
@@ -226,6 +230,14 @@ impl Table {
             &[index("queue-dueAt-index", "queue", Some("dueAt"))],
             false,
         );
+        const ACCESS_EVENTS: TableDef = def(
+            AccessEvents,
+            "prodenthub-access-events",
+            "DYNAMODB_ACCESS_EVENTS_TABLE",
+            "eventId",
+            &[index("queue-dueAt-index", "queue", Some("dueAt"))],
+            false,
+        );
         match self {
             Teams => &TEAMS,
             Scholarships => &SCHOLARSHIPS,
@@ -241,6 +253,7 @@ impl Table {
             AccessGrants => &ACCESS_GRANTS,
             IdempotencyKeys => &IDEMPOTENCY_KEYS,
             JourneyStarts => &JOURNEY_STARTS,
+            AccessEvents => &ACCESS_EVENTS,
         }
     }
 

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use campaigns_contracts::records::{
     AccessGrant, CouponRecord, CouponUsage, DiscountPurchase, IdempotencyRecord, JourneyStart,
-    MockExam, MockRegistration, MockStatistics, PaymentWait, PersonalizedPlan, Scholarship, Team,
-    WebhookEvent,
+    MockExam, MockRegistration, MockStatistics, OwedAccessEvent, PaymentWait, PersonalizedPlan,
+    Scholarship, Team, WebhookEvent,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -40,6 +40,7 @@ records! {
     AccessGrant => AccessGrants,
     IdempotencyRecord => IdempotencyKeys,
     JourneyStart => JourneyStarts,
+    OwedAccessEvent => AccessEvents,
 }
 
 /// A page of records, and where the next one starts (`None` on the last).

@@ -35,7 +35,7 @@ use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, Handled};
 use crate::payment_wait::Payee;
 use crate::refunds::ChargeRefund;
-use crate::wiring::Port::{self, Files, Mail, Payments, Schedules, Workflows};
+use crate::wiring::Port::{self, Access, Files, Mail, Payments, Schedules, Workflows};
 use campaigns_mail::emails::Payment;
 use campaigns_mail::{EmailTemplate, MailError};
 
@@ -48,7 +48,10 @@ pub const FUNCTIONS: [(&str, &[Port]); 7] = [
     ("personalized-plan-handler", &[Payments, Files, Workflows]),
     ("mock-exam-handler", &[Mail, Payments, Schedules, Workflows]),
     ("checkout-session-handler", &[Payments, Workflows]),
-    ("stripe-webhook-handler", &[Mail, Payments, Workflows]),
+    (
+        "stripe-webhook-handler",
+        &[Mail, Payments, Workflows, Access],
+    ),
 ];
 
 /// The ports of API function `lambda` (none for a name not in [`FUNCTIONS`]).

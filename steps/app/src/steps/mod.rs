@@ -213,6 +213,13 @@ pub fn all() -> Vec<Step> {
             crate::journey_starts::Swept,
             [Workflows]
         ),
+        step!(
+            "publish-owed-access-events",
+            owed::publish_owed_access_events,
+            owed::Sweep,
+            crate::access::Published,
+            [Access]
+        ),
     ];
     [
         shared,

@@ -19,7 +19,13 @@ pub(super) const STATE_MACHINES: &[&str] = &[PERSONALIZED_PLAN];
 
 pub(super) fn steps() -> Vec<Step> {
     vec![
-        step!("activate-plan", activate_plan, SettlePlan, Settled),
+        step!(
+            "activate-plan",
+            activate_plan,
+            SettlePlan,
+            Settled,
+            [Access]
+        ),
         step!("close-plan", close_plan, SettlePlan, Settled),
     ]
 }

@@ -24,7 +24,8 @@ pub(super) fn steps() -> Vec<Step> {
             "confirm-purchase",
             confirm_purchase,
             SettlePurchase,
-            Settled
+            Settled,
+            [Access]
         ),
         step!(
             "release-purchase",

@@ -53,7 +53,8 @@ pub(super) fn steps() -> Vec<Step> {
             "confirm-scholarship",
             confirm_scholarship,
             SettleScholarship,
-            Decided
+            Decided,
+            [Access]
         ),
         step!(
             "expire-scholarship",

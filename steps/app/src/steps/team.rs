@@ -47,7 +47,7 @@ pub(super) fn steps() -> Vec<Step> {
             capture_shares,
             TeamRef,
             Settled,
-            [Payments]
+            [Payments, Access]
         ),
         step!(
             "release-team-shares",

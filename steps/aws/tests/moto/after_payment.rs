@@ -36,7 +36,7 @@ const SECRET: &str = "whsec_moto_after_payment";
 
 /// The webhook's App on the AWS adapters: DynamoDB records, SES mail from a
 /// verified sender; the payments and workflows ports are not called by the
-/// events sent here, and stay unwired.
+/// events sent here, and stay unwired, as does the access events' port.
 async fn webhook_app() -> App {
     let sdk = sdk_config().await;
     let settings = settings();
@@ -61,6 +61,9 @@ async fn webhook_app() -> App {
         files: Arc::new(Unwired(Port::Files)),
         scheduler: Arc::new(Unwired(Port::Schedules)),
         workflows: Arc::new(Unwired(Port::Workflows)),
+        // The events these changes owe stay owed here (access_events.rs
+        // publishes them to EventBridge).
+        access_events: Arc::new(Unwired(Port::Access)),
         clock,
         tokens: AccessTokens::new(b"a secret for the moto tests only".to_vec()),
         settings: Arc::new(Settings {

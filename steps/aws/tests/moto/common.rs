@@ -7,7 +7,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use campaigns_aws::AwsSettings;
 use campaigns_aws::settings::{
-    SCHEDULE_GROUP_VAR, SCHEDULER_ROLE_ARN_VAR, SCORE_REPORTS_BUCKET_VAR,
+    ACCESS_EVENT_BUS_VAR, SCHEDULE_GROUP_VAR, SCHEDULER_ROLE_ARN_VAR, SCORE_REPORTS_BUCKET_VAR,
     STATE_MACHINE_ARN_PREFIX_VAR,
 };
 
@@ -53,10 +53,11 @@ pub fn unique(prefix: &str) -> String {
 }
 
 /// Settings as the environment would give them, with this run's bucket,
-/// schedule group and role.
+/// schedule group, event bus and role.
 pub fn settings() -> AwsSettings {
     let bucket = unique("reports-");
     let group = unique("campaigns-");
+    let bus = unique("access-");
     AwsSettings::from_vars(|name| match name {
         STATE_MACHINE_ARN_PREFIX_VAR => {
             Some(format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:"))
@@ -64,6 +65,7 @@ pub fn settings() -> AwsSettings {
         SCHEDULER_ROLE_ARN_VAR => Some(format!("arn:aws:iam::{ACCOUNT}:role/scheduler")),
         SCORE_REPORTS_BUCKET_VAR => Some(bucket.clone()),
         SCHEDULE_GROUP_VAR => Some(group.clone()),
+        ACCESS_EVENT_BUS_VAR => Some(bus.clone()),
         _ => None,
     })
     .expect("settings")

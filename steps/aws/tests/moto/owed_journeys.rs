@@ -33,7 +33,7 @@ use crate::records::create_tables;
 
 /// The product on the AWS adapters, wired for the records and workflows
 /// these creates use; every other port is unwired.
-async fn aws_app() -> App {
+pub(crate) async fn aws_app() -> App {
     let sdk = sdk_config().await;
     let settings = settings();
     create_tables(&sdk, &settings).await;
@@ -50,6 +50,7 @@ async fn aws_app() -> App {
         files: Arc::new(Unwired(Port::Files)),
         scheduler: Arc::new(Unwired(Port::Schedules)),
         workflows: Arc::new(StepFunctions::new(&sdk, &settings)),
+        access_events: Arc::new(Unwired(Port::Access)),
         clock,
         tokens: AccessTokens::new(b"a secret for the moto tests only".to_vec()),
         settings: Arc::new(Settings {

@@ -1,5 +1,5 @@
 //! The records of the seed's nine tables (§1), with its field names, and of
-//! the four tables the journeys add.
+//! the tables the journeys add.
 //!
 //! Each record parses the seed's sample (where it has one) and serializes back
 //! to the same JSON. Fields the seed does not show but the journeys need are
@@ -9,6 +9,7 @@ mod coupon;
 mod journey_start;
 mod journey_tables;
 mod mock_exam;
+mod owed_access_event;
 mod personalized_plan;
 mod purchase;
 mod scholarship;
@@ -24,6 +25,7 @@ pub use mock_exam::{
     MockExam, MockExamStatus, MockRegistration, MockStatistics, RegistrationStatus,
     RegistrationTier,
 };
+pub use owed_access_event::{ACCESS_EVENT_QUEUE, OwedAccessEvent};
 pub use personalized_plan::{PersonalizedPlan, PlanStatus};
 pub use purchase::{DiscountPurchase, PurchaseStatus};
 pub use scholarship::{Scholarship, ScholarshipStatus};

@@ -1,6 +1,6 @@
 //! Package `api`: the API functions that call Stripe (checkouts, refunds, an
-//! exam's cancellation, the webhook) with SESv2, S3, Scheduler and Step
-//! Functions.
+//! exam's cancellation, the webhook) with SESv2, S3, Scheduler, Step
+//! Functions and EventBridge (the webhook changes access).
 
 #[tokio::main]
 async fn main() -> Result<(), campaigns_lambda::Error> {
@@ -12,6 +12,7 @@ async fn main() -> Result<(), campaigns_lambda::Error> {
         .with_files()
         .with_schedules()
         .with_workflows()
+        .with_access()
         .serve_api()
         .await
 }

@@ -1,4 +1,5 @@
-//! Package `step-payments`: the steps that call Stripe.
+//! Package `step-payments`: the steps that call Stripe (and publish the
+//! access a team's capture grants, on EventBridge).
 
 #[tokio::main]
 async fn main() -> Result<(), campaigns_lambda::Error> {
@@ -6,6 +7,7 @@ async fn main() -> Result<(), campaigns_lambda::Error> {
         .await?
         .with_payments()
         .await?
+        .with_access()
         .serve_steps()
         .await
 }

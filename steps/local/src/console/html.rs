@@ -104,6 +104,7 @@ pub fn page(title: &str, active: &str, body: &str) -> String {
     for (href, label, key) in [
         ("/console/executions", "Executions", "executions"),
         ("/console/emails", "Emails", "emails"),
+        ("/console/access-events", "Access events", "access-events"),
         ("/console/records", "Records", "records"),
     ] {
         let class = if key == active {

@@ -1,7 +1,8 @@
 //! The operations console: server-rendered pages under `/console` for the
 //! people who run the product on one machine — every journey's executions,
 //! an execution's history and state graph, the task tokens it waits on,
-//! stop and redrive, the emails sent, and the records of each campaign.
+//! stop and redrive, the emails sent, the access events published to the
+//! main platform, and the records of each campaign.
 //!
 //! Guard (see `docs/console.md`): the server listens on 127.0.0.1 only and
 //! refuses, for every route, requests whose `Host` does not name this machine
@@ -25,6 +26,8 @@ use axum::routing::{get, post};
 use campaigns_app::App;
 use campaigns_app::settings::AdminAuth;
 use campaigns_mail::OutboxMailer;
+
+use crate::access_events::LocalAccessEvents;
 use campaigns_records::sqlite::SqliteStore;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -42,6 +45,8 @@ pub struct Ops {
     /// The records file, listed table by table.
     pub records: Arc<SqliteStore>,
     pub outbox: Arc<OutboxMailer>,
+    /// The access events published, as files in the data directory.
+    pub access_events: Arc<LocalAccessEvents>,
 }
 
 #[derive(Clone)]
@@ -65,6 +70,7 @@ pub fn router(ops: Ops, app: App) -> Router {
         .route("/emails", get(pages::emails))
         .route("/emails/{id}", get(pages::email))
         .route("/emails/{id}/raw", get(pages::email_raw))
+        .route("/access-events", get(pages::access_events))
         .route("/records", get(pages::records))
         .with_state(Console { ops, app })
 }

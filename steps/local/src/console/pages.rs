@@ -617,6 +617,50 @@ pub(crate) async fn emails(
     Html(page("Emails", "emails", &body)).into_response()
 }
 
+/// The access events published to the main platform, newest first.
+pub(crate) async fn access_events(State(console): State<Console>, headers: HeaderMap) -> Response {
+    if let Some(refused) = console.guard(&headers, "/console/access-events") {
+        return refused;
+    }
+    let events = match console.ops.access_events.list() {
+        Ok(events) => events,
+        Err(err) => return unavailable(err),
+    };
+    let mut body = String::from(
+        "<h1>Access events</h1>\
+         <p class=\"muted\">Every grant, revocation, suspension and restoration, as the main \
+         platform receives it (<code>access-events/</code> in the data directory; POSTed to \
+         ACCESS_EVENTS_URL when it is set), newest first.</p>\
+         <table id=\"access-events\"><thead><tr><th>Changed</th><th>Event</th><th>Email</th>\
+         <th>Product</th><th>Access</th><th>Record</th><th>Event id</th></tr></thead><tbody>",
+    );
+    for event in events.iter().rev() {
+        let detail = &event.detail;
+        let _ = write!(
+            body,
+            "<tr class=\"access-event\"><td>{time}</td><td>{kind}</td><td>{email}</td><td>{product}</td>\
+             <td>{starts} – {ends}</td><td>{record}</td><td><code>{id}</code></td></tr>",
+            time = when(event.time),
+            kind = esc(event.detail_type.as_str()),
+            email = esc(&detail.email),
+            product = esc(&format!(
+                "{} ({})",
+                campaigns_core::catalog::product(detail.product_id).name,
+                detail.plan_type
+            )),
+            starts = when(detail.access_starts_at),
+            ends = when(detail.access_ends_at),
+            record = esc(&detail.record_id),
+            id = esc(&detail.event_id),
+        );
+    }
+    if events.is_empty() {
+        body.push_str("<tr><td colspan=\"7\" class=\"muted\">No access events.</td></tr>");
+    }
+    body.push_str("</tbody></table>");
+    Html(page("Access events", "access-events", &body)).into_response()
+}
+
 pub(crate) async fn email(
     State(console): State<Console>,
     headers: HeaderMap,
