@@ -171,7 +171,9 @@ fn assert_approval_email(product: &Product, paid_for: &Scholarship) {
     assert!(
         text.contains(&format!(
             "Pay by:         {}",
-            pay_by.format("%A %-d %B %Y, %H:%M UTC")
+            campaigns_core::time_zone::TimeZone::default()
+                .local(pay_by)
+                .text
         )),
         "the pay-by date: {text}"
     );

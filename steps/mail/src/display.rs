@@ -1,19 +1,28 @@
 //! How emails show times and scores. Amounts use `Cents::to_aud_string`.
 //!
-//! Records keep UTC. Mock exams have a zone and their emails read times in
-//! it (`campaigns_core::time_zone`); the other records have none yet, so
-//! their times say they are UTC rather than pretending to be local.
+//! Records keep UTC; emails read times as ProDentHub's Australian customers
+//! do. A mock exam's times are in the exam's own zone (its emails use
+//! `campaigns_core::time_zone` directly); every other time — a deadline, an
+//! access period, a tax invoice's date — is on the seller's clock, Sydney's,
+//! with AEST or AEDT said.
 
+use campaigns_core::time_zone::TimeZone;
 use chrono::{DateTime, Utc};
 
-/// `Saturday 22 March 2025, 00:00 UTC`.
-pub(crate) fn date_time(at: DateTime<Utc>) -> String {
-    at.format("%A %-d %B %Y, %H:%M UTC").to_string()
+/// The seller's zone: ProDentHub is in Sydney.
+fn seller_zone() -> TimeZone {
+    TimeZone::default()
 }
 
-/// The UTC day of `at`, as a tax invoice's date of issue: `10 March 2025`.
+/// `Saturday 22 March 2025, 11:00 AM AEDT`.
+pub(crate) fn date_time(at: DateTime<Utc>) -> String {
+    seller_zone().local(at).text
+}
+
+/// The seller's day of `at`, as a tax invoice's date of issue: `10 March
+/// 2025`.
 pub(crate) fn date(at: DateTime<Utc>) -> String {
-    at.format("%-d %B %Y").to_string()
+    seller_zone().local_date(at).format("%-d %B %Y").to_string()
 }
 
 /// A score or rate in percent, to one decimal: `68.5%`.
@@ -31,15 +40,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn times_say_they_are_utc() {
-        let at = "2025-01-12T10:30:00Z".parse().unwrap();
-        assert_eq!(date_time(at), "Sunday 12 January 2025, 10:30 UTC");
+    fn times_are_sydneys_with_daylight_saving_said() {
+        let summer = "2025-01-12T10:30:00Z".parse().unwrap();
+        assert_eq!(date_time(summer), "Sunday 12 January 2025, 9:30 PM AEDT");
+        let winter = "2025-07-12T10:30:00Z".parse().unwrap();
+        assert_eq!(date_time(winter), "Saturday 12 July 2025, 8:30 PM AEST");
     }
 
     #[test]
-    fn dates_are_the_utc_day() {
+    fn dates_are_sydneys_day() {
+        // 10:59:59 on 11 March in Sydney (AEDT).
         let at = "2025-03-10T23:59:59Z".parse().unwrap();
-        assert_eq!(date(at), "10 March 2025");
+        assert_eq!(date(at), "11 March 2025");
     }
 
     #[test]

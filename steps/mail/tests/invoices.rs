@@ -303,10 +303,10 @@ fn a_paid_scholarship_gets_its_access_and_its_tax_invoice() {
     );
     for body in [&email.text, &email.html] {
         assert!(
-            body.contains("Thursday 6 February 2025, 09:15 UTC"),
+            body.contains("Thursday 6 February 2025, 8:15 PM AEDT"),
             "{body}"
         );
-        assert!(body.contains("Friday 9 May 2025, 09:15 UTC"), "{body}");
+        assert!(body.contains("Friday 9 May 2025, 7:15 PM AEST"), "{body}");
         assert!(body.contains("amira.haddad@example.com"), "{body}");
     }
 

@@ -76,7 +76,7 @@ fn a_partial_refund_says_what_stays_paid_that_access_goes_on_and_its_gst() {
     assert!(
         email
             .text
-            .contains("Your access continues until Wednesday 10 September 2025, 08:04 UTC.")
+            .contains("Your access continues until Wednesday 10 September 2025, 6:04 PM AEST.")
     );
     for needle in [
         "$159.20 AUD",

@@ -53,7 +53,7 @@ fn every_template_renders_both_forms_completely() {
             let zones: &[&str] = if name.to_string().starts_with("mock_") {
                 &["AM AEDT", "PM AEDT"]
             } else {
-                &["UTC"]
+                &["AEST", "AEDT"]
             };
             assert!(
                 zones.iter().any(|zone| body.contains(zone)),
