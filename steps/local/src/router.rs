@@ -23,6 +23,7 @@ use campaigns_contracts::api::MAX_SCORE_REPORT_BYTES;
 use campaigns_contracts::routes::{self, Route};
 use stripe_sim::guard::LocalGuard;
 use tower_http::cors::CorsLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::files::{LocalFiles, UploadRefusal};
 use crate::refusals::{self, json_response, refuse};
@@ -35,6 +36,11 @@ pub struct Served {
     /// The engine, records and outbox the console and `/sfn` work on.
     pub ops: crate::console::Ops,
 }
+
+/// The largest API request body (axum's default, said once): a body
+/// declared larger is refused from its `Content-Length` before any of it is
+/// read, one sent without a length when it passes the limit.
+const API_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The product's router; `simulator` is nested under `/stripe`.
 pub fn router(served: Served, simulator: Router) -> Router {
@@ -82,7 +88,13 @@ pub fn router(served: Served, simulator: Router) -> Router {
     );
     let upload_limit = usize::try_from(MAX_SCORE_REPORT_BYTES).unwrap_or(usize::MAX);
     let routes = Router::new()
-        .nest("/v1", v1.layer(cors).fallback(refusals::route_not_found))
+        .nest(
+            "/v1",
+            v1.layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+                .layer(RequestBodyLimitLayer::new(API_BODY_LIMIT))
+                .layer(cors)
+                .fallback(refusals::route_not_found),
+        )
         .route(
             "/uploads/{*key}",
             put(upload).layer(DefaultBodyLimit::max(upload_limit)),
