@@ -471,7 +471,7 @@ async fn every_refusal_of_the_router_is_the_json_error_body() {
         )
         .await;
     }
-    let (status, body) = declared_too_large(&base, "/v1/purchases/create").await;
+    let (status, body) = declared_too_large(base, "/v1/purchases/create").await;
     assert_eq!(
         (status, &body["error"]["code"]),
         (413, &json!("PAYLOAD_TOO_LARGE")),
