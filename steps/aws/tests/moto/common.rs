@@ -1,6 +1,7 @@
 //! What every moto test shares: the server's URL, an SDK configuration
 //! pointed at it, and names unique to this run (so runs can share a server).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -43,13 +44,17 @@ pub async fn sdk_config_at(endpoint: &str, region: &'static str) -> SdkConfig {
         .await
 }
 
-/// A tag no earlier run against the same server used.
+/// A tag no earlier run against the same server used, and no other call of
+/// this run: tests run in parallel threads, and two may read the same
+/// nanosecond.
 pub fn unique(prefix: &str) -> String {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock")
         .as_nanos();
-    format!("{prefix}{}x{nanos}", std::process::id())
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}{}x{nanos}x{call}", std::process::id())
 }
 
 /// Settings as the environment would give them, with this run's bucket,
