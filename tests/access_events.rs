@@ -14,18 +14,15 @@ use axum::routing::post;
 use campaigns_app::access::{self, GRACE, Grant};
 use campaigns_app::faults;
 use campaigns_contracts::events::{AccessEvent, AccessEventType};
-use campaigns_contracts::records::DiscountPurchase;
 use campaigns_core::campaign::CampaignId;
 use campaigns_core::catalog::ProductId;
 use campaigns_local::access_events::{Delivery, SIGNATURE_HEADER};
 use campaigns_local::time::Time;
 use campaigns_payments::SignatureVerifier;
 use campaigns_tests::Product;
-use serde_json::json;
 
 use AccessEventType::{AccessGranted, AccessRestored, AccessRevoked, AccessSuspended};
 
-const JOURNEY: &str = "discount-purchase";
 const SECRET: &str = "whsec_platform_test";
 
 /// The platform's endpoint: verifies each delivery's signature by the
@@ -154,32 +151,6 @@ async fn settles_at(
     );
 }
 
-/// A paid purchase: its id and PaymentIntent.
-async fn paid_purchase(product: &Product, email: &str) -> (String, String) {
-    let (status, created) = product
-        .post(
-            "/purchases/create",
-            &json!({"email": email, "firstName": "Lena", "lastName": "Nguyen", "productId": "full-6months"}),
-            &[],
-        )
-        .await;
-    assert_eq!(status, 201, "{created}");
-    let purchase_id = created["purchaseId"].as_str().expect("an id").to_owned();
-    product
-        .checkout_action(
-            created["checkout"]["checkoutUrl"].as_str().expect("a page"),
-            "pay",
-        )
-        .await;
-    product.succeeded(JOURNEY, &purchase_id).await;
-    let paid_with = product
-        .record::<DiscountPurchase>(&purchase_id)
-        .await
-        .payment_intent_id
-        .expect("the payment is recorded");
-    (purchase_id, paid_with)
-}
-
 /// Closes a dispute in the simulator with evidence that wins or loses it.
 async fn close_dispute(product: &Product, dispute: &str, won: bool) {
     let evidence = if won {
@@ -214,7 +185,7 @@ fn open_dispute(product: &Product, payment_intent: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_purchase_paid_disputed_won_and_refunded_publishes_one_event_per_change() {
     let (product, receiver) = product_and_receiver().await;
-    let (purchase_id, paid_with) = paid_purchase(&product, "Lena@Example.com").await;
+    let (purchase_id, paid_with) = product.paid_purchase("Lena@Example.com", None).await;
     settles_at(&product, &receiver, &purchase_id, &[AccessGranted]).await;
     let granted = &published(&product, &purchase_id)[0];
     let detail = &granted.detail;
@@ -301,7 +272,7 @@ async fn a_purchase_paid_disputed_won_and_refunded_publishes_one_event_per_chang
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_dispute_revokes_the_access() {
     let (product, receiver) = product_and_receiver().await;
-    let (purchase_id, paid_with) = paid_purchase(&product, "ravi@example.com").await;
+    let (purchase_id, paid_with) = product.paid_purchase("ravi@example.com", None).await;
     let dispute = open_dispute(&product, &paid_with);
     settles_at(
         &product,

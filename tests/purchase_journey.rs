@@ -353,26 +353,9 @@ async fn malformed_requests_change_nothing() {
 async fn a_partial_refund_keeps_access_and_refunding_the_rest_ends_it() {
     let product = Product::start().await;
     product.seed_coupon("SAVE20", 100, 20).await;
-    let (status, created) = product
-        .post(
-            "/purchases/create",
-            &purchase_request("lena@example.com", Some("SAVE20")),
-            &[],
-        )
+    let (purchase_id, paid_with) = product
+        .paid_purchase("lena@example.com", Some("SAVE20"))
         .await;
-    assert_eq!(status, 201, "{created}");
-    let purchase_id = created["purchaseId"].as_str().expect("an id").to_owned();
-    product
-        .checkout_action(
-            created["checkout"]["checkoutUrl"].as_str().expect("a page"),
-            "pay",
-        )
-        .await;
-    product.succeeded(JOURNEY, &purchase_id).await;
-    let paid_with = purchase(&product, &purchase_id)
-        .await
-        .payment_intent_id
-        .expect("the payment is recorded");
     let grant_id = format!("grant_{purchase_id}");
 
     // More than was paid ($159.20), nothing, or nothing at all: refused.
@@ -482,32 +465,6 @@ async fn a_partial_refund_keeps_access_and_refunding_the_rest_ends_it() {
         .await;
 }
 
-/// A paid purchase of lena@example.com with a 20 % coupon; its id and
-/// PaymentIntent.
-async fn paid_purchase(product: &Product, email: &str) -> (String, String) {
-    let (status, created) = product
-        .post(
-            "/purchases/create",
-            &purchase_request(email, Some("SAVE20")),
-            &[],
-        )
-        .await;
-    assert_eq!(status, 201, "{created}");
-    let purchase_id = created["purchaseId"].as_str().expect("an id").to_owned();
-    product
-        .checkout_action(
-            created["checkout"]["checkoutUrl"].as_str().expect("a page"),
-            "pay",
-        )
-        .await;
-    product.succeeded(JOURNEY, &purchase_id).await;
-    let paid_with = purchase(product, &purchase_id)
-        .await
-        .payment_intent_id
-        .expect("the payment is recorded");
-    (purchase_id, paid_with)
-}
-
 async fn grant_status(product: &Product, purchase_id: &str) -> AccessGrantStatus {
     product
         .record::<AccessGrant>(&format!("grant_{purchase_id}"))
@@ -519,8 +476,12 @@ async fn grant_status(product: &Product, purchase_id: &str) -> AccessGrantStatus
 async fn a_dispute_suspends_access_until_won_and_a_lost_one_ends_it() {
     let product = Product::start().await;
     product.seed_coupon("SAVE20", 100, 20).await;
-    let (won, won_with) = paid_purchase(&product, "won@example.com").await;
-    let (lost, lost_with) = paid_purchase(&product, "lost@example.com").await;
+    let (won, won_with) = product
+        .paid_purchase("won@example.com", Some("SAVE20"))
+        .await;
+    let (lost, lost_with) = product
+        .paid_purchase("lost@example.com", Some("SAVE20"))
+        .await;
 
     let won_dispute = product.open_dispute(&won_with);
     let lost_dispute = product.open_dispute(&lost_with);
@@ -562,7 +523,9 @@ async fn a_dispute_suspends_access_until_won_and_a_lost_one_ends_it() {
 async fn a_disputes_opening_delivered_after_its_closing_changes_nothing() {
     let product = Product::start().await;
     product.seed_coupon("SAVE20", 100, 20).await;
-    let (purchase_id, paid_with) = paid_purchase(&product, "late@example.com").await;
+    let (purchase_id, paid_with) = product
+        .paid_purchase("late@example.com", Some("SAVE20"))
+        .await;
 
     // Stripe's deliveries of the opening fail until after the closing.
     product.embedded.simulator.hold_deliveries();

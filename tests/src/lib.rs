@@ -194,6 +194,33 @@ impl Product {
         assert!(refund.status().is_success(), "{}", refund.status());
     }
 
+    /// A full-6months purchase by `email`, with `coupon` if given, paid on
+    /// the checkout page and settled by its journey; its id and
+    /// PaymentIntent.
+    pub async fn paid_purchase(&self, email: &str, coupon: Option<&str>) -> (String, String) {
+        let mut body = json!({
+            "email": email,
+            "firstName": "Lena",
+            "lastName": "Nguyen",
+            "productId": "full-6months",
+        });
+        if let Some(code) = coupon {
+            body["couponCode"] = json!(code);
+        }
+        let (status, created) = self.post("/purchases/create", &body, &[]).await;
+        assert_eq!(status, 201, "{created}");
+        let purchase_id = text(&created, "purchaseId");
+        self.checkout_action(&text(&created["checkout"], "checkoutUrl"), "pay")
+            .await;
+        self.succeeded("discount-purchase", &purchase_id).await;
+        let paid_with = self
+            .record::<campaigns_contracts::records::DiscountPurchase>(&purchase_id)
+            .await
+            .payment_intent_id
+            .expect("the payment is recorded");
+        (purchase_id, paid_with)
+    }
+
     /// An admin refunds a payment through the API (`POST /refunds`) under
     /// the Idempotency-Key `key`: everything left when `amount` (dollars)
     /// is `None`.
