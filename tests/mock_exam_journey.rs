@@ -1061,6 +1061,156 @@ async fn a_cancelled_exam_refunds_every_paid_seat_once_and_never_reminds() {
     );
 }
 
+/// The texts of the `template` emails sent to `to`, oldest first.
+fn texts(product: &Product, template: &str, to: &str) -> Vec<String> {
+    let outbox = &product.embedded.outbox;
+    let mut entries: Vec<_> = outbox
+        .list()
+        .expect("the outbox lists")
+        .into_iter()
+        .filter(|entry| {
+            entry.to == to && entry.template.is_some_and(|sent| sent.as_str() == template)
+        })
+        .collect();
+    entries.sort_by_key(|entry| entry.sent_at);
+    entries
+        .iter()
+        .map(|entry| outbox.read(&entry.id).expect("reads").text)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moved_exam_takes_its_runs_along_and_tells_every_candidate() {
+    let product = Product::start().await;
+    let exam_body = create_exam(&product, 10, TimeDelta::days(3)).await;
+    let exam_id = text(&exam_body, "mockExamId");
+    let was = time(&exam_body, "startsAt");
+    registered(&product, &exam_id, "ana@example.com").await;
+    registered(&product, &exam_id, "ben@example.com").await;
+    let (status, pending) = register(&product, &exam_id, "dee@example.com", "premium").await;
+    assert_eq!(status, 201, "{pending}");
+
+    let [(name, value)] = admin();
+    let path = format!("/mock-exams/{exam_id}/move");
+    // Ten days later at 9:00 in Sydney, for 90 minutes.
+    let starts_at = (was + TimeDelta::days(10))
+        .with_timezone(&chrono_tz::Australia::Sydney)
+        .date_naive()
+        .and_hms_opt(9, 0, 0)
+        .expect("a time")
+        .and_local_timezone(chrono_tz::Australia::Sydney)
+        .single()
+        .expect("one instant")
+        .with_timezone(&Utc);
+    let body = json!({"startsAt": starts_at.to_rfc3339(), "durationMinutes": 90});
+    let (status, refused) = product.post(&path, &body, &[]).await;
+    assert_eq!(status, 401, "moving is for admins: {refused}");
+    let (status, moved) = product.post(&path, &body, &[(name, &value)]).await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(time(&moved, "startsAt"), starts_at);
+    assert_eq!(time(&moved, "endsAt"), starts_at + TimeDelta::minutes(90));
+    assert_eq!(
+        text(&moved, "examDate"),
+        starts_at
+            .with_timezone(&chrono_tz::Australia::Sydney)
+            .date_naive()
+            .to_string()
+    );
+    assert!(
+        text(&moved["startsAtLocal"], "text").contains("9:00"),
+        "{moved}"
+    );
+    assert_eq!(moved["candidatesNotified"], json!(2), "the registered two");
+    let stored = exam(&product, &exam_id).await;
+    assert_eq!(
+        (stored.starts_at, stored.moved_from),
+        (starts_at, Some(was))
+    );
+
+    // Its runs follow it.
+    let engine = &product.embedded.engine;
+    let reminder = engine
+        .get_schedule(&format!("{REMINDERS}-{exam_id}"))
+        .expect("the reminder run is scheduled");
+    assert_eq!(reminder.at, starts_at - TimeDelta::hours(24));
+    let results = engine
+        .get_schedule(&format!("{RESULTS}-{exam_id}"))
+        .expect("the results run is scheduled");
+    assert_eq!(
+        results.at,
+        starts_at + TimeDelta::minutes(90) + TimeDelta::hours(1)
+    );
+
+    // Each registered candidate reads the new time and the old one; the
+    // candidate still paying is not registered yet and reads it on paying.
+    assert_eq!(
+        product.recipients("mock_exam_moved"),
+        ["ana@example.com", "ben@example.com"]
+    );
+    let new_time = text(&moved["startsAtLocal"], "text");
+    let old_time = campaigns_core::time_zone::TimeZone::default()
+        .local(was)
+        .text;
+    let told = &texts(&product, "mock_exam_moved", "ana@example.com")[0];
+    assert!(
+        told.contains(&new_time) && told.contains(&old_time),
+        "{told}"
+    );
+
+    // Sent again, it finishes what a call cut short left: every candidate
+    // is told again, still from the start the exam had.
+    let (status, again) = product.post(&path, &body, &[(name, &value)]).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["candidatesNotified"], json!(2));
+    let told_again = &texts(&product, "mock_exam_moved", "ana@example.com")[1];
+    assert!(told_again.contains(&old_time), "{told_again}");
+
+    // The old reminder time passes without a reminder; the new one sends it.
+    let until_old = (was - TimeDelta::hours(23) - product.embedded.time.now())
+        .to_std()
+        .expect("in the future");
+    product.advance(until_old);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(product.recipients("mock_exam_reminder").is_empty());
+    let until_new = (reminder.at - product.embedded.time.now())
+        .to_std()
+        .expect("in the future");
+    product.advance(until_new + Duration::from_secs(1));
+    let run = fired(&product, &format!("{REMINDERS}-{exam_id}")).await;
+    product.succeeded(REMINDERS, &run).await;
+    assert_eq!(
+        product.recipients("mock_exam_reminder"),
+        ["ana@example.com", "ben@example.com"]
+    );
+
+    // Too soon for its reminder, it stays; a cancelled exam cannot move.
+    let soon =
+        json!({"startsAt": (product.embedded.time.now() + TimeDelta::hours(23)).to_rfc3339()});
+    let (status, refused) = product.post(&path, &soon, &[(name, &value)]).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(
+        (&refused["error"]["code"], &refused["error"]["field"]),
+        (&json!("STARTS_TOO_SOON"), &json!("/startsAt"))
+    );
+    let (status, _) = product
+        .post(
+            &format!("/mock-exams/{exam_id}/cancel"),
+            &json!({}),
+            &[(name, &value)],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let later = json!({"startsAt": (starts_at + TimeDelta::days(7)).to_rfc3339()});
+    let (status, refused) = product.post(&path, &later, &[(name, &value)]).await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"]["code"], json!("EXAM_CANCELLED"));
+    assert_eq!(exam(&product, &exam_id).await.starts_at, starts_at);
+    let (status, missing) = product
+        .post("/mock-exams/mex_unknown/move", &later, &[(name, &value)])
+        .await;
+    assert_eq!(status, 404, "{missing}");
+}
+
 /// The first Sunday of `month` in `year`.
 fn first_sunday(year: i32, month: u32) -> NaiveDate {
     let first = NaiveDate::from_ymd_opt(year, month, 1).expect("a date");

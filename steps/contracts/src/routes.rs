@@ -437,6 +437,16 @@ pub fn routes() -> Vec<Route> {
         ),
         route(
             Post,
+            "/mock-exams/{mockExamId}/move",
+            "moveMockExam",
+            "Move an exam to another time: its runs follow it and every candidate is emailed the new time",
+            EXAMS,
+            Admin,
+            Some(body::<MoveMockExamRequest>()),
+            body::<MoveMockExamResponse>(),
+        ),
+        route(
+            Post,
             "/mock-exams/{mockExamId}/cancel",
             "cancelMockExam",
             "Cancel an exam: its runs unscheduled, every candidate emailed, every paid seat refunded",

@@ -93,6 +93,8 @@ templates! {
     DisputeOpened => "dispute_opened",
     /// To each candidate of a cancelled exam; a paid seat is refunded in full.
     MockExamCancelled => "mock_exam_cancelled",
+    /// To each candidate of an exam moved to another time: the new times.
+    MockExamMoved => "mock_exam_moved",
     /// Seed §8.4's access details, once the scholarship is paid: the tax invoice.
     ScholarshipPaid => "scholarship_paid",
     /// To ops: an exam's results run is waiting for marked results to be uploaded.

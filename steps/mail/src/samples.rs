@@ -16,10 +16,11 @@ use campaigns_core::money::Cents;
 use chrono::Duration;
 
 use crate::emails::{
-    DisputeOpened, MockExamCancelled, MockExamRegistration, MockExamReminder, MockExamResults,
-    MockResultsMissing, Payment, PaymentFailed, PlanActivated, PurchaseConfirmation, RefundDetails,
-    RefundIssued, ScholarshipApproved, ScholarshipDeclined, ScholarshipPaid, ScholarshipReceived,
-    TeamActivated, TeamCreated, TeamExpired, TeamInvitation, TeamPaymentReminder,
+    DisputeOpened, MockExamCancelled, MockExamMoved, MockExamRegistration, MockExamReminder,
+    MockExamResults, MockResultsMissing, Payment, PaymentFailed, PlanActivated,
+    PurchaseConfirmation, RefundDetails, RefundIssued, ScholarshipApproved, ScholarshipDeclined,
+    ScholarshipPaid, ScholarshipReceived, TeamActivated, TeamCreated, TeamExpired, TeamInvitation,
+    TeamPaymentReminder,
 };
 use crate::{MailError, MailSettings, OutgoingEmail};
 
@@ -164,6 +165,13 @@ pub fn sample_emails(settings: &MailSettings) -> Result<Vec<OutgoingEmail>, Mail
         )?)?,
         settings.compose(&MockExamCancelled::new(
             &exam,
+            &registration,
+            exam_token,
+            links,
+        ))?,
+        settings.compose(&MockExamMoved::new(
+            &exam,
+            exam.starts_at - Duration::days(7),
             &registration,
             exam_token,
             links,

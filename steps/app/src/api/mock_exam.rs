@@ -65,6 +65,20 @@ pub(super) fn schedules(exam: &MockExam) -> [Schedule; 2] {
     ]
 }
 
+/// The start asked for, on a whole second (schedules fire on whole
+/// seconds), if it leaves time for the reminder 24 hours before.
+pub(super) fn start(now: DateTime<Utc>, asked: DateTime<Utc>) -> Result<DateTime<Utc>, ApiFailure> {
+    let starts_at = asked.with_nanosecond(0).unwrap_or(asked);
+    if starts_at - REMINDER_LEAD <= now {
+        return Err(ApiFailure::rule(
+            "STARTS_TOO_SOON",
+            "an exam starts more than 24 hours from now, so its reminder can go out",
+        )
+        .with_field("/startsAt"));
+    }
+    Ok(starts_at)
+}
+
 /// `startsAt` as the `status-startsAt-index` orders it.
 fn index_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -133,15 +147,7 @@ pub async fn list(app: &App, request: &ApiRequest) -> Handled {
 pub async fn create(app: &App, request: &ApiRequest) -> Handled {
     let body: CreateMockExamRequest = parse(request)?;
     let now = app.now();
-    // Schedules fire on whole seconds.
-    let starts_at = body.starts_at.with_nanosecond(0).unwrap_or(body.starts_at);
-    if starts_at - REMINDER_LEAD <= now {
-        return Err(ApiFailure::rule(
-            "STARTS_TOO_SOON",
-            "an exam starts more than 24 hours from now, so its reminder can go out",
-        )
-        .with_field("/startsAt"));
-    }
+    let starts_at = start(now, body.starts_at)?;
     let exam = MockExam {
         mock_exam_id: new_id("mex"),
         title: body.title.trim().to_owned(),
@@ -158,6 +164,7 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
         sections: body.sections,
         status: MockExamStatus::Scheduled,
         created_at: now,
+        moved_from: None,
     };
     for schedule in schedules(&exam) {
         if let Err(err) = app.scheduler.upsert(&schedule).await {

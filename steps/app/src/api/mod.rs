@@ -3,6 +3,7 @@
 mod checkout;
 mod coupon;
 mod exam_cancel;
+mod exam_move;
 mod mock_exam;
 mod payable;
 mod plan;
@@ -90,6 +91,7 @@ pub async fn handle(app: &App, operation_id: &str, request: &ApiRequest) -> Hand
         "getMockRegistration" => mock_exam::get_registration(app, request).await,
         "submitMockExamResults" => mock_exam::submit_results(app, request).await,
         "cancelMockExam" => exam_cancel::cancel(app, request).await,
+        "moveMockExam" => exam_move::move_exam(app, request).await,
         "getMockExamStats" => mock_exam::stats(app, request).await,
         "calculateMockExamStats" => mock_exam::calculate_stats(app, request).await,
         "createCheckout" => checkout::create(app, request).await,

@@ -49,8 +49,8 @@ pub async fn send_email(app: &App, input: SendEmail) -> Result<Sent, StepError> 
             mock_exam::send_email(app, template, &input).await?
         }
         // Sent by the API: the webhook (a declined attempt, a refund, a
-        // dispute) and an exam's cancellation.
-        PaymentFailed | RefundIssued | DisputeOpened | MockExamCancelled => {
+        // dispute) and an exam's move or cancellation.
+        PaymentFailed | RefundIssued | DisputeOpened | MockExamCancelled | MockExamMoved => {
             return Err(not_ours(template));
         }
     }

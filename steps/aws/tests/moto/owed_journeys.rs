@@ -136,6 +136,7 @@ async fn a_free_registration_interrupted_after_any_write_is_carried_by_its_journ
             sections: vec!["clinical".into(), "theory".into()],
             status: MockExamStatus::Scheduled,
             created_at: app.now(),
+            moved_from: None,
         };
         app.records.insert(&exam).await.expect("the exam is stored");
         let email = format!("{}@example.com", crate::common::unique("priya."));

@@ -150,6 +150,40 @@ pub struct CancelMockExamResponse {
     pub seats_refunded: u32,
 }
 
+/// An exam moved to another time: its runs follow it and every candidate
+/// is told. The zone stays the exam's unless one is given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MoveMockExamRequest {
+    /// The new start (any offset; stored in UTC), more than 24 hours away.
+    pub starts_at: DateTime<Utc>,
+    /// The new length; the exam keeps its own when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 15, max = 600))]
+    pub duration_minutes: Option<u32>,
+    /// Where its times are read from now on; the exam keeps its own when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<TimeZone>,
+}
+
+/// The exam at its new time. Sent again with the same time, it reschedules
+/// and tells every candidate again, so an interrupted call is finished by
+/// repeating it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MoveMockExamResponse {
+    pub mock_exam_id: String,
+    pub exam_date: NaiveDate,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub time_zone: TimeZone,
+    pub starts_at_local: LocalTime,
+    pub ends_at_local: LocalTime,
+    /// Candidates told of the new time by this call.
+    pub candidates_notified: u32,
+}
+
 fn example_results() -> Vec<ExamResult> {
     let scores = [
         (48.0, 44.0, 52.0, [true, false, false, true, false]),
@@ -267,6 +301,34 @@ impl Example for CancelMockExamResponse {
             status: MockExamStatus::Cancelled,
             candidates_notified: 12,
             seats_refunded: 4,
+        }
+    }
+}
+
+impl Example for MoveMockExamRequest {
+    fn example() -> Self {
+        MoveMockExamRequest {
+            starts_at: "2026-03-21T23:00:00Z".parse().expect("a timestamp"),
+            duration_minutes: None,
+            time_zone: None,
+        }
+    }
+}
+
+impl Example for MoveMockExamResponse {
+    fn example() -> Self {
+        let zone = TimeZone::default();
+        let starts_at = "2026-03-21T23:00:00Z".parse().expect("a timestamp");
+        let ends_at = "2026-03-22T02:00:00Z".parse().expect("a timestamp");
+        MoveMockExamResponse {
+            mock_exam_id: "mex_01JH3Z8Q4W6T2V9K5M7N1P3R".into(),
+            exam_date: zone.local_date(starts_at),
+            starts_at,
+            ends_at,
+            time_zone: zone,
+            starts_at_local: zone.local(starts_at),
+            ends_at_local: zone.local(ends_at),
+            candidates_notified: 12,
         }
     }
 }

@@ -35,6 +35,10 @@ pub struct MockExam {
     pub sections: Vec<String>,
     pub status: MockExamStatus,
     pub created_at: DateTime<Utc>,
+    /// The start it had before it was last moved, for the email that tells
+    /// candidates; absent for an exam never moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -132,6 +136,7 @@ impl Example for MockExam {
             sections: vec!["clinical".into(), "theory".into()],
             status: MockExamStatus::Scheduled,
             created_at: "2025-02-01T00:00:00Z".parse().expect("valid timestamp"),
+            moved_from: None,
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Mock exams: registration, the reminder 24 hours before, results, and a
-//! cancelled exam.
+//! Mock exams: registration, the reminder 24 hours before, results, and an
+//! exam moved or cancelled.
 
 use campaigns_contracts::records::{MockExam, MockRegistration, MockStatistics, RegistrationTier};
 use chrono::{DateTime, Utc};
@@ -282,6 +282,46 @@ impl EmailTemplate for MockExamCancelled {
     fn subject(&self) -> String {
         format!(
             "Cancelled: {} on {}",
+            self.seat.title, self.seat.starts_at_exam_zone
+        )
+    }
+}
+
+/// The exam moved: its new times, the start it had, and the same link.
+#[derive(Debug, Clone, Serialize)]
+pub struct MockExamMoved {
+    #[serde(flatten)]
+    seat: Seat,
+    /// The start it had, read as the candidate read it.
+    was_starts_at: String,
+}
+
+impl MockExamMoved {
+    /// `exam` at its new time; `was_starts_at` the start it had.
+    pub fn new(
+        exam: &MockExam,
+        was_starts_at: DateTime<Utc>,
+        registration: &MockRegistration,
+        token: &str,
+        links: &Links,
+    ) -> MockExamMoved {
+        MockExamMoved {
+            seat: Seat::new(exam, registration, token, links),
+            was_starts_at: exam
+                .time_zone
+                .display_for(was_starts_at, registration.time_zone),
+        }
+    }
+}
+
+impl EmailTemplate for MockExamMoved {
+    const NAME: TemplateName = TemplateName::MockExamMoved;
+    fn to(&self) -> &str {
+        &self.seat.to
+    }
+    fn subject(&self) -> String {
+        format!(
+            "New time: {} on {}",
             self.seat.title, self.seat.starts_at_exam_zone
         )
     }

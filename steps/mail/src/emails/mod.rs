@@ -16,7 +16,8 @@ mod team;
 
 pub use dispute::DisputeOpened;
 pub use mock_exam::{
-    MockExamCancelled, MockExamRegistration, MockExamReminder, MockExamResults, MockResultsMissing,
+    MockExamCancelled, MockExamMoved, MockExamRegistration, MockExamReminder, MockExamResults,
+    MockResultsMissing,
 };
 pub use payment::{Payment, PaymentFailed};
 pub use plan::PlanActivated;
