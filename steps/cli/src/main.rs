@@ -3,12 +3,14 @@
 //! Each subcommand is a thin shell over a library crate; the local server,
 //! the Stripe simulator and the demo arrive as subcommands of this binary.
 
+mod admin;
 mod schemas;
 mod serve;
 mod stripe_catalog;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
@@ -25,6 +27,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Operators' actions against a local `serve` or the deployed API:
+    /// scholarship reviews, coupons, exams, refunds, a customer's records,
+    /// privacy export and erasure.
+    Admin(admin::AdminArgs),
     /// Start the whole product on 127.0.0.1 on the embedded default: the API
     /// under /v1, the Stripe simulator and its checkout pages, uploads, the
     /// engine running every journey, state in --data-dir.
@@ -85,8 +91,10 @@ enum EmailsCommand {
     },
 }
 
-fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+fn main() -> anyhow::Result<ExitCode> {
+    let done = match Cli::parse().command {
+        // Its exit code says what the API answered.
+        Command::Admin(args) => return Ok(runtime()?.block_on(admin::run(args))),
         Command::Serve(args) => runtime()?.block_on(serve::run(args)),
         Command::Schemas { out, check } => {
             if check {
@@ -133,7 +141,8 @@ fn main() -> anyhow::Result<()> {
             println!("stripe simulator: http://{addr}/v1 (checkout pages under http://{addr}/)");
             runtime()?.block_on(stripe_sim::serve(addr, config))
         }
-    }
+    };
+    done.map(|()| ExitCode::SUCCESS)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
