@@ -3,6 +3,7 @@
 //! Lambda entry points (API Gateway proxy events) both translate into these.
 
 use std::collections::BTreeMap;
+use subtle::ConstantTimeEq;
 
 use campaigns_contracts::api::ErrorResponse;
 use campaigns_contracts::routes::{Access, Route, routes};
@@ -133,17 +134,13 @@ fn check_admin(app: &App, request: &ApiRequest) -> Result<(), ApiFailure> {
                 .ok_or_else(|| {
                     ApiFailure::unauthorized("administrators send Authorization: Bearer <token>")
                 })?;
-            if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
                 Ok(())
             } else {
                 Err(ApiFailure::unauthorized("wrong administrator token"))
             }
         }
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 async fn handle(app: &App, route: &Route, request: &ApiRequest) -> Handled {

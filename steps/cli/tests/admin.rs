@@ -185,7 +185,11 @@ async fn coupons_are_created_listed_changed_and_deactivated() {
     )
     .await;
     assert_eq!(refused.code, 3, "{}", refused.stderr);
-    assert!(refused.stderr.contains("VALIDATION_FAILED"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("VALIDATION_FAILED"),
+        "{}",
+        refused.stderr
+    );
     let missing = admin(&served, &["coupons", "show", "NOPE"]).await;
     assert_eq!(missing.code, 4, "{}", missing.stderr);
     let bad_amount = admin(

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use subtle::ConstantTimeEq;
 
 use async_trait::async_trait;
 use campaigns_ports::files::{FileStore, FilesError, PresignedUpload, UploadRequest};
@@ -81,7 +82,7 @@ impl LocalFiles {
             .ok_or(UploadRefusal::Forbidden("missing content length"))?;
         let expected = self.signature(key, signed_type, signed_length, expires);
         let given = query.get("signature").map(String::as_str).unwrap_or("");
-        if !constant_time_eq(expected.as_bytes(), given.as_bytes()) {
+        if !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
             return Err(UploadRefusal::Forbidden("the signature does not match"));
         }
         if self.time.now().timestamp() > expires {
@@ -116,10 +117,6 @@ impl LocalFiles {
             });
         safe.then(|| self.dir.join(key))
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[async_trait]

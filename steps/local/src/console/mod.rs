@@ -17,6 +17,7 @@ pub mod html;
 mod pages;
 
 use std::sync::Arc;
+use subtle::ConstantTimeEq;
 
 use axum::Router;
 use axum::extract::{Form, Query, State};
@@ -89,10 +90,6 @@ fn admin_token(app: &App) -> Option<&str> {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// Why a request may not see the console.
 pub(crate) enum Refusal {
     /// No valid session cookie.
@@ -149,7 +146,7 @@ impl Console {
             .flat_map(|value| value.split(';'))
             .filter_map(|pair| pair.trim().split_once('='))
             .any(|(name, value)| {
-                name == COOKIE && constant_time_eq(value.as_bytes(), expected.as_bytes())
+                name == COOKIE && bool::from(value.as_bytes().ct_eq(expected.as_bytes()))
             });
         if presented {
             Ok(())
@@ -214,7 +211,7 @@ async fn login(State(console): State<Console>, Form(form): Form<LoginForm>) -> R
     let Some(token) = admin_token(&console.app) else {
         return Refusal::Disabled.respond("");
     };
-    if !constant_time_eq(form.token.as_bytes(), token.as_bytes()) {
+    if !bool::from(form.token.as_bytes().ct_eq(token.as_bytes())) {
         return (
             StatusCode::UNAUTHORIZED,
             Html(login_form(&next, Some("That is not the admin token."))),
