@@ -130,6 +130,10 @@ async fn an_admin_schedules_an_exam_and_a_free_seat_is_registered_at_once() {
         text(&exam_body, "examDate")
     );
     assert_eq!(
+        exam_body["startsAtLocal"], summary["startsAtLocal"],
+        "the answer reads its times as the list does"
+    );
+    assert_eq!(
         (
             &exam_body["premiumPrice"],
             &exam_body["registeredCount"],

@@ -401,7 +401,7 @@ pub fn routes() -> Vec<Route> {
             EXAMS,
             Admin,
             body::<CreateMockExamRequest>(),
-            body::<MockExam>(),
+            body::<ScheduledMockExam>(),
         ),
         Route {
             body_names_record: true,

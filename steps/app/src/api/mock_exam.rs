@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use campaigns_contracts::api::{
     CreateMockExamRequest, ListMockExamsQuery, MockExamList, MockExamSummary,
-    RegisterMockExamRequest, RegisterMockExamResponse, SubmitResultsRequest, SubmitResultsResponse,
+    RegisterMockExamRequest, RegisterMockExamResponse, ScheduledMockExam, SubmitResultsRequest,
+    SubmitResultsResponse,
 };
 use campaigns_contracts::records::{
     MockExam, MockExamStatus, MockRegistration, MockStatistics, RegistrationStatus,
@@ -179,7 +180,7 @@ pub async fn create(app: &App, request: &ApiRequest) -> Handled {
         unschedule(app, &exam).await;
         return Err(err.into());
     }
-    Ok(ApiResponse::json(201, &exam))
+    Ok(ApiResponse::json(201, &ScheduledMockExam::of(exam)))
 }
 
 /// Removes the runs of an exam that could not be created.

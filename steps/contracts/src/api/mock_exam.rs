@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{CheckoutSession, Email, PersonName};
 use crate::Example;
-use crate::records::{MockExamStatus, RegistrationStatus, RegistrationTier};
+use crate::records::{MockExam, MockExamStatus, RegistrationStatus, RegistrationTier};
 
 /// Exams per page of `GET /mock-exams` when the query names no `limit`.
 pub const DEFAULT_EXAMS_PER_PAGE: usize = 20;
@@ -148,6 +148,34 @@ pub struct CancelMockExamResponse {
     /// Paid seats refunded by this call (each is refunded once, whatever
     /// the number of calls).
     pub seats_refunded: u32,
+}
+
+/// `POST /mock-exams`: the exam as stored, with its times as candidates
+/// read them (as the list shows them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduledMockExam {
+    #[serde(flatten)]
+    pub exam: MockExam,
+    /// `startsAt` as read in the exam's zone (AEST or AEDT in Sydney).
+    pub starts_at_local: LocalTime,
+    pub ends_at_local: LocalTime,
+}
+
+impl ScheduledMockExam {
+    pub fn of(exam: MockExam) -> ScheduledMockExam {
+        ScheduledMockExam {
+            starts_at_local: exam.time_zone.local(exam.starts_at),
+            ends_at_local: exam.time_zone.local(exam.ends_at),
+            exam,
+        }
+    }
+}
+
+impl Example for ScheduledMockExam {
+    fn example() -> Self {
+        ScheduledMockExam::of(MockExam::example())
+    }
 }
 
 /// An exam moved to another time: its runs follow it and every candidate

@@ -25,7 +25,8 @@ pub use error::{ApiError, ErrorResponse};
 pub use mock_exam::{
     CancelMockExamResponse, CreateMockExamRequest, DEFAULT_EXAMS_PER_PAGE, ListMockExamsQuery,
     MAX_EXAMS_PER_PAGE, MockExamList, MockExamSummary, MoveMockExamRequest, MoveMockExamResponse,
-    RegisterMockExamRequest, RegisterMockExamResponse, SubmitResultsRequest, SubmitResultsResponse,
+    RegisterMockExamRequest, RegisterMockExamResponse, ScheduledMockExam, SubmitResultsRequest,
+    SubmitResultsResponse,
 };
 pub use personalized_plan::{
     CreatePlanRequest, CreatePlanResponse, MAX_SCORE_REPORT_BYTES, ReportContentType,
