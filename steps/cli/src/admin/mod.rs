@@ -317,7 +317,20 @@ async fn execute(args: &AdminArgs, output: &Output) -> Result<(), AdminError> {
             let answer = api
                 .post("/customers/lookup", &json!({ "email": email }))
                 .await?;
-            output.list(&answer, "/records", None);
+            output.list(
+                &answer,
+                "/records",
+                Some(&[
+                    ("kind", "/kind"),
+                    ("id", "/id"),
+                    ("campaign", "/campaignId"),
+                    ("status", "/status"),
+                    ("amount", "/amount"),
+                    ("refunded", "/amountRefunded"),
+                    ("created", "/createdAt"),
+                    ("table", "/table"),
+                ]),
+            );
             Ok(())
         }
         AdminCommand::Privacy { command } => privacy(&api, output, command).await,
@@ -742,9 +755,14 @@ async fn erase(api: &AdminApi, output: &Output, emails: &[String]) -> Result<(),
             .create("/privacy/erase", &json!({ "email": email }), &key)
             .await
         {
-            Ok(answer) => {
-                answers.push(json!({"email": email, "outcome": "erased", "answer": answer}))
-            }
+            Ok(answer) => answers.push(json!({
+                "email": email,
+                "outcome": "erased",
+                "pseudonym": answer["pseudonym"],
+                "scoreReportsDeleted": answer["scoreReportsDeleted"],
+                "outboxMessagesDeleted": answer["outboxMessagesDeleted"],
+                "report": answer,
+            })),
             Err(err) => {
                 answers.push(json!({"email": email, "outcome": err.to_string()}));
                 first_failure.get_or_insert(err);
