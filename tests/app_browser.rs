@@ -1,0 +1,58 @@
+//! The reference client at `/app` in headless Chromium: the product is
+//! started with a coupon and an upcoming mock exam, then
+//! `tests/browser/app.test.mjs` (Node, playwright-core) clicks through every
+//! journey from its start page to paid or active, a team whose members pay
+//! from their invitation emails, and refusals shown beside their fields.
+//! The journeys it reports settling are then checked on the engine: each
+//! execution named after its record succeeded.
+
+use std::time::Duration;
+
+use campaigns_tests::browser::{require_tools, run_script};
+use campaigns_tests::{ADMIN_TOKEN, Product};
+
+const COUPON: &str = "APPSAVE20";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_journey_is_clicked_through_to_paid_in_chromium() {
+    require_tools();
+    let product = Product::start().await;
+    product.seed_coupon(COUPON, 10, 20).await;
+    let exam = product.create_exam(50, chrono::TimeDelta::days(3)).await;
+
+    let stdout = run_script(
+        "app.test.mjs",
+        &[
+            ("APP_BASE_URL", product.embedded.base_url.clone()),
+            ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
+            ("COUPON_CODE", COUPON.to_owned()),
+            ("MOCK_EXAM_ID", exam),
+        ],
+        Duration::from_secs(240),
+        "all app checks passed",
+    )
+    .await;
+
+    let settled: Vec<(&str, &str)> = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("journey "))
+        .filter_map(|line| line.split_once(' '))
+        .collect();
+    let mut machines: Vec<&str> = settled.iter().map(|(machine, _)| *machine).collect();
+    machines.sort_unstable();
+    assert_eq!(
+        machines,
+        [
+            "discount-purchase",
+            "mock-exam-registration",
+            "mock-exam-registration",
+            "personalized-plan",
+            "scholarship-application",
+            "team-creation",
+        ],
+        "{stdout}"
+    );
+    for (machine, record) in settled {
+        product.succeeded(machine, record).await;
+    }
+}

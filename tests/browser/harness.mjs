@@ -1,0 +1,64 @@
+// What every browser test script shares: its environment, Debian's headless
+// Chromium in a new empty profile, named checks and screenshots.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** A required environment variable. */
+export const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+
+/**
+ * Runs `body(context, check, shot)` in a fresh headless Chromium, then
+ * prints `passed`; on a failure names the check it failed in and exits 1.
+ * `check(what, fn)` runs one named check; `shot(page, name)` keeps a
+ * screenshot when SCREENSHOT_DIR is set.
+ */
+export async function inChromium(passed, body) {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  }
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'campaigns-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  context.setDefaultTimeout(10_000);
+  let step = 'starting';
+  const check = async (what, fn) => {
+    step = what;
+    await fn();
+    console.log(`ok - ${what}`);
+  };
+  const shots = process.env.SCREENSHOT_DIR;
+  const shot = async (page, name) => {
+    if (shots) await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+  };
+  try {
+    await body(context, check, shot);
+    console.log(passed);
+  } catch (err) {
+    console.error(`FAILED at: ${step}`);
+    console.error(err);
+    process.exitCode = 1;
+  } finally {
+    await context.close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
