@@ -103,7 +103,7 @@ pub fn router(served: Served, simulator: Router) -> Router {
         .with_state(served)
         .nest("/stripe", simulator)
         .nest("/console", console)
-        .nest("/app", crate::frontend::router())
+        .merge(crate::frontend::router())
         .merge(sfn)
         .fallback(refusals::route_not_found)
         .layer(middleware::map_response(refusals::as_json));

@@ -14,7 +14,7 @@
 
 use axum::Router;
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 /// A page: its path under `/app` (also its key in `pages.js`), title and body.
@@ -107,25 +107,31 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; st
      connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; \
      frame-ancestors 'none'";
 
-/// The client's routes, to be nested under `/app`.
+/// The client's routes: `/app`, its pages and assets (and `/app/`, which
+/// a person may type, sent to `/app`).
 pub fn router() -> Router {
     let mut router = Router::new()
+        .route("/app/", get(|| async { Redirect::permanent("/app") }))
         .route(
-            "/api.js",
+            "/app/api.js",
             get(|| async { answer("text/javascript", include_str!("assets/api.js")) }),
         )
         .route(
-            "/pages.js",
+            "/app/pages.js",
             get(|| async { answer("text/javascript", include_str!("assets/pages.js")) }),
         )
         .route(
-            "/app.css",
+            "/app/app.css",
             get(|| async { answer("text/css", include_str!("assets/app.css")) }),
         );
     for page in PAGES {
         let html = framed(page);
+        let path = match page.path {
+            "/" => "/app".to_owned(),
+            path => format!("/app{path}"),
+        };
         router = router.route(
-            page.path,
+            &path,
             get(move || async move { answer("text/html; charset=utf-8", html) }),
         );
     }
