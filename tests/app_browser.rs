@@ -4,12 +4,17 @@
 //! journey from its start page to paid or active, a team whose members pay
 //! from their invitation emails, and refusals shown beside their fields.
 //! The journeys it reports settling are then checked on the engine: each
-//! execution named after its record succeeded.
+//! execution named after its record succeeded. Then the exam ends, its
+//! results are marked, its results run emails them, and
+//! `tests/browser/app_results.test.mjs` opens a candidate's results from
+//! that email.
 
 use std::time::Duration;
 
+use campaigns_contracts::records::MockRegistration;
 use campaigns_tests::browser::{require_tools, run_script};
 use campaigns_tests::{ADMIN_TOKEN, Product};
+use serde_json::json;
 
 const COUPON: &str = "APPSAVE20";
 
@@ -26,7 +31,7 @@ async fn every_journey_is_clicked_through_to_paid_in_chromium() {
             ("APP_BASE_URL", product.embedded.base_url.clone()),
             ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
             ("COUPON_CODE", COUPON.to_owned()),
-            ("MOCK_EXAM_ID", exam),
+            ("MOCK_EXAM_ID", exam.clone()),
         ],
         Duration::from_secs(240),
         "all app checks passed",
@@ -52,7 +57,59 @@ async fn every_journey_is_clicked_through_to_paid_in_chromium() {
         ],
         "{stdout}"
     );
-    for (machine, record) in settled {
+    for (machine, record) in &settled {
         product.succeeded(machine, record).await;
     }
+
+    // The two-hour exam ends; its results are marked, and an hour after
+    // the end its results run emails every candidate.
+    product.advance(Duration::from_secs(3 * 24 * 3600 + 2 * 3600 + 600));
+    let mut results = Vec::new();
+    let mut premium = None;
+    for (_, registration) in settled
+        .iter()
+        .filter(|(m, _)| *m == "mock-exam-registration")
+    {
+        let stored = product.record::<MockRegistration>(registration).await;
+        let score = if stored.email == "noah@example.com" {
+            premium = Some(stored.email);
+            72.5
+        } else {
+            55.0
+        };
+        results.push(json!({
+            "registrationId": registration,
+            "score": score,
+            "sectionScores": {"clinical": score, "theory": score}
+        }));
+    }
+    let premium = premium.expect("the premium candidate registered");
+    let (status, answer) = product
+        .post(
+            &format!("/mock-exams/{exam}/results"),
+            &json!({ "results": results }),
+            &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    product.advance(Duration::from_secs(3600));
+    product
+        .eventually("the results are emailed", || async {
+            product.recipients("mock_exam_results").contains(&premium)
+        })
+        .await;
+
+    run_script(
+        "app_results.test.mjs",
+        &[
+            ("APP_BASE_URL", product.embedded.base_url.clone()),
+            ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
+            ("RESULTS_TO", premium),
+            ("SCORE", "72.5".to_owned()),
+            ("CANDIDATES", "2".to_owned()),
+        ],
+        Duration::from_secs(60),
+        "all results checks passed",
+    )
+    .await;
 }

@@ -15,7 +15,7 @@
 // It prints `journey <state machine> <record id>` for every record it
 // settled, so the Rust test can check the journeys themselves.
 import assert from 'node:assert/strict';
-import { env, inChromium } from './harness.mjs';
+import { env, inChromium, outbox } from './harness.mjs';
 
 const base = env('APP_BASE_URL');
 const adminToken = env('ADMIN_TOKEN');
@@ -46,24 +46,9 @@ async function payOnCheckout(page, amount) {
 await inChromium('all app checks passed', async (context, check, shot) => {
   const page = context.pages()[0] ?? (await context.newPage());
 
-  /** The link labelled `name` in the newest email of `template` to `to`, read on the console. */
-  const console_ = await context.newPage();
-  const emailLink = async (to, template, name) => {
-    const row = console_.locator('#emails tr.email', { hasText: template });
-    for (let tries = 0; (await row.count()) === 0; tries += 1) {
-      assert.ok(tries < 100, `no ${template} email to ${to}`);
-      await console_.goto(`${base}/console/emails?to=${encodeURIComponent(to)}`);
-      await console_.waitForTimeout(100);
-    }
-    await row.first().getByRole('link').click();
-    return console_.frameLocator('iframe.email').getByRole('link', { name }).getAttribute('href');
-  };
-
+  let emailLink;
   await check('the console is signed in to read the outbox', async () => {
-    await console_.goto(`${base}/console/login`);
-    await console_.fill('input[name=token]', adminToken);
-    await console_.click('button[type=submit]');
-    await console_.waitForURL(/\/console\/executions/);
+    ({ link: emailLink } = await outbox(context, base, adminToken));
   });
 
   await check('the start page links every journey, under a strict Content-Security-Policy', async () => {
@@ -121,6 +106,24 @@ await inChromium('all app checks passed', async (context, check, shot) => {
     await reader.goto(link);
     await status(reader, 'paid');
     await reader.close();
+  });
+
+  await check('a buyer who leaves the checkout lands on the cancel page; the purchase expires', async () => {
+    await page.goto(`${base}/app/buy`);
+    await fill(page, {
+      '/email': 'mai@example.com',
+      '/firstName': 'Mai',
+      '/lastName': 'Tran',
+      '/productId': 'basic-1month',
+    });
+    await page.getByRole('button', { name: 'Buy' }).click();
+    await page.waitForURL(/\/stripe\/checkout\/cs_/);
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.waitForURL(/\/app\/checkout\/cancel\?/);
+    await page.locator('#record-link').click();
+    await page.waitForURL(/\/app\/purchase\?/);
+    await status(page, 'expired');
+    assert.equal(await page.locator('#pay-link').isHidden(), true);
   });
 
   let teamPage;

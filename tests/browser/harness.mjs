@@ -62,3 +62,27 @@ export async function inChromium(passed, body) {
     fs.rmSync(profile, { recursive: true, force: true });
   }
 }
+
+/**
+ * The outbox as a person reads it on the console (signed in on a page of its
+ * own): `link(to, template, name)` is the href of the link labelled `name` in
+ * the newest email of `template` to `to`, waiting for it to be sent.
+ */
+export async function outbox(context, base, adminToken) {
+  const page = await context.newPage();
+  await page.goto(`${base}/console/login`);
+  await page.fill('input[name=token]', adminToken);
+  await page.click('button[type=submit]');
+  await page.waitForURL(/\/console\/executions/);
+  const link = async (to, template, name) => {
+    const row = page.locator('#emails tr.email', { hasText: template });
+    for (let tries = 0; (await row.count()) === 0; tries += 1) {
+      if (tries >= 100) throw new Error(`no ${template} email to ${to}`);
+      await page.goto(`${base}/console/emails?to=${encodeURIComponent(to)}`);
+      await page.waitForTimeout(100);
+    }
+    await row.first().getByRole('link').click();
+    return page.frameLocator('iframe.email').getByRole('link', { name }).getAttribute('href');
+  };
+  return { link };
+}
