@@ -53,6 +53,7 @@ async fn every_journey_is_clicked_through_to_paid_in_chromium() {
             "mock-exam-registration",
             "personalized-plan",
             "scholarship-application",
+            "scholarship-application",
             "team-creation",
         ],
         "{stdout}"

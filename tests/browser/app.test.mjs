@@ -197,6 +197,44 @@ await inChromium('all app checks passed', async (context, check, shot) => {
     journey('scholarship-application', idFrom(page, 'scholarshipId'));
   });
 
+  await check("a scholarship above 30%: the page follows it through a reviewer's approval to paid", async () => {
+    await page.goto(`${base}/app/scholarship/apply`);
+    await fill(page, {
+      '/application/householdIncome': '42000',
+      '/application/householdSize': '3',
+      '/application/country': 'Egypt',
+      '/application/employmentStatus': 'part-time',
+      '/application/latestExamScore': '58',
+      '/email': 'omar@example.com',
+      '/firstName': 'Omar',
+      '/lastName': 'Said',
+      '/statement': 'I work part-time while preparing for the ADC written exam.',
+    });
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/\/app\/scholarship\?/);
+    await status(page, 'pending_review');
+    assert.equal(await page.locator('#pay-link').isHidden(), true);
+    // The reviewer decides through the admin API (the page keeps following).
+    const id = idFrom(page, 'scholarshipId');
+    for (let tries = 0; ; tries += 1) {
+      const review = await fetch(`${base}/v1/scholarships/${id}/review`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ decision: 'approve', note: 'Verified.' }),
+      });
+      if (review.ok) break;
+      // Until the journey waits for a reviewer the route says NOT_UNDER_REVIEW.
+      assert.ok(tries < 100, `the review was refused: ${review.status} ${await review.text()}`);
+      await page.waitForTimeout(100);
+    }
+    await status(page, 'approved');
+    const [, price] = (await page.locator('#pay-link').innerText()).match(/^Pay \$(\d+\.\d\d)$/);
+    await page.locator('#pay-link').click();
+    await payOnCheckout(page, price);
+    await status(page, 'paid');
+    journey('scholarship-application', id);
+  });
+
   await check('a personalized plan: assessed, report uploaded, paid, active', async () => {
     await page.goto(`${base}/app/plan/new`);
     await fill(page, {
