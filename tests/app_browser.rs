@@ -25,6 +25,19 @@ async fn every_journey_is_clicked_through_to_paid_in_chromium() {
     product.seed_coupon(COUPON, 10, 20).await;
     let exam = product.create_exam(50, chrono::TimeDelta::days(3)).await;
 
+    // Like every route, the client answers only requests addressed to this
+    // machine by name (DNS rebinding).
+    let rebound = product
+        .http
+        .get(format!("{}/app/buy", product.embedded.base_url))
+        .header("Host", "rebind.attacker.example")
+        .send()
+        .await
+        .expect("the product answers");
+    assert_eq!(rebound.status(), 403);
+    let refusal: serde_json::Value = rebound.json().await.expect("the error body");
+    assert_eq!(refusal["error"]["code"], "HOST_NOT_ALLOWED");
+
     let stdout = run_script(
         "app.test.mjs",
         &[
