@@ -65,8 +65,9 @@ export async function inChromium(passed, body) {
 
 /**
  * The outbox as a person reads it on the console (signed in on a page of its
- * own): `link(to, template, name)` is the href of the link labelled `name` in
- * the newest email of `template` to `to`, waiting for it to be sent.
+ * own): `open(to, template, name)` waits for the newest email of `template`
+ * to `to`, clicks its link labelled `name` in the email as shown, and
+ * returns the tab the link opened (with the URL it was opened at).
  */
 export async function outbox(context, base, adminToken) {
   const page = await context.newPage();
@@ -74,7 +75,7 @@ export async function outbox(context, base, adminToken) {
   await page.fill('input[name=token]', adminToken);
   await page.click('button[type=submit]');
   await page.waitForURL(/\/console\/executions/);
-  const link = async (to, template, name) => {
+  const open = async (to, template, name) => {
     const row = page.locator('#emails tr.email', { hasText: template });
     for (let tries = 0; (await row.count()) === 0; tries += 1) {
       if (tries >= 100) throw new Error(`no ${template} email to ${to}`);
@@ -82,7 +83,11 @@ export async function outbox(context, base, adminToken) {
       await page.waitForTimeout(100);
     }
     await row.first().getByRole('link').click();
-    return page.frameLocator('iframe.email').getByRole('link', { name }).getAttribute('href');
+    const button = page.frameLocator('iframe.email').getByRole('link', { name });
+    const href = await button.getAttribute('href');
+    const [opened] = await Promise.all([context.waitForEvent('page'), button.click()]);
+    await opened.waitForLoadState();
+    return { page: opened, href };
   };
-  return { link };
+  return { open };
 }

@@ -10,7 +10,7 @@
 //   is a JSON Pointer into the request body, and `showError` puts the message
 //   beside the input that carries that pointer (`data-field`).
 
-export const API = '/v1';
+const API = '/v1';
 
 /** A refusal of the API (or no answer at all: status 0). */
 export class ApiError extends Error {

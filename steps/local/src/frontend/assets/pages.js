@@ -149,6 +149,7 @@ function buy() {
   $('#check-coupon').addEventListener('click', () =>
     run(form, async () => {
       const { email, productId, couponCode = '' } = bodyOf(form);
+      $('#quote').replaceChildren();
       const quote = await call('POST', '/coupons/validate', { body: { couponCode, email, productId } });
       if (!quote.valid) throw { field: '/couponCode', ...quote.reason };
       facts($('#quote'), [
@@ -435,7 +436,7 @@ async function mockExamResults() {
     const token = param('token');
     const registration = await read(`/mock-exams/registrations/${encodeURIComponent(param('registrationId'))}`, token);
     facts($('#result'), [
-      ['Score', registration.score === undefined ? 'not marked yet' : `${registration.score}%`],
+      ['Score', registration.score == null ? 'not marked yet' : `${registration.score}%`],
       ['Percentile rank', registration.percentileRank],
       ...Object.entries(registration.sectionScores ?? {}).map(([section, score]) => [section, `${score}%`]),
     ]);
