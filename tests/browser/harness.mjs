@@ -40,6 +40,19 @@ export async function inChromium(passed, body) {
     ],
   });
   context.setDefaultTimeout(10_000);
+  // A script that throws, or anything a Content-Security-Policy blocked,
+  // on any page: the run fails at its end even if every check passed.
+  const faults = [];
+  const watch = (page) => {
+    page.on('pageerror', (error) => faults.push(`${page.url()}: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content.Security.Policy/i.test(message.text())) {
+        faults.push(`${page.url()}: ${message.text()}`);
+      }
+    });
+  };
+  context.pages().forEach(watch);
+  context.on('page', watch);
   let step = 'starting';
   const check = async (what, fn) => {
     step = what;
@@ -52,6 +65,8 @@ export async function inChromium(passed, body) {
   };
   try {
     await body(context, check, shot);
+    step = 'no page threw or broke its Content-Security-Policy';
+    if (faults.length > 0) throw new Error(faults.join('\n'));
     console.log(passed);
   } catch (err) {
     console.error(`FAILED at: ${step}`);
