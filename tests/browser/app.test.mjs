@@ -280,6 +280,7 @@ await inChromium('all app checks passed', async (context, check, shot) => {
     await page.locator('#record-link').click();
     await page.waitForURL(/\/app\/mock-exam\?/);
     await status(page, 'registered');
+    await page.locator('#facts dd', { hasText: /ADC Part 1 Mock Exam, .* (AEST|AEDT) to / }).waitFor();
     journey('mock-exam-registration', idFrom(page, 'registrationId'));
   });
 

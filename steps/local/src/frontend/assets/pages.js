@@ -417,17 +417,40 @@ function plan() {
 function mockExam() {
   const token = query.get('token');
   const id = query.get('registrationId');
-  followRecord(`/mock-exams/registrations/${encodeURIComponent(id)}`, token, (r) => r.status !== 'pending_payment', (r) => {
+  let exam = null;
+  let looked = false;
+  const show = (r) => {
     $('#status').replaceChildren(badge(r.status));
     facts($('#facts'), [
       ['Candidate', `${r.firstName} ${r.lastName}`],
-      ['Exam', r.mockExamId],
+      // The exam's own local time, with its zone's abbreviation (AEST/AEDT).
+      ['Exam', exam ? `${exam.title}, ${exam.startsAtLocal.text} to ${exam.endsAtLocal.text}` : r.mockExamId],
       ['Tier', r.tier],
       ['Your time zone', r.timeZone],
       ['Paid at', r.paidAt ? when(r.paidAt) : null],
     ]);
     payLink('mock-exam', id, token, r.status);
-  });
+    if (!looked) {
+      looked = true;
+      upcomingExam(r.mockExamId).then((found) => {
+        exam = found;
+        show(r);
+      }, failed);
+    }
+  };
+  followRecord(`/mock-exams/registrations/${encodeURIComponent(id)}`, token, (r) => r.status !== 'pending_payment', show);
+}
+
+/** An exam's summary from the upcoming ones (`GET /mock-exams`, page by page); null once it has begun. */
+async function upcomingExam(mockExamId) {
+  let cursor;
+  do {
+    const page = await call('GET', `/mock-exams?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const found = page.exams.find((exam) => exam.mockExamId === mockExamId);
+    if (found) return found;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return null;
 }
 
 /** `/mock-exam/results`: the candidate's own result beside the exam's statistics. */
