@@ -7,39 +7,13 @@
 //! `npm ci --prefix tests/browser` (tests/run.sh does all three). It fails,
 //! never skips, when any is missing.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
+use campaigns_tests::browser::{require_tools, run_script};
 use campaigns_tests::{ADMIN_TOKEN, Product};
 use serde_json::json;
 
 const JOURNEY: &str = "discount-purchase";
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-fn browser_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("browser")
-}
-
-/// Chromium, node and the pinned playwright-core, or a loud failure
-/// saying how to install them.
-fn require_tools() {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} is missing; install it with:\n  apt-get update && apt-get install -y chromium"
-    );
-    let node = Command::new("node").arg("--version").output();
-    assert!(
-        node.as_ref().is_ok_and(|out| out.status.success()),
-        "node is missing ({node:?}); install Node.js 20 or newer"
-    );
-    assert!(
-        browser_dir()
-            .join("node_modules/playwright-core/package.json")
-            .exists(),
-        "playwright-core is not installed; run:\n  npm ci --prefix tests/browser"
-    );
-}
 
 async fn create_purchase(product: &Product, email: &str) -> (String, String) {
     let (status, created) = product
@@ -99,28 +73,17 @@ async fn the_console_shows_a_finished_and_a_waiting_journey_in_chromium() {
         })
         .await;
 
-    let mut command = Command::new("node");
-    command
-        .arg("console.test.mjs")
-        .current_dir(browser_dir())
-        .env("CONSOLE_BASE_URL", &product.embedded.base_url)
-        .env("ADMIN_TOKEN", ADMIN_TOKEN)
-        .env("FINISHED_ARN", execution_arn(&finished))
-        .env("WAITING_ARN", &waiting_arn)
-        .env("EMAIL_TO", paid_by);
-    let run = tokio::task::spawn_blocking(move || command.output());
-    let output = tokio::time::timeout(Duration::from_secs(120), run)
-        .await
-        .expect("the browser test ends within 2 minutes")
-        .expect("the runner thread")
-        .expect("node starts");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    assert!(
-        output.status.success(),
-        "the browser test failed ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
-    assert!(stdout.contains("all console checks passed"), "{stdout}");
+    run_script(
+        "console.test.mjs",
+        &[
+            ("CONSOLE_BASE_URL", product.embedded.base_url.clone()),
+            ("ADMIN_TOKEN", ADMIN_TOKEN.to_owned()),
+            ("FINISHED_ARN", execution_arn(&finished)),
+            ("WAITING_ARN", waiting_arn),
+            ("EMAIL_TO", paid_by.to_owned()),
+        ],
+        Duration::from_secs(120),
+        "all console checks passed",
+    )
+    .await;
 }

@@ -45,7 +45,7 @@ start_service() {
   rm -f "$url_file"
 }
 
-step "node tools (pinned in tests/*/package-lock.json) and Debian's chromium for the console test"
+step "node tools (pinned in tests/*/package-lock.json) and Debian's chromium for the browser tests"
 npm ci --silent --prefix tests/asl
 npm ci --silent --prefix tests/browser --no-audit --no-fund
 if [ ! -x /usr/bin/chromium ]; then

@@ -13,61 +13,21 @@
 //   EMAIL_TO          the recipient of the finished journey's email
 //   SCREENSHOT_DIR    optional: where to save a screenshot of each page
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { env, inChromium } from './harness.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const base = env('CONSOLE_BASE_URL');
 const token = env('ADMIN_TOKEN');
 const finishedArn = env('FINISHED_ARN');
 const waitingArn = env('WAITING_ARN');
 const emailTo = env('EMAIL_TO');
-const shots = process.env.SCREENSHOT_DIR;
 const nameOf = (arn) => arn.split(':').pop();
 const executionUrl = (arn) => `${base}/console/execution?arn=${encodeURIComponent(arn)}`;
 
-if (!fs.existsSync(CHROMIUM)) {
-  throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-}
-
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'console-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
-
-let step = 'starting';
-const check = async (what, body) => {
-  step = what;
-  await body();
-  console.log(`ok - ${what}`);
-};
-const shot = async (page, name) => {
-  if (shots) await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
-};
 const fillOf = (page, selector) =>
   page.locator(selector).evaluate((el) => getComputedStyle(el).fill);
 
-try {
+await inChromium('all console checks passed', async (context, check, shot) => {
   const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(10_000);
 
   await check('the console asks for the admin token and refuses a wrong one', async () => {
     await page.goto(`${base}/console/executions`);
@@ -195,13 +155,4 @@ try {
     assert.equal(await page.locator('#waits .wait-state').innerText(), 'WaitForPayment');
     await shot(page, 'redriven');
   });
-
-  console.log('all console checks passed');
-} catch (err) {
-  console.error(`FAILED at: ${step}`);
-  console.error(err);
-  process.exitCode = 1;
-} finally {
-  await context.close();
-  fs.rmSync(profile, { recursive: true, force: true });
-}
+});

@@ -2,6 +2,8 @@
 //! default with a virtual clock, and a client that speaks to it over HTTP
 //! as the frontend and a paying customer would.
 
+pub mod browser;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;

@@ -99,6 +99,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     println!("  uploads         {base}/uploads/");
     println!("  console         {base}/console   (sign in with ADMIN_TOKEN)");
+    println!(
+        "  app             {base}/app   (the reference client: every journey, every email link)"
+    );
     println!("  Step Functions  {base}/sfn   (aws stepfunctions --endpoint-url {base}/sfn ...)");
     println!(
         "  access events   {base}/console/access-events{}",

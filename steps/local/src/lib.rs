@@ -15,6 +15,7 @@ pub mod demo;
 pub mod embedded;
 pub mod engine_ports;
 pub mod files;
+pub mod frontend;
 mod refusals;
 pub mod router;
 pub mod sfn_api;

@@ -1,6 +1,7 @@
 //! The HTTP face of the embedded default, as API Gateway would expose it:
 //! every route of the route table under `/v1`, the OpenAPI document, the
-//! Stripe simulator under `/stripe`, and presigned uploads under `/uploads`.
+//! Stripe simulator under `/stripe`, presigned uploads under `/uploads`, and
+//! the reference client at `/app`.
 //!
 //! Every route answers only requests addressed to this machine by name
 //! (`stripe_sim::guard::LocalGuard`, against DNS rebinding), and every
@@ -102,6 +103,7 @@ pub fn router(served: Served, simulator: Router) -> Router {
         .with_state(served)
         .nest("/stripe", simulator)
         .nest("/console", console)
+        .merge(crate::frontend::router())
         .merge(sfn)
         .fallback(refusals::route_not_found)
         .layer(middleware::map_response(refusals::as_json));

@@ -661,6 +661,20 @@ pub(crate) async fn access_events(State(console): State<Console>, headers: Heade
     Html(page("Access events", "access-events", &body)).into_response()
 }
 
+/// The email's HTML with its links opening in a new tab (`<base
+/// target="_blank">`), out of the frame's sandbox, which still runs no
+/// script: a button then opens its page as it would from a mail client.
+fn links_open_outside(html: &str) -> String {
+    const BASE: &str = "<base target=\"_blank\">";
+    match html.find("<head>") {
+        Some(at) => {
+            let (head, rest) = html.split_at(at + "<head>".len());
+            format!("{head}{BASE}{rest}")
+        }
+        None => format!("{BASE}{html}"),
+    }
+}
+
 pub(crate) async fn email(
     State(console): State<Console>,
     headers: HeaderMap,
@@ -679,7 +693,8 @@ pub(crate) async fn email(
          <div class=\"box\"><dl class=\"facts\"><dt>To</dt><dd id=\"email-to\">{to}</dd>\
          <dt>Sent</dt><dd>{sent}</dd><dt>Template</dt><dd>{template}</dd>\
          <dt>File</dt><dd><a href=\"/console/emails/{id}/raw\">{id}.eml</a></dd></dl></div>\
-         <h2>HTML</h2><iframe class=\"email\" title=\"The email as sent\" sandbox srcdoc=\"{html}\"></iframe>\
+         <h2>HTML</h2><iframe class=\"email\" title=\"The email as sent\" \
+         sandbox=\"allow-popups allow-popups-to-escape-sandbox\" srcdoc=\"{html}\"></iframe>\
          <h2>Text</h2><pre>{text}</pre>",
         subject = esc(&email.entry.subject),
         to = esc(&email.entry.to),
@@ -690,7 +705,7 @@ pub(crate) async fn email(
             .map(|t| t.to_string())
             .unwrap_or_default()),
         id = esc(&email.entry.id),
-        html = esc(&email.html),
+        html = esc(&links_open_outside(&email.html)),
         text = esc(&email.text),
     );
     Html(page(&email.entry.subject, "emails", &body)).into_response()
@@ -882,12 +897,24 @@ fn exam_local_time(body: &Value) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::duration;
+    use super::{duration, links_open_outside};
 
     #[test]
     fn durations_read_as_people_write_them() {
         assert_eq!(duration(90_000), "1 d 1 h");
         assert_eq!(duration(61), "1 min 1 s");
         assert_eq!(duration(0), "0 s");
+    }
+
+    #[test]
+    fn an_emails_links_open_in_a_tab_of_their_own() {
+        assert_eq!(
+            links_open_outside("<!DOCTYPE html><html><head><title>x</title></head></html>"),
+            "<!DOCTYPE html><html><head><base target=\"_blank\"><title>x</title></head></html>"
+        );
+        assert_eq!(
+            links_open_outside("<p>no head</p>"),
+            "<base target=\"_blank\"><p>no head</p>"
+        );
     }
 }
