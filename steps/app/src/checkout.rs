@@ -10,6 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::context::App;
 use crate::failure::ApiFailure;
+use crate::metrics::{self, Fact};
 use crate::payment_wait::Payee;
 
 /// How long a checkout that holds something scarce stays open: Stripe's
@@ -97,6 +98,9 @@ pub async fn open(app: &App, payable: &Payable) -> Result<Opened, ApiFailure> {
         cancel_url: cancel_link(app, &payable.payee),
     };
     let session = app.payments.create_checkout(&request).await?;
+    if attempt == 0 {
+        metrics::emit(app, &Fact::CheckoutStarted(&payable.payee));
+    }
     let url = session.url.ok_or_else(|| {
         ApiFailure::unavailable("the payment provider returned a session without a page")
     })?;

@@ -22,6 +22,7 @@ use super::purchase::update_error;
 use super::{Step, StepError, step};
 use crate::access::{self, Grant};
 use crate::context::App;
+use crate::metrics::{self, Fact};
 use crate::payment_wait::{self, Payee};
 
 /// The journey of a team (`team-creation.asl.json`).
@@ -263,7 +264,7 @@ pub async fn authorize_share(
             })
             .await
             .map_err(update_error)?;
-        return Err(needs_review(&payee, &mismatch, Some(&input.payment)));
+        return Err(needs_review(app, &payee, &mismatch, Some(&input.payment)));
     }
     app.records
         .update::<Team, StepError>(&input.team_id, |team| {
@@ -359,6 +360,7 @@ pub async fn capture_shares(app: &App, input: TeamRef) -> Result<Settled, StepEr
                     })
                     .await
                     .map_err(update_error)?;
+                metrics::emit(app, &Fact::PaymentSucceeded(&payee(&team, member)));
             }
             (status, _) => {
                 return Err(StepError::new(
@@ -441,6 +443,10 @@ pub async fn release_shares(app: &App, input: TeamRef) -> Result<Settled, StepEr
             })
             .await
             .map_err(update_error)?;
+        // A member who never opened a checkout started none.
+        if member.stripe_checkout_session_id.is_some() {
+            metrics::emit(app, &Fact::CheckoutExpired(&payee(&team, member)));
+        }
     }
     let team = app
         .records
