@@ -2,8 +2,10 @@
 //! failure, coupon use, mock exam registrations, scholarship percentages) as
 //! CloudWatch Embedded Metric Format: one JSON object per line on stdout,
 //! which CloudWatch Logs turns into metrics in the Lambda functions' log
-//! groups (`infra/dashboard.tf` charts them). The local server prints the
-//! very same lines.
+//! groups (`infra/dashboard.tf` charts them). Each line is a `tracing` event
+//! of target [`TARGET`] that [`layer`] prints as it is; the Lambda binaries
+//! and the local server install that layer beside their logs, so both print
+//! the very same lines, and a process without it (a test) prints nothing.
 //!
 //! Each fact is emitted where it becomes true, once: on the write that makes
 //! it so (a status moving from waiting to paid), so a step that runs again
@@ -11,6 +13,7 @@
 //! the count. `CheckoutStarted` and `PaymentFailed` are at-least-once (see
 //! their variants). `docs/operations.md` lists every metric.
 
+use std::fmt::Debug;
 use std::io::Write;
 
 use campaigns_contracts::records::RegistrationTier;
@@ -18,6 +21,11 @@ use campaigns_core::campaign::CampaignId;
 use campaigns_core::money::Cents;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Metadata, Subscriber};
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::Context;
 
 use crate::context::App;
 use crate::payment_wait::Payee;
@@ -137,12 +145,53 @@ pub enum Fact<'a> {
     },
 }
 
-/// Prints the fact's EMF line on stdout, stamped with the app's clock.
+/// The `tracing` target of the EMF lines.
+pub const TARGET: &str = "emf";
+
+/// The field of an EMF event that holds its line.
+const LINE_FIELD: &str = "emf";
+
+/// Emits the fact's EMF line, stamped with the app's clock.
 pub fn emit(app: &App, fact: &Fact<'_>) {
-    let line = emf_line(app.now(), fact).to_string();
-    let mut out = std::io::stdout().lock();
-    // A metric is not worth failing the handler for.
-    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+    tracing::info!(target: TARGET, emf = %emf_line(app.now(), fact));
+}
+
+/// Whether an event is an EMF line: the other log layers leave those out.
+pub fn is_emf(metadata: &Metadata<'_>) -> bool {
+    metadata.target() == TARGET
+}
+
+/// The layer that prints every EMF line on stdout as it is, one per line,
+/// whatever level the other logs are filtered at.
+pub fn layer<S>() -> impl Layer<S>
+where
+    S: Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    EmfLines.with_filter(Targets::new().with_target(TARGET, Level::INFO))
+}
+
+struct EmfLines;
+
+impl<S: Subscriber> Layer<S> for EmfLines {
+    fn on_event(&self, event: &Event<'_>, _context: Context<'_, S>) {
+        let mut line = LineField(None);
+        event.record(&mut line);
+        if let Some(line) = line.0 {
+            let mut out = std::io::stdout().lock();
+            // A metric is not worth failing the handler for.
+            let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+        }
+    }
+}
+
+struct LineField(Option<String>);
+
+impl Visit for LineField {
+    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+        if field.name() == LINE_FIELD {
+            self.0 = Some(format!("{value:?}"));
+        }
+    }
 }
 
 /// A metric and its value in one line.

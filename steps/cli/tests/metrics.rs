@@ -214,7 +214,8 @@ async fn a_demo_run_prints_valid_emf_for_every_business_fact() {
             "--data-dir",
             data.to_str().expect("UTF-8"),
         ],
-        &[("ADMIN_TOKEN", ADMIN_TOKEN)],
+        // Info logs too, to show the EMF lines are not also among the logs.
+        &[("ADMIN_TOKEN", ADMIN_TOKEN), ("RUST_LOG", "info")],
         temp.path().join("serve.log"),
     );
     let http = reqwest::Client::new();
@@ -282,6 +283,68 @@ async fn a_demo_run_prints_valid_emf_for_every_business_fact() {
         .await
         .expect("the purchase expires");
 
+    // A purchase paid through a session it never opened (0.50 USD), its
+    // metadata naming the purchase: held for review.
+    let created = client
+        .post(
+            "/purchases/create",
+            &json!({"email": format!("ines.{stamp}@example.com"), "firstName": "Ines",
+                    "lastName": "Costa", "productId": "standard-3months"}),
+            &[],
+            201,
+        )
+        .await
+        .expect("a purchase");
+    let held = text(&created, "/purchaseId").expect("an id");
+    let mut form = vec![
+        ("mode".to_owned(), "payment".to_owned()),
+        (
+            "line_items[0][price_data][currency]".to_owned(),
+            "usd".to_owned(),
+        ),
+        (
+            "line_items[0][price_data][unit_amount]".to_owned(),
+            "50".to_owned(),
+        ),
+        (
+            "line_items[0][price_data][product_data][name]".to_owned(),
+            "Anything".to_owned(),
+        ),
+        ("line_items[0][quantity]".to_owned(), "1".to_owned()),
+    ];
+    for (key, value) in [
+        ("campaignId", "discount-purchase"),
+        ("recordId", held.as_str()),
+    ] {
+        form.push((format!("metadata[{key}]"), value.to_owned()));
+        form.push((
+            format!("payment_intent_data[metadata][{key}]"),
+            value.to_owned(),
+        ));
+    }
+    let session: Value = http
+        .post(format!("{base}/stripe/v1/checkout/sessions"))
+        .bearer_auth("sk_test_simulator")
+        .form(&form)
+        .send()
+        .await
+        .expect("the simulator answers")
+        .json()
+        .await
+        .expect("a session");
+    let page = text(&session, "/url").expect("a checkout page");
+    let paid = manual
+        .post(format!("{page}/pay"))
+        .send()
+        .await
+        .expect("paid");
+    assert!(paid.status().is_redirection() || paid.status().is_success());
+    let token = text(&created, "/accessToken").expect("a token");
+    client
+        .until_status(&format!("/purchases/{held}"), &token, "payment_review")
+        .await
+        .expect("the purchase is held for review");
+
     // Every line is valid EMF, in our namespace, as the code defines it.
     let deadline = std::time::Instant::now() + PATIENCE;
     let lines = loop {
@@ -291,7 +354,10 @@ async fn a_demo_run_prints_valid_emf_for_every_business_fact() {
                 .iter()
                 .any(|line| metric_of(line) == name && line["RecordId"] == record)
         };
-        if seen("CheckoutExpired", &declined) && seen("PaymentFailed", &declined) {
+        if seen("CheckoutExpired", &declined)
+            && seen("PaymentFailed", &declined)
+            && seen("PaymentHeldForReview", &held)
+        {
             break lines;
         }
         assert!(
@@ -301,6 +367,18 @@ async fn a_demo_run_prints_valid_emf_for_every_business_fact() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
+    let log = serve.log();
+    let mentions = log.lines().filter(|line| line.contains("_aws")).count();
+    assert_eq!(
+        mentions,
+        lines.len(),
+        "each EMF line is printed once, as JSON"
+    );
+    assert!(
+        log.lines()
+            .any(|line| line.contains("ERROR") && line.contains("payment_mismatch")),
+        "serve's own logs are printed beside them:\n{log}"
+    );
     let defs: BTreeMap<&str, &metrics::MetricDef> =
         metrics::ALL.iter().map(|def| (def.name, def)).collect();
     for line in &lines {
@@ -374,6 +452,20 @@ async fn a_demo_run_prints_valid_emf_for_every_business_fact() {
         failed[0]["StripeEventId"]
             .as_str()
             .is_some_and(|id| id.starts_with("evt_"))
+    );
+
+    let review = named("PaymentHeldForReview");
+    assert_eq!(review.len(), 1, "{review:?}");
+    assert_eq!(
+        (
+            review[0]["Campaign"].as_str(),
+            review[0]["RecordId"].as_str()
+        ),
+        (Some("discount-purchase"), Some(held.as_str()))
+    );
+    assert!(
+        !paid_by.contains(&(held.clone(), None)),
+        "a payment held for review is no success"
     );
 
     // The coupon: counted with its code as a property, not a dimension,
