@@ -116,7 +116,8 @@ pub enum Fact<'a> {
     /// failed): one per Stripe event, twice if Stripe redelivers an event
     /// whose handling could not be recorded.
     PaymentFailed { payee: &'a Payee, event_id: &'a str },
-    /// A payee's session expired (or was cancelled) unpaid, ending the wait.
+    /// A payee's session expired (or was cancelled) unpaid, ending the wait;
+    /// a team's share, held or not, when the team expires.
     CheckoutExpired(&'a Payee),
     /// A payment that is not the one asked for: its record is
     /// `payment_review` (the `payment-mismatch` alarm counts the log line).

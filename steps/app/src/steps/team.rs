@@ -353,14 +353,19 @@ pub async fn capture_shares(app: &App, input: TeamRef) -> Result<Settled, StepEr
             (MemberStatus::Paid, _) => continue,
             (MemberStatus::Authorized, Some(payment_intent)) => {
                 app.payments.capture(&team.team_id, payment_intent).await?;
+                let mut captured_now = false;
                 app.records
                     .update::<Team, StepError>(&team.team_id, |stored| {
-                        find_mut(stored, member_id)?.status = MemberStatus::Paid;
+                        let share = find_mut(stored, member_id)?;
+                        captured_now = share.status != MemberStatus::Paid;
+                        share.status = MemberStatus::Paid;
                         Ok(())
                     })
                     .await
                     .map_err(update_error)?;
-                metrics::emit(app, &Fact::PaymentSucceeded(&payee(&team, member)));
+                if captured_now {
+                    metrics::emit(app, &Fact::PaymentSucceeded(&payee(&team, member)));
+                }
             }
             (status, _) => {
                 return Err(StepError::new(
@@ -436,15 +441,18 @@ pub async fn release_shares(app: &App, input: TeamRef) -> Result<Settled, StepEr
         if let Some(payment_intent) = authorization {
             app.payments.cancel(&team.team_id, &payment_intent).await?;
         }
+        let mut cancelled_now = false;
         app.records
             .update::<Team, StepError>(&team.team_id, |stored| {
-                find_mut(stored, member_id)?.status = MemberStatus::Cancelled;
+                let share = find_mut(stored, member_id)?;
+                cancelled_now = share.status != MemberStatus::Cancelled;
+                share.status = MemberStatus::Cancelled;
                 Ok(())
             })
             .await
             .map_err(update_error)?;
         // A member who never opened a checkout started none.
-        if member.stripe_checkout_session_id.is_some() {
+        if cancelled_now && member.stripe_checkout_session_id.is_some() {
             metrics::emit(app, &Fact::CheckoutExpired(&payee(&team, member)));
         }
     }
