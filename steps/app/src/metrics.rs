@@ -168,19 +168,35 @@ pub fn layer<S>() -> impl Layer<S>
 where
     S: Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
-    EmfLines.with_filter(Targets::new().with_target(TARGET, Level::INFO))
+    layer_writing_to(std::io::stdout)
 }
 
-struct EmfLines;
+/// [`layer`], writing each line to what `writer` gives (the tests keep them).
+pub fn layer_writing_to<S, W>(writer: impl Fn() -> W + Send + Sync + 'static) -> impl Layer<S>
+where
+    S: Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    W: Write,
+{
+    EmfLines(writer).with_filter(Targets::new().with_target(TARGET, Level::INFO))
+}
 
-impl<S: Subscriber> Layer<S> for EmfLines {
+struct EmfLines<F>(F);
+
+impl<S, F, W> Layer<S> for EmfLines<F>
+where
+    S: Subscriber,
+    F: Fn() -> W + Send + Sync + 'static,
+    W: Write,
+{
     fn on_event(&self, event: &Event<'_>, _context: Context<'_, S>) {
         let mut line = LineField(None);
         event.record(&mut line);
-        if let Some(line) = line.0 {
-            let mut out = std::io::stdout().lock();
-            // A metric is not worth failing the handler for.
-            let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+        if let Some(mut line) = line.0 {
+            line.push('\n');
+            let mut out = (self.0)();
+            // One write, so lines of other threads cannot come between; a
+            // metric is not worth failing the handler for.
+            let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
         }
     }
 }
