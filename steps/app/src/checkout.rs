@@ -98,12 +98,12 @@ pub async fn open(app: &App, payable: &Payable) -> Result<Opened, ApiFailure> {
         cancel_url: cancel_link(app, &payable.payee),
     };
     let session = app.payments.create_checkout(&request).await?;
-    if attempt == 0 {
-        metrics::emit(app, &Fact::CheckoutStarted(&payable.payee));
-    }
     let url = session.url.ok_or_else(|| {
         ApiFailure::unavailable("the payment provider returned a session without a page")
     })?;
+    if attempt == 0 {
+        metrics::emit(app, &Fact::CheckoutStarted(&payable.payee));
+    }
     Ok(Opened {
         session: CheckoutSession {
             session_id: session.id,

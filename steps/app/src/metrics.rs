@@ -10,8 +10,9 @@
 //! Each fact is emitted where it becomes true, once: on the write that makes
 //! it so (a status moving from waiting to paid), so a step that runs again
 //! emits nothing. A process that dies between that write and the line loses
-//! the count. `CheckoutStarted` and `PaymentFailed` are at-least-once (see
-//! their variants). `docs/operations.md` lists every metric.
+//! the count. `CheckoutStarted`, `PaymentFailed` and `PaymentHeldForReview`
+//! are at-least-once (see their variants). `docs/operations.md` lists every
+//! metric.
 
 use std::fmt::Debug;
 use std::io::Write;
@@ -121,6 +122,7 @@ pub enum Fact<'a> {
     CheckoutExpired(&'a Payee),
     /// A payment that is not the one asked for: its record is
     /// `payment_review` (the `payment-mismatch` alarm counts the log line).
+    /// Reported again, like that line, if its settling step runs again.
     PaymentHeldForReview(&'a Payee),
     /// A coupon use confirmed by its purchase's payment.
     CouponRedeemed {
