@@ -1,6 +1,8 @@
 # Seed section 12's alarms, to one SNS topic: Lambda error rate over 5 %,
 # DynamoDB throttling, Stripe webhook failures, SES bounce rate over 10 %;
-# and failed journeys, which operations redrive.
+# failed journeys, which operations redrive; payments held for review,
+# disputes and access events owed too long, from the log lines the code
+# marks with an `alarm` field.
 
 resource "aws_sns_topic" "alarms" {
   name              = "prodenthub-campaigns-alarms"
@@ -263,4 +265,40 @@ resource "aws_cloudwatch_metric_alarm" "payment_disputed" {
   alarm_actions       = [aws_sns_topic.alarms.arn]
 
   depends_on = [aws_cloudwatch_log_metric_filter.payment_disputed]
+}
+
+# An access event still owed to the main platform 15 minutes after its
+# change: the sweep (campaigns-publish-owed-access-events, every two
+# minutes) could not put it on the bus, and logs an error with
+# alarm = "access_event_overdue" for it at every try
+# (steps/app/src/access.rs). Events the bus took but the platform refused
+# are the dead-letter queue's alarm (events.tf, access-events-undelivered).
+resource "aws_cloudwatch_log_metric_filter" "access_event_overdue" {
+  name           = "publish-owed-access-events-overdue"
+  log_group_name = aws_cloudwatch_log_group.function["campaigns-publish-owed-access-events"].name
+  pattern        = "{ $.fields.alarm = \"access_event_overdue\" }"
+
+  metric_transformation {
+    name      = "AccessEventsOverdue"
+    namespace = "ProDentHub/Campaigns"
+    value     = "1"
+    unit      = "Count"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "access_event_overdue" {
+  alarm_name          = "access-events-overdue"
+  alarm_description   = "An access event has been owed to the main platform for over 15 minutes: the sweep cannot publish it to the EventBridge bus (the error log with alarm access_event_overdue names the event and the cause). Fix the cause (the bus, the functions' events:PutEvents grant); the sweep publishes it by itself then."
+  namespace           = "ProDentHub/Campaigns"
+  metric_name         = "AccessEventsOverdue"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+
+  depends_on = [aws_cloudwatch_log_metric_filter.access_event_overdue]
 }

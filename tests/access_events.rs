@@ -2,16 +2,19 @@
 //! simulator): one event per change of a customer's access, on every path —
 //! a paid purchase, a dispute opened, won or lost, a full refund — in the
 //! data directory and POSTed, signed, to a receiver that verifies the
-//! signature as the main platform would; and a grant whose handler died
-//! before publishing is published once the work completes.
+//! signature as the main platform would; a grant whose handler died
+//! before publishing is published once the work completes; and an event the
+//! platform's endpoint does not take is logged for the `access-events-overdue`
+//! alarm once it is owed too long, and not before.
 
+use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use campaigns_app::access::{self, GRACE, Grant};
+use campaigns_app::access::{self, GRACE, Grant, OVERDUE, OVERDUE_ALARM};
 use campaigns_app::faults;
 use campaigns_contracts::events::{AccessEvent, AccessEventType};
 use campaigns_core::campaign::CampaignId;
@@ -336,4 +339,116 @@ async fn a_grant_whose_handler_died_before_publishing_is_published_once_it_compl
     );
     product.advance(GRACE.to_std().expect("positive") + Duration::from_secs(1));
     settles_at(&product, &receiver, "sch_swept", &[AccessGranted]).await;
+}
+
+/// Every log line of this test binary at ERROR, in the JSON the Lambda
+/// functions write, so the test reads the field the alarm's metric filter
+/// matches: `$.fields.alarm`.
+fn captured_errors() -> &'static Mutex<Vec<u8>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        tracing_subscriber::fmt()
+            .json()
+            .with_max_level(tracing::Level::ERROR)
+            .with_writer(move || Sink(sink.clone()))
+            .init();
+        logs
+    })
+}
+
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The errors logged about the owed event `event_id`.
+fn errors_about(event_id: &str) -> Vec<serde_json::Value> {
+    let logs = captured_errors().lock().unwrap().clone();
+    String::from_utf8_lossy(&logs)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|line| line["fields"]["event"] == event_id)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_the_platform_does_not_take_is_alarmed_once_overdue() {
+    captured_errors();
+    // The platform's endpoint is down: nothing listens on its port.
+    let url = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        format!(
+            "http://{}/access-events",
+            listener.local_addr().expect("an address")
+        )
+    };
+    let product = Product::start_with(|options| {
+        let mut delivery = Delivery::new(url, SECRET);
+        delivery.backoff = Duration::from_millis(5);
+        options.access_events = Some(delivery);
+    })
+    .await;
+    let app = &product.embedded.app;
+    let grant = Grant {
+        email: "noor@example.com",
+        product: ProductId::Scholarship3Months,
+        campaign: CampaignId::ScholarshipApplication,
+        record_id: "sch_undelivered",
+        member_id: None,
+        payment_intent_id: Some("pi_undelivered"),
+        starts_at: product.embedded.time.now(),
+        months: 3,
+    };
+    access::grant(app, &grant)
+        .await
+        .expect("granted, its event owed");
+    let event_id = "grant_sch_undelivered.granted";
+    let alarmed = || {
+        errors_about(event_id)
+            .into_iter()
+            .filter(|line| line["fields"]["alarm"] == OVERDUE_ALARM)
+            .count()
+    };
+
+    // Past its grace the sweep tries, fails and logs it, without the alarm.
+    product.advance(GRACE.to_std().expect("positive") + Duration::from_secs(1));
+    product
+        .eventually("the sweep fails to publish it", || async {
+            !errors_about(event_id).is_empty()
+        })
+        .await;
+    assert_eq!(
+        alarmed(),
+        0,
+        "not overdue yet: {:?}",
+        errors_about(event_id)
+    );
+
+    // Owed for longer than OVERDUE: every failed try is logged for the alarm.
+    product.advance(OVERDUE.to_std().expect("positive"));
+    product
+        .eventually("the sweep logs it for the alarm", || async {
+            alarmed() > 0
+        })
+        .await;
+    let line = errors_about(event_id)
+        .into_iter()
+        .find(|line| line["fields"]["alarm"] == OVERDUE_ALARM)
+        .expect("an alarm line");
+    assert_eq!(line["level"], "ERROR");
+    assert!(line["fields"]["due_at"].is_string(), "{line}");
+    assert!(
+        published(&product, "sch_undelivered").len() == 1,
+        "the event is in the data directory, owed to the endpoint"
+    );
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use campaigns_contracts::records::{
     MockExam, MockExamStatus, MockRegistration, RegistrationStatus, RegistrationTier,
 };
-use campaigns_tests::{ADMIN_TOKEN, Product, text};
+use campaigns_tests::{ADMIN_TOKEN, Product, capture_emf, emf_about, text};
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use serde_json::{Value, json};
 
@@ -432,6 +432,7 @@ async fn a_declined_card_gets_a_retry_email_and_a_refund_gives_the_seat_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unpaid_premium_seat_is_cancelled_and_given_back() {
+    capture_emf();
     let product = Product::start().await;
     let exam_id = text(
         &create_exam(&product, 1, TimeDelta::days(3)).await,
@@ -459,10 +460,29 @@ async fn an_unpaid_premium_seat_is_cancelled_and_given_back() {
         "the seat is given back"
     );
     assert!(product.emails().is_empty());
+    let counted: Vec<String> = emf_about(&registration_id)
+        .into_iter()
+        .map(|(metric, line)| {
+            assert_eq!(line["Campaign"], "mock-exam", "{line}");
+            metric
+        })
+        .collect();
+    assert_eq!(
+        counted,
+        ["CheckoutStarted", "CheckoutExpired"],
+        "a checkout that expired unpaid registers no one"
+    );
 
     // The candidate may try again; the freed seat is theirs.
     let again = registered(&product, &exam_id, "late@example.com").await;
     assert_ne!(text(&again, "registrationId"), registration_id);
+    let (metric, line) = emf_about(&text(&again, "registrationId"))
+        .pop()
+        .expect("a registration counted");
+    assert_eq!(
+        (metric.as_str(), &line["Tier"]),
+        ("MockExamRegistered", &json!("free"))
+    );
     assert_eq!(exam(&product, &exam_id).await.registered_count, 1);
     assert_eq!(
         registration(&product, &registration_id).await.status,

@@ -8,7 +8,7 @@ use campaigns_contracts::records::{
     AccessGrant, AccessGrantStatus, MemberStatus, PaymentWait, Team, TeamStatus,
 };
 use campaigns_core::money::Cents;
-use campaigns_tests::Product;
+use campaigns_tests::{Product, capture_emf, emf_about};
 use chrono::{DateTime, Months, TimeDelta, Utc};
 use serde_json::{Value, json};
 
@@ -542,6 +542,7 @@ async fn the_reminder_goes_to_unpaid_members_a_day_before_the_deadline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deadline_with_a_share_missing_cancels_every_authorization() {
+    capture_emf();
     let product = Product::start().await;
     let created = create_team(&product, &[JANE, RAVI]).await;
     invitations_sent(&product, 2).await;
@@ -622,6 +623,21 @@ async fn a_deadline_with_a_share_missing_cancels_every_authorization() {
         .await;
     assert_eq!(product.recipients("team_expired"), [JANE.1, LEADER, RAVI.1]);
     assert_eq!(product.recipients("team_activated").len(), 0);
+
+    // The business metrics: three checkouts started (two authorized, one
+    // never paid), all three expired with the team, nothing captured.
+    let counted = |name: &str| {
+        emf_about(&created.team_id)
+            .into_iter()
+            .filter(|(metric, _)| metric == name)
+            .map(|(_, line)| line["MemberId"].as_str().expect("a member").to_owned())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let everyone: std::collections::BTreeSet<String> = created.member_ids.iter().cloned().collect();
+    assert_eq!(counted("CheckoutStarted"), everyone);
+    assert_eq!(counted("CheckoutExpired"), everyone);
+    assert!(counted("PaymentSucceeded").is_empty());
+    assert_eq!(emf_about(&created.team_id).len(), 6, "one line per fact");
     let (status, refused) = member_checkout(&product, &created.team_id, &ravi, &token).await;
     assert_eq!(
         (status, &refused["error"]["code"]),

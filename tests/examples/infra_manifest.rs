@@ -2,7 +2,8 @@
 //! (keys, indexes, TTL, the variable naming each), the routes and the Lambda
 //! function serving each, the journey steps (function names and the `${…}`
 //! placeholders the definitions use), each function's ports and deployment
-//! package, and the state machines.
+//! package, the state machines, and the business metrics (EMF) and the
+//! campaigns they are counted by.
 //!
 //! `tests/infra/consistency.py` compares it with the Terraform, so the lists
 //! are read from the code rather than restated.
@@ -77,6 +78,20 @@ fn main() {
         .iter()
         .map(|package| json!({"name": package.name, "ports": port_names(package.ports)}))
         .collect();
+    let metrics: Vec<Value> = campaigns_app::metrics::ALL
+        .iter()
+        .map(|metric| {
+            json!({
+                "name": metric.name,
+                "unit": metric.unit.as_str(),
+                "dimensions": metric.dimensions,
+            })
+        })
+        .collect();
+    let campaigns: Vec<&str> = campaigns_core::campaign::CampaignId::ALL
+        .iter()
+        .map(|campaign| campaign.as_str())
+        .collect();
     let manifest = json!({
         "tables": tables,
         "routes": routes,
@@ -84,6 +99,9 @@ fn main() {
         "functions": functions,
         "packages": packages,
         "stateMachines": campaigns_app::steps::state_machines(),
+        "metrics": metrics,
+        "metricsNamespace": campaigns_app::metrics::NAMESPACE,
+        "campaigns": campaigns,
     });
     println!(
         "{}",

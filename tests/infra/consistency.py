@@ -461,6 +461,100 @@ def api_server_errors_alarmed(ctx):
     return problems
 
 
+def code_alarm_lines(root):
+    """Every `alarm = X` field of a log line in the Lambda crates: the value
+    and where it is written. X is a string literal or a `&str` constant,
+    resolved in its own file first, then across the crates."""
+    sources = {}
+    for crate in LAMBDA_CRATES:
+        for path in glob.glob(os.path.join(root, "steps", crate, "src", "**", "*.rs"), recursive=True):
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read().split("#[cfg(test)]", 1)[0]
+            # Comments name the alarms too; only code counts.
+            sources[os.path.relpath(path, root)] = re.sub(r"//[^\n]*", "", text)
+    constants = {}
+    for path, text in sources.items():
+        for name, value in re.findall(r'const ([A-Z][A-Z0-9_]*): &str = "([^"]*)"', text):
+            constants.setdefault(name, []).append((path, value))
+    lines, problems = {}, []
+    for path, text in sources.items():
+        for literal, constant in re.findall(r'\balarm\s*=\s*(?:"([^"]+)"|([A-Za-z_][A-Za-z0-9_:]*))', text):
+            if literal:
+                lines.setdefault(literal, set()).add(path)
+                continue
+            name = constant.rsplit("::", 1)[-1]
+            found = constants.get(name, [])
+            own = [value for where, value in found if where == path]
+            values = own or sorted({value for _, value in found})
+            if len(values) != 1:
+                problems.append(f"{path}: alarm = {constant} does not resolve to one string constant ({values})")
+                continue
+            lines.setdefault(values[0], set()).add(path)
+    return lines, problems
+
+
+@check("alarms: every `alarm =` log line the code writes has a metric filter matching it and an alarm on that filter, and every such filter matches a line the code writes")
+def alarm_lines_alarmed(ctx):
+    lines, problems = code_alarm_lines(ctx.root)
+    if not lines:
+        problems.append("no `alarm =` log line found in the Lambda crates")
+    filters = {}
+    for name, body in ctx.infra.resources_of("aws_cloudwatch_log_metric_filter"):
+        for value in re.findall(r'alarm = \\"([A-Za-z0-9_]+)\\"', str(body.get("pattern"))):
+            filters.setdefault(value, []).append(name)
+    alarms = ctx.infra.resources_of("aws_cloudwatch_metric_alarm")
+    for value, where in sorted(lines.items()):
+        names = filters.get(value)
+        if not names:
+            problems.append(f"alarm = {value!r} ({', '.join(sorted(where))}) has no metric filter")
+            continue
+        for filter_name in names:
+            reference = f"aws_cloudwatch_log_metric_filter.{filter_name}"
+            alarmed = [alarm for alarm, body in alarms if reference in str(body) and "aws_sns_topic.alarms" in str(body)]
+            if not alarmed:
+                problems.append(f"{reference} (alarm = {value!r}) is on no alarm that notifies the alarm topic")
+    for value, names in sorted(filters.items()):
+        if value not in lines:
+            problems.append(f"metric filter {', '.join(names)} matches alarm = {value!r}, which no code logs")
+    return problems
+
+
+def dashboard_text(ctx, body):
+    """A dashboard's body with every local it reads, as python-hcl2 reads them."""
+    text = str(body.get("dashboard_body"))
+    seen = set()
+    while True:
+        names = set(re.findall(r"\blocal\.([a-z_][a-z0-9_]*)", text)) - seen
+        if not names:
+            return text
+        for name in sorted(names):
+            seen.add(name)
+            if name in ctx.infra.locals:
+                text += str(ctx.infra.raw_local(name))
+
+
+@check("metrics: every EMF metric the code emits is charted on a dashboard in its namespace, by its dimensions, for the code's campaigns")
+def metrics_charted(ctx):
+    dashboards = ctx.infra.resources_of("aws_cloudwatch_dashboard")
+    if not dashboards:
+        return ["no aws_cloudwatch_dashboard"]
+    text = "".join(dashboard_text(ctx, body) for _, body in dashboards)
+    problems = []
+    if ctx.infra.local("metrics_namespace") != ctx.manifest["metricsNamespace"]:
+        problems.append(f"local.metrics_namespace is {ctx.infra.local('metrics_namespace')!r}, the code's {ctx.manifest['metricsNamespace']!r}")
+    if "local.metrics_namespace" not in text:
+        problems.append("the dashboard does not chart local.metrics_namespace")
+    problems += compare_sets("campaign", ctx.manifest["campaigns"], ctx.infra.local("metric_campaigns"),
+                             infra_name="infra/dashboard.tf metric_campaigns")
+    for metric in ctx.manifest["metrics"]:
+        if f'"{metric["name"]}"' not in text:
+            problems.append(f"metric {metric['name']} is emitted but not charted")
+        for dimension in metric["dimensions"]:
+            if f'"{dimension}"' not in text:
+                problems.append(f"metric {metric['name']}: its dimension {dimension} is on no chart")
+    return problems
+
+
 @check("environment: every variable the Lambda crates read is set on the functions, and every one set is read")
 def environment_set(ctx):
     expression = str(ctx.infra.raw_local("lambda_environment"))

@@ -4,14 +4,17 @@
 
 pub mod browser;
 
+use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use campaigns_contracts::records::{CouponRecord, PaymentWait};
 use campaigns_local::time::Time;
 use campaigns_local::{Embedded, Options};
 use serde_json::{Value, json};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 use workflows::{ExecutionStatus, VirtualClock};
 
 /// The product on 127.0.0.1, its data in a temporary directory.
@@ -475,4 +478,56 @@ async fn respond(request: reqwest::RequestBuilder) -> (u16, Value) {
     let status = response.status().as_u16();
     let body = response.json().await.unwrap_or(Value::Null);
     (status, body)
+}
+
+/// Keeps, for this test binary, the business metrics' EMF lines as a
+/// deployed function prints them (`campaigns_app::metrics::layer`). Call it
+/// before the product starts; [`emf_about`] reads them.
+pub fn capture_emf() {
+    emf_buffer();
+}
+
+fn emf_buffer() -> &'static Mutex<Vec<u8>> {
+    static LINES: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LINES.get_or_init(|| {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        tracing_subscriber::registry()
+            .with(campaigns_app::metrics::layer_writing_to(move || {
+                Kept(sink.clone())
+            }))
+            .init();
+        lines
+    })
+}
+
+struct Kept(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Kept {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .expect("the EMF buffer")
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The EMF lines kept since [`capture_emf`] whose `RecordId` is `record_id`,
+/// each as the name of its first metric and the whole line.
+pub fn emf_about(record_id: &str) -> Vec<(String, Value)> {
+    let lines = emf_buffer().lock().expect("the EMF buffer").clone();
+    String::from_utf8_lossy(&lines)
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).expect("an EMF line is JSON"))
+        .filter(|line| line["RecordId"] == record_id)
+        .map(|line| {
+            let name = text(&line["_aws"]["CloudWatchMetrics"][0]["Metrics"][0], "Name");
+            (name, line)
+        })
+        .collect()
 }

@@ -371,15 +371,26 @@ pub struct Published {
     pub still_owed: u32,
 }
 
+/// How long past its due time an event may stay owed before ops hear of
+/// it: a few sweeps (one every two minutes) ride out a brief outage of the
+/// bus.
+pub const OVERDUE: TimeDelta = TimeDelta::minutes(15);
+
+/// The `alarm` field of the error logged for every event a sweep could not
+/// publish that is [`OVERDUE`]; the `access-events-overdue` alarm's metric
+/// filter matches it (`infra/alarms.tf`).
+pub const OVERDUE_ALARM: &str = "access_event_overdue";
+
 /// Publishes every event owed since before `due_by`, oldest first. One that
-/// cannot be published now stays owed and is logged; the next sweep tries
-/// again.
+/// cannot be published now stays owed and is logged (for the alarm once it
+/// is [`OVERDUE`]); the next sweep tries again.
 pub async fn publish_owed(app: &App, due_by: DateTime<Utc>) -> Result<Published, StoreError> {
     let owed: Vec<OwedAccessEvent> = app
         .records
         .query("queue-dueAt-index", ACCESS_EVENT_QUEUE, None)
         .await?;
     let mut swept = Published::default();
+    let now = app.now();
     for owed in owed.iter().filter(|owed| owed.due_at <= due_by) {
         match publish_and_cross_off(app, &owed.event).await {
             Ok(()) => {
@@ -388,6 +399,16 @@ pub async fn publish_owed(app: &App, due_by: DateTime<Utc>) -> Result<Published,
                     "published an access event its handler did not"
                 );
                 swept.published += 1;
+            }
+            Err(err) if now - owed.due_at >= OVERDUE => {
+                tracing::error!(
+                    alarm = OVERDUE_ALARM,
+                    error = %err,
+                    event = owed.event_id,
+                    due_at = %owed.due_at,
+                    "an access event is still owed to the platform long after its change"
+                );
+                swept.still_owed += 1;
             }
             Err(err) => {
                 tracing::error!(error = %err, event = owed.event_id, "could not publish an owed access event");

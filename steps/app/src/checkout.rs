@@ -10,6 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::context::App;
 use crate::failure::ApiFailure;
+use crate::metrics::{self, Fact};
 use crate::payment_wait::Payee;
 
 /// How long a checkout that holds something scarce stays open: Stripe's
@@ -100,6 +101,9 @@ pub async fn open(app: &App, payable: &Payable) -> Result<Opened, ApiFailure> {
     let url = session.url.ok_or_else(|| {
         ApiFailure::unavailable("the payment provider returned a session without a page")
     })?;
+    if attempt == 0 {
+        metrics::emit(app, &Fact::CheckoutStarted(&payable.payee));
+    }
     Ok(Opened {
         session: CheckoutSession {
             session_id: session.id,

@@ -116,23 +116,27 @@ async fn free_slot(
     Ok(None)
 }
 
-/// Marks a reserved use as confirmed (the purchase was paid). Idempotent.
-pub async fn confirm(app: &App, usage_id: &str) -> Result<(), StoreError> {
+/// Marks a reserved use as confirmed (the purchase was paid). Idempotent:
+/// whether this call confirmed it.
+pub async fn confirm(app: &App, usage_id: &str) -> Result<bool, StoreError> {
     settle(app, usage_id, CouponUsageStatus::Confirmed).await
 }
 
 /// Gives a reserved use back (the purchase was not paid). Idempotent.
 pub async fn release(app: &App, usage_id: &str) -> Result<(), StoreError> {
-    settle(app, usage_id, CouponUsageStatus::Released).await
+    settle(app, usage_id, CouponUsageStatus::Released)
+        .await
+        .map(drop)
 }
 
-async fn settle(app: &App, usage_id: &str, to: CouponUsageStatus) -> Result<(), StoreError> {
+/// Moves a reserved use to `to`; whether this call moved it.
+async fn settle(app: &App, usage_id: &str, to: CouponUsageStatus) -> Result<bool, StoreError> {
     for _ in 0..ATTEMPTS {
         let Some(found) = app.records.get::<CouponUsage>(usage_id).await? else {
-            return Ok(());
+            return Ok(false);
         };
         if found.record.status != CouponUsageStatus::Reserved {
-            return Ok(());
+            return Ok(false);
         }
         let usage = CouponUsage {
             status: to,
@@ -150,8 +154,9 @@ async fn settle(app: &App, usage_id: &str, to: CouponUsageStatus) -> Result<(), 
             });
         }
         match app.records.store().transact(&writes).await {
+            Ok(()) => return Ok(true),
             Err(StoreError::ConditionFailed { index: 0 }) => continue,
-            other => return other,
+            Err(other) => return Err(other),
         }
     }
     Err(StoreError::Unavailable(format!(

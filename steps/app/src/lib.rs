@@ -12,6 +12,7 @@
 //! - [`steps`]: the journeys' Task handlers, by Lambda function name;
 //! - [`payment_wait`]: the rendezvous of a waiting journey and Stripe's webhook;
 //! - [`payment_check`]: whether a payment is the one its record asked for;
+//! - [`metrics`]: the business metrics, as CloudWatch EMF lines on stdout;
 //! - [`wiring`]: the ports each handler declares, and the stand-in for the rest.
 
 pub mod access;
@@ -30,6 +31,7 @@ pub mod http;
 pub mod idempotency;
 pub mod ids;
 pub mod journey_starts;
+pub mod metrics;
 pub mod notify;
 pub mod payment_check;
 pub mod payment_wait;

@@ -14,6 +14,8 @@ use campaigns_core::money::Cents;
 use campaigns_payments::CURRENCY;
 
 use crate::checkout::Payable;
+use crate::context::App;
+use crate::metrics::{self, Fact};
 use crate::payment_wait::Payee;
 
 /// The value of the `alarm` field of every error logged about a payment
@@ -80,8 +82,11 @@ pub fn compare(asked: &Payable, payment: Option<&PaymentOutcome>) -> Result<(), 
     Ok(())
 }
 
-/// Logs the error the alarm counts, naming the payee and the payment.
-pub fn report(payee: &Payee, mismatch: &Mismatch, payment: Option<&PaymentOutcome>) {
+/// Logs the error the alarm counts, naming the payee and the payment, and
+/// counts the payment held for review on the dashboard. Like the log line,
+/// the count is at-least-once: a settling step run twice reports twice.
+pub fn report(app: &App, payee: &Payee, mismatch: &Mismatch, payment: Option<&PaymentOutcome>) {
+    metrics::emit(app, &Fact::PaymentHeldForReview(payee));
     tracing::error!(
         alarm = ALARM,
         campaign = %payee.campaign,

@@ -94,7 +94,7 @@ pub async fn report(
                 if let Some(settled) = &wait.outcome
                     && let Some(mismatch) = paid_twice(settled, outcome)
                 {
-                    payment_check::report(payee, &mismatch, Some(outcome));
+                    payment_check::report(app, payee, &mismatch, Some(outcome));
                 }
                 if wait.delivered_at.is_none()
                     && let (Some(token), Some(outcome)) = (&wait.task_token, &wait.outcome)

@@ -3,7 +3,10 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
+use campaigns_app::metrics;
 use campaigns_local::{Embedded, Options};
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::prelude::*;
 
 #[derive(clap::Args)]
 pub struct ServeArgs {
@@ -59,11 +62,15 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+    let logs = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_filter(logs)
+                .with_filter(filter_fn(|metadata| !metrics::is_emf(metadata))),
         )
+        .with(metrics::layer())
         .init();
     let mut options = Options::new(
         args.data_dir.clone(),

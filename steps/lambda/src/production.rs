@@ -11,6 +11,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use campaigns_app::App;
 use campaigns_app::clock::SystemClock;
+use campaigns_app::metrics;
 use campaigns_app::settings::{AdminAuth, Settings};
 use campaigns_app::tokens::AccessTokens;
 use campaigns_app::wiring::{Port, Unwired};
@@ -27,6 +28,8 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::prelude::*;
 
 use crate::{Error, PACKAGES, Package, Serves};
 
@@ -48,14 +51,20 @@ impl Init {
             .iter()
             .find(|known| known.name == package)
             .ok_or_else(|| format!("no package named {package}"))?;
-        tracing_subscriber::fmt()
-            .json()
-            .with_current_span(true)
-            .with_env_filter(
-                tracing_subscriber::EnvFilter::try_from_default_env()
-                    .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        // JSON logs (the alarms' metric filters read their fields), and the
+        // business metrics' EMF lines as they are.
+        let logs = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        tracing_subscriber::registry()
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_current_span(true)
+                    .without_time()
+                    .with_filter(logs)
+                    .with_filter(filter_fn(|metadata| !metrics::is_emf(metadata))),
             )
-            .without_time()
+            .with(metrics::layer())
             .init();
         let sdk = sdk_config()?;
         let aws = AwsSettings::from_env()?;

@@ -30,6 +30,7 @@ use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, ApiResponse, Handled};
 use crate::ids::new_id;
 use crate::journey_starts::{self, Journey};
+use crate::metrics::{self, Fact};
 use crate::payment_wait::Payee;
 use crate::refunds::ChargeRefund;
 use crate::steps::{MOCK_EXAM_REGISTRATION, MOCK_EXAM_REMINDERS, MOCK_EXAM_RESULTS};
@@ -265,6 +266,15 @@ pub async fn register(app: &App, request: &ApiRequest) -> Handled {
             }
         }
     } else {
+        // A free seat is registered by the batch above; a premium one when paid.
+        metrics::emit(
+            app,
+            &Fact::MockExamRegistered {
+                tier: registration.tier,
+                mock_exam_id: &registration.mock_exam_id,
+                registration_id: &registration_id,
+            },
+        );
         None
     };
 

@@ -21,6 +21,7 @@ use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, ApiResponse, Handled};
 use crate::ids::new_id;
 use crate::journey_starts::Journey;
+use crate::metrics::{self, Fact};
 use crate::payment_wait::Payee;
 use crate::refunds::ChargeRefund;
 use crate::steps::SCHOLARSHIP_APPLICATION;
@@ -92,6 +93,13 @@ pub async fn apply(app: &App, request: &ApiRequest) -> Handled {
         }),
     );
     journey.insert_owing(app, &scholarship).await?;
+    metrics::emit(
+        app,
+        &Fact::ScholarshipApplied {
+            scholarship_id: &scholarship_id,
+            percentage: scholarship.calculation.percentage,
+        },
+    );
     journey.start(app).await;
 
     let response = ScholarshipApplyResponse {

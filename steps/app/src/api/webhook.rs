@@ -16,6 +16,7 @@ use crate::context::App;
 use crate::disputes;
 use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, ApiResponse, Handled};
+use crate::metrics::{self, Fact};
 use crate::payment_wait::{self, Payee};
 use crate::refunds::{self, ChargeRefund};
 
@@ -125,7 +126,19 @@ async fn handle(app: &App, event: &campaigns_payments::WebhookEvent) -> Result<(
             }
         }
         EventKind::PaymentIntentSucceeded => intent_succeeded(app, &payee, object, &event.id).await,
-        EventKind::PaymentIntentPaymentFailed => super::payment_failed(app, &payee).await,
+        // Every failed attempt, a decline or a delayed method that failed
+        // (which also ends its session), is one of these.
+        EventKind::PaymentIntentPaymentFailed => {
+            super::payment_failed(app, &payee).await?;
+            metrics::emit(
+                app,
+                &Fact::PaymentFailed {
+                    payee: &payee,
+                    event_id: &event.id,
+                },
+            );
+            Ok(())
+        }
         EventKind::ChargeRefunded => match ChargeRefund::from_charge(object) {
             Some(refund) => {
                 let refunded_at = DateTime::from_timestamp(event.created, 0).unwrap_or(app.now());

@@ -13,10 +13,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::email::SendEmail;
-use super::payment::{mismatch, needs_review};
+use super::payment::{checkout_expired, mismatch, needs_review};
 use super::purchase::update_error;
 use super::{Step, StepError, step};
 use crate::context::App;
+use crate::metrics::{self, Fact};
 use crate::payment_wait::Payee;
 use crate::{exam_seats, exam_statistics};
 
@@ -176,21 +177,24 @@ pub async fn confirm_registration(
             })
             .await
             .map_err(update_error)?;
-        return Err(needs_review(&payee, &mismatch, payment));
+        return Err(needs_review(app, &payee, &mismatch, payment));
     }
     let now = app.now();
     let payment_intent = input
         .payment
         .as_ref()
         .and_then(|payment| payment.payment_intent_id.clone());
+    let mut paid_now = false;
     let registration = app
         .records
         .update::<MockRegistration, StepError>(&input.registration_id, |registration| {
+            paid_now = false;
             match registration.status {
                 RegistrationStatus::PendingPayment => {
                     registration.status = RegistrationStatus::Registered;
                     registration.paid_at = Some(now);
                     registration.payment_intent_id.clone_from(&payment_intent);
+                    paid_now = true;
                     Ok(())
                 }
                 RegistrationStatus::Registered => Ok(()),
@@ -204,6 +208,17 @@ pub async fn confirm_registration(
         })
         .await
         .map_err(update_error)?;
+    if paid_now {
+        metrics::emit(app, &Fact::PaymentSucceeded(&payee));
+        metrics::emit(
+            app,
+            &Fact::MockExamRegistered {
+                tier: registration.tier,
+                mock_exam_id: &registration.mock_exam_id,
+                registration_id: &registration.registration_id,
+            },
+        );
+    }
     Ok(Settled {
         status: registration.status,
     })
@@ -215,9 +230,22 @@ pub async fn cancel_registration(
     app: &App,
     input: SettleRegistration,
 ) -> Result<Settled, StepError> {
+    let waiting = app
+        .records
+        .get::<MockRegistration>(&input.registration_id)
+        .await?
+        .is_some_and(|found| found.record.status == RegistrationStatus::PendingPayment);
     let registration = exam_seats::release(app, &input.registration_id)
         .await?
         .ok_or_else(|| StepError::new("Step.RecordNotFound", "the registration does not exist"))?;
+    if waiting && checkout_expired(input.payment.as_ref()) {
+        let payee = Payee {
+            campaign: CampaignId::MockExam,
+            record_id: input.registration_id.clone(),
+            member_id: None,
+        };
+        metrics::emit(app, &Fact::CheckoutExpired(&payee));
+    }
     Ok(Settled {
         status: registration.status,
     })

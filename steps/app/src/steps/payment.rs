@@ -135,14 +135,24 @@ pub(super) async fn mismatch(
     Ok(payment_check::compare(&asked, payment).err())
 }
 
+/// Whether `payment` ends a Checkout Session that was opened and never paid:
+/// an expiry naming its session (a payee who never opened one started no
+/// checkout; a failed payment was counted as one when Stripe reported it).
+pub(super) fn checkout_expired(payment: Option<&PaymentOutcome>) -> bool {
+    payment.is_some_and(|payment| {
+        payment.result == PaymentResult::Expired && !payment.checkout_session_id.is_empty()
+    })
+}
+
 /// Logs the mismatch for the alarm and fails the step with
 /// [`NEEDS_REVIEW`]; the caller has marked the record `payment_review`.
 pub(super) fn needs_review(
+    app: &App,
     payee: &Payee,
     mismatch: &Mismatch,
     payment: Option<&PaymentOutcome>,
 ) -> StepError {
-    payment_check::report(payee, mismatch, payment);
+    payment_check::report(app, payee, mismatch, payment);
     StepError::new(
         NEEDS_REVIEW,
         format!("{mismatch}: nothing was granted; refund or accept the payment"),

@@ -13,6 +13,7 @@ use super::{Step, StepError, step};
 use crate::access;
 use crate::context::App;
 use crate::coupon_uses;
+use crate::metrics::{self, Fact};
 
 /// The journey of a discount purchase (`discount-purchase.asl.json`).
 pub const DISCOUNT_PURCHASE: &str = "discount-purchase";
@@ -86,8 +87,18 @@ pub async fn confirm_purchase(app: &App, input: SettlePurchase) -> Result<Settle
     let now = app.now();
     let purchase: DiscountPurchase =
         settle::paid(app, &input.purchase_id, input.payment.as_ref(), now).await?;
-    if let Some(usage) = &purchase.coupon_usage_id {
-        coupon_uses::confirm(app, usage).await?;
+    if let Some(usage) = &purchase.coupon_usage_id
+        && coupon_uses::confirm(app, usage).await?
+    {
+        metrics::emit(
+            app,
+            &Fact::CouponRedeemed {
+                campaign: purchase.campaign_id,
+                coupon_code: purchase.coupon_code.as_deref().unwrap_or_default(),
+                record_id: &purchase.purchase_id,
+                discount: purchase.discount_amount,
+            },
+        );
     }
     access::grant(app, &purchase.grant(now)).await?;
     Ok(Settled {

@@ -23,6 +23,7 @@ use super::settle::{self, Settles};
 use super::{Step, StepError, step};
 use crate::access;
 use crate::context::App;
+use crate::metrics::{self, Fact};
 
 /// The journey of a scholarship application (`scholarship-application.asl.json`).
 pub const SCHOLARSHIP_APPLICATION: &str = "scholarship-application";
@@ -186,9 +187,12 @@ pub async fn close_review(app: &App, input: ScholarshipRef) -> Result<Decided, S
 pub async fn approve_scholarship(app: &App, input: ScholarshipRef) -> Result<Decided, StepError> {
     let now = app.now();
     let pay_by = now + TimeDelta::days(PAYMENT_WINDOW_DAYS);
+    // The pay-by date is set once, by the run that approves.
+    let mut approved_now = false;
     let scholarship = app
         .records
         .update::<Scholarship, StepError>(&input.scholarship_id, |stored| {
+            approved_now = stored.pay_by.is_none();
             let automatic = stored.status == ScholarshipStatus::PendingReview
                 && stored.calculation.auto_approved;
             if !automatic && stored.status != ScholarshipStatus::Approved {
@@ -204,6 +208,15 @@ pub async fn approve_scholarship(app: &App, input: ScholarshipRef) -> Result<Dec
         })
         .await
         .map_err(update_error)?;
+    if approved_now {
+        metrics::emit(
+            app,
+            &Fact::ScholarshipApproved {
+                scholarship_id: &scholarship.scholarship_id,
+                percentage: scholarship.calculation.percentage,
+            },
+        );
+    }
     Ok(Decided {
         status: scholarship.status,
         pay_by: scholarship.pay_by,

@@ -14,10 +14,11 @@ use campaigns_records::Record;
 use chrono::{DateTime, Utc};
 
 use super::StepError;
-use super::payment::{mismatch, needs_review};
+use super::payment::{checkout_expired, mismatch, needs_review};
 use super::purchase::update_error;
 use crate::access::{self, Grant};
 use crate::context::App;
+use crate::metrics::{self, Fact};
 use crate::payment_wait::Payee;
 
 /// A record a journey settles once its payment is decided.
@@ -137,24 +138,36 @@ pub(super) async fn paid<R: Settles>(
             })
             .await
             .map_err(update_error)?;
-        return Err(needs_review(&payee, &mismatch, payment));
+        return Err(needs_review(app, &payee, &mismatch, payment));
     }
     let payment_intent = payment.and_then(|payment| payment.payment_intent_id.as_ref());
-    app.records
-        .update::<R, StepError>(record_id, |record| match *record.status_mut() {
-            status if status == R::WAITING => {
-                *record.status_mut() = R::PAID;
-                record.note_payment(now, payment_intent.cloned());
-                Ok(())
+    // Whether this run's write is the one that settled it.
+    let mut settled_now = false;
+    let record = app
+        .records
+        .update::<R, StepError>(record_id, |record| {
+            settled_now = false;
+            match *record.status_mut() {
+                status if status == R::WAITING => {
+                    *record.status_mut() = R::PAID;
+                    record.note_payment(now, payment_intent.cloned());
+                    settled_now = true;
+                    Ok(())
+                }
+                status if status == R::PAID => Ok(()),
+                other => Err(StepError::new(
+                    R::NOT_PAYABLE,
+                    format!("the {} is {other:?}", R::NOUN),
+                )),
             }
-            status if status == R::PAID => Ok(()),
-            other => Err(StepError::new(
-                R::NOT_PAYABLE,
-                format!("the {} is {other:?}", R::NOUN),
-            )),
         })
         .await
-        .map_err(update_error)
+        .map_err(update_error)?;
+    // A free order (a 100 % coupon) is no payment.
+    if settled_now && payment.is_some() {
+        metrics::emit(app, &Fact::PaymentSucceeded(&payee));
+    }
+    Ok(record)
 }
 
 /// Not paid: a waiting record is marked failed (the payment failed) or
@@ -168,13 +181,25 @@ pub(super) async fn unpaid<R: Settles>(
         Some(PaymentResult::Failed) => R::FAILED,
         _ => R::EXPIRED,
     };
-    app.records
+    let mut ended_now = false;
+    let record = app
+        .records
         .update::<R, StepError>(record_id, |record| {
-            if *record.status_mut() == R::WAITING {
+            ended_now = *record.status_mut() == R::WAITING;
+            if ended_now {
                 *record.status_mut() = status;
             }
             Ok(())
         })
         .await
-        .map_err(update_error)
+        .map_err(update_error)?;
+    if ended_now && checkout_expired(payment) {
+        let payee = Payee {
+            campaign: R::CAMPAIGN,
+            record_id: record_id.to_owned(),
+            member_id: None,
+        };
+        metrics::emit(app, &Fact::CheckoutExpired(&payee));
+    }
+    Ok(record)
 }

@@ -22,6 +22,7 @@ use super::purchase::update_error;
 use super::{Step, StepError, step};
 use crate::access::{self, Grant};
 use crate::context::App;
+use crate::metrics::{self, Fact};
 use crate::payment_wait::{self, Payee};
 
 /// The journey of a team (`team-creation.asl.json`).
@@ -263,7 +264,7 @@ pub async fn authorize_share(
             })
             .await
             .map_err(update_error)?;
-        return Err(needs_review(&payee, &mismatch, Some(&input.payment)));
+        return Err(needs_review(app, &payee, &mismatch, Some(&input.payment)));
     }
     app.records
         .update::<Team, StepError>(&input.team_id, |team| {
@@ -352,13 +353,19 @@ pub async fn capture_shares(app: &App, input: TeamRef) -> Result<Settled, StepEr
             (MemberStatus::Paid, _) => continue,
             (MemberStatus::Authorized, Some(payment_intent)) => {
                 app.payments.capture(&team.team_id, payment_intent).await?;
+                let mut captured_now = false;
                 app.records
                     .update::<Team, StepError>(&team.team_id, |stored| {
-                        find_mut(stored, member_id)?.status = MemberStatus::Paid;
+                        let share = find_mut(stored, member_id)?;
+                        captured_now = share.status != MemberStatus::Paid;
+                        share.status = MemberStatus::Paid;
                         Ok(())
                     })
                     .await
                     .map_err(update_error)?;
+                if captured_now {
+                    metrics::emit(app, &Fact::PaymentSucceeded(&payee(&team, member)));
+                }
             }
             (status, _) => {
                 return Err(StepError::new(
@@ -434,13 +441,20 @@ pub async fn release_shares(app: &App, input: TeamRef) -> Result<Settled, StepEr
         if let Some(payment_intent) = authorization {
             app.payments.cancel(&team.team_id, &payment_intent).await?;
         }
+        let mut cancelled_now = false;
         app.records
             .update::<Team, StepError>(&team.team_id, |stored| {
-                find_mut(stored, member_id)?.status = MemberStatus::Cancelled;
+                let share = find_mut(stored, member_id)?;
+                cancelled_now = share.status != MemberStatus::Cancelled;
+                share.status = MemberStatus::Cancelled;
                 Ok(())
             })
             .await
             .map_err(update_error)?;
+        // A member who never opened a checkout started none.
+        if cancelled_now && member.stripe_checkout_session_id.is_some() {
+            metrics::emit(app, &Fact::CheckoutExpired(&payee(&team, member)));
+        }
     }
     let team = app
         .records
