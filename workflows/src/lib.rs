@@ -14,6 +14,7 @@ pub mod error;
 pub mod history;
 mod interpreter;
 mod intrinsics;
+pub mod jsonata;
 pub mod jsonpath;
 mod payload;
 mod retry;
