@@ -326,24 +326,31 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn hash(name: &str, data: &[u8], algo: &str) -> Result<String, Failure> {
+/// The hex digest of `data` with one of the algorithms `States.Hash` and
+/// `$hash` accept; `None` for another name.
+pub(crate) fn digest(data: &[u8], algo: &str) -> Option<String> {
     use sha2::Digest;
-    Ok(match algo {
+    Some(match algo {
         "MD5" => hex(&md5::Md5::digest(data)),
         "SHA-1" => hex(&sha1::Sha1::digest(data)),
         "SHA-256" => hex(&sha2::Sha256::digest(data)),
         "SHA-384" => hex(&sha2::Sha384::digest(data)),
         "SHA-512" => hex(&sha2::Sha512::digest(data)),
-        other => {
-            return Err(fail(
-                name,
-                format_args!("does not support the algorithm '{other}'"),
-            ));
-        }
+        _ => return None,
     })
 }
 
-fn splitmix(mut x: u64) -> u64 {
+fn hash(name: &str, data: &[u8], algo: &str) -> Result<String, Failure> {
+    digest(data, algo).ok_or_else(|| {
+        fail(
+            name,
+            format_args!("does not support the algorithm '{algo}'"),
+        )
+    })
+}
+
+/// SplitMix64: a seed's well-mixed 64 bits.
+pub(crate) fn splitmix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

@@ -17,6 +17,7 @@ mod intrinsics;
 pub mod jsonata;
 pub mod jsonpath;
 mod payload;
+mod query;
 mod retry;
 mod run;
 mod schedule;

@@ -1,10 +1,11 @@
 //! Input and output processing: variables, the scope paths read from,
 //! payload templates (`"key.$": …`), InputPath/ResultPath/OutputPath.
 
-use crate::definition::NumberSource;
+use crate::definition::{Field, NumberSource};
 use crate::error::Failure;
 use crate::intrinsics::Call;
 use crate::jsonpath::{JsonPath, Root, set_at};
+use crate::query::States;
 use crate::values::message_text;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -62,25 +63,29 @@ impl Scope<'_> {
         })
     }
 
-    /// A number field given literally or through its `…Path` form.
+    /// A number field given literally, through its `…Path` form or, in
+    /// JSONata, as an expression (evaluated with `states`).
     pub fn number(
         &self,
         src: &Option<NumberSource>,
         field: &str,
         expect: Expect,
+        states: &States,
     ) -> Result<Option<f64>, Failure> {
         let p = match src {
             None => return Ok(None),
             Some(NumberSource::Literal(n)) => return Ok(Some(*n)),
+            Some(NumberSource::Expr(e)) => {
+                let v = e.eval(field, states)?;
+                return expect
+                    .read(&v)
+                    .map(Some)
+                    .ok_or_else(|| e.unexpected(field, expect.describe(), &v));
+            }
             Some(NumberSource::Path(p)) => p,
         };
         let v = self.require(p)?;
-        let n = match expect {
-            Expect::Float => v.as_f64(),
-            Expect::Integer => v.as_i64().map(|i| i as f64),
-            Expect::PositiveInteger => v.as_i64().filter(|i| *i > 0).map(|i| i as f64),
-        };
-        n.map(Some).ok_or_else(|| {
+        expect.read(&v).map(Some).ok_or_else(|| {
             Failure::runtime(format!(
                 "The {field}Path field refers to value \"{}\" which is not a valid {}: {}",
                 message_text(&v),
@@ -108,6 +113,15 @@ pub enum Expect {
 }
 
 impl Expect {
+    /// The number a value holds, if it is of this kind.
+    fn read(self, v: &Value) -> Option<f64> {
+        match self {
+            Expect::Float => v.as_f64(),
+            Expect::Integer => v.as_i64().map(|i| i as f64),
+            Expect::PositiveInteger => v.as_i64().filter(|i| *i > 0).map(|i| i as f64),
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Expect::Integer => "integer",
@@ -280,10 +294,14 @@ impl ResultPath {
     }
 }
 
-/// `Assign`: every value is evaluated against the same scope, then all are
-/// applied together.
-pub fn evaluate_assign(assign: &Template, scope: &Scope) -> Result<Map<String, Value>, Failure> {
-    match assign.eval(scope)? {
+/// `Assign`: every value is evaluated against the same scope (JSONPath) or
+/// `$states` (JSONata), then all are applied together.
+pub fn evaluate_assign(
+    assign: &Field,
+    scope: &Scope,
+    states: &States,
+) -> Result<Map<String, Value>, Failure> {
+    match assign.eval("Assign", scope, states)? {
         Value::Object(m) => Ok(m),
         _ => Ok(Map::new()),
     }

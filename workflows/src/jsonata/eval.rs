@@ -296,8 +296,8 @@ impl<'h> Eval<'h> {
                 None => Vec::new(),
             };
             result = r;
+            // An empty sequence is undefined; an empty array value stays.
             if items.is_empty() {
-                result = None;
                 break;
             }
             seq = items.into_iter().map(Some).collect();

@@ -83,6 +83,11 @@ fn paths_select_and_flatten() {
 #[test]
 fn arrays_inside_input_stay_arrays() {
     assert_eq!(value("items", json!({"items": [0]})), json!([0]));
+    assert_eq!(value("items", json!({"items": []})), json!([]));
+    assert_eq!(
+        eval("items[0]", json!({"items": []})),
+        Ok(Outcome::Undefined)
+    );
     assert_eq!(
         value("a.b", json!({"a": [{"b": [1, 2]}, {"b": [3]}]})),
         json!([1, 2, 3])
