@@ -5,6 +5,7 @@
 use super::parser::{Node, Op, Step};
 use super::value::{Flags, Func, Object, Val, deep_equal, stringify, truthy};
 use super::{Error, Host, functions};
+use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -426,7 +427,10 @@ impl<'h> Eval<'h> {
                         if *index != pi {
                             return Err(Error::new(
                                 "D1009",
-                                format!("Multiple key definitions evaluate to same key: {key}"),
+                                format!(
+                                    "Multiple key definitions evaluate to same key: {}",
+                                    Value::String(key.clone())
+                                ),
                             ));
                         }
                         *data = functions::append(data.take(), item.clone());
@@ -646,9 +650,13 @@ fn not_a_function(callee: &Node) -> Error {
     Error::new("T1006", "Attempted to invoke a non-function")
 }
 
-/// A value inside an error message.
+/// A value inside an error message: JSON, strings quoted, as the
+/// reference implementation's messages give it.
 pub(crate) fn show(v: &Val) -> String {
-    stringify(v, false).unwrap_or_else(|_| "null".into())
+    match v {
+        Val::Str(s) => Value::String(s.to_string()).to_string(),
+        other => stringify(other, false).unwrap_or_else(|_| "null".into()),
+    }
 }
 
 /// A field of an object, or of every object in an array (flattened).
