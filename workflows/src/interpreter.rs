@@ -379,7 +379,12 @@ fn wait_until(
             }
         }
         WaitSpec::Seconds(NumberSource::Path(p)) => {
-            let v = scope.require(p)?;
+            let v = scope.resolve(p).ok_or_else(|| {
+                Failure::runtime(format!(
+                    "The SecondsPath parameter does not reference an input value: {}",
+                    p.text
+                ))
+            })?;
             match v.as_i64() {
                 Some(n) if n < 0 => Err(Failure::runtime(format!(
                     "The SecondsPath parameter references a negative value: {} == {}",
@@ -388,7 +393,7 @@ fn wait_until(
                 ))),
                 Some(n) => Ok(from_seconds(n as f64)),
                 None => Err(Failure::runtime(format!(
-                    "The SecondsPath parameter does not reference a valid integer: {} == {}",
+                    "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
                     p.text,
                     message_text(&v)
                 ))),
@@ -494,9 +499,15 @@ async fn run_map(
         let max = scope.number(
             &spec.max_concurrency,
             "MaxConcurrency",
-            Expect::Integer,
+            Expect::Truncated,
             &states,
         )?;
+        if let Some(m) = max.filter(|m| *m < 0.0) {
+            return Err(Failure::runtime(format!(
+                "Expected non-negative integer for MaxConcurrency, got '{m}' instead."
+            ))
+            .into());
+        }
         let count = scope.number(
             &spec.tolerated_count,
             "ToleratedFailureCount",

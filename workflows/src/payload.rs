@@ -104,27 +104,40 @@ impl Scope<'_> {
     }
 }
 
-/// What a number read through a path must be.
+/// What a number read through a path (or a JSONata expression) must be.
+/// Step Functions also takes a string that holds an integer ("3"), but not
+/// one that holds a fraction ("1.5").
 #[derive(Debug, Clone, Copy)]
 pub enum Expect {
+    /// An integer (`ToleratedFailureCount`); 1.5 is refused.
     Integer,
+    /// A number, a fraction cut to its integer part (`MaxConcurrency`).
+    Truncated,
+    /// An integer above 0 (`TimeoutSeconds`, `HeartbeatSeconds`).
     PositiveInteger,
+    /// Any number (`ToleratedFailurePercentage`).
     Float,
 }
 
 impl Expect {
     /// The number a value holds, if it is of this kind.
     fn read(self, v: &Value) -> Option<f64> {
-        match self {
+        let from_text = || v.as_str().and_then(|s| s.trim().parse::<i64>().ok());
+        let n = match self {
             Expect::Float => v.as_f64(),
-            Expect::Integer => v.as_i64().map(|i| i as f64),
-            Expect::PositiveInteger => v.as_i64().filter(|i| *i > 0).map(|i| i as f64),
+            Expect::Truncated => v.as_f64().map(f64::trunc),
+            Expect::Integer | Expect::PositiveInteger => v.as_i64().map(|i| i as f64),
+        };
+        let n = n.or_else(|| from_text().map(|i| i as f64))?;
+        match self {
+            Expect::PositiveInteger if n <= 0.0 => None,
+            _ => Some(n),
         }
     }
 
     fn describe(self) -> &'static str {
         match self {
-            Expect::Integer => "integer",
+            Expect::Integer | Expect::Truncated => "integer",
             Expect::PositiveInteger => "positive integer",
             Expect::Float => "float",
         }
