@@ -198,6 +198,14 @@ impl<'h> Eval<'h> {
                     _ => return Err(not_a_function(callee)),
                 }
             }
+            Node::Sort(lhs, terms) => {
+                let items = match self.eval(lhs, input, env)? {
+                    None => return Ok(None),
+                    Some(Val::Arr(a, _)) => a.to_vec(),
+                    Some(v) => vec![v],
+                };
+                Some(Val::sequence(self.order_by(items, terms, env)?))
+            }
             Node::Apply(lhs, rhs) => {
                 let first = self.eval(lhs, input, env)?;
                 let (callee, rest) = match &**rhs {
@@ -351,6 +359,67 @@ impl<'h> Eval<'h> {
             }
         }
         Ok(Some(Val::sequence(out)))
+    }
+
+    /// Orders items by keys evaluated on each (a stable sort; undefined
+    /// keys last); keys must all be numbers or all strings.
+    fn order_by(
+        &self,
+        items: Vec<Val>,
+        terms: &[(Node, bool)],
+        env: &Rc<Env>,
+    ) -> Result<Vec<Val>, Error> {
+        let mut keyed = Vec::with_capacity(items.len());
+        for item in items {
+            let mut keys = Vec::with_capacity(terms.len());
+            for (t, _) in terms {
+                let k = self.eval(t, Some(&item), env)?;
+                if !matches!(k, None | Some(Val::Num(_) | Val::Str(_))) {
+                    return Err(Error::new(
+                        "T2008",
+                        "The expressions within an order-by clause must evaluate to numeric or string values",
+                    ));
+                }
+                keys.push(k);
+            }
+            keyed.push((keys, item));
+        }
+        for i in 0..terms.len() {
+            let mut kind = None;
+            for (keys, _) in &keyed {
+                let this = keys[i].as_ref().map(Val::type_name);
+                match (kind, this) {
+                    (_, None) => {}
+                    (None, Some(t)) => kind = Some(t),
+                    (Some(k), Some(t)) if k != t => {
+                        return Err(Error::new(
+                            "T2007",
+                            "Type mismatch when comparing values in order-by clause",
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        use std::cmp::Ordering;
+        keyed.sort_by(|(a, _), (b, _)| {
+            for (i, (_, descending)) in terms.iter().enumerate() {
+                let o = match (&a[i], &b[i]) {
+                    (None, None) => Ordering::Equal,
+                    (None, Some(_)) => return Ordering::Greater,
+                    (Some(_), None) => return Ordering::Less,
+                    (Some(Val::Num(x)), Some(Val::Num(y))) => x.total_cmp(y),
+                    (Some(Val::Str(x)), Some(Val::Str(y))) => x.cmp(y),
+                    _ => Ordering::Equal,
+                };
+                let o = if *descending { o.reverse() } else { o };
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            Ordering::Equal
+        });
+        Ok(keyed.into_iter().map(|(_, item)| item).collect())
     }
 
     /// A predicate `[…]`: an index (negative from the end) or a condition.

@@ -40,6 +40,8 @@ pub(crate) enum Node {
     Call(Box<Node>, Vec<Node>),
     /// `lhs ~> rhs`.
     Apply(Box<Node>, Box<Node>),
+    /// `lhs^(<key, >key)`: the items ordered by keys, `>` descending.
+    Sort(Box<Node>, Vec<(Node, bool)>),
 }
 
 /// One step of a path with the predicates that filter it.
@@ -598,6 +600,32 @@ impl Parser<'_> {
                 Ok(Node::Call(Box::new(left), args))
             }
             "{" => Ok(Node::Group(Box::new(left), self.pairs()?)),
+            "^" => {
+                self.expect("(", true)?;
+                let mut terms = Vec::new();
+                loop {
+                    let descending = match self.tok {
+                        Tok::Op(">") => true,
+                        Tok::Op("<") => false,
+                        _ => {
+                            terms.push((self.expression(0)?, false));
+                            if self.tok != Tok::Op(",") {
+                                break;
+                            }
+                            self.advance(true)?;
+                            continue;
+                        }
+                    };
+                    self.advance(true)?;
+                    terms.push((self.expression(0)?, descending));
+                    if self.tok != Tok::Op(",") {
+                        break;
+                    }
+                    self.advance(true)?;
+                }
+                self.expect(")", false)?;
+                Ok(Node::Sort(Box::new(left), terms))
+            }
             "?" => {
                 let then = self.expression(0)?;
                 let otherwise = if self.tok == Tok::Op(":") {

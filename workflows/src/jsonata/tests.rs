@@ -168,6 +168,24 @@ fn objects_bindings_and_lambdas() {
 }
 
 #[test]
+fn order_by() {
+    let orders = json!({"o": [
+        {"p": "b", "n": 2}, {"p": "a", "n": 2}, {"p": "c", "n": 1}, {"p": "d"}
+    ]});
+    assert_eq!(
+        value("o^(n).p", orders.clone()),
+        json!(["c", "b", "a", "d"])
+    );
+    assert_eq!(
+        value("o^(>n, p).p", orders.clone()),
+        json!(["a", "b", "c", "d"])
+    );
+    assert_eq!(value("[3, 1, 2]^($)", json!({})), json!([1, 2, 3]));
+    assert_eq!(code("o^(p = 'a')", orders.clone()), "T2008");
+    assert_eq!(code("[1, 'a']^($)", json!({})), "T2007");
+}
+
+#[test]
 fn parse_errors_have_codes() {
     for (text, c) in [
         ("'open", "S0101"),
