@@ -347,6 +347,9 @@ fn state(name: &str, v: &Value, inherited: QueryLanguage, errs: &mut Vec<String>
             )
         })
     };
+    if o.contains_key("Arguments") && !matches!(ty, "Task" | "Parallel") {
+        errs.push("the field 'Arguments' is supported in Task and Parallel states only".into());
+    }
     let arguments = jsonata("Arguments", errs);
     let output = jsonata("Output", errs);
     let tmpl = |field: &str, errs: &mut Vec<String>| -> Option<Template> {
@@ -620,6 +623,12 @@ mod tests {
             parse(r#"{"QueryLanguage":"YAML","StartAt":"a","States":{"a":{"Type":"Succeed"}}}"#)
                 .unwrap_err();
         assert!(e[0].contains("QueryLanguage must be"), "{e:?}");
+        let e = parse(r#"{"QueryLanguage":"JSONata","StartAt":"a","States":{"a":{"Type":"Pass","Arguments":{},"End":true}}}"#)
+            .unwrap_err();
+        assert!(
+            e[0].contains("'Arguments' is supported in Task and Parallel states only"),
+            "{e:?}"
+        );
         // A state overrides the machine's language, both ways.
         parse(r#"{"QueryLanguage":"JSONata","StartAt":"a","States":{"a":{"QueryLanguage":"JSONPath","Type":"Pass","InputPath":"$.x","End":true}}}"#)
             .unwrap();
