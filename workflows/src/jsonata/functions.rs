@@ -303,6 +303,71 @@ pub(crate) fn builtin(name: &str) -> Option<(usize, NativeFn)> {
                 "Argument 1 of function assert does not match function signature",
             )),
         }),
+        "base64encode" => (1, |_, a| {
+            str_fn(a, "base64encode", |s| {
+                Val::str(&crate::intrinsics::base64_encode(s.as_bytes()))
+            })
+        }),
+        "base64decode" => (1, |_, a| {
+            let Some(s) = arg(a, 0) else { return Ok(None) };
+            let s = s.as_str().ok_or_else(|| signature(1, "base64decode"))?;
+            let bytes =
+                crate::intrinsics::base64_decode(s).ok_or_else(|| signature(1, "base64decode"))?;
+            Ok(Some(Val::str(&String::from_utf8_lossy(&bytes))))
+        }),
+        "encodeUrlComponent" => (1, |_, a| {
+            str_fn(a, "encodeUrlComponent", |s| {
+                Val::str(&percent_encode(s, "-_.!~*'()"))
+            })
+        }),
+        "encodeUrl" => (1, |_, a| {
+            str_fn(a, "encodeUrl", |s| {
+                Val::str(&percent_encode(s, "-_.!~*'();/?:@&=+$,#"))
+            })
+        }),
+        "decodeUrlComponent" | "decodeUrl" => (1, |_, a| {
+            let Some(s) = arg(a, 0) else { return Ok(None) };
+            let s = s.as_str().ok_or_else(|| signature(1, "decodeUrl"))?;
+            percent_decode(s)
+                .map(|d| Some(Val::str(&d)))
+                .ok_or_else(|| {
+                    Error::new(
+                        "D3140",
+                        format!(
+                            "Malformed URL passed to $decodeUrl(): {}",
+                            show(&Val::str(s))
+                        ),
+                    )
+                })
+        }),
+        "formatBase" => (2, |_, a| {
+            let Some(n) = arg(a, 0) else { return Ok(None) };
+            let n = n.as_num().ok_or_else(|| signature(1, "formatBase"))?;
+            let radix = match arg(a, 1) {
+                None => 10.0,
+                Some(r) => r.as_num().ok_or_else(|| signature(2, "formatBase"))?,
+            };
+            if !(2.0..=36.0).contains(&radix) {
+                return Err(Error::new(
+                    "D3100",
+                    format!(
+                        "The radix of the formatBase function must be between 2 and 36.  It was given {}",
+                        format_number(radix)
+                    ),
+                ));
+            }
+            Ok(Some(Val::str(&to_radix(n.round() as i64, radix as u32))))
+        }),
+        "shuffle" => (1, |_, a| {
+            one(a, |v| {
+                let mut items = items_of(v);
+                for i in (1..items.len()).rev() {
+                    let j = (uuid::Uuid::new_v4().as_u128() % (i as u128 + 1)) as usize;
+                    items.swap(i, j);
+                }
+                Ok(Val::array(items))
+            })
+        }),
         "now" => (0, |ev, _| {
             Ok(Some(Val::str(&crate::values::format_timestamp(ev.now()))))
         }),
@@ -793,4 +858,55 @@ fn sort(ev: &Eval<'_>, a: &[Option<Val>]) -> R {
             Ok(Some(Val::array(items)))
         }
     }
+}
+
+/// Percent-encodes UTF-8 bytes except ASCII letters, digits and `keep`.
+fn percent_encode(s: &str, keep: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || keep.contains(c) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+/// The text percent-encoded in `s`; `None` for a malformed escape or UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// An integer in a radix from 2 to 36, lower-case digits.
+fn to_radix(n: i64, radix: u32) -> String {
+    let mut digits = Vec::new();
+    let mut m = n.unsigned_abs();
+    loop {
+        digits.push(std::char::from_digit((m % u64::from(radix)) as u32, radix).unwrap_or('0'));
+        m /= u64::from(radix);
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        digits.push('-');
+    }
+    digits.iter().rev().collect()
 }

@@ -230,6 +230,21 @@ fn string_functions() {
     assert_eq!(v("$replace('aaa', 'a', 'b', 2)"), json!("bba"));
     assert_eq!(v("$match('ab12cd34', /\\d+/).match"), json!(["12", "34"]));
     assert_eq!(v("$uppercase('abc') & $lowercase('DEF')"), json!("ABCdef"));
+    assert_eq!(
+        v("$base64encode('myuser:mypass')"),
+        json!("bXl1c2VyOm15cGFzcw==")
+    );
+    assert_eq!(
+        v("$base64decode('bXl1c2VyOm15cGFzcw==')"),
+        json!("myuser:mypass")
+    );
+    assert_eq!(v("$encodeUrlComponent('?x=test')"), json!("%3Fx%3Dtest"));
+    assert_eq!(
+        v("$encodeUrl('https://mozilla.org/?x=шеллы')"),
+        json!("https://mozilla.org/?x=%D1%88%D0%B5%D0%BB%D0%BB%D1%8B")
+    );
+    assert_eq!(v("$decodeUrlComponent('%3Fx%3Dtest')"), json!("?x=test"));
+    assert_eq!(code("$decodeUrl('%E0%A4%A')", json!({})), "D3140");
 }
 
 #[test]
@@ -246,6 +261,12 @@ fn numeric_and_aggregate_functions() {
     assert_eq!(v("[$floor(-1.5), $ceil(1.2), $abs(-3)]"), json!([-2, 2, 3]));
     assert_eq!(v("$power(2, 10)"), json!(1024));
     assert_eq!(v("$sqrt(16)"), json!(4));
+    assert_eq!(
+        v("[$formatBase(100, 2), $formatBase(2555, 16), $formatBase(-10, 10)]"),
+        json!(["1100100", "9fb", "-10"])
+    );
+    assert_eq!(code("$formatBase(1, 40)", json!({})), "D3100");
+    assert_eq!(v("$sort($shuffle([1, 2, 3]))"), json!([1, 2, 3]));
     assert_eq!(
         v("[$sum([1, 2, 3]), $max([1, 5]), $min([4, 2]), $average([1, 2])]"),
         json!([6, 5, 2, 1.5])
