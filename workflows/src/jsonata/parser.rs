@@ -442,7 +442,8 @@ impl Parser<'_> {
                 }
             }
             Tok::Op(op) => {
-                self.advance(true)?;
+                // After a wildcard an operator follows; after the others, an operand.
+                self.advance(!matches!(op, "*" | "**"))?;
                 match op {
                     "-" => {
                         let e = self.expression(70)?;
@@ -452,7 +453,6 @@ impl Parser<'_> {
                         }
                     }
                     "*" | "**" => {
-                        // An operand follows, so the next token was read as one.
                         let node = if op == "*" {
                             Node::Wildcard
                         } else {
@@ -490,8 +490,6 @@ impl Parser<'_> {
             }
             Tok::End => return Err(syntax("S0207", "Unexpected end of expression")),
         };
-        // The wildcard tokens were read in prefix position; re-read what
-        // follows them as an operator.
         Ok(node)
     }
 

@@ -78,6 +78,11 @@ fn paths_select_and_flatten() {
         json!(["Winchester", "Hursley Park"])
     );
     assert_eq!(value("$.Age", a), json!(28));
+    assert_eq!(value("n.* / 2", json!({"n": {"a": 4}})), json!(2));
+    assert_eq!(
+        value("$count(**.x)", json!({"a": {"x": 1, "b": [{"x": 2}]}})),
+        json!(2)
+    );
 }
 
 #[test]
