@@ -656,16 +656,20 @@ impl Parser<'_> {
     }
 }
 
-/// `left.right` as one path.
+/// `left.right` as one path; `[]` on any step keeps the whole path's
+/// result an array.
 fn path_join(left: Node, right: Node) -> Node {
-    let mut steps = match left {
-        Node::Path { steps, .. } => steps,
-        other => vec![Step {
-            node: other,
-            stages: Vec::new(),
-        }],
+    let (mut steps, left_keep) = match left {
+        Node::Path { steps, keep_array } => (steps, keep_array),
+        other => (
+            vec![Step {
+                node: other,
+                stages: Vec::new(),
+            }],
+            false,
+        ),
     };
-    let keep_array = match right {
+    let right_keep = match right {
         Node::Path {
             steps: more,
             keep_array,
@@ -681,5 +685,8 @@ fn path_join(left: Node, right: Node) -> Node {
             false
         }
     };
-    Node::Path { steps, keep_array }
+    Node::Path {
+        steps,
+        keep_array: left_keep || right_keep,
+    }
 }
