@@ -354,3 +354,14 @@ fn time_comes_from_the_host() {
     );
     assert_eq!(v("$fromMillis(0)"), json!("1970-01-01T00:00:00.000Z"));
 }
+
+proptest::proptest! {
+    /// Whatever the text, parsing and evaluating give a value or an error,
+    /// never a panic.
+    #[test]
+    fn arbitrary_text_never_panics(text in "[a-cé`$.\\[\\]{}():,;?<>=!&*/%^~0-9 '\"-]{0,40}") {
+        if let Ok(e) = Expression::parse(&text) {
+            let _ = e.evaluate(Some(&json!({"a": [1, {"b": 2}], "c": "x"})), &NoHost);
+        }
+    }
+}
