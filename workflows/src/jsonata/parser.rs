@@ -303,13 +303,19 @@ fn number_end(s: &str) -> usize {
 struct Parser<'a> {
     lexer: Lexer<'a>,
     tok: Tok,
+    depth: usize,
 }
+
+/// Sub-expressions nested deeper than this are refused, so no text can
+/// exhaust the parser's (or the evaluator's) stack.
+const MAX_NESTING: usize = 150;
 
 /// Parses a whole expression.
 pub(crate) fn parse(text: &str) -> Result<Node, Error> {
     let mut p = Parser {
         lexer: Lexer { src: text, pos: 0 },
         tok: Tok::End,
+        depth: 0,
     };
     p.advance(true)?;
     let node = p.expression(0)?;
@@ -354,11 +360,30 @@ impl Parser<'_> {
     }
 
     fn expression(&mut self, rbp: u8) -> Result<Node, Error> {
-        let mut left = self.nud()?;
-        while rbp < binding_power(&self.tok) {
-            left = self.led(left)?;
+        if self.depth == MAX_NESTING {
+            return Err(syntax(
+                "S0201",
+                format!("Syntax error: expressions nested more than {MAX_NESTING} deep"),
+            ));
         }
-        Ok(left)
+        let outer = self.depth;
+        self.depth += 1;
+        let r = self.nud().and_then(|mut left| {
+            // Each operator applied here nests `left` one level deeper.
+            while rbp < binding_power(&self.tok) {
+                if self.depth == MAX_NESTING {
+                    return Err(syntax(
+                        "S0201",
+                        format!("Syntax error: expressions nested more than {MAX_NESTING} deep"),
+                    ));
+                }
+                self.depth += 1;
+                left = self.led(left)?;
+            }
+            Ok(left)
+        });
+        self.depth = outer;
+        r
     }
 
     /// A comma-separated list up to `close`.

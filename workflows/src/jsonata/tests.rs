@@ -210,6 +210,22 @@ fn parse_errors_have_codes() {
 }
 
 #[test]
+fn deep_nesting_is_refused_not_a_stack_overflow() {
+    let deep = "(".repeat(10_000) + "1" + &")".repeat(10_000);
+    assert_eq!(
+        Expression::parse(&deep).map(|_| ()).unwrap_err().code,
+        "S0201"
+    );
+    let chain = vec!["1"; 10_000].join(" + ");
+    assert_eq!(
+        Expression::parse(&chain).map(|_| ()).unwrap_err().code,
+        "S0201"
+    );
+    let fine = "(".repeat(60) + &vec!["1"; 60].join(" + ") + &")".repeat(60);
+    assert_eq!(Expression::parse(&fine).map(|_| ()), Ok(()));
+}
+
+#[test]
 fn string_functions() {
     let v = |e: &str| value(e, json!({}));
     assert_eq!(v("$string(5)"), json!("5"));
