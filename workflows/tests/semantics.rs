@@ -300,3 +300,20 @@ async fn wait_seconds_path_takes_a_non_negative_integer_only() {
     let (status, _) = run(def, json!({"s": 0})).await;
     assert_eq!(status, ExecutionStatus::Succeeded);
 }
+
+#[tokio::test]
+async fn path_fields_read_variables() {
+    let def = json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "W", "Assign": {"wait": 0, "items": [1, 2], "n": "1",
+              "v": {"k": "val"}, "err": "MyErr", "ts": "2016-03-14T01:59:00Z"}},
+        "W": {"Type": "Wait", "SecondsPath": "$wait", "Next": "T"},
+        "T": {"Type": "Wait", "TimestampPath": "$ts", "Next": "M"},
+        "M": {"Type": "Map", "ItemsPath": "$items", "MaxConcurrencyPath": "$n", "ResultPath": "$.mapped",
+              "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "Next": "C"},
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.mapped[1]", "NumericEqualsPath": "$items[1]", "Next": "I"}]},
+        "I": {"Type": "Pass", "InputPath": "$v", "OutputPath": "$v.k", "Next": "F"},
+        "F": {"Type": "Fail", "ErrorPath": "$err", "CausePath": "$v.k"}}});
+    let (status, out) = run(def, json!({})).await;
+    assert_eq!(status, ExecutionStatus::Failed);
+    assert_eq!(out, json!({"error": "MyErr", "cause": "val"}));
+}
