@@ -68,6 +68,9 @@ cargo run --quiet --locked -- schemas --check
 step "infra: parse (python-hcl2), checkov, consistency with the code"
 venv="$venv" bash tests/infra/check.sh
 
+step "ASL conformance of the embedded engine: JSONPath (floor 98 %) and JSONata (floor 95 %) rates"
+cargo test --quiet --locked -p workflows --test conformance -- --nocapture
+
 step "state machine definitions: statelint and asl-validator"
 tests/asl/check.sh "$venv"
 

@@ -1,20 +1,52 @@
-//! Choice rules: comparisons (and their `…Path` forms), `Is*` tests and the
-//! And/Or/Not combinators. A comparison between values of the wrong type is
-//! simply false, as on AWS.
+//! Choice rules: in JSONPath, comparisons (and their `…Path` forms), `Is*`
+//! tests and the And/Or/Not combinators — a comparison between values of the
+//! wrong type is simply false, as on AWS; in JSONata, a `Condition`.
 
+use crate::definition::{Field, check_fields, field};
 use crate::error::Failure;
 use crate::jsonpath::JsonPath;
-use crate::payload::{Scope, Template};
+use crate::payload::Scope;
+use crate::query::{self, Expr, QueryLanguage, States};
 use crate::values::parse_timestamp;
 use serde_json::Value;
 use std::cmp::Ordering;
 
-/// A top-level rule with where it leads.
+/// A top-level rule with where it leads, and in JSONata the state's output
+/// when it matches.
 #[derive(Debug)]
 pub struct ChoiceRule {
-    pub rule: Rule,
+    pub test: Test,
     pub next: String,
-    pub assign: Option<Template>,
+    pub assign: Option<Field>,
+    pub output: Option<query::Template>,
+}
+
+/// What a top-level rule tests.
+#[derive(Debug)]
+pub enum Test {
+    Rule(Rule),
+    /// JSONata's `Condition`: a boolean, or an expression that must give one.
+    Condition(Condition),
+}
+
+#[derive(Debug)]
+pub enum Condition {
+    Literal(bool),
+    Expr(Expr),
+}
+
+impl Test {
+    /// Whether the rule matches; JSONPath reads `scope`, JSONata `states`.
+    pub fn eval(&self, scope: &Scope, states: &States) -> Result<bool, Failure> {
+        match self {
+            Test::Rule(r) => r.eval(scope),
+            Test::Condition(Condition::Literal(b)) => Ok(*b),
+            Test::Condition(Condition::Expr(e)) => match e.eval("Condition", states)? {
+                Value::Bool(b) => Ok(b),
+                other => Err(e.unexpected("Condition", "boolean", &other)),
+            },
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -87,17 +119,43 @@ const TESTS: [(&str, IsTest); 6] = [
 ];
 
 impl ChoiceRule {
-    pub fn compile_top(v: &Value) -> Result<ChoiceRule, String> {
-        let next = v
+    pub fn compile_top(v: &Value, lang: QueryLanguage) -> Result<ChoiceRule, String> {
+        let o = v.as_object().ok_or("a choice rule must be an object")?;
+        let next = o
             .get("Next")
             .and_then(Value::as_str)
             .ok_or("every choice rule needs 'Next'")?
             .to_string();
-        let assign = v.get("Assign").map(Template::compile).transpose()?;
+        let mut errs = Vec::new();
+        check_fields(o, lang, &mut errs);
+        if let Some(e) = errs.into_iter().next() {
+            return Err(e);
+        }
+        let test = match lang {
+            QueryLanguage::JsonPath => Test::Rule(Rule::compile(v)?),
+            QueryLanguage::Jsonata => Test::Condition(match o.get("Condition") {
+                Some(Value::Bool(b)) => Condition::Literal(*b),
+                Some(Value::String(s)) => match Expr::from_template(s) {
+                    Some(e) => Condition::Expr(e.map_err(|e| format!("Condition: {e}"))?),
+                    None => {
+                        return Err(format!(
+                            "Condition must be a boolean or a JSONata expression, got '{s}'"
+                        ));
+                    }
+                },
+                _ => return Err("a JSONata choice rule needs 'Condition'".into()),
+            }),
+        };
+        let output = o
+            .get("Output")
+            .map(query::Template::compile)
+            .transpose()
+            .map_err(|e| format!("Output: {e}"))?;
         Ok(ChoiceRule {
-            rule: Rule::compile(v)?,
+            test,
             next,
-            assign,
+            assign: field(o, "Assign", lang)?,
+            output,
         })
     }
 }
@@ -121,7 +179,9 @@ impl Rule {
             return Ok(Rule::Not(Box::new(Rule::compile(n)?)));
         }
         if o.contains_key("Condition") {
-            return Err("'Condition' is JSONata, which is not supported".into());
+            return Err(
+                "'Condition' is JSONata; this Choice state's QueryLanguage is JSONPath".into(),
+            );
         }
         let var = o
             .get("Variable")

@@ -1,10 +1,13 @@
-//! Loading a definition: `${Name}` substitution, parsing into typed states,
-//! and refusing — with the state and the reason — whatever the engine does
-//! not run exactly as AWS does.
+//! Loading a definition: `${Name}` substitution, parsing into typed states
+//! in their query language (JSONPath or JSONata), and refusing — with the
+//! state and the reason — whatever the engine does not run exactly as AWS
+//! does, such as a field of one query language in a state of the other.
 
 use crate::choice::ChoiceRule;
+use crate::error::Failure;
 use crate::jsonpath::JsonPath;
-use crate::payload::{FilterPath, ResultPath, Template};
+use crate::payload::{FilterPath, ResultPath, Scope, Template};
+use crate::query::{self, Expr, QueryLanguage, States};
 use crate::retry::{Catcher, Retrier};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -22,12 +25,16 @@ pub struct Machine {
 pub struct State {
     pub name: String,
     pub kind: Kind,
+    pub query: QueryLanguage,
     pub input_path: FilterPath,
     pub output_path: FilterPath,
     pub parameters: Option<Template>,
     pub result_selector: Option<Template>,
     pub result_path: ResultPath,
-    pub assign: Option<Template>,
+    /// JSONata's `Arguments` (Task, Parallel) and `Output`.
+    pub arguments: Option<query::Template>,
+    pub output: Option<query::Template>,
+    pub assign: Option<Field>,
     /// `None` for a state with `"End": true` (and for terminal kinds).
     pub next: Option<String>,
     pub retry: Vec<Retrier>,
@@ -47,8 +54,8 @@ pub enum Kind {
     Wait(WaitSpec),
     Succeed,
     Fail {
-        error: Option<Template>,
-        cause: Option<Template>,
+        error: Option<Field>,
+        cause: Option<Field>,
     },
     Parallel {
         branches: Vec<Arc<Machine>>,
@@ -72,12 +79,94 @@ impl Kind {
     }
 }
 
-/// A number given literally or read through a path (`TimeoutSeconds` /
-/// `TimeoutSecondsPath` and the like).
-#[derive(Debug, Clone)]
+/// A number given literally, read through a path (`TimeoutSeconds` /
+/// `TimeoutSecondsPath` and the like) or, in JSONata, an expression.
+#[derive(Debug)]
 pub enum NumberSource {
     Literal(f64),
     Path(JsonPath),
+    Expr(Expr),
+}
+
+/// A dynamic field in the state's query language: a JSONPath payload
+/// template or a JSONata one.
+#[derive(Debug)]
+pub enum Field {
+    Path(Template),
+    Jsonata(query::Template),
+}
+
+impl Field {
+    /// The value: a JSONPath template reads `scope`, a JSONata one `states`;
+    /// `name` is the field as JSONata's error texts name it.
+    pub fn eval(&self, name: &str, scope: &Scope, states: &States) -> Result<Value, Failure> {
+        match self {
+            Field::Path(t) => t.eval(scope),
+            Field::Jsonata(t) => t.eval(name, states),
+        }
+    }
+
+    fn compile(v: &Value, lang: QueryLanguage) -> Result<Field, String> {
+        Ok(match lang {
+            QueryLanguage::JsonPath => Field::Path(Template::compile(v)?),
+            QueryLanguage::Jsonata => Field::Jsonata(query::Template::compile(v)?),
+        })
+    }
+}
+
+/// A field that holds a dynamic value in either language.
+pub fn field(
+    o: &Map<String, Value>,
+    name: &str,
+    lang: QueryLanguage,
+) -> Result<Option<Field>, String> {
+    o.get(name)
+        .map(|v| Field::compile(v, lang).map_err(|e| format!("{name}: {e}")))
+        .transpose()
+}
+
+/// Where a Map state's items come from.
+#[derive(Debug)]
+pub enum Items {
+    Path(FilterPath),
+    /// JSONata's `Items` (an array or an expression); the input if absent.
+    Jsonata(Option<query::Template>),
+}
+
+/// The fields only one query language has; the other refuses them.
+const JSONPATH_ONLY: [&str; 16] = [
+    "InputPath",
+    "OutputPath",
+    "Parameters",
+    "ResultSelector",
+    "ResultPath",
+    "Result",
+    "ItemsPath",
+    "SecondsPath",
+    "TimestampPath",
+    "TimeoutSecondsPath",
+    "HeartbeatSecondsPath",
+    "ErrorPath",
+    "CausePath",
+    "MaxConcurrencyPath",
+    "ToleratedFailureCountPath",
+    "ToleratedFailurePercentagePath",
+];
+const JSONATA_ONLY: [&str; 3] = ["Arguments", "Output", "Items"];
+
+/// Refuses the fields of the other query language.
+pub fn check_fields(o: &Map<String, Value>, lang: QueryLanguage, errs: &mut Vec<String>) {
+    let (foreign, own) = match lang {
+        QueryLanguage::JsonPath => (&JSONATA_ONLY[..], "JSONPath"),
+        QueryLanguage::Jsonata => (&JSONPATH_ONLY[..], "JSONata"),
+    };
+    for f in foreign {
+        if o.contains_key(*f) {
+            errs.push(format!(
+                "the field '{f}' is not supported in a {own} state (QueryLanguage)"
+            ));
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -101,13 +190,14 @@ pub enum WaitSpec {
     Seconds(NumberSource),
     Timestamp(chrono::DateTime<chrono::Utc>),
     TimestampPath(JsonPath),
+    TimestampExpr(Expr),
 }
 
 #[derive(Debug)]
 pub struct MapSpec {
     pub processor: Arc<Machine>,
-    pub items_path: FilterPath,
-    pub item_selector: Option<Template>,
+    pub items: Items,
+    pub item_selector: Option<Field>,
     pub max_concurrency: Option<NumberSource>,
     pub tolerated_count: Option<NumberSource>,
     pub tolerated_percentage: Option<NumberSource>,
@@ -137,7 +227,7 @@ pub fn parse(text: &str) -> Result<Arc<Machine>, Vec<String>> {
     let v: Value = serde_json::from_str(text)
         .map_err(|e| vec![format!("the definition is not valid JSON: {e}")])?;
     let mut errs = Vec::new();
-    let m = machine(&v, "", &mut errs);
+    let m = machine(&v, "", QueryLanguage::JsonPath, &mut errs);
     if errs.is_empty() {
         Ok(Arc::new(m))
     } else {
@@ -145,19 +235,18 @@ pub fn parse(text: &str) -> Result<Arc<Machine>, Vec<String>> {
     }
 }
 
-fn machine(v: &Value, at: &str, errs: &mut Vec<String>) -> Machine {
+/// A machine or branch; its states take `inherited` as their query
+/// language unless the machine or the state names another.
+fn machine(v: &Value, at: &str, inherited: QueryLanguage, errs: &mut Vec<String>) -> Machine {
     let empty = Map::new();
     let o = v.as_object().unwrap_or_else(|| {
         errs.push(format!("{at}the definition must be a JSON object"));
         &empty
     });
-    if let Some(q) = o.get("QueryLanguage").and_then(Value::as_str)
-        && q != "JSONPath"
-    {
-        errs.push(format!(
-            "{at}QueryLanguage '{q}' is not supported (JSONPath only)"
-        ));
-    }
+    let lang = QueryLanguage::parse(o.get("QueryLanguage"), inherited).unwrap_or_else(|e| {
+        errs.push(format!("{at}{e}"));
+        inherited
+    });
     let start_at = o
         .get("StartAt")
         .and_then(Value::as_str)
@@ -168,7 +257,7 @@ fn machine(v: &Value, at: &str, errs: &mut Vec<String>) -> Machine {
         Some(map) => {
             for (name, sv) in map {
                 let mut e = Vec::new();
-                let st = state(name, sv, &mut e);
+                let st = state(name, sv, lang, &mut e);
                 errs.extend(e.into_iter().map(|m| format!("{at}state '{name}': {m}")));
                 if let Some(st) = st {
                     states.insert(name.clone(), st);
@@ -207,9 +296,15 @@ fn machine(v: &Value, at: &str, errs: &mut Vec<String>) -> Machine {
 fn number_source(
     o: &Map<String, Value>,
     field: &str,
+    lang: QueryLanguage,
     errs: &mut Vec<String>,
 ) -> Option<NumberSource> {
     if let Some(v) = o.get(field) {
+        if lang == QueryLanguage::Jsonata
+            && let Some(e) = v.as_str().and_then(Expr::from_template)
+        {
+            return check(e.map_err(|e| format!("{field}: {e}")), errs).map(NumberSource::Expr);
+        }
         return match v.as_f64() {
             Some(n) => Some(NumberSource::Literal(n)),
             None => {
@@ -233,20 +328,30 @@ fn check<T>(r: Result<T, String>, errs: &mut Vec<String>) -> Option<T> {
     r.map_err(|e| errs.push(e)).ok()
 }
 
-fn state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
+fn state(name: &str, v: &Value, inherited: QueryLanguage, errs: &mut Vec<String>) -> Option<State> {
     let Some(o) = v.as_object() else {
         errs.push("a state must be a JSON object".into());
         return None;
     };
-    if let Some(q) = o.get("QueryLanguage").and_then(Value::as_str)
-        && q != "JSONPath"
-    {
-        errs.push(format!(
-            "QueryLanguage '{q}' is not supported (JSONPath only)"
-        ));
-        return None;
-    }
+    let lang = check(
+        QueryLanguage::parse(o.get("QueryLanguage"), inherited),
+        errs,
+    )?;
+    check_fields(o, lang, errs);
     let ty = o.get("Type").and_then(Value::as_str).unwrap_or("");
+    let jsonata = |f: &str, errs: &mut Vec<String>| -> Option<query::Template> {
+        o.get(f).and_then(|v| {
+            check(
+                query::Template::compile(v).map_err(|e| format!("{f}: {e}")),
+                errs,
+            )
+        })
+    };
+    if o.contains_key("Arguments") && !matches!(ty, "Task" | "Parallel") {
+        errs.push("the field 'Arguments' is supported in Task and Parallel states only".into());
+    }
+    let arguments = jsonata("Arguments", errs);
+    let output = jsonata("Output", errs);
     let tmpl = |field: &str, errs: &mut Vec<String>| -> Option<Template> {
         o.get(field).and_then(|v| {
             check(
@@ -257,7 +362,7 @@ fn state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
     };
     let parameters = tmpl("Parameters", errs);
     let result_selector = tmpl("ResultSelector", errs);
-    let assign = tmpl("Assign", errs);
+    let assign = check(field(o, "Assign", lang), errs).flatten();
     let input_path =
         check(FilterPath::compile(o.get("InputPath")), errs).unwrap_or(FilterPath::Identity);
     let output_path =
@@ -274,7 +379,7 @@ fn state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
     let catch = match o.get("Catch") {
         Some(Value::Array(a)) => a
             .iter()
-            .filter_map(|c| check(Catcher::compile(c), errs))
+            .filter_map(|c| check(Catcher::compile(c, lang), errs))
             .collect(),
         _ => Vec::new(),
     };
@@ -285,12 +390,12 @@ fn state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
         "Pass" => Kind::Pass {
             result: o.get("Result").cloned(),
         },
-        "Task" => Kind::Task(task(o, errs)?),
+        "Task" => Kind::Task(task(o, lang, errs)?),
         "Choice" => {
             let choices = match o.get("Choices").and_then(Value::as_array) {
                 Some(a) if !a.is_empty() => a
                     .iter()
-                    .filter_map(|c| check(ChoiceRule::compile_top(c), errs))
+                    .filter_map(|c| check(ChoiceRule::compile_top(c, lang), errs))
                     .collect(),
                 _ => {
                     errs.push("a Choice state needs a non-empty 'Choices' array".into());
@@ -303,7 +408,14 @@ fn state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
             }
         }
         "Wait" => {
-            let spec = if let Some(s) = o.get("Timestamp").and_then(Value::as_str) {
+            let expr = o
+                .get("Timestamp")
+                .and_then(Value::as_str)
+                .filter(|_| lang == QueryLanguage::Jsonata)
+                .and_then(Expr::from_template);
+            let spec = if let Some(e) = expr {
+                WaitSpec::TimestampExpr(check(e.map_err(|e| format!("Timestamp: {e}")), errs)?)
+            } else if let Some(s) = o.get("Timestamp").and_then(Value::as_str) {
                 let Some(t) = crate::values::parse_timestamp(s) else {
                     errs.push(format!(
                         "Timestamp '{s}' is not an ISO-8601 extended offset date-time"
@@ -313,7 +425,7 @@ fn state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
                 WaitSpec::Timestamp(t)
             } else if let Some(p) = o.get("TimestampPath").and_then(Value::as_str) {
                 WaitSpec::TimestampPath(check(JsonPath::parse(p), errs)?)
-            } else if let Some(n) = number_source(o, "Seconds", errs) {
+            } else if let Some(n) = number_source(o, "Seconds", lang, errs) {
                 WaitSpec::Seconds(n)
             } else {
                 errs.push(
@@ -325,11 +437,13 @@ fn state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
         }
         "Succeed" => Kind::Succeed,
         "Fail" => {
-            let dynamic = |lit: &str, path: &str, errs: &mut Vec<String>| -> Option<Template> {
+            let dynamic = |lit: &str, path: &str, errs: &mut Vec<String>| -> Option<Field> {
                 if let Some(p) = o.get(path).and_then(Value::as_str) {
-                    check(Template::dynamic(path, p), errs)
+                    check(Template::dynamic(path, p), errs).map(Field::Path)
+                } else if lang == QueryLanguage::Jsonata {
+                    check(field(o, lit, lang), errs).flatten()
                 } else {
-                    o.get(lit).map(|v| Template::Lit(v.clone()))
+                    o.get(lit).map(|v| Field::Path(Template::Lit(v.clone())))
                 }
             };
             Kind::Fail {
@@ -342,7 +456,9 @@ fn state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
                 Some(b) => b
                     .iter()
                     .enumerate()
-                    .map(|(i, b)| Arc::new(machine(b, &format!("branch {i} of '{name}': "), errs)))
+                    .map(|(i, b)| {
+                        Arc::new(machine(b, &format!("branch {i} of '{name}': "), lang, errs))
+                    })
                     .collect(),
                 None => {
                     errs.push("a Parallel state needs 'Branches'".into());
@@ -351,7 +467,7 @@ fn state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
             };
             Kind::Parallel { branches }
         }
-        "Map" => Kind::Map(map(name, o, errs)?),
+        "Map" => Kind::Map(map(name, o, lang, errs)?),
         other => {
             errs.push(format!("unknown state type '{other}'"));
             return None;
@@ -367,6 +483,9 @@ fn state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
     Some(State {
         name: name.to_string(),
         kind,
+        query: lang,
+        arguments,
+        output,
         input_path,
         output_path,
         parameters,
@@ -379,7 +498,7 @@ fn state(name: &str, v: &Value, errs: &mut Vec<String>) -> Option<State> {
     })
 }
 
-fn task(o: &Map<String, Value>, errs: &mut Vec<String>) -> Option<TaskSpec> {
+fn task(o: &Map<String, Value>, lang: QueryLanguage, errs: &mut Vec<String>) -> Option<TaskSpec> {
     let arn = o.get("Resource").and_then(Value::as_str).unwrap_or("");
     let resource = if let Some(rest) = arn.strip_prefix("arn:aws:states:::lambda:invoke") {
         match rest {
@@ -409,12 +528,17 @@ fn task(o: &Map<String, Value>, errs: &mut Vec<String>) -> Option<TaskSpec> {
     Some(TaskSpec {
         resource,
         resource_arn: arn.to_string(),
-        timeout: number_source(o, "TimeoutSeconds", errs),
-        heartbeat: number_source(o, "HeartbeatSeconds", errs),
+        timeout: number_source(o, "TimeoutSeconds", lang, errs),
+        heartbeat: number_source(o, "HeartbeatSeconds", lang, errs),
     })
 }
 
-fn map(name: &str, o: &Map<String, Value>, errs: &mut Vec<String>) -> Option<MapSpec> {
+fn map(
+    name: &str,
+    o: &Map<String, Value>,
+    lang: QueryLanguage,
+    errs: &mut Vec<String>,
+) -> Option<MapSpec> {
     for unsupported in ["ItemReader", "ResultWriter", "ItemBatcher"] {
         if o.contains_key(unsupported) {
             errs.push(format!("{unsupported} is not supported"));
@@ -424,22 +548,36 @@ fn map(name: &str, o: &Map<String, Value>, errs: &mut Vec<String>) -> Option<Map
         errs.push("a Map state needs 'ItemProcessor' (or 'Iterator')".into());
         return None;
     };
-    let processor = Arc::new(machine(proc_def, &format!("processor of '{name}': "), errs));
-    let item_selector = match o.get("ItemSelector").or_else(|| o.get("Parameters")) {
-        Some(v) => check(
-            Template::compile(v).map_err(|e| format!("ItemSelector: {e}")),
-            errs,
+    let processor = Arc::new(machine(
+        proc_def,
+        &format!("processor of '{name}': "),
+        lang,
+        errs,
+    ));
+    let selector_field = if o.contains_key("ItemSelector") {
+        "ItemSelector"
+    } else {
+        "Parameters"
+    };
+    let item_selector = check(field(o, selector_field, lang), errs).flatten();
+    let items = match lang {
+        QueryLanguage::JsonPath => Items::Path(
+            check(FilterPath::compile(o.get("ItemsPath")), errs).unwrap_or(FilterPath::Identity),
         ),
-        None => None,
+        QueryLanguage::Jsonata => Items::Jsonata(o.get("Items").and_then(|v| {
+            check(
+                query::Template::compile(v).map_err(|e| format!("Items: {e}")),
+                errs,
+            )
+        })),
     };
     Some(MapSpec {
         processor,
-        items_path: check(FilterPath::compile(o.get("ItemsPath")), errs)
-            .unwrap_or(FilterPath::Identity),
+        items,
         item_selector,
-        max_concurrency: number_source(o, "MaxConcurrency", errs),
-        tolerated_count: number_source(o, "ToleratedFailureCount", errs),
-        tolerated_percentage: number_source(o, "ToleratedFailurePercentage", errs),
+        max_concurrency: number_source(o, "MaxConcurrency", lang, errs),
+        tolerated_count: number_source(o, "ToleratedFailureCount", lang, errs),
+        tolerated_percentage: number_source(o, "ToleratedFailurePercentage", lang, errs),
     })
 }
 
@@ -462,11 +600,42 @@ mod tests {
     }
 
     #[test]
-    fn refuses_jsonata_and_unknown_resources() {
+    fn each_query_language_refuses_the_others_fields() {
+        let e = parse(r#"{"QueryLanguage":"JSONata","StartAt":"a","States":{"a":{"Type":"Pass","InputPath":"$.x","End":true}}}"#)
+            .unwrap_err();
+        assert!(
+            e[0].contains("'InputPath' is not supported in a JSONata state"),
+            "{e:?}"
+        );
+        let e = parse(r#"{"StartAt":"a","States":{"a":{"Type":"Pass","Output":{},"End":true}}}"#)
+            .unwrap_err();
+        assert!(
+            e[0].contains("'Output' is not supported in a JSONPath state"),
+            "{e:?}"
+        );
+        let e = parse(r#"{"StartAt":"a","States":{"a":{"QueryLanguage":"JSONata","Type":"Pass","Output":"{% 1 + %}","End":true}}}"#)
+            .unwrap_err();
+        assert!(
+            e[0].contains("the JSONata expression '1 +' is invalid"),
+            "{e:?}"
+        );
         let e =
-            parse(r#"{"QueryLanguage":"JSONata","StartAt":"a","States":{"a":{"Type":"Succeed"}}}"#)
+            parse(r#"{"QueryLanguage":"YAML","StartAt":"a","States":{"a":{"Type":"Succeed"}}}"#)
                 .unwrap_err();
-        assert!(e[0].contains("JSONata"));
+        assert!(e[0].contains("QueryLanguage must be"), "{e:?}");
+        let e = parse(r#"{"QueryLanguage":"JSONata","StartAt":"a","States":{"a":{"Type":"Pass","Arguments":{},"End":true}}}"#)
+            .unwrap_err();
+        assert!(
+            e[0].contains("'Arguments' is supported in Task and Parallel states only"),
+            "{e:?}"
+        );
+        // A state overrides the machine's language, both ways.
+        parse(r#"{"QueryLanguage":"JSONata","StartAt":"a","States":{"a":{"QueryLanguage":"JSONPath","Type":"Pass","InputPath":"$.x","End":true}}}"#)
+            .unwrap();
+    }
+
+    #[test]
+    fn refuses_unknown_resources() {
         let e = parse(r#"{"StartAt":"a","States":{"a":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","End":true}}}"#)
             .unwrap_err();
         assert!(e[0].contains("state 'a'"));

@@ -31,6 +31,14 @@ impl Failure {
             ..Self::new(names::RUNTIME, cause)
         }
     }
+    /// A `States.QueryEvaluationError` (a JSONata field failed); the state
+    /// runner adds where it happened.
+    pub fn query(cause: impl Into<String>) -> Self {
+        Failure {
+            needs_state_context: true,
+            ..Self::new(names::QUERY_EVALUATION, cause)
+        }
+    }
     pub fn intrinsic(cause: impl Into<String>) -> Self {
         Self::new(names::INTRINSIC_FAILURE, cause)
     }
@@ -65,6 +73,7 @@ impl From<StoreError> for Halt {
 pub mod names {
     pub const ALL: &str = "States.ALL";
     pub const RUNTIME: &str = "States.Runtime";
+    pub const QUERY_EVALUATION: &str = "States.QueryEvaluationError";
     pub const TIMEOUT: &str = "States.Timeout";
     pub const HEARTBEAT_TIMEOUT: &str = "States.HeartbeatTimeout";
     pub const TASK_FAILED: &str = "States.TaskFailed";

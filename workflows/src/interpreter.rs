@@ -2,10 +2,11 @@
 //! state, Retry and Catch, and the Choice, Wait, Fail, Parallel and Map kinds
 //! (Task is in `tasks`).
 
-use crate::definition::{Kind, Machine, MapSpec, NumberSource, State, WaitSpec};
+use crate::definition::{Field, Items, Kind, Machine, MapSpec, NumberSource, State, WaitSpec};
 use crate::error::{Failure, Halt, names};
 use crate::history::HistoryEvent;
-use crate::payload::{Expect, Scope, Template, Vars, evaluate_assign};
+use crate::payload::{Expect, Scope, Vars, evaluate_assign};
+use crate::query::{self, QueryLanguage, States};
 use crate::retry::matches;
 use crate::run::{Branch, Run};
 use crate::values::{MAX_PAYLOAD_BYTES, message_text, parse_timestamp, payload_size};
@@ -73,20 +74,11 @@ async fn run_state(
     loop {
         let retry_count = retries.iter().sum::<u32>();
         let result = attempt(run, st, &raw, &entered, retry_count, b, vars).await;
-        let mut f = match result {
+        let f = match result {
             Ok(step) => return Ok(step),
-            Err(Halt::Failed(f)) => f,
+            Err(Halt::Failed(f)) => in_state(f, st, &entered),
             Err(store_error) => return Err(store_error),
         };
-        if f.needs_state_context {
-            f.cause = Some(format!(
-                "An error occurred while executing the state '{}' (entered at the event id #{}). {}",
-                st.name,
-                entered.id,
-                f.cause.unwrap_or_default()
-            ));
-            f.needs_state_context = false;
-        }
         if let Some(i) = st.retry.iter().position(|r| matches(&r.errors, &f)) {
             let r = &st.retry[i];
             if retries[i] < r.max_attempts {
@@ -106,18 +98,32 @@ async fn run_state(
                 err.insert("Cause".into(), c.clone().into());
             }
             let err = Value::Object(err);
-            let out = c.result_path.apply(&raw, err.clone());
-            if let Some(a) = &c.assign {
-                let ctx = run.context(&st.name, entered.timestamp, None);
-                let assigned = evaluate_assign(
-                    a,
-                    &Scope {
-                        input: &err,
-                        context: &ctx,
-                        vars,
-                    },
-                )?;
-                vars.assign(assigned);
+            let ctx = run.context(&st.name, entered.timestamp, None);
+            let caught = {
+                let states =
+                    States::new(&raw, &ctx, vars, run.core.clock.now()).with_error_output(&err);
+                let scope = Scope {
+                    input: &err,
+                    context: &ctx,
+                    vars,
+                };
+                let out = match (st.query, &c.output) {
+                    (QueryLanguage::JsonPath, _) => Ok(c.result_path.apply(&raw, err.clone())),
+                    (QueryLanguage::Jsonata, Some(o)) => o.eval("Output", &states),
+                    (QueryLanguage::Jsonata, None) => Ok(err.clone()),
+                };
+                out.and_then(|out| {
+                    let assigned = c
+                        .assign
+                        .as_ref()
+                        .map(|a| evaluate_assign(a, &scope, &states))
+                        .transpose()?;
+                    Ok((out, assigned))
+                })
+            };
+            let (out, assigned) = caught.map_err(|f| in_state(f, st, &entered))?;
+            if let Some(a) = assigned {
+                vars.assign(a);
             }
             run.emit(
                 b,
@@ -131,7 +137,53 @@ async fn run_state(
     }
 }
 
-/// One attempt at a state: everything from InputPath to OutputPath.
+/// A failure whose cause still needs where it happened gets the state's
+/// name and entered-event id, as AWS words it.
+fn in_state(mut f: Failure, st: &State, entered: &HistoryEvent) -> Failure {
+    if f.needs_state_context {
+        f.cause = Some(format!(
+            "An error occurred while executing the state '{}' (entered at the event id #{}). {}",
+            st.name,
+            entered.id,
+            f.cause.unwrap_or_default()
+        ));
+        f.needs_state_context = false;
+    }
+    f
+}
+
+/// The input a state passes on to its work: JSONPath's `Parameters` or
+/// JSONata's `Arguments`, else its effective input.
+pub(crate) fn arguments(
+    st: &State,
+    eff: &Value,
+    ctx: &Value,
+    vars: &Vars,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Value, Failure> {
+    if let Some(p) = &st.parameters {
+        return p.eval(&Scope {
+            input: eff,
+            context: ctx,
+            vars,
+        });
+    }
+    if let Some(a) = &st.arguments {
+        return a.eval("Arguments", &States::new(eff, ctx, vars, now));
+    }
+    Ok(eff.clone())
+}
+
+/// What follows a state that did not fail: where to go, with which
+/// `Assign` and (JSONata) `Output`.
+struct Chosen<'a> {
+    next: Option<&'a String>,
+    assign: Option<&'a Field>,
+    output: Option<&'a query::Template>,
+}
+
+/// One attempt at a state: everything from InputPath to OutputPath (or
+/// from Arguments to Output).
 async fn attempt(
     run: &Arc<Run>,
     st: &State,
@@ -143,27 +195,22 @@ async fn attempt(
 ) -> Result<Step, Halt> {
     let is_task = matches!(st.kind, Kind::Task(_));
     let mut ctx = run.context(&st.name, entered.timestamp, is_task.then_some(retry_count));
+    let now = || run.core.clock.now();
     let eff = st.input_path.apply(&Scope {
         input: raw,
         context: &ctx,
         vars,
     })?;
-    let params = |ctx: &Value, vars: &Vars| -> Result<Value, Failure> {
-        match &st.parameters {
-            Some(p) => p.eval(&Scope {
-                input: &eff,
-                context: ctx,
-                vars,
-            }),
-            None => Ok(eff.clone()),
-        }
+    let mut chosen = Chosen {
+        next: st.next.as_ref(),
+        assign: st.assign.as_ref(),
+        output: st.output.as_ref(),
     };
-    // The state's result, and for Choice the rule that matched.
-    let mut chosen: Option<(&String, &Option<Template>)> = None;
+    // The state's result (`$states.result` in JSONata).
     let result: Option<Value> = match &st.kind {
         Kind::Pass { result } => Some(match result {
             Some(r) => r.clone(),
-            None => params(&ctx, vars)?,
+            None => arguments(st, &eff, &ctx, vars, now())?,
         }),
         Kind::Task(spec) => Some(
             Box::pin(crate::tasks::run_task(
@@ -172,7 +219,7 @@ async fn attempt(
             .await?,
         ),
         Kind::Parallel { branches } => {
-            let input = params(&ctx, vars)?;
+            let input = arguments(st, &eff, &ctx, vars, now())?;
             Some(Box::pin(run_parallel(run, branches, input, b, vars)).await?)
         }
         // Boxed: only the kind that runs pays for its future's size.
@@ -183,18 +230,25 @@ async fn attempt(
                 context: &ctx,
                 vars,
             };
+            let states = States::new(raw, &ctx, vars, now());
+            let mut matched = None;
             for c in choices {
-                if c.rule.eval(&scope)? {
-                    chosen = Some((&c.next, &c.assign));
+                if c.test.eval(&scope, &states)? {
+                    matched = Some(c);
                     break;
                 }
             }
-            if chosen.is_none() {
-                match default {
-                    Some(d) => chosen = Some((d, &st.assign)),
-                    None => {
-                        return Err(Failure::new("States.NoChoiceMatched", "No Matches!").into());
+            match (matched, default) {
+                (Some(c), _) => {
+                    chosen = Chosen {
+                        next: Some(&c.next),
+                        assign: c.assign.as_ref(),
+                        output: c.output.as_ref(),
                     }
+                }
+                (None, Some(d)) => chosen.next = Some(d),
+                (None, None) => {
+                    return Err(Failure::new("States.NoChoiceMatched", "No Matches!").into());
                 }
             }
             None
@@ -207,6 +261,7 @@ async fn attempt(
                     context: &ctx,
                     vars,
                 },
+                &States::new(raw, &ctx, vars, now()),
                 entered,
             )?;
             run.core.clock.sleep_until(due).await;
@@ -219,22 +274,23 @@ async fn attempt(
                 context: &ctx,
                 vars,
             };
-            let text = |t: &Option<Template>| -> Result<Option<String>, Failure> {
+            let states = States::new(raw, &ctx, vars, now());
+            let text = |t: &Option<Field>, name: &str| -> Result<Option<String>, Failure> {
                 Ok(t.as_ref()
-                    .map(|t| t.eval(&scope))
+                    .map(|t| t.eval(name, &scope, &states))
                     .transpose()?
                     .map(|v| message_text(&v)))
             };
             return Err(Failure {
-                error: text(error)?,
-                cause: text(cause)?,
+                error: text(error, "Error")?,
+                cause: text(cause, "Cause")?,
                 needs_state_context: false,
             }
             .into());
         }
     };
 
-    let (output, assign_input) = match result {
+    let (output, assign_input, result) = match result {
         Some(mut r) => {
             if let Some(sel) = &st.result_selector {
                 r = sel.eval(&Scope {
@@ -253,30 +309,40 @@ async fn attempt(
                 )
                 .into());
             }
-            (st.result_path.apply(raw, r.clone()), r)
+            (st.result_path.apply(raw, r.clone()), r.clone(), Some(r))
         }
-        None => (eff.clone(), eff.clone()),
+        None => (eff.clone(), eff.clone(), None),
     };
-    let assign = match &chosen {
-        Some((_, a)) => a.as_ref(),
-        None => st.assign.as_ref(),
-    };
-    let assigned = match assign {
-        Some(a) => Some(evaluate_assign(
-            a,
-            &Scope {
-                input: &assign_input,
+    let (output, assigned) = {
+        let mut states = States::new(raw, &ctx, vars, now());
+        if let (Some(r), Kind::Task(_) | Kind::Parallel { .. } | Kind::Map(_)) = (&result, &st.kind)
+        {
+            states = states.with_result(r);
+        }
+        let assigned = chosen
+            .assign
+            .map(|a| {
+                evaluate_assign(
+                    a,
+                    &Scope {
+                        input: &assign_input,
+                        context: &ctx,
+                        vars,
+                    },
+                    &states,
+                )
+            })
+            .transpose()?;
+        let output = match chosen.output {
+            Some(t) => t.eval("Output", &states)?,
+            None => st.output_path.apply(&Scope {
+                input: &output,
                 context: &ctx,
                 vars,
-            },
-        )?),
-        None => None,
+            })?,
+        };
+        (output, assigned)
     };
-    let output = st.output_path.apply(&Scope {
-        input: &output,
-        context: &ctx,
-        vars,
-    })?;
     if let Some(a) = assigned {
         vars.assign(a);
     }
@@ -289,12 +355,8 @@ async fn attempt(
         )
         .await?;
     }
-    let next = match chosen {
-        Some((n, _)) => Some(n.clone()),
-        None => st.next.clone(),
-    };
-    Ok(match next {
-        Some(n) => Step::Next(n, output),
+    Ok(match chosen.next {
+        Some(n) => Step::Next(n.clone(), output),
         None => Step::End(output),
     })
 }
@@ -302,14 +364,27 @@ async fn attempt(
 fn wait_until(
     spec: &WaitSpec,
     scope: &Scope,
+    states: &States,
     entered: &HistoryEvent,
 ) -> Result<chrono::DateTime<chrono::Utc>, Failure> {
     let from_seconds =
         |s: f64| entered.timestamp + chrono::Duration::milliseconds((s * 1000.0) as i64);
     match spec {
         WaitSpec::Seconds(NumberSource::Literal(n)) => Ok(from_seconds(*n)),
+        WaitSpec::Seconds(NumberSource::Expr(e)) => {
+            let v = e.eval("Seconds", states)?;
+            match v.as_i64() {
+                Some(n) if n >= 0 => Ok(from_seconds(n as f64)),
+                _ => Err(e.unexpected("Seconds", "non-negative integer", &v)),
+            }
+        }
         WaitSpec::Seconds(NumberSource::Path(p)) => {
-            let v = scope.require(p)?;
+            let v = scope.resolve(p).ok_or_else(|| {
+                Failure::runtime(format!(
+                    "The SecondsPath parameter does not reference an input value: {}",
+                    p.text
+                ))
+            })?;
             match v.as_i64() {
                 Some(n) if n < 0 => Err(Failure::runtime(format!(
                     "The SecondsPath parameter references a negative value: {} == {}",
@@ -318,13 +393,22 @@ fn wait_until(
                 ))),
                 Some(n) => Ok(from_seconds(n as f64)),
                 None => Err(Failure::runtime(format!(
-                    "The SecondsPath parameter does not reference a valid integer: {} == {}",
+                    "The SecondsPath parameter cannot be parsed as a long value: {} == {}",
                     p.text,
                     message_text(&v)
                 ))),
             }
         }
         WaitSpec::Timestamp(t) => Ok(*t),
+        WaitSpec::TimestampExpr(e) => {
+            let v = e.eval("Timestamp", states)?;
+            v.as_str().and_then(parse_timestamp).ok_or_else(|| {
+                Failure::query(format!(
+                    "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}",
+                    message_text(&v)
+                ))
+            })
+        }
         WaitSpec::TimestampPath(p) => {
             let v = scope.require(p)?;
             v.as_str().and_then(parse_timestamp).ok_or_else(|| {
@@ -382,46 +466,90 @@ async fn run_map(
         context: ctx,
         vars,
     };
-    let items = spec.items_path.apply(&scope)?;
-    let Value::Array(items) = items else {
-        return Err(
-            Failure::runtime(format!("Map state input must be an array but was: {items}")).into(),
-        );
-    };
-    let max = scope.number(&spec.max_concurrency, "MaxConcurrency", Expect::Integer)?;
-    let count = scope.number(
-        &spec.tolerated_count,
-        "ToleratedFailureCount",
-        Expect::Integer,
-    )?;
-    if count.is_some_and(|c| c < 0.0) {
-        return Err(Failure::runtime("ToleratedFailureCount cannot be negative.").into());
-    }
-    let pct = scope.number(
-        &spec.tolerated_percentage,
-        "ToleratedFailurePercentage",
-        Expect::Float,
-    )?;
-    if pct.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
-        return Err(
-            Failure::runtime("ToleratedFailurePercentage must be between 0 and 100.").into(),
-        );
-    }
-    let mut inputs = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        inputs.push(match &spec.item_selector {
-            Some(sel) => {
-                let mut c = ctx.clone();
-                c["Map"] = json!({"Item": {"Index": i, "Value": item}});
-                sel.eval(&Scope {
-                    input: eff,
-                    context: &c,
-                    vars,
-                })?
+    // Read and checked before the first event, so no iteration starts on a
+    // Map that then fails; `States` is dropped before the first await.
+    let (max, count, pct, inputs) = {
+        let states = States::new(eff, ctx, vars, run.core.clock.now());
+        let not_array = |items: &Value, f: fn(String) -> Failure| {
+            f(format!("Map state input must be an array but was: {items}"))
+        };
+        let items = match &spec.items {
+            Items::Path(p) => {
+                let items = p.apply(&scope)?;
+                if !items.is_array() {
+                    return Err(not_array(&items, Failure::runtime).into());
+                }
+                items
             }
-            None => item.clone(),
-        });
-    }
+            Items::Jsonata(None) if !eff.is_array() => {
+                return Err(not_array(eff, Failure::query).into());
+            }
+            Items::Jsonata(None) => eff.clone(),
+            Items::Jsonata(Some(t)) => {
+                let items = t.eval("Items", &states)?;
+                match t {
+                    query::Template::Expr(e) if !items.is_array() => {
+                        return Err(e.unexpected("Items", "array", &items).into());
+                    }
+                    _ if !items.is_array() => return Err(not_array(&items, Failure::query).into()),
+                    _ => items,
+                }
+            }
+        };
+        let max = scope.number(
+            &spec.max_concurrency,
+            "MaxConcurrency",
+            Expect::Truncated,
+            &states,
+        )?;
+        if let Some(m) = max.filter(|m| *m < 0.0) {
+            return Err(Failure::runtime(format!(
+                "Expected non-negative integer for MaxConcurrency, got '{m}' instead."
+            ))
+            .into());
+        }
+        let count = scope.number(
+            &spec.tolerated_count,
+            "ToleratedFailureCount",
+            Expect::Integer,
+            &states,
+        )?;
+        if count.is_some_and(|c| c < 0.0) {
+            return Err(Failure::runtime("ToleratedFailureCount cannot be negative.").into());
+        }
+        let pct = scope.number(
+            &spec.tolerated_percentage,
+            "ToleratedFailurePercentage",
+            Expect::Float,
+            &states,
+        )?;
+        if pct.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
+            return Err(
+                Failure::runtime("ToleratedFailurePercentage must be between 0 and 100.").into(),
+            );
+        }
+        let list = items.as_array().map(Vec::as_slice).unwrap_or_default();
+        let mut inputs = Vec::with_capacity(list.len());
+        for (i, item) in list.iter().enumerate() {
+            inputs.push(match &spec.item_selector {
+                Some(sel) => {
+                    let mut c = ctx.clone();
+                    c["Map"] = json!({"Item": {"Index": i, "Value": item}});
+                    sel.eval(
+                        "ItemSelector",
+                        &Scope {
+                            input: eff,
+                            context: &c,
+                            vars,
+                        },
+                        &States::new(eff, &c, vars, states.now),
+                    )?
+                }
+                None => item.clone(),
+            });
+        }
+        (max, count, pct, inputs)
+    };
     let n = inputs.len();
     let started = run.emit(b, "MapStateStarted", json!({"length": n})).await?;
     let parent = Arc::new(vars.clone());

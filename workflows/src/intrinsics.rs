@@ -326,24 +326,31 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn hash(name: &str, data: &[u8], algo: &str) -> Result<String, Failure> {
+/// The hex digest of `data` with one of the algorithms `States.Hash` and
+/// `$hash` accept; `None` for another name.
+pub(crate) fn digest(data: &[u8], algo: &str) -> Option<String> {
     use sha2::Digest;
-    Ok(match algo {
+    Some(match algo {
         "MD5" => hex(&md5::Md5::digest(data)),
         "SHA-1" => hex(&sha1::Sha1::digest(data)),
         "SHA-256" => hex(&sha2::Sha256::digest(data)),
         "SHA-384" => hex(&sha2::Sha384::digest(data)),
         "SHA-512" => hex(&sha2::Sha512::digest(data)),
-        other => {
-            return Err(fail(
-                name,
-                format_args!("does not support the algorithm '{other}'"),
-            ));
-        }
+        _ => return None,
     })
 }
 
-fn splitmix(mut x: u64) -> u64 {
+fn hash(name: &str, data: &[u8], algo: &str) -> Result<String, Failure> {
+    digest(data, algo).ok_or_else(|| {
+        fail(
+            name,
+            format_args!("does not support the algorithm '{algo}'"),
+        )
+    })
+}
+
+/// SplitMix64: a seed's well-mixed 64 bits.
+pub(crate) fn splitmix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -352,7 +359,8 @@ fn splitmix(mut x: u64) -> u64 {
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-fn base64_encode(data: &[u8]) -> String {
+/// Standard base64 with padding (`States.Base64Encode`, `$base64encode`).
+pub(crate) fn base64_encode(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let b = [
@@ -372,7 +380,8 @@ fn base64_encode(data: &[u8]) -> String {
     out
 }
 
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
+/// The bytes of standard base64 text; `None` if it is not base64.
+pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
     let s = s.trim_end_matches('=');
     let mut out = Vec::with_capacity(s.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0);

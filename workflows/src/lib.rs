@@ -1,7 +1,7 @@
 //! Embedded, durable Amazon States Language engine.
 //!
-//! Runs Step Functions state machine definitions (JSONPath query language)
-//! with the semantics of AWS Step Functions, on one machine: Task states call
+//! Runs Step Functions state machine definitions (JSONPath and JSONata query
+//! languages) with the semantics of AWS Step Functions, on one machine: Task states call
 //! Rust handlers registered by Lambda function name, executions survive a
 //! process kill when the store is SQLite, and time comes from a replaceable
 //! clock. See `docs/workflows-engine.md`.
@@ -14,8 +14,10 @@ pub mod error;
 pub mod history;
 mod interpreter;
 mod intrinsics;
+pub mod jsonata;
 pub mod jsonpath;
 mod payload;
+mod query;
 mod retry;
 mod run;
 mod schedule;

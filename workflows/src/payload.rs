@@ -1,10 +1,11 @@
 //! Input and output processing: variables, the scope paths read from,
 //! payload templates (`"key.$": …`), InputPath/ResultPath/OutputPath.
 
-use crate::definition::NumberSource;
+use crate::definition::{Field, NumberSource};
 use crate::error::Failure;
 use crate::intrinsics::Call;
 use crate::jsonpath::{JsonPath, Root, set_at};
+use crate::query::States;
 use crate::values::message_text;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -62,25 +63,29 @@ impl Scope<'_> {
         })
     }
 
-    /// A number field given literally or through its `…Path` form.
+    /// A number field given literally, through its `…Path` form or, in
+    /// JSONata, as an expression (evaluated with `states`).
     pub fn number(
         &self,
         src: &Option<NumberSource>,
         field: &str,
         expect: Expect,
+        states: &States,
     ) -> Result<Option<f64>, Failure> {
         let p = match src {
             None => return Ok(None),
             Some(NumberSource::Literal(n)) => return Ok(Some(*n)),
+            Some(NumberSource::Expr(e)) => {
+                let v = e.eval(field, states)?;
+                return expect
+                    .read(&v)
+                    .map(Some)
+                    .ok_or_else(|| e.unexpected(field, expect.describe(), &v));
+            }
             Some(NumberSource::Path(p)) => p,
         };
         let v = self.require(p)?;
-        let n = match expect {
-            Expect::Float => v.as_f64(),
-            Expect::Integer => v.as_i64().map(|i| i as f64),
-            Expect::PositiveInteger => v.as_i64().filter(|i| *i > 0).map(|i| i as f64),
-        };
-        n.map(Some).ok_or_else(|| {
+        expect.read(&v).map(Some).ok_or_else(|| {
             Failure::runtime(format!(
                 "The {field}Path field refers to value \"{}\" which is not a valid {}: {}",
                 message_text(&v),
@@ -99,18 +104,40 @@ impl Scope<'_> {
     }
 }
 
-/// What a number read through a path must be.
+/// What a number read through a path (or a JSONata expression) must be.
+/// Step Functions also takes a string that holds an integer ("3"), but not
+/// one that holds a fraction ("1.5").
 #[derive(Debug, Clone, Copy)]
 pub enum Expect {
+    /// An integer (`ToleratedFailureCount`); 1.5 is refused.
     Integer,
+    /// A number, a fraction cut to its integer part (`MaxConcurrency`).
+    Truncated,
+    /// An integer above 0 (`TimeoutSeconds`, `HeartbeatSeconds`).
     PositiveInteger,
+    /// Any number (`ToleratedFailurePercentage`).
     Float,
 }
 
 impl Expect {
+    /// The number a value holds, if it is of this kind.
+    fn read(self, v: &Value) -> Option<f64> {
+        let from_text = || v.as_str().and_then(|s| s.trim().parse::<i64>().ok());
+        let n = match self {
+            Expect::Float => v.as_f64(),
+            Expect::Truncated => v.as_f64().map(f64::trunc),
+            Expect::Integer | Expect::PositiveInteger => v.as_i64().map(|i| i as f64),
+        };
+        let n = n.or_else(|| from_text().map(|i| i as f64))?;
+        match self {
+            Expect::PositiveInteger if n <= 0.0 => None,
+            _ => Some(n),
+        }
+    }
+
     fn describe(self) -> &'static str {
         match self {
-            Expect::Integer => "integer",
+            Expect::Integer | Expect::Truncated => "integer",
             Expect::PositiveInteger => "positive integer",
             Expect::Float => "float",
         }
@@ -280,10 +307,14 @@ impl ResultPath {
     }
 }
 
-/// `Assign`: every value is evaluated against the same scope, then all are
-/// applied together.
-pub fn evaluate_assign(assign: &Template, scope: &Scope) -> Result<Map<String, Value>, Failure> {
-    match assign.eval(scope)? {
+/// `Assign`: every value is evaluated against the same scope (JSONPath) or
+/// `$states` (JSONata), then all are applied together.
+pub fn evaluate_assign(
+    assign: &Field,
+    scope: &Scope,
+    states: &States,
+) -> Result<Map<String, Value>, Failure> {
+    match assign.eval("Assign", scope, states)? {
         Value::Object(m) => Ok(m),
         _ => Ok(Map::new()),
     }

@@ -1,8 +1,10 @@
 //! Retry and Catch: which errors a retrier or catcher matches, and how long
 //! a retrier waits before the next attempt.
 
+use crate::definition::{Field, check_fields, field};
 use crate::error::{Failure, names};
-use crate::payload::{ResultPath, Template};
+use crate::payload::ResultPath;
+use crate::query::{self, QueryLanguage};
 use serde_json::Value;
 
 #[derive(Debug)]
@@ -20,7 +22,9 @@ pub struct Catcher {
     pub errors: Vec<String>,
     pub next: String,
     pub result_path: ResultPath,
-    pub assign: Option<Template>,
+    /// JSONata's `Output` (the error output when absent).
+    pub output: Option<query::Template>,
+    pub assign: Option<Field>,
 }
 
 fn error_equals(v: &Value) -> Result<Vec<String>, String> {
@@ -75,7 +79,13 @@ impl Retrier {
 }
 
 impl Catcher {
-    pub fn compile(v: &Value) -> Result<Catcher, String> {
+    pub fn compile(v: &Value, lang: QueryLanguage) -> Result<Catcher, String> {
+        let o = v.as_object().ok_or("a catcher must be an object")?;
+        let mut errs = Vec::new();
+        check_fields(o, lang, &mut errs);
+        if let Some(e) = errs.into_iter().next() {
+            return Err(format!("Catch: {e}"));
+        }
         Ok(Catcher {
             errors: error_equals(v)?,
             next: v
@@ -84,7 +94,12 @@ impl Catcher {
                 .ok_or("a catcher needs 'Next'")?
                 .to_string(),
             result_path: ResultPath::compile(v.get("ResultPath"))?,
-            assign: v.get("Assign").map(Template::compile).transpose()?,
+            output: o
+                .get("Output")
+                .map(query::Template::compile)
+                .transpose()
+                .map_err(|e| format!("Output: {e}"))?,
+            assign: field(o, "Assign", lang)?,
         })
     }
 }

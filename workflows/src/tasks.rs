@@ -6,6 +6,7 @@ use crate::definition::{Resource, State, TaskSpec};
 use crate::error::{Failure, Halt, names};
 use crate::history::HistoryEvent;
 use crate::payload::{Expect, Scope, Vars};
+use crate::query::States;
 use crate::run::{Branch, Run};
 use crate::store::TokenRecord;
 use chrono::{DateTime, Utc};
@@ -119,9 +120,11 @@ pub(crate) async fn run_task(
             context: ctx,
             vars,
         };
+        let states = States::new(eff, ctx, vars, run.core.clock.now());
+        let seconds = |src, field| scope.number(src, field, Expect::PositiveInteger, &states);
         (
-            scope.number(&spec.timeout, "TimeoutSeconds", Expect::PositiveInteger)?,
-            scope.number(&spec.heartbeat, "HeartbeatSeconds", Expect::PositiveInteger)?,
+            seconds(&spec.timeout, "TimeoutSeconds")?,
+            seconds(&spec.heartbeat, "HeartbeatSeconds")?,
         )
     };
     let wait_for_token = matches!(
@@ -145,14 +148,7 @@ pub(crate) async fn run_task(
     } else {
         None
     };
-    let params = match &st.parameters {
-        Some(p) => p.eval(&Scope {
-            input: eff,
-            context: ctx,
-            vars,
-        })?,
-        None => eff.clone(),
-    };
+    let params = crate::interpreter::arguments(st, eff, ctx, vars, run.core.clock.now())?;
     let naming = Naming {
         lambda_arn: matches!(spec.resource, Resource::LambdaFunction { .. }),
         resource: if wait_for_token {

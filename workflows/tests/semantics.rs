@@ -201,3 +201,119 @@ async fn retry_back_off_grows_and_is_capped_by_max_delay() {
         (ExecutionStatus::Succeeded, 3)
     );
 }
+
+/// The cause of a failed run, after AWS's state prefix.
+fn cause_of(out: &Value) -> String {
+    let c = out["cause"].as_str().unwrap_or_default();
+    c.split_once("). ").map_or(c, |(_, rest)| rest).to_string()
+}
+
+#[tokio::test]
+async fn map_numbers_read_through_paths_take_what_aws_takes() {
+    let map = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "ItemsPath": "$.items",
+        "MaxConcurrencyPath": "$.m", "ToleratedFailureCountPath": "$.c", "ToleratedFailurePercentagePath": "$.p",
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}}});
+    let run_with = |m: Value, c: Value, p: Value| {
+        let def = map.clone();
+        async move { run(def, json!({"items": [1, 2], "m": m, "c": c, "p": p})).await }
+    };
+    // An integer given as a string is an integer; MaxConcurrency cuts a fraction.
+    for (m, c, p) in [
+        (json!("2"), json!("1"), json!("50")),
+        (json!(1.7), json!(0), json!(12.5)),
+    ] {
+        let (status, out) = run_with(m, c, p).await;
+        assert_eq!(status, ExecutionStatus::Succeeded, "{out}");
+        assert_eq!(out, json!([1, 2]));
+    }
+    for (m, c, p, cause) in [
+        (
+            json!(-1),
+            json!(0),
+            json!(0),
+            "Expected non-negative integer for MaxConcurrency, got '-1' instead.",
+        ),
+        (
+            json!("x"),
+            json!(0),
+            json!(0),
+            "The MaxConcurrencyPath field refers to value \"x\" which is not a valid integer: $.m",
+        ),
+        (
+            json!(1),
+            json!(1.5),
+            json!(0),
+            "The ToleratedFailureCountPath field refers to value \"1.5\" which is not a valid integer: $.c",
+        ),
+        (
+            json!(1),
+            json!("-2"),
+            json!(0),
+            "ToleratedFailureCount cannot be negative.",
+        ),
+        (
+            json!(1),
+            json!(0),
+            json!("50.5"),
+            "The ToleratedFailurePercentagePath field refers to value \"50.5\" which is not a valid float: $.p",
+        ),
+        (
+            json!(1),
+            json!(0),
+            json!(100.5),
+            "ToleratedFailurePercentage must be between 0 and 100.",
+        ),
+    ] {
+        let (status, out) = run_with(m, c, p).await;
+        assert_eq!(status, ExecutionStatus::Failed);
+        assert_eq!(out["error"], json!("States.Runtime"));
+        assert_eq!(cause_of(&out), cause);
+    }
+}
+
+#[tokio::test]
+async fn wait_seconds_path_takes_a_non_negative_integer_only() {
+    let def = json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "SecondsPath": "$.s", "End": true}}});
+    for (input, cause) in [
+        (
+            json!({}),
+            "The SecondsPath parameter does not reference an input value: $.s",
+        ),
+        (
+            json!({"s": 1.5}),
+            "The SecondsPath parameter cannot be parsed as a long value: $.s == 1.5",
+        ),
+        (
+            json!({"s": "5"}),
+            "The SecondsPath parameter cannot be parsed as a long value: $.s == 5",
+        ),
+        (
+            json!({"s": -3}),
+            "The SecondsPath parameter references a negative value: $.s == -3",
+        ),
+    ] {
+        let (status, out) = run(def.clone(), input).await;
+        assert_eq!(status, ExecutionStatus::Failed);
+        assert_eq!(out["error"], json!("States.Runtime"));
+        assert_eq!(cause_of(&out), cause);
+    }
+    let (status, _) = run(def, json!({"s": 0})).await;
+    assert_eq!(status, ExecutionStatus::Succeeded);
+}
+
+#[tokio::test]
+async fn path_fields_read_variables() {
+    let def = json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Next": "W", "Assign": {"wait": 0, "items": [1, 2], "n": "1",
+              "v": {"k": "val"}, "err": "MyErr", "ts": "2016-03-14T01:59:00Z"}},
+        "W": {"Type": "Wait", "SecondsPath": "$wait", "Next": "T"},
+        "T": {"Type": "Wait", "TimestampPath": "$ts", "Next": "M"},
+        "M": {"Type": "Map", "ItemsPath": "$items", "MaxConcurrencyPath": "$n", "ResultPath": "$.mapped",
+              "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "Next": "C"},
+        "C": {"Type": "Choice", "Choices": [{"Variable": "$.mapped[1]", "NumericEqualsPath": "$items[1]", "Next": "I"}]},
+        "I": {"Type": "Pass", "InputPath": "$v", "OutputPath": "$v.k", "Next": "F"},
+        "F": {"Type": "Fail", "ErrorPath": "$err", "CausePath": "$v.k"}}});
+    let (status, out) = run(def, json!({})).await;
+    assert_eq!(status, ExecutionStatus::Failed);
+    assert_eq!(out, json!({"error": "MyErr", "cause": "val"}));
+}
