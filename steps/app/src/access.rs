@@ -13,6 +13,7 @@ use campaigns_contracts::records::{
 };
 use campaigns_core::campaign::CampaignId;
 use campaigns_core::catalog::{self, ProductId};
+use campaigns_records::optimistic::{self, Attempt};
 use campaigns_records::{Condition, StoreError, Table, Write, typed};
 use chrono::{DateTime, Months, TimeDelta, Utc};
 use schemars::JsonSchema;
@@ -205,46 +206,62 @@ pub async fn change_paid_by(
     Ok(changed)
 }
 
-/// How many times a grant changing under us is read again before giving up.
-const CHANGE_ATTEMPTS: usize = 5;
+/// What reading a grant decided: the change made, with the event it owes,
+/// or none (already so), with the id of that change's event.
+enum Changed {
+    Made(Box<(AccessGrant, AccessEvent)>),
+    AlreadySo(String),
+}
 
 async fn change_one(
     app: &App,
     grant_id: &str,
     change: &Change<'_>,
 ) -> Result<Option<AccessGrant>, StoreError> {
-    for _ in 0..CHANGE_ATTEMPTS {
-        let Some(typed::Versioned {
-            mut record,
-            version,
-        }) = app.records.get::<AccessGrant>(grant_id).await?
-        else {
-            return Ok(None);
-        };
-        let now = app.now();
-        let before = record.clone();
-        if !apply(&mut record, change, now) {
-            // The event of this change, if it was made and never published.
-            publish_if_owed(app, &event_of(&before, change, now).detail.event_id).await?;
-            return Ok(None);
-        }
-        let event = event_of(&record, change, now);
-        let batch = [
-            typed::put(&record, Condition::Version(version))?,
-            owe(&event, now)?,
-        ];
-        match app.records.store().transact(&batch).await {
-            Ok(()) => {
-                publish(app, &event).await;
-                return Ok(Some(record));
+    let changed = optimistic::until_written(
+        app.records.store(),
+        &format!("grant {grant_id}"),
+        || app.records.get::<AccessGrant>(grant_id),
+        |found| {
+            let Some(typed::Versioned {
+                mut record,
+                version,
+            }) = found
+            else {
+                return Ok(Attempt::Done(None));
+            };
+            let now = app.now();
+            let before = record.clone();
+            if !apply(&mut record, change, now) {
+                let event_id = event_of(&before, change, now).detail.event_id;
+                return Ok(Attempt::Done(Some(Changed::AlreadySo(event_id))));
             }
-            Err(StoreError::ConditionFailed { .. }) => continue,
-            Err(other) => return Err(other),
+            let event = event_of(&record, change, now);
+            let batch = vec![
+                typed::put(&record, Condition::Version(version))?,
+                owe(&event, now)?,
+            ];
+            Ok(Attempt::Write(
+                batch,
+                Some(Changed::Made(Box::new((record, event)))),
+            ))
+        },
+        optimistic::always_retry::<StoreError>,
+    )
+    .await?;
+    match changed {
+        None => Ok(None),
+        // The event of this change, if it was made and never published.
+        Some(Changed::AlreadySo(event_id)) => {
+            publish_if_owed(app, &event_id).await?;
+            Ok(None)
+        }
+        Some(Changed::Made(made)) => {
+            let (grant, event) = *made;
+            publish(app, &event).await;
+            Ok(Some(grant))
         }
     }
-    Err(StoreError::Unavailable(format!(
-        "grant {grant_id} kept changing under {CHANGE_ATTEMPTS} attempts"
-    )))
 }
 
 /// How long the handler that made a change has to publish its event before

@@ -10,13 +10,11 @@
 
 use campaigns_contracts::records::{CouponRecord, CouponUsage, CouponUsageStatus};
 use campaigns_core::email::canonical_key;
+use campaigns_records::optimistic::{self, Attempt};
 use campaigns_records::{Condition, StoreError, Table, Write, typed};
 
 use crate::context::App;
 use crate::failure::ApiFailure;
-
-/// Races for the same slot lost before giving up.
-const ATTEMPTS: usize = 8;
 
 /// The `slot`-th use of `code` by the person behind `email`.
 fn slot_id(code: &str, email: &str, slot: u32) -> String {
@@ -49,50 +47,50 @@ pub async fn reserve(
     purchase_id: &str,
     holder: impl Fn(&str) -> Result<Vec<Write>, StoreError>,
 ) -> Result<String, ApiFailure> {
-    for _ in 0..ATTEMPTS {
-        let Some((slot, condition)) = free_slot(app, coupon, email).await? else {
-            return Err(ApiFailure::rule(
-                "COUPON_PER_USER_LIMIT_REACHED",
-                "you have used this coupon as often as it allows",
-            ));
-        };
-        let usage = CouponUsage {
-            usage_id: slot_id(&coupon.coupon_code, email, slot),
-            coupon_code: coupon.coupon_code.clone(),
-            email: email.to_owned(),
-            purchase_id: purchase_id.to_owned(),
-            status: CouponUsageStatus::Reserved,
-            created_at: app.now(),
-            settled_at: None,
-        };
-        let mut writes = vec![
-            Write::Increment {
-                table: Table::Coupons,
-                key: coupon.coupon_code.clone(),
-                field: "usageCount",
-                by: 1,
-                limit_field: Some("usageLimit"),
-            },
-            typed::put(&usage, condition)?,
-        ];
-        writes.extend(holder(&usage.usage_id)?);
-        match app.records.store().transact(&writes).await {
-            Ok(()) => return Ok(usage.usage_id),
-            Err(StoreError::ConditionFailed { index: 0 }) => {
+    optimistic::until_written(
+        app.records.store(),
+        &format!("coupon {} uses of {email}", coupon.coupon_code),
+        || free_slot(app, coupon, email),
+        |free| {
+            let Some((slot, condition)) = free else {
                 return Err(ApiFailure::rule(
-                    "COUPON_USAGE_LIMIT_REACHED",
-                    "this coupon has been used as often as it allows",
+                    "COUPON_PER_USER_LIMIT_REACHED",
+                    "you have used this coupon as often as it allows",
                 ));
-            }
+            };
+            let usage = CouponUsage {
+                usage_id: slot_id(&coupon.coupon_code, email, slot),
+                coupon_code: coupon.coupon_code.clone(),
+                email: email.to_owned(),
+                purchase_id: purchase_id.to_owned(),
+                status: CouponUsageStatus::Reserved,
+                created_at: app.now(),
+                settled_at: None,
+            };
+            let mut writes = vec![
+                Write::Increment {
+                    table: Table::Coupons,
+                    key: coupon.coupon_code.clone(),
+                    field: "usageCount",
+                    by: 1,
+                    limit_field: Some("usageLimit"),
+                },
+                typed::put(&usage, condition)?,
+            ];
+            writes.extend(holder(&usage.usage_id)?);
+            Ok(Attempt::Write(writes, usage.usage_id))
+        },
+        |index| match index {
+            0 => Some(ApiFailure::rule(
+                "COUPON_USAGE_LIMIT_REACHED",
+                "this coupon has been used as often as it allows",
+            )),
             // Another purchase of the same buyer took the slot: look again.
-            Err(StoreError::ConditionFailed { index: 1 }) => continue,
-            Err(other) => return Err(other.into()),
-        }
-    }
-    Err(ApiFailure::conflict(
-        "TRY_AGAIN",
-        "too many purchases with this coupon at once; try again",
-    ))
+            1 => None,
+            other => Some(StoreError::ConditionFailed { index: other }.into()),
+        },
+    )
+    .await
 }
 
 async fn free_slot(
@@ -131,35 +129,35 @@ pub async fn release(app: &App, usage_id: &str) -> Result<(), StoreError> {
 
 /// Moves a reserved use to `to`; whether this call moved it.
 async fn settle(app: &App, usage_id: &str, to: CouponUsageStatus) -> Result<bool, StoreError> {
-    for _ in 0..ATTEMPTS {
-        let Some(found) = app.records.get::<CouponUsage>(usage_id).await? else {
-            return Ok(false);
-        };
-        if found.record.status != CouponUsageStatus::Reserved {
-            return Ok(false);
-        }
-        let usage = CouponUsage {
-            status: to,
-            settled_at: Some(app.now()),
-            ..found.record
-        };
-        let mut writes = vec![typed::put(&usage, Condition::Version(found.version))?];
-        if to == CouponUsageStatus::Released {
-            writes.push(Write::Increment {
-                table: Table::Coupons,
-                key: usage.coupon_code.clone(),
-                field: "usageCount",
-                by: -1,
-                limit_field: None,
-            });
-        }
-        match app.records.store().transact(&writes).await {
-            Ok(()) => return Ok(true),
-            Err(StoreError::ConditionFailed { index: 0 }) => continue,
-            Err(other) => return Err(other),
-        }
-    }
-    Err(StoreError::Unavailable(format!(
-        "coupon use {usage_id} kept changing"
-    )))
+    optimistic::until_written(
+        app.records.store(),
+        &format!("coupon use {usage_id}"),
+        || app.records.get::<CouponUsage>(usage_id),
+        |found| {
+            let Some(found) = found else {
+                return Ok(Attempt::Done(false));
+            };
+            if found.record.status != CouponUsageStatus::Reserved {
+                return Ok(Attempt::Done(false));
+            }
+            let usage = CouponUsage {
+                status: to,
+                settled_at: Some(app.now()),
+                ..found.record
+            };
+            let mut writes = vec![typed::put(&usage, Condition::Version(found.version))?];
+            if to == CouponUsageStatus::Released {
+                writes.push(Write::Increment {
+                    table: Table::Coupons,
+                    key: usage.coupon_code.clone(),
+                    field: "usageCount",
+                    by: -1,
+                    limit_field: None,
+                });
+            }
+            Ok(Attempt::Write(writes, true))
+        },
+        optimistic::always_retry::<StoreError>,
+    )
+    .await
 }

@@ -13,14 +13,12 @@
 
 use campaigns_contracts::records::{MockExam, MockRegistration, RegistrationStatus};
 use campaigns_core::email::canonical_key;
+use campaigns_records::optimistic::{self, Attempt};
 use campaigns_records::{Condition, StoreError, Table, Write, typed};
 
 use crate::context::App;
 use crate::failure::ApiFailure;
 use crate::ids::id_from_bytes;
-
-/// Races for the same key lost before giving up.
-const ATTEMPTS: usize = 8;
 
 /// The `n`-th registration key for `exam_id` of the person behind `email`:
 /// case and `+tag` variants of one address share their keys.
@@ -41,49 +39,49 @@ pub async fn reserve(
     mut registration: MockRegistration,
     owes: impl Fn(&str) -> Result<Vec<Write>, StoreError>,
 ) -> Result<MockRegistration, ApiFailure> {
-    let mut n = 1;
-    for _ in 0..ATTEMPTS {
-        // The first key that is free, or the live registration.
-        loop {
-            let id = registration_id(app, &exam.mock_exam_id, &registration.email, n);
-            match app.records.get::<MockRegistration>(&id).await? {
-                None => {
-                    registration.registration_id = id;
-                    break;
-                }
-                Some(found) if found.record.status == RegistrationStatus::Cancelled => n += 1,
-                Some(_) => return Err(already_registered()),
-            }
-        }
-        let mut writes = vec![
-            typed::put(&registration, Condition::NotExists)?,
-            Write::Increment {
-                table: Table::MockExams,
-                key: exam.mock_exam_id.clone(),
-                field: "registeredCount",
-                by: 1,
-                limit_field: Some("capacity"),
-            },
-        ];
-        writes.extend(owes(&registration.registration_id)?);
-        match app.records.store().transact(&writes).await {
-            Ok(()) => return Ok(registration),
+    let email = registration.email.clone();
+    optimistic::until_written(
+        app.records.store(),
+        &format!("{email}'s seats for {}", exam.mock_exam_id),
+        || free_key(app, &exam.mock_exam_id, &email),
+        |free| {
+            let id = free.ok_or_else(already_registered)?;
+            registration.registration_id = id;
+            let mut writes = vec![
+                typed::put(&registration, Condition::NotExists)?,
+                Write::Increment {
+                    table: Table::MockExams,
+                    key: exam.mock_exam_id.clone(),
+                    field: "registeredCount",
+                    by: 1,
+                    limit_field: Some("capacity"),
+                },
+            ];
+            writes.extend(owes(&registration.registration_id)?);
+            Ok(Attempt::Write(writes, registration.clone()))
+        },
+        |index| {
             // Another request of the same candidate took the key (and with
-            // it the journey's name): look again.
-            Err(StoreError::ConditionFailed { index }) if index != 1 => continue,
-            Err(StoreError::ConditionFailed { .. }) => {
-                return Err(ApiFailure::conflict(
-                    "EXAM_FULL",
-                    "every seat of this exam is taken",
-                ));
-            }
-            Err(other) => return Err(other.into()),
+            // it the journey's name): look again. The seat count is the limit.
+            (index == 1)
+                .then(|| ApiFailure::conflict("EXAM_FULL", "every seat of this exam is taken"))
+        },
+    )
+    .await
+}
+
+/// The candidate's first key nobody wrote, after their cancelled ones;
+/// `None` when a key holds a live registration.
+async fn free_key(app: &App, exam_id: &str, email: &str) -> Result<Option<String>, StoreError> {
+    let mut n = 1;
+    loop {
+        let id = registration_id(app, exam_id, email, n);
+        match app.records.get::<MockRegistration>(&id).await? {
+            None => return Ok(Some(id)),
+            Some(found) if found.record.status == RegistrationStatus::Cancelled => n += 1,
+            Some(_) => return Ok(None),
         }
     }
-    Err(ApiFailure::conflict(
-        "TRY_AGAIN",
-        "too many registrations for this email at once; try again",
-    ))
 }
 
 fn already_registered() -> ApiFailure {
@@ -101,35 +99,35 @@ pub async fn release(
     app: &App,
     registration_id: &str,
 ) -> Result<Option<MockRegistration>, StoreError> {
-    for _ in 0..ATTEMPTS {
-        let Some(found) = app.records.get::<MockRegistration>(registration_id).await? else {
-            return Ok(None);
-        };
-        if found.record.status == RegistrationStatus::Cancelled {
-            return Ok(Some(found.record));
-        }
-        let cancelled = MockRegistration {
-            status: RegistrationStatus::Cancelled,
-            cancelled_at: Some(app.now()),
-            ..found.record
-        };
-        let writes = [
-            typed::put(&cancelled, Condition::Version(found.version))?,
-            Write::Increment {
-                table: Table::MockExams,
-                key: cancelled.mock_exam_id.clone(),
-                field: "registeredCount",
-                by: -1,
-                limit_field: None,
-            },
-        ];
-        match app.records.store().transact(&writes).await {
-            Ok(()) => return Ok(Some(cancelled)),
-            Err(StoreError::ConditionFailed { index: 0 }) => continue,
-            Err(other) => return Err(other),
-        }
-    }
-    Err(StoreError::Unavailable(format!(
-        "registration {registration_id} kept changing"
-    )))
+    optimistic::until_written(
+        app.records.store(),
+        &format!("registration {registration_id}"),
+        || app.records.get::<MockRegistration>(registration_id),
+        |found| {
+            let Some(found) = found else {
+                return Ok(Attempt::Done(None));
+            };
+            if found.record.status == RegistrationStatus::Cancelled {
+                return Ok(Attempt::Done(Some(found.record)));
+            }
+            let cancelled = MockRegistration {
+                status: RegistrationStatus::Cancelled,
+                cancelled_at: Some(app.now()),
+                ..found.record
+            };
+            let writes = vec![
+                typed::put(&cancelled, Condition::Version(found.version))?,
+                Write::Increment {
+                    table: Table::MockExams,
+                    key: cancelled.mock_exam_id.clone(),
+                    field: "registeredCount",
+                    by: -1,
+                    limit_field: None,
+                },
+            ];
+            Ok(Attempt::Write(writes, Some(cancelled)))
+        },
+        optimistic::always_retry::<StoreError>,
+    )
+    .await
 }

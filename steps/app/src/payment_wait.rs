@@ -10,6 +10,7 @@
 use campaigns_contracts::records::{PaymentOutcome, PaymentResult, PaymentWait};
 use campaigns_core::campaign::CampaignId;
 use campaigns_ports::workflows::WorkflowError;
+use campaigns_records::optimistic::{self, Attempt};
 use campaigns_records::{Condition, StoreError, typed};
 
 use crate::context::App;
@@ -17,8 +18,6 @@ use crate::payment_check::{self, Mismatch};
 
 /// How long a rendezvous is kept after its last write.
 const RETENTION_SECS: i64 = 30 * 24 * 3600;
-/// Conditional writes lost to the other side before giving up.
-const ATTEMPTS: usize = 16;
 
 /// What a payment is for: a record, or one member's share of a team.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,32 +46,28 @@ pub enum RendezvousError {
 
 /// The execution's half: it now waits with `task_token`.
 pub async fn wait(app: &App, payee: &Payee, task_token: &str) -> Result<(), RendezvousError> {
-    for _ in 0..ATTEMPTS {
-        let found = app.records.get::<PaymentWait>(&payee.wait_id()).await?;
-        let (mut wait, condition) = match found {
-            None => (new_wait(app, payee), Condition::NotExists),
-            Some(found) => (found.record, Condition::Version(found.version)),
-        };
-        wait.task_token = Some(task_token.to_owned());
-        wait.ttl = app.now().timestamp() + RETENTION_SECS;
-        match app
-            .records
-            .store()
-            .transact(&[typed::put(&wait, condition)?])
-            .await
-        {
-            Ok(()) => {
-                if let Some(outcome) = &wait.outcome {
-                    resume(app, task_token, outcome).await?;
-                    mark_delivered(app, &wait).await?;
-                }
-                return Ok(());
-            }
-            Err(StoreError::ConditionFailed { .. }) => continue,
-            Err(other) => return Err(other.into()),
-        }
+    let id = payee.wait_id();
+    let wait = optimistic::until_written(
+        app.records.store(),
+        &format!("payment wait {id}"),
+        || app.records.get::<PaymentWait>(&id),
+        |found| {
+            let (mut wait, condition) = match found {
+                None => (new_wait(app, payee), Condition::NotExists),
+                Some(found) => (found.record, Condition::Version(found.version)),
+            };
+            wait.task_token = Some(task_token.to_owned());
+            wait.ttl = app.now().timestamp() + RETENTION_SECS;
+            Ok(Attempt::Write(vec![typed::put(&wait, condition)?], wait))
+        },
+        optimistic::always_retry::<RendezvousError>,
+    )
+    .await?;
+    if let Some(outcome) = &wait.outcome {
+        resume(app, task_token, outcome).await?;
+        mark_delivered(app, &wait).await?;
     }
-    Err(StoreError::Unavailable("payment wait kept changing".into()).into())
+    Ok(())
 }
 
 /// Stripe's half: the payment reached its final state. The first final
@@ -83,49 +78,45 @@ pub async fn report(
     payee: &Payee,
     outcome: &PaymentOutcome,
 ) -> Result<(), RendezvousError> {
-    for _ in 0..ATTEMPTS {
-        let found = app.records.get::<PaymentWait>(&payee.wait_id()).await?;
-        let (mut wait, condition) = match found {
-            None => (new_wait(app, payee), Condition::NotExists),
-            Some(found) if found.record.outcome.is_some() => {
-                // Already settled; resume again if it was never delivered
-                // (the first report may have failed to reach the engine).
-                let wait = found.record;
-                if let Some(settled) = &wait.outcome
-                    && let Some(mismatch) = paid_twice(settled, outcome)
-                {
-                    payment_check::report(app, payee, &mismatch, Some(outcome));
+    let id = payee.wait_id();
+    // The wait as written, and whether it was settled before this report.
+    let (wait, settled_before) = optimistic::until_written(
+        app.records.store(),
+        &format!("payment wait {id}"),
+        || app.records.get::<PaymentWait>(&id),
+        |found| {
+            let (mut wait, condition) = match found {
+                None => (new_wait(app, payee), Condition::NotExists),
+                Some(found) if found.record.outcome.is_some() => {
+                    return Ok(Attempt::Done((found.record, true)));
                 }
-                if wait.delivered_at.is_none()
-                    && let (Some(token), Some(outcome)) = (&wait.task_token, &wait.outcome)
-                {
-                    resume(app, token, outcome).await?;
-                    mark_delivered(app, &wait).await?;
-                }
-                return Ok(());
-            }
-            Some(found) => (found.record, Condition::Version(found.version)),
-        };
-        wait.outcome = Some(outcome.clone());
-        wait.ttl = app.now().timestamp() + RETENTION_SECS;
-        match app
-            .records
-            .store()
-            .transact(&[typed::put(&wait, condition)?])
-            .await
-        {
-            Ok(()) => {
-                if let Some(token) = &wait.task_token {
-                    resume(app, token, outcome).await?;
-                    mark_delivered(app, &wait).await?;
-                }
-                return Ok(());
-            }
-            Err(StoreError::ConditionFailed { .. }) => continue,
-            Err(other) => return Err(other.into()),
-        }
+                Some(found) => (found.record, Condition::Version(found.version)),
+            };
+            wait.outcome = Some(outcome.clone());
+            wait.ttl = app.now().timestamp() + RETENTION_SECS;
+            Ok(Attempt::Write(
+                vec![typed::put(&wait, condition)?],
+                (wait, false),
+            ))
+        },
+        optimistic::always_retry::<RendezvousError>,
+    )
+    .await?;
+    if settled_before
+        && let Some(settled) = &wait.outcome
+        && let Some(mismatch) = paid_twice(settled, outcome)
+    {
+        payment_check::report(app, payee, &mismatch, Some(outcome));
     }
-    Err(StoreError::Unavailable("payment wait kept changing".into()).into())
+    // Resume once both halves are here; again if an earlier resume never
+    // reached the engine.
+    if wait.delivered_at.is_none()
+        && let (Some(token), Some(settled)) = (&wait.task_token, &wait.outcome)
+    {
+        resume(app, token, settled).await?;
+        mark_delivered(app, &wait).await?;
+    }
+    Ok(())
 }
 
 /// A success after the payee's payment succeeded through another session:
@@ -145,32 +136,33 @@ fn paid_twice(settled: &PaymentOutcome, reported: &PaymentOutcome) -> Option<Mis
 /// waits for a new attempt: where a journey gives the payer days, a failed
 /// payment is not the end and the payer may pay again. A success is kept.
 pub async fn reopen(app: &App, payee: &Payee) -> Result<(), StoreError> {
-    for _ in 0..ATTEMPTS {
-        let Some(found) = app.records.get::<PaymentWait>(&payee.wait_id()).await? else {
-            return Ok(());
-        };
-        let mut wait = found.record;
-        match &wait.outcome {
-            None => return Ok(()),
-            Some(outcome) if outcome.result == PaymentResult::Succeeded => return Ok(()),
-            Some(_) => {}
-        }
-        wait.outcome = None;
-        wait.task_token = None;
-        wait.delivered_at = None;
-        wait.ttl = app.now().timestamp() + RETENTION_SECS;
-        match app
-            .records
-            .store()
-            .transact(&[typed::put(&wait, Condition::Version(found.version))?])
-            .await
-        {
-            Ok(()) => return Ok(()),
-            Err(StoreError::ConditionFailed { .. }) => continue,
-            Err(other) => return Err(other),
-        }
-    }
-    Err(StoreError::Unavailable("payment wait kept changing".into()))
+    let id = payee.wait_id();
+    optimistic::until_written(
+        app.records.store(),
+        &format!("payment wait {id}"),
+        || app.records.get::<PaymentWait>(&id),
+        |found| {
+            let Some(found) = found else {
+                return Ok(Attempt::Done(()));
+            };
+            let mut wait = found.record;
+            match &wait.outcome {
+                None => return Ok(Attempt::Done(())),
+                Some(outcome) if outcome.result == PaymentResult::Succeeded => {
+                    return Ok(Attempt::Done(()));
+                }
+                Some(_) => {}
+            }
+            wait.outcome = None;
+            wait.task_token = None;
+            wait.delivered_at = None;
+            wait.ttl = app.now().timestamp() + RETENTION_SECS;
+            let write = typed::put(&wait, Condition::Version(found.version))?;
+            Ok(Attempt::Write(vec![write], ()))
+        },
+        optimistic::always_retry::<StoreError>,
+    )
+    .await
 }
 
 /// The outcome reported so far, if any (used when a wait times out).

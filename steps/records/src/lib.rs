@@ -9,9 +9,11 @@
 //! - [`table`]: the tables, their keys and indexes (the seed's, plus ours);
 //! - [`port`]: the [`RecordStore`] trait and its write and error types;
 //! - [`typed`]: [`Records`], typed access over any store, with optimistic updates;
+//! - [`optimistic`]: the one read-modify-write loop every racing writer runs;
 //! - `sqlite` (feature `sqlite`): the embedded adapter.
 
 pub mod clock;
+pub mod optimistic;
 pub mod port;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::optimistic::{self, Attempt};
 use crate::port::{Condition, Item, Position, Query, RecordStore, StoreError, Write};
 use crate::table::Table;
 
@@ -69,8 +70,11 @@ pub enum UpdateError<E> {
     Store(StoreError),
 }
 
-/// How often an update re-reads after losing a race before giving up.
-const UPDATE_ATTEMPTS: usize = 32;
+impl<E> From<StoreError> for UpdateError<E> {
+    fn from(err: StoreError) -> Self {
+        UpdateError::Store(err)
+    }
+}
 
 /// The typed face of a store; cheap to clone.
 #[derive(Clone)]
@@ -169,26 +173,26 @@ impl Records {
     where
         T: Record,
     {
-        for _ in 0..UPDATE_ATTEMPTS {
-            let Some(Versioned {
-                mut record,
-                version,
-            }) = self.get::<T>(key).await.map_err(UpdateError::Store)?
-            else {
-                return Err(UpdateError::NotFound);
-            };
-            change(&mut record).map_err(UpdateError::Rejected)?;
-            let write = put(&record, Condition::Version(version)).map_err(UpdateError::Store)?;
-            match self.store.transact(&[write]).await {
-                Ok(()) => return Ok(record),
-                Err(StoreError::ConditionFailed { .. }) => continue,
-                Err(other) => return Err(UpdateError::Store(other)),
-            }
-        }
-        Err(UpdateError::Store(StoreError::Unavailable(format!(
-            "{:?}/{key} kept changing under {UPDATE_ATTEMPTS} attempts",
-            T::TABLE
-        ))))
+        let what = format!("{:?}/{key}", T::TABLE);
+        optimistic::until_written(
+            self.store(),
+            &what,
+            || self.get::<T>(key),
+            |found| {
+                let Some(Versioned {
+                    mut record,
+                    version,
+                }) = found
+                else {
+                    return Err(UpdateError::NotFound);
+                };
+                change(&mut record).map_err(UpdateError::Rejected)?;
+                let write = put(&record, Condition::Version(version))?;
+                Ok(Attempt::Write(vec![write], record))
+            },
+            optimistic::always_retry,
+        )
+        .await
     }
 }
 
