@@ -160,6 +160,13 @@ locals {
       indexes       = ["access_events/queue-dueAt-index"]
       access_events = true
     }
+    # Not a journey's step: the daily sweep (schedules.tf) that removes a
+    # scholarship's income, employment and refugee status 90 days after its
+    # decision (campaigns_app::privacy).
+    "redact-scholarships" = {
+      write   = ["scholarships"]
+      indexes = ["scholarships/status-index"]
+    }
 
     # discount-purchase
     "confirm-purchase" = {

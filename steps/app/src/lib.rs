@@ -33,6 +33,7 @@ pub mod journey_starts;
 pub mod notify;
 pub mod payment_check;
 pub mod payment_wait;
+pub mod privacy;
 pub mod refunds;
 pub mod settings;
 pub mod steps;

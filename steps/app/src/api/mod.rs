@@ -325,7 +325,7 @@ async fn checkout_for(
 }
 
 /// A status enum as the text it serializes to (`pending_payment`, …).
-fn status_text(status: &impl serde::Serialize) -> String {
+pub(crate) fn status_text(status: &impl serde::Serialize) -> String {
     serde_json::to_value(status)
         .ok()
         .and_then(|value| value.as_str().map(str::to_owned))
