@@ -96,7 +96,8 @@ pub async fn erase(app: &App, request: &ApiRequest) -> Handled {
     let mut tables: BTreeMap<Table, TableErasure> = BTreeMap::new();
     for found in &found {
         let (fate, writes) = privacy::erasure_writes(found, &person, &pseudonym)?;
-        // A record changed since it was read is left for the retry to find.
+        // A record changed since it was read fails the call (a 503, the
+        // claim on its key released): sent again, the erasure reads afresh.
         app.records.store().transact(&writes).await?;
         let line = tables.entry(found.table).or_insert_with(|| TableErasure {
             table: found.table.def().default_name.into(),

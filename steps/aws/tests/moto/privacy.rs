@@ -374,3 +374,70 @@ async fn one_person_is_exported_and_erased_on_dynamodb_and_s3_and_nobody_else_ch
     let (status, again) = call(&app, "erasePersonalData", &amira, Some(&unique("erase-"))).await;
     assert_eq!((status, &again["tables"]), (201, &json!([])), "{again}");
 }
+
+#[tokio::test]
+async fn the_sweep_removes_a_scholarships_sensitive_fields_90_days_after_its_decision() {
+    let (app, _) = privacy_app().await;
+    let decided = |days: i64| {
+        let decided_at = Utc::now() - chrono::TimeDelta::days(days);
+        Scholarship {
+            scholarship_id: unique("sch_"),
+            status: campaigns_contracts::records::ScholarshipStatus::Paid,
+            created_at: decided_at,
+            decided_at: Some(decided_at),
+            payment_intent_id: Some(unique("pi_")),
+            paid_at: Some(decided_at),
+            reviewer_note: Some("Part-time work confirmed".into()),
+            ..Scholarship::example()
+        }
+    };
+    let (old, recent) = (decided(91), decided(10));
+    app.records.insert(&old).await.expect("stored");
+    app.records.insert(&recent).await.expect("stored");
+
+    let swept = campaigns_app::privacy::redact_scholarships(&app, Utc::now())
+        .await
+        .expect("swept");
+    assert!(swept.scholarships >= 1, "{swept:?}");
+
+    let read = |id: String| {
+        let app = &app;
+        async move {
+            app.records
+                .get::<Scholarship>(&id)
+                .await
+                .expect("reads")
+                .expect("kept")
+                .record
+        }
+    };
+    let redacted = read(old.scholarship_id.clone()).await;
+    assert_eq!(
+        (
+            redacted.application.is_none(),
+            redacted.statement.is_none(),
+            redacted.reviewer_note.is_none(),
+            redacted.calculation.components.is_empty()
+        ),
+        (true, true, true, true)
+    );
+    assert_eq!(
+        (
+            redacted.status,
+            redacted.price,
+            redacted.calculation.percentage,
+            &redacted.payment_intent_id
+        ),
+        (
+            old.status,
+            old.price,
+            old.calculation.percentage,
+            &old.payment_intent_id
+        )
+    );
+    assert_eq!(
+        read(recent.scholarship_id.clone()).await,
+        recent,
+        "decided 10 days ago: whole"
+    );
+}
