@@ -176,7 +176,7 @@ async fn the_outbox_lists_what_it_keeps_and_forgets_one_email_alone() {
         .into_iter()
         .map(|email| email.id)
         .collect();
-    assert_eq!(left, [kept_two.id.clone()]);
+    assert_eq!(left, std::slice::from_ref(&kept_two.id));
     outbox
         .forget(&kept_one.id)
         .await
