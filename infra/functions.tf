@@ -6,7 +6,7 @@
 # ports it wires, and picks its handler from its name. `package` is the
 # smallest package that wires every port the function's handlers declare
 # (default `step` for a step, `api` for an API function). The seven API
-# functions are seed section 2's; each journey step of
+# functions of seed section 2 and privacy-handler serve the routes; each journey step of
 # campaigns_app::steps::all() is a function `campaigns-<step>`.
 # tests/infra/consistency.py checks this list, the packages and the access
 # below against the code in both directions.
@@ -26,6 +26,9 @@
 #   uploads  presigned PutObject and HeadObject on the score-report bucket
 #   schedules  create/update/delete one-time schedules in the project's group
 #   access_events  PutEvents on the access event bus (events.tf)
+#   scan     Scan on the table: an operator's search of a person's records by
+#            email, which no index serves (docs/decisions.md, "Privacy")
+#   delete_uploads  DeleteObject on the score-report bucket (erasure)
 # start or resume is granted exactly to the functions whose handlers declare
 # the Workflows port, mail the Mail port, uploads Files, schedules Schedules,
 # access_events Access. A function that changes access also writes
@@ -45,6 +48,8 @@ locals {
     uploads   = false
     schedules = false
     access_events = false
+    scan          = []
+    delete_uploads = false
   }
 
   api_functions = {
@@ -104,6 +109,18 @@ locals {
       mail          = true
       access_events = true
     }
+    # Operators' privacy routes: a customer's records by email, the export
+    # of everything held about an email, and its erasure (records deleted or
+    # pseudonymized in every table, uploaded score reports deleted). It
+    # declares Mail for the outbox of one machine; SES keeps no messages, so
+    # on AWS it sends and reads none, and mail grants SendEmail only.
+    "privacy-handler" = {
+      write          = keys(local.tables)
+      scan           = keys(local.tables)
+      uploads        = true
+      delete_uploads = true
+      mail           = true
+    }
   }
 
   step_functions = {
@@ -142,6 +159,13 @@ locals {
       write         = ["access_events"]
       indexes       = ["access_events/queue-dueAt-index"]
       access_events = true
+    }
+    # Not a journey's step: the daily sweep (schedules.tf) that removes a
+    # scholarship's income, employment and refugee status 90 days after its
+    # decision (campaigns_app::privacy).
+    "redact-scholarships" = {
+      write   = ["scholarships"]
+      indexes = ["scholarships/status-index"]
     }
 
     # discount-purchase

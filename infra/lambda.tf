@@ -131,6 +131,15 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
+    for_each = length(each.value.scan) > 0 ? ["scan"] : []
+    content {
+      sid       = "ScanRecords"
+      actions   = ["dynamodb:Scan"]
+      resources = [for id in distinct(each.value.scan) : local.table_arn[id]]
+    }
+  }
+
+  dynamic "statement" {
     for_each = length(each.value.start) > 0 ? ["start"] : []
     content {
       sid       = "StartJourneys"
@@ -174,6 +183,15 @@ data "aws_iam_policy_document" "function" {
       # PutObject signs the browser's upload; GetObject covers HeadObject.
       sid       = "ScoreReportUploads"
       actions   = ["s3:PutObject", "s3:GetObject"]
+      resources = ["${aws_s3_bucket.score_reports.arn}/score-reports/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.delete_uploads ? ["delete-uploads"] : []
+    content {
+      sid       = "ScoreReportErasure"
+      actions   = ["s3:DeleteObject"]
       resources = ["${aws_s3_bucket.score_reports.arn}/score-reports/*"]
     }
   }

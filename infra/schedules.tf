@@ -1,7 +1,8 @@
 # EventBridge Scheduler: mock-exam-handler creates one-time schedules in this
 # group (a reminder 24 h before an exam, the results run after it); each
-# starts a state machine as the role below. One recurring schedule, at the
-# end, runs the sweep of owed journeys.
+# starts a state machine as the role below. Recurring schedules, at the end,
+# run the sweeps: owed journeys, owed access events, and the daily removal of
+# scholarships' sensitive fields.
 
 locals {
   # The state machines schedules start (campaigns_app::steps MOCK_EXAM_*).
@@ -45,7 +46,7 @@ data "aws_iam_policy_document" "scheduler" {
   }
   statement {
     actions   = ["lambda:InvokeFunction"]
-    resources = [for sweep in ["campaigns-start-owed-journeys", "campaigns-publish-owed-access-events"] : aws_lambda_function.this[sweep].arn]
+    resources = [for sweep in ["campaigns-start-owed-journeys", "campaigns-publish-owed-access-events", "campaigns-redact-scholarships"] : aws_lambda_function.this[sweep].arn]
   }
   statement {
     actions   = ["kms:Decrypt"]
@@ -112,6 +113,36 @@ resource "aws_scheduler_schedule" "publish_owed_access_events" {
       # The next run comes in two minutes; a late one is pointless.
       maximum_event_age_in_seconds = 120
       maximum_retry_attempts       = 0
+    }
+  }
+}
+
+# The daily removal of a scholarship's sensitive fields (income, employment,
+# refugee status, statement) 90 days after its decision: a TTL removes whole
+# items, never some of their fields, so the scheduler invokes
+# campaigns-redact-scholarships once a day (steps/app/src/privacy.rs). A
+# sweep rather than a one-time schedule per decision: nothing to create or
+# delete per application, and a missed run is caught up by the next.
+resource "aws_scheduler_schedule" "redact_scholarships" {
+  name       = "redact-scholarships"
+  group_name = aws_scheduler_schedule_group.campaigns.name
+  # The (empty) input is encrypted with the project key, which the
+  # scheduler role may decrypt.
+  kms_key_arn = aws_kms_key.campaigns.arn
+
+  schedule_expression = "rate(1 day)"
+  flexible_time_window {
+    mode                      = "FLEXIBLE"
+    maximum_window_in_minutes = 60
+  }
+
+  target {
+    arn      = aws_lambda_function.this["campaigns-redact-scholarships"].arn
+    role_arn = aws_iam_role.scheduler.arn
+    input    = jsonencode({})
+    retry_policy {
+      maximum_event_age_in_seconds = 3600
+      maximum_retry_attempts       = 3
     }
   }
 }

@@ -35,7 +35,7 @@ variable "secrets_extension_layer_arn" {
 }
 
 variable "api_function_memory_mb" {
-  description = "Memory of the seven API functions (CPU scales with it)."
+  description = "Memory of the API functions (CPU scales with it)."
   type        = number
   default     = 256
 }

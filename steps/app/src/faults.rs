@@ -140,6 +140,11 @@ impl RecordStore for InterruptedStore {
         self.inner.store().query(query).await
     }
 
+    async fn scan(&self, table: Table) -> Result<Vec<Item>, StoreError> {
+        self.interruption.read().await;
+        self.inner.store().scan(table).await
+    }
+
     async fn transact(&self, writes: &[Write]) -> Result<(), StoreError> {
         self.interruption.write().await;
         self.inner.store().transact(writes).await

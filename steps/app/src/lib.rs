@@ -35,6 +35,7 @@ pub mod metrics;
 pub mod notify;
 pub mod payment_check;
 pub mod payment_wait;
+pub mod privacy;
 pub mod refunds;
 pub mod settings;
 pub mod steps;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use campaigns_contracts::events::AccessEvent;
-use campaigns_mail::{MailError, MailFuture, Mailer, OutgoingEmail, SentEmail};
+use campaigns_mail::{KeptEmail, MailError, MailFuture, Mailer, OutgoingEmail, SentEmail};
 use campaigns_payments::{
     CheckoutRequest, CheckoutSession, ErrorDetail, PaymentIntent, Payments, PaymentsError,
     PaymentsFuture, Refund, RefundRequest,
@@ -118,6 +118,16 @@ impl Mailer for Unwired {
             self.cause(),
         ))))
     }
+    fn kept(&self) -> MailFuture<'_, Vec<KeptEmail>> {
+        Box::pin(std::future::ready(Err(MailError::Unavailable(
+            self.cause(),
+        ))))
+    }
+    fn forget<'a>(&'a self, _: &'a str) -> MailFuture<'a, ()> {
+        Box::pin(std::future::ready(Err(MailError::Unavailable(
+            self.cause(),
+        ))))
+    }
 }
 
 #[async_trait]
@@ -126,6 +136,9 @@ impl FileStore for Unwired {
         Err(FilesError::Unavailable(self.cause()))
     }
     async fn exists(&self, _: &str) -> Result<bool, FilesError> {
+        Err(FilesError::Unavailable(self.cause()))
+    }
+    async fn delete(&self, _: &str) -> Result<(), FilesError> {
         Err(FilesError::Unavailable(self.cause()))
     }
 }

@@ -533,6 +533,34 @@ impl RecordStore for DynamoRecords {
         }
     }
 
+    /// Strongly consistent pages of Scan until the table's end.
+    async fn scan(&self, table: Table) -> Result<Vec<Item>, StoreError> {
+        let now = self.now();
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(self.table_name(table))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(store_error)?;
+            for item in page.items() {
+                let item = to_item(table, item)?;
+                if !table.expired(&item.body, now) {
+                    items.push(item);
+                }
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
     /// DynamoDB lets a transaction touch a record once. A batch whose later
     /// write to a record contradicts its earlier one (an insert after an
     /// increment, say) cannot succeed, so it is answered by checking the

@@ -84,4 +84,16 @@ impl FileStore for S3Files {
             Err(err) => Err(unavailable(err)),
         }
     }
+
+    /// S3's DeleteObject succeeds on a key that holds nothing.
+    async fn delete(&self, key: &str) -> Result<(), FilesError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map(drop)
+            .map_err(unavailable)
+    }
 }

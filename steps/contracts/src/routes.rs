@@ -195,6 +195,7 @@ pub fn routes() -> Vec<Route> {
     const EXAMS: &str = "mock-exam-handler";
     const CHECKOUT: &str = "checkout-session-handler";
     const WEBHOOK: &str = "stripe-webhook-handler";
+    const PRIVACY: &str = "privacy-handler";
     vec![
         create(
             "/teams/create",
@@ -523,6 +524,35 @@ pub fn routes() -> Vec<Route> {
             Admin,
             body::<CreateRefundRequest>(),
             body::<RefundResponse>(),
+        ),
+        route(
+            Post,
+            "/customers/lookup",
+            "lookupCustomer",
+            "A customer's records by email, one line each (the email in the body, never in a URL)",
+            PRIVACY,
+            Admin,
+            Some(body::<PersonRequest>()),
+            body::<CustomerRecords>(),
+        ),
+        route(
+            Post,
+            "/privacy/export",
+            "exportPersonalData",
+            "Every record held about an email, whole, with its uploaded reports and outbox messages",
+            PRIVACY,
+            Admin,
+            Some(body::<PersonRequest>()),
+            body::<PersonalDataExport>(),
+        ),
+        create(
+            "/privacy/erase",
+            "erasePersonalData",
+            "Erase an email's data: records without a financial fact deleted, financial records pseudonymized, reports and outbox messages deleted (requires an Idempotency-Key; safe to send again)",
+            PRIVACY,
+            Admin,
+            body::<PersonRequest>(),
+            body::<ErasureReport>(),
         ),
         route(
             Post,

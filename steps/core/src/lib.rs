@@ -12,6 +12,7 @@ pub mod coupon;
 pub mod email;
 pub mod gst;
 pub mod money;
+pub mod retention;
 pub mod scholarship;
 pub mod stats;
 pub mod team;

@@ -1,5 +1,5 @@
-//! The Lambda functions of the product: the seven API functions of seed §2,
-//! which take API Gateway proxy events, and one `campaigns-<step>` function per
+//! The Lambda functions of the product: the seven API functions of seed §2
+//! and privacy-handler, which take API Gateway proxy events, and one `campaigns-<step>` function per
 //! journey step.
 //!
 //! A function runs one of a few binaries, its *package* ([`PACKAGES`]). Each

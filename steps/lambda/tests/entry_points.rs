@@ -143,7 +143,7 @@ async fn a_function_deployed_with_a_package_that_lacks_its_ports_fails_at_init()
 #[tokio::test]
 async fn every_function_starts_from_its_package() {
     let functions = Function::all();
-    assert_eq!(functions.len(), 32, "7 API functions and 25 steps");
+    assert_eq!(functions.len(), 34, "8 API functions and 26 steps");
     for function in functions {
         let mut api = RuntimeApi::start().await;
         let _process = api.spawn(&binary(function.package().name), &env(&function.name));
@@ -190,6 +190,8 @@ fn each_function_gets_the_smallest_package_that_wires_its_ports() {
     assert_eq!(package("stripe-webhook-handler"), "api");
     assert_eq!(package("scholarship-handler"), "api-mail-workflows");
     assert_eq!(package("mock-exam-handler"), "api");
+    assert_eq!(package("privacy-handler"), "api");
+    assert_eq!(package("campaigns-redact-scholarships"), "step");
     // Every package serves some function, so none is built for nothing.
     let functions = Function::all();
     for listed in &PACKAGES {

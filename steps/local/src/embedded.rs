@@ -10,6 +10,7 @@ use anyhow::Context;
 use campaigns_app::App;
 use campaigns_app::access;
 use campaigns_app::journey_starts;
+use campaigns_app::privacy;
 use campaigns_app::settings::Settings;
 use campaigns_app::steps;
 use campaigns_app::tokens::AccessTokens;
@@ -98,6 +99,7 @@ pub struct Embedded {
     sweeper: JoinHandle<()>,
     owed_journeys: JoinHandle<()>,
     owed_access_events: JoinHandle<()>,
+    redactions: JoinHandle<()>,
 }
 
 impl Drop for Embedded {
@@ -106,6 +108,7 @@ impl Drop for Embedded {
         self.sweeper.abort();
         self.owed_journeys.abort();
         self.owed_access_events.abort();
+        self.redactions.abort();
     }
 }
 
@@ -211,6 +214,7 @@ impl Embedded {
             tracing::error!(error = %err, "could not read the owed access events");
         }
         let owed_access_events = tokio::spawn(sweep_owed_access_events(app.clone()));
+        let redactions = tokio::spawn(redact_scholarships(app.clone()));
 
         let served = Served {
             app: app.clone(),
@@ -245,6 +249,7 @@ impl Embedded {
             sweeper,
             owed_journeys,
             owed_access_events,
+            redactions,
         })
     }
 
@@ -297,6 +302,20 @@ async fn sweep_owed_access_events(app: App) {
         tick.tick().await;
         if let Err(err) = access::publish_owed(&app, app.now()).await {
             tracing::error!(error = %err, "could not read the owed access events");
+        }
+    }
+}
+
+/// Removes, every second, the sensitive fields of scholarships decided 90
+/// days ago by the machine's clock (virtual in tests): on one machine the
+/// daily schedule that runs `redact-scholarships` on AWS.
+async fn redact_scholarships(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(err) = privacy::redact_scholarships(&app, app.now()).await {
+            tracing::error!(error = %err, "could not redact the scholarships");
         }
     }
 }

@@ -163,6 +163,18 @@ impl FileStore for LocalFiles {
     async fn exists(&self, key: &str) -> Result<bool, FilesError> {
         Ok(self.path_of(key).is_some_and(|path| path.is_file()))
     }
+
+    async fn delete(&self, key: &str) -> Result<(), FilesError> {
+        let path = self
+            .path_of(key)
+            .ok_or_else(|| FilesError::Unavailable(format!("invalid key {key}")))?;
+        match std::fs::remove_file(path) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                Err(FilesError::Unavailable(err.to_string()))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use mail_parser::{Message, MessageParser};
 
 use crate::eml::{TEMPLATE_HEADER, to_eml};
-use crate::{MailError, MailFuture, Mailer, OutgoingEmail, SentEmail, TemplateName};
+use crate::{KeptEmail, MailError, MailFuture, Mailer, OutgoingEmail, SentEmail, TemplateName};
 
 /// Sends by writing `<id>.eml` into a folder.
 #[derive(Debug, Clone)]
@@ -132,6 +132,33 @@ impl Mailer for OutboxMailer {
         // A local file write is brief; doing it inline keeps the adapter
         // free of any particular async runtime.
         Box::pin(std::future::ready(self.write(email)))
+    }
+
+    fn kept(&self) -> MailFuture<'_, Vec<KeptEmail>> {
+        let kept = self.list().map(|entries| {
+            entries
+                .into_iter()
+                .map(|entry| KeptEmail {
+                    id: entry.id,
+                    to: entry.to,
+                    subject: entry.subject,
+                    sent_at: entry.sent_at,
+                })
+                .collect()
+        });
+        Box::pin(std::future::ready(kept))
+    }
+
+    fn forget<'a>(&'a self, id: &'a str) -> MailFuture<'a, ()> {
+        let removed = if is_valid_id(id) {
+            match std::fs::remove_file(self.path(id)) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(err.into()),
+                _ => Ok(()),
+            }
+        } else {
+            Err(MailError::NotFound(id.into()))
+        };
+        Box::pin(std::future::ready(removed))
     }
 }
 

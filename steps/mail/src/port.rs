@@ -35,7 +35,24 @@ pub struct SentEmail {
     pub sent_at: DateTime<Utc>,
 }
 
+/// An email the service still holds after sending it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptEmail {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub sent_at: DateTime<Utc>,
+}
+
 /// Sends one email. Implementations are shared between concurrent steps.
 pub trait Mailer: Send + Sync {
     fn send<'a>(&'a self, email: &'a OutgoingEmail) -> MailFuture<'a, SentEmail>;
+
+    /// Every email the service holds, for a person's export and erasure:
+    /// the outbox's files on one machine; none for SES, which keeps nothing
+    /// it sent.
+    fn kept(&self) -> MailFuture<'_, Vec<KeptEmail>>;
+
+    /// Deletes a held email; one no longer held is not an error.
+    fn forget<'a>(&'a self, id: &'a str) -> MailFuture<'a, ()>;
 }

@@ -134,3 +134,55 @@ fn reading_an_unknown_or_outside_id_is_not_found() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn the_outbox_lists_what_it_keeps_and_forgets_one_email_alone() {
+    let (outbox, dir) = outbox("kept");
+    let mut first = samples().remove(0);
+    first.to = "amira@example.com".into();
+    let mut second = samples().remove(1);
+    second.to = "ben@example.com".into();
+    let kept_one = outbox.send(&first).await.unwrap();
+    let kept_two = outbox.send(&second).await.unwrap();
+
+    let kept = outbox.kept().await.unwrap();
+    let listed: Vec<(&str, &str, &str)> = kept
+        .iter()
+        .map(|email| (email.id.as_str(), email.to.as_str(), email.subject.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (
+                kept_two.id.as_str(),
+                "ben@example.com",
+                second.subject.as_str()
+            ),
+            (
+                kept_one.id.as_str(),
+                "amira@example.com",
+                first.subject.as_str()
+            ),
+        ],
+        "newest first"
+    );
+
+    outbox.forget(&kept_one.id).await.unwrap();
+    assert!(!dir.join(format!("{}.eml", kept_one.id)).exists());
+    let left: Vec<String> = outbox
+        .kept()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|email| email.id)
+        .collect();
+    assert_eq!(left, std::slice::from_ref(&kept_two.id));
+    outbox
+        .forget(&kept_one.id)
+        .await
+        .expect("an email already gone is not an error");
+    assert!(
+        outbox.forget("../outside").await.is_err(),
+        "an id that is no outbox id"
+    );
+}

@@ -35,4 +35,8 @@ pub trait FileStore: Send + Sync {
 
     /// Whether an object was uploaded under `key`.
     async fn exists(&self, key: &str) -> Result<bool, FilesError>;
+
+    /// Removes the object under `key`; nothing there is not an error (an
+    /// erasure sent again finds the report gone).
+    async fn delete(&self, key: &str) -> Result<(), FilesError>;
 }

@@ -56,6 +56,7 @@ pub async fn run(store: &dyn RecordStore, clock: &SuiteClock, tag: &str) {
     increments_stay_within_zero_and_the_limit(store, tag).await;
     deletes_obey_their_condition(store, tag).await;
     queries_find_by_index_in_range_order(store, tag).await;
+    a_scan_reads_every_record_of_its_table(store, tag).await;
     pages_resume_after_the_last_record_of_the_previous_one(store, tag).await;
     an_item_past_its_ttl_is_absent_and_can_be_created_again(store, clock, tag).await;
 }
@@ -462,6 +463,46 @@ async fn queries_find_by_index_in_range_order(store: &dyn RecordStore, tag: &str
     );
 }
 
+async fn a_scan_reads_every_record_of_its_table(store: &dyn RecordStore, tag: &str) {
+    let prefix = format!("team_{tag}_scan_");
+    let bodies: Vec<Value> = (0..3)
+        .map(|n| {
+            team(
+                &format!("{prefix}{n}"),
+                &format!("scan{n}.{tag}@example.com"),
+                "pending_payment",
+                "2025-01-06T10:30:00Z",
+            )
+        })
+        .collect();
+    let writes: Vec<Write> = bodies
+        .iter()
+        .map(|body| put(Table::Teams, body.clone(), Condition::NotExists))
+        .collect();
+    store.transact(&writes).await.expect("insert");
+    store
+        .transact(&[put(
+            Table::Coupons,
+            coupon(&format!("SCAN{tag}").to_uppercase(), 0, 1),
+            Condition::NotExists,
+        )])
+        .await
+        .expect("insert coupon");
+    let mut found: Vec<Value> = store
+        .scan(Table::Teams)
+        .await
+        .expect("scan")
+        .into_iter()
+        .filter(|item| item.key.starts_with(&prefix))
+        .map(|item| item.body)
+        .collect();
+    found.sort_by(|a, b| a["teamId"].as_str().cmp(&b["teamId"].as_str()));
+    assert_eq!(
+        found, bodies,
+        "a scan finds every record of the table, and only its own"
+    );
+}
+
 async fn an_item_past_its_ttl_is_absent_and_can_be_created_again(
     store: &dyn RecordStore,
     clock: &SuiteClock,
@@ -516,6 +557,15 @@ async fn an_item_past_its_ttl_is_absent_and_can_be_created_again(
         store.query(&by_leader).await.expect("query"),
         [],
         "queries skip it"
+    );
+    assert!(
+        !store
+            .scan(Table::Teams)
+            .await
+            .expect("scan")
+            .iter()
+            .any(|item| item.key == key),
+        "scans skip it"
     );
     assert_eq!(
         store

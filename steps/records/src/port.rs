@@ -130,6 +130,11 @@ pub trait RecordStore: Send + Sync {
 
     async fn query(&self, query: &Query) -> Result<Vec<Item>, StoreError>;
 
+    /// Every live record of `table`, in no particular order. It reads the
+    /// whole table: only for an operator's rare search that no index serves
+    /// (a person's records by email, for export and erasure).
+    async fn scan(&self, table: Table) -> Result<Vec<Item>, StoreError>;
+
     /// Applies every write or none: if any condition is false, nothing changes
     /// and the error names the first write that failed.
     async fn transact(&self, writes: &[Write]) -> Result<(), StoreError>;

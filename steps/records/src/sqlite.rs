@@ -61,11 +61,21 @@ impl SqliteStore {
         })
     }
 
-    /// Up to `limit` records of `table`, by key. Not part of the port
-    /// (DynamoDB would scan): the local operations console lists tables
-    /// with it.
+    /// Up to `limit` records of `table`, by key. The local operations
+    /// console lists tables with it.
     pub async fn list(&self, table: Table, limit: usize) -> Result<Vec<Item>, StoreError> {
+        self.select_all(table, Some(limit)).await
+    }
+
+    /// The live records of `table` by key, at most `limit` of them.
+    async fn select_all(
+        &self,
+        table: Table,
+        limit: Option<usize>,
+    ) -> Result<Vec<Item>, StoreError> {
         let cutoff = cutoff(table, self.now());
+        // SQLite reads a negative LIMIT as none.
+        let limit = limit.map_or(-1, |limit| limit as i64);
         self.worker
             .call(move |connection| {
                 let mut statement = connection
@@ -76,7 +86,7 @@ impl SqliteStore {
                     ))
                     .map_err(unavailable)?;
                 let rows = statement
-                    .query_map(params![table_name(table), cutoff, limit as i64], item_row)
+                    .query_map(params![table_name(table), cutoff, limit], item_row)
                     .map_err(unavailable)?;
                 rows.map(|row| row.map_err(unavailable)?).collect()
             })
@@ -236,6 +246,10 @@ impl RecordStore for SqliteStore {
                 rows.map(|row| row.map_err(unavailable)?).collect()
             })
             .await
+    }
+
+    async fn scan(&self, table: Table) -> Result<Vec<Item>, StoreError> {
+        self.select_all(table, None).await
     }
 
     async fn transact(&self, writes: &[Write]) -> Result<(), StoreError> {

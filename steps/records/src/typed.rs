@@ -13,11 +13,21 @@ use serde_json::Value;
 
 use crate::optimistic::{self, Attempt};
 use crate::port::{Condition, Item, Position, Query, RecordStore, StoreError, Write};
-use crate::table::Table;
+use crate::retention::Retained;
+use crate::table::{TTL, Table};
+use campaigns_core::retention;
+use chrono::{DateTime, Utc};
 
 /// A record type and the table it lives in.
 pub trait Record: Serialize + DeserializeOwned + Send + Sync + 'static {
     const TABLE: Table;
+
+    /// Until when a record of personal data is kept: every [`put`] writes
+    /// it as the record's [`TTL`]. `None` for records that carry their own
+    /// `ttl` or hold nobody's data.
+    fn kept_until(&self) -> Option<DateTime<Utc>> {
+        None
+    }
 }
 
 macro_rules! records {
@@ -26,15 +36,30 @@ macro_rules! records {
     };
 }
 
-records! {
+/// Records of personal data, kept as `campaigns_core::retention` says.
+macro_rules! retained_records {
+    ($($record:ty => $table:ident),* $(,)?) => {
+        $(impl Record for $record {
+            const TABLE: Table = Table::$table;
+            fn kept_until(&self) -> Option<DateTime<Utc>> {
+                Some(retention::kept_until(Retained::standing(self)))
+            }
+        })*
+    };
+}
+
+retained_records! {
     Team => Teams,
     Scholarship => Scholarships,
-    CouponRecord => Coupons,
     CouponUsage => CouponUsage,
     DiscountPurchase => DiscountPurchases,
     PersonalizedPlan => PersonalizedPlans,
-    MockExam => MockExams,
     MockRegistration => MockRegistrations,
+}
+
+records! {
+    CouponRecord => Coupons,
+    MockExam => MockExams,
     MockStatistics => MockStatistics,
     WebhookEvent => WebhookEvents,
     PaymentWait => PaymentWaits,
@@ -198,8 +223,11 @@ impl Records {
 
 /// A write that stores `record` in its table if `condition` holds.
 pub fn put<T: Record>(record: &T, condition: Condition) -> Result<Write, StoreError> {
-    let body = serde_json::to_value(record)
+    let mut body = serde_json::to_value(record)
         .map_err(|err| StoreError::Invalid(format!("{:?} record: {err}", T::TABLE)))?;
+    if let (Some(until), Some(fields)) = (record.kept_until(), body.as_object_mut()) {
+        fields.insert(TTL.into(), until.timestamp().into());
+    }
     Ok(Write::Put {
         table: T::TABLE,
         body,

@@ -7,6 +7,7 @@ mod exam_move;
 mod mock_exam;
 mod payable;
 mod plan;
+mod privacy;
 mod purchase;
 pub(crate) mod refund;
 mod scholarship;
@@ -42,7 +43,7 @@ use campaigns_mail::{EmailTemplate, MailError};
 
 /// Seed §2's API functions and the ports their routes' handlers call beyond
 /// the records; each function is built with these adapters only.
-pub const FUNCTIONS: [(&str, &[Port]); 7] = [
+pub const FUNCTIONS: [(&str, &[Port]); 8] = [
     ("team-creation-handler", &[Payments, Workflows]),
     ("scholarship-handler", &[Workflows]),
     ("discount-purchase-handler", &[Payments, Workflows]),
@@ -53,6 +54,7 @@ pub const FUNCTIONS: [(&str, &[Port]); 7] = [
         "stripe-webhook-handler",
         &[Mail, Payments, Workflows, Access],
     ),
+    ("privacy-handler", &[Mail, Files]),
 ];
 
 /// The ports of API function `lambda` (none for a name not in [`FUNCTIONS`]).
@@ -99,6 +101,9 @@ pub async fn handle(app: &App, operation_id: &str, request: &ApiRequest) -> Hand
         "cancelCheckout" => checkout::cancel(app, request).await,
         "createRefund" => refund::create(app, request).await,
         "stripeWebhook" => webhook::receive(app, request).await,
+        "lookupCustomer" => privacy::lookup(app, request).await,
+        "exportPersonalData" => privacy::export(app, request).await,
+        "erasePersonalData" => privacy::erase(app, request).await,
         other => Err(ApiFailure::new(
             404,
             "ROUTE_NOT_FOUND",
@@ -322,7 +327,7 @@ async fn checkout_for(
 }
 
 /// A status enum as the text it serializes to (`pending_payment`, …).
-fn status_text(status: &impl serde::Serialize) -> String {
+pub(crate) fn status_text(status: &impl serde::Serialize) -> String {
     serde_json::to_value(status)
         .ok()
         .and_then(|value| value.as_str().map(str::to_owned))

@@ -63,7 +63,7 @@ pub async fn apply(app: &App, request: &ApiRequest) -> Handled {
         email: body.email.normalized(),
         first_name: body.first_name.0.trim().to_owned(),
         last_name: body.last_name.0.trim().to_owned(),
-        application: body.application,
+        application: Some(body.application),
         statement: body
             .statement
             .as_deref()

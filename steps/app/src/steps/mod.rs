@@ -220,6 +220,12 @@ pub fn all() -> Vec<Step> {
             crate::access::Published,
             [Access]
         ),
+        step!(
+            "redact-scholarships",
+            owed::redact_scholarships,
+            owed::Sweep,
+            crate::privacy::Redacted
+        ),
     ];
     [
         shared,

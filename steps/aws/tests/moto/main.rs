@@ -10,6 +10,7 @@ mod files;
 mod journeys;
 mod mail;
 mod owed_journeys;
+mod privacy;
 mod records;
 mod schedules;
 mod workflows;

@@ -7,6 +7,7 @@ mod coupon;
 mod error;
 mod mock_exam;
 mod personalized_plan;
+mod privacy;
 mod refund;
 mod scholarship;
 mod team;
@@ -31,6 +32,10 @@ pub use mock_exam::{
 pub use personalized_plan::{
     CreatePlanRequest, CreatePlanResponse, MAX_SCORE_REPORT_BYTES, ReportContentType,
     UploadUrlRequest, UploadUrlResponse,
+};
+pub use privacy::{
+    CustomerRecordSummary, CustomerRecords, ErasureReport, OutboxMessage, PersonRequest,
+    PersonalDataExport, RecordKind, TableErasure,
 };
 pub use refund::{CreateRefundRequest, RefundReason, RefundResponse};
 pub use scholarship::{

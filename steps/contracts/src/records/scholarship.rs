@@ -20,7 +20,10 @@ pub struct Scholarship {
     pub first_name: String,
     pub last_name: String,
     /// What the applicant declared; the calculation is derived from it.
-    pub application: ScholarshipInput,
+    /// Removed, with the calculation's components, 90 days after the
+    /// decision (it tells income, employment and refugee status).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<ScholarshipInput>,
     /// Why the applicant asks, for the reviewer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement: Option<String>,
@@ -88,7 +91,7 @@ impl Example for Scholarship {
             first_name: "Amira".into(),
             last_name: "Haddad".into(),
             price: calculation.price,
-            application,
+            application: Some(application),
             statement: Some("I work part-time while preparing for the ADC written exam.".into()),
             calculation,
             status: ScholarshipStatus::PendingReview,

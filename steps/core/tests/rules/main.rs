@@ -7,6 +7,7 @@ mod coupon;
 mod email;
 mod gst;
 mod money;
+mod retention;
 mod schemas;
 mod scholarship;
 mod stats;
