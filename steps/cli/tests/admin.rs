@@ -523,3 +523,161 @@ async fn exit_codes_tell_a_script_what_happened() {
     let usage = admin(&served, &["coupons", "frobnicate"]).await;
     assert_eq!(usage.code, 2, "{}", usage.stderr);
 }
+
+/// A paid purchase of `email`'s with coupon `code`, created by `admin`.
+async fn paid_purchase(served: &Served, email: &str, code: &str) -> String {
+    let until = (Utc::now() + TimeDelta::days(30)).to_rfc3339();
+    let coupon = admin(
+        served,
+        &[
+            "coupons",
+            "create",
+            "--code",
+            code,
+            "--percent",
+            "10",
+            "--valid-until",
+            &until,
+            "--usage-limit",
+            "5",
+        ],
+    )
+    .await;
+    assert_eq!(coupon.code, 0, "{}", coupon.stderr);
+    let purchase = served
+        .client
+        .create_purchase(email, "full-6months", code, &format!("purchase-{email}"))
+        .await
+        .expect("a purchase");
+    served.client.pay_for(&purchase).await.expect("paid");
+    served
+        .client
+        .until_status(
+            &format!("/purchases/{}", purchase.id),
+            &purchase.token,
+            "paid",
+        )
+        .await
+        .expect("paid");
+    purchase.id
+}
+
+/// The ids of the records `customer --email` lists.
+async fn records_of(served: &Served, email: &str) -> Vec<String> {
+    let found = admin(served, &["customer", "--email", email, "--json"])
+        .await
+        .json();
+    found["records"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|record| text(record, "/id").expect("an id"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_is_looked_up_exported_and_erased() {
+    let served = serve().await;
+    let lena = paid_purchase(&served, "lena@example.com", "LENA10").await;
+    let omar = paid_purchase(&served, "omar@example.com", "OMAR10").await;
+
+    assert!(
+        records_of(&served, "Lena@Example.com")
+            .await
+            .contains(&lena)
+    );
+    assert!(
+        !records_of(&served, "lena@example.com")
+            .await
+            .contains(&omar)
+    );
+    let table = admin(&served, &["customer", "--email", "lena@example.com"]).await;
+    assert!(
+        table.stdout.contains(&lena) && table.stdout.contains("discount_purchase"),
+        "{}",
+        table.stdout
+    );
+
+    let dir = tempfile::tempdir().expect("a folder");
+    let out = dir.path().join("lena.json");
+    let out_path = out.to_str().expect("a UTF-8 path");
+    let exported = admin(
+        &served,
+        &[
+            "privacy",
+            "export",
+            "--email",
+            "lena@example.com",
+            "--out",
+            out_path,
+        ],
+    )
+    .await;
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    let export: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("written")).expect("JSON");
+    assert_eq!(export["email"], json!("lena@example.com"));
+    let held = export["records"].to_string();
+    assert!(held.contains(&lena) && !held.contains(&omar), "{export}");
+
+    let unsure = admin(
+        &served,
+        &["privacy", "erase", "--email", "lena@example.com"],
+    )
+    .await;
+    assert_eq!(unsure.code, 1, "--yes is required: {}", unsure.stderr);
+    assert!(
+        records_of(&served, "lena@example.com")
+            .await
+            .contains(&lena),
+        "nothing erased"
+    );
+
+    let people = write(dir.path(), "people.txt", "lena@example.com\n\n");
+    let erased = admin(
+        &served,
+        &[
+            "privacy",
+            "erase",
+            "--from-file",
+            &people,
+            "--yes",
+            "--json",
+        ],
+    )
+    .await
+    .json();
+    let report = &erased["erased"][0];
+    assert_eq!(report["outcome"], json!("erased"), "{erased}");
+    assert!(
+        text(report, "/pseudonym")
+            .expect("a pseudonym")
+            .ends_with("@erased.invalid"),
+        "{report}"
+    );
+    assert!(records_of(&served, "lena@example.com").await.is_empty());
+    assert!(
+        records_of(&served, "omar@example.com")
+            .await
+            .contains(&omar),
+        "others untouched"
+    );
+    // Sent again (a retry), it is the same erasure.
+    let again = admin(
+        &served,
+        &[
+            "privacy",
+            "erase",
+            "--email",
+            "lena@example.com",
+            "--yes",
+            "--json",
+        ],
+    )
+    .await
+    .json();
+    assert_eq!(again["erased"][0]["pseudonym"], report["pseudonym"]);
+    let refused = admin(&served, &["customer", "--email", "not-an-email"]).await;
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert!(refused.stderr.contains("/email"), "{}", refused.stderr);
+}
