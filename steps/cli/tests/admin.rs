@@ -431,46 +431,14 @@ async fn an_exam_is_scheduled_moved_and_cancelled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_is_refunded_once_per_key() {
     let served = serve().await;
-    let until = (Utc::now() + TimeDelta::days(30)).to_rfc3339();
-    let coupon = admin(
-        &served,
-        &[
-            "coupons",
-            "create",
-            "--code",
-            "LENA10",
-            "--percent",
-            "10",
-            "--valid-until",
-            &until,
-            "--usage-limit",
-            "1",
-        ],
-    )
-    .await;
-    assert_eq!(coupon.code, 0, "{}", coupon.stderr);
-    let purchase = served
-        .client
-        .create_purchase("lena@example.com", "full-6months", "LENA10", "purchase-1")
-        .await
-        .expect("a purchase");
-    served.client.pay_for(&purchase).await.expect("paid");
-    served
-        .client
-        .until_status(
-            &format!("/purchases/{}", purchase.id),
-            &purchase.token,
-            "paid",
-        )
-        .await
-        .expect("paid");
+    let purchase_id = paid_purchase(&served, "lena@example.com", "LENA10").await;
 
     let refund = [
         "refund",
         "--campaign",
         "discount-purchase",
         "--record",
-        &purchase.id,
+        &purchase_id,
         "--amount",
         "10.50",
         "--note",
@@ -493,7 +461,7 @@ async fn a_payment_is_refunded_once_per_key() {
             "--campaign",
             "discount-purchase",
             "--record",
-            &purchase.id,
+            &purchase_id,
             "--amount",
             "5000",
         ],
