@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use serde_json::Value;
-use workflows::HistoryEvent;
 use workflows::history::is_failure_type;
+use workflows::{HistoryEvent, Store};
 
 const NODE_W: f64 = 180.0;
 const NODE_H: f64 = 40.0;
@@ -61,14 +61,8 @@ struct Run {
 fn ends_run(event_type: &str) -> bool {
     matches!(
         event_type,
-        "MapIterationSucceeded"
-            | "MapIterationFailed"
-            | "MapIterationAborted"
-            | "ExecutionSucceeded"
-            | "ExecutionFailed"
-            | "ExecutionTimedOut"
-            | "ExecutionAborted"
-    )
+        "MapIterationSucceeded" | "MapIterationFailed" | "MapIterationAborted"
+    ) || ends_execution(event_type)
 }
 
 /// The events that end a Map or Parallel state's branches; each follows
@@ -80,8 +74,58 @@ fn ends_block(event_type: &str) -> bool {
             .any(|end| event_type.ends_with(end))
 }
 
+/// The events that end the execution.
+fn ends_execution(event_type: &str) -> bool {
+    matches!(
+        event_type,
+        "ExecutionSucceeded" | "ExecutionFailed" | "ExecutionTimedOut" | "ExecutionAborted"
+    )
+}
+
+/// The callback outcomes (`SendTaskSuccess`, `SendTaskFailure`) of an
+/// execution's tasks, each with the `TaskScheduled` event of its task. The
+/// engine records such an outcome with no previous event (AWS chains it to
+/// the task's), so its run is found through its task token: the token is in
+/// the parameters the task was scheduled with, and the token's record names
+/// the history position of its outcome.
+pub fn callbacks(store: &dyn Store, arn: &str, history: &[HistoryEvent]) -> HashMap<u64, u64> {
+    fn tokens<'v>(value: &'v Value, found: &mut Vec<&'v str>) {
+        match value {
+            Value::String(text)
+                if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                found.push(text);
+            }
+            Value::Array(items) => items.iter().for_each(|item| tokens(item, found)),
+            Value::Object(fields) => fields.values().for_each(|field| tokens(field, found)),
+            _ => {}
+        }
+    }
+    let mut outcomes = HashMap::new();
+    for scheduled in history.iter().filter(|e| e.event_type == "TaskScheduled") {
+        let Some(parameters) = scheduled.details["parameters"]
+            .as_str()
+            .and_then(|text| serde_json::from_str::<Value>(text).ok())
+        else {
+            continue;
+        };
+        let mut found = Vec::new();
+        tokens(&parameters, &mut found);
+        for token in found {
+            if let Ok(Some(record)) = store.get_token(token)
+                && record.execution_arn == arn
+                && let Ok(Some(outcome)) = store.find_event(arn, &record.outcome_key)
+            {
+                outcomes.insert(outcome.id, scheduled.id);
+            }
+        }
+    }
+    outcomes
+}
+
 impl Progress {
-    pub fn from_history(history: &[HistoryEvent]) -> Progress {
+    /// `callbacks` ties each callback outcome to its task (see [`callbacks`]).
+    pub fn from_history(history: &[HistoryEvent], callbacks: &HashMap<u64, u64>) -> Progress {
         let by_id: HashMap<u64, &HistoryEvent> = history.iter().map(|e| (e.id, e)).collect();
         // Runs are named by the event that starts them (0: the execution's).
         let mut run_of: HashMap<u64, u64> = HashMap::new();
@@ -90,7 +134,11 @@ impl Progress {
         let mut block_end: HashMap<u64, u64> = HashMap::new();
         let mut progress = Progress::default();
         for event in history {
-            let previous = by_id.get(&event.previous_event_id);
+            let previous_id = match callbacks.get(&event.id) {
+                Some(task) if event.previous_event_id == 0 => *task,
+                _ => event.previous_event_id,
+            };
+            let previous = by_id.get(&previous_id);
             // A Map iteration starts a run, as does the first state of a
             // Parallel branch; any other event continues its previous one's.
             let (run_id, block) = match previous {
@@ -134,7 +182,7 @@ impl Progress {
         let execution_end = runs
             .get(&0)
             .map(|run| run.last_type.as_str())
-            .filter(|last| ends_run(last));
+            .filter(|last| ends_execution(last));
         let stopped = matches!(
             execution_end,
             Some("ExecutionAborted" | "ExecutionTimedOut")
@@ -549,13 +597,23 @@ mod tests {
         }
     }
 
+    /// The progress of `history`, whose callback outcomes (event 0 before)
+    /// resume the task scheduled by the event named in `CALLBACKS`.
+    fn progress(history: &[HistoryEvent]) -> Progress {
+        Progress::from_history(history, &CALLBACKS.iter().copied().collect())
+    }
+
+    /// In [`divergent`]: the first iteration's payment came back through a
+    /// callback, to the task the first iteration scheduled.
+    const CALLBACKS: &[(u64, u64)] = &[(19, 16)];
+
     fn svg(definition: &Value, history: &[HistoryEvent]) -> String {
         #[derive(Serialize)]
         struct Page {
             graph: Drawing,
         }
-        let graph = drawing(&definition.to_string(), &Progress::from_history(history))
-            .expect("the definition reads");
+        let graph =
+            drawing(&definition.to_string(), &progress(history)).expect("the definition reads");
         super::super::templates::render("graph.svg", &Page { graph }).expect("renders")
     }
 
@@ -584,7 +642,7 @@ mod tests {
             event(2, 1, "PassStateExited", "A"),
             event(3, 2, "TaskStateEntered", "B"),
         ];
-        assert_eq!(Progress::from_history(&history).open_states(), ["B"]);
+        assert_eq!(progress(&history).open_states(), ["B"]);
         let svg = svg(&definition, &history);
         assert!(svg.contains(r#"<g class="state visited current" data-state="B""#));
         assert!(svg.contains(r#"<g class="state visited" data-state="A""#));
@@ -656,7 +714,7 @@ mod tests {
     fn divergent() -> Vec<HistoryEvent> {
         vec![
             event(1, 0, "ExecutionStarted", ""),
-            event(2, 1, "MapStateEntered", "Collect"),
+            event(2, 0, "MapStateEntered", "Collect"),
             event(3, 2, "MapStateStarted", ""),
             event(4, 3, "MapIterationStarted", "Collect"),
             event(5, 3, "MapIterationStarted", "Collect"),
@@ -670,15 +728,22 @@ mod tests {
             event(13, 10, "TaskStateEntered", "WaitBeforeReminder"),
             event(14, 11, "TaskStateEntered", "WaitBeforeReminder"),
             event(15, 12, "TaskStateEntered", "WaitBeforeReminder"),
-            event(16, 13, "TaskStateExited", "WaitBeforeReminder"),
-            event(17, 16, "TaskStateEntered", "Authorize"),
-            event(18, 17, "TaskStateExited", "Authorize"),
-            event(19, 18, "MapIterationSucceeded", "Collect"),
-            event(20, 14, "TaskFailed", ""),
-            event(21, 20, "TaskStateExited", "WaitBeforeReminder"),
-            event(22, 21, "TaskStateEntered", "SendReminder"),
-            event(23, 22, "TaskStateExited", "SendReminder"),
-            event(24, 23, "TaskStateEntered", "WaitUntilDeadline"),
+            event(16, 13, "TaskScheduled", ""),
+            event(17, 14, "TaskScheduled", ""),
+            event(18, 15, "TaskScheduled", ""),
+            // The first member pays: the payment's callback resumes the task.
+            event(19, 0, "TaskSucceeded", ""),
+            event(20, 19, "TaskStateExited", "WaitBeforeReminder"),
+            event(21, 20, "TaskStateEntered", "Authorize"),
+            event(22, 21, "TaskStateExited", "Authorize"),
+            event(23, 22, "MapIterationSucceeded", "Collect"),
+            // The second is reminded.
+            event(24, 17, "TaskTimedOut", ""),
+            event(25, 24, "TaskStateExited", "WaitBeforeReminder"),
+            event(26, 25, "TaskStateEntered", "SendReminder"),
+            event(27, 26, "TaskStateExited", "SendReminder"),
+            event(28, 27, "TaskStateEntered", "WaitUntilDeadline"),
+            event(29, 28, "TaskScheduled", ""),
         ]
     }
 
@@ -710,7 +775,7 @@ mod tests {
         );
         assert!(svg.contains(r#"class="edge" data-from="WaitUntilDeadline" data-to="Authorize""#));
         assert_eq!(
-            Progress::from_history(&history).open_states(),
+            progress(&history).open_states(),
             ["Collect", "WaitBeforeReminder", "WaitUntilDeadline"]
         );
     }
@@ -719,10 +784,10 @@ mod tests {
     fn a_failed_iteration_is_red_and_the_ones_it_cancelled_are_not() {
         let mut history = divergent();
         history.extend([
-            event(25, 24, "TaskFailed", ""),
-            event(26, 25, "MapIterationFailed", "Collect"),
-            event(27, 3, "MapStateFailed", ""),
-            event(28, 0, "ExecutionFailed", ""),
+            event(30, 29, "TaskFailed", ""),
+            event(31, 30, "MapIterationFailed", "Collect"),
+            event(32, 3, "MapStateFailed", ""),
+            event(33, 0, "ExecutionFailed", ""),
         ]);
         let svg = svg(&shares(), &history);
         assert_eq!(class_of(&svg, "WaitUntilDeadline"), "state visited failed");
@@ -732,7 +797,7 @@ mod tests {
         assert_eq!(class_of(&svg, "Reconcile"), "state");
         assert!(!svg.contains("current"));
         assert_eq!(
-            Progress::from_history(&history).open_states(),
+            progress(&history).open_states(),
             ["Collect", "WaitUntilDeadline"]
         );
     }
@@ -740,7 +805,7 @@ mod tests {
     #[test]
     fn a_stopped_execution_is_red_where_each_iteration_was() {
         let mut history = divergent();
-        history.push(event(25, 0, "ExecutionAborted", ""));
+        history.push(event(30, 0, "ExecutionAborted", ""));
         let svg = svg(&shares(), &history);
         assert_eq!(class_of(&svg, "WaitUntilDeadline"), "state visited failed");
         assert_eq!(class_of(&svg, "WaitBeforeReminder"), "state visited failed");
@@ -752,12 +817,12 @@ mod tests {
     fn an_iteration_that_reached_a_fail_state_is_red_while_others_run() {
         let mut history = divergent();
         history.extend([
-            event(25, 24, "TaskFailed", ""),
-            event(26, 25, "TaskStateExited", "WaitUntilDeadline"),
-            event(27, 26, "TaskStateEntered", "Reconcile"),
-            event(28, 27, "TaskStateExited", "Reconcile"),
-            event(29, 28, "FailStateEntered", "Unpaid"),
-            event(30, 29, "MapIterationFailed", "Collect"),
+            event(30, 29, "TaskFailed", ""),
+            event(31, 30, "TaskStateExited", "WaitUntilDeadline"),
+            event(32, 31, "TaskStateEntered", "Reconcile"),
+            event(33, 32, "TaskStateExited", "Reconcile"),
+            event(34, 33, "FailStateEntered", "Unpaid"),
+            event(35, 34, "MapIterationFailed", "Collect"),
         ]);
         let svg = svg(&shares(), &history);
         assert_eq!(class_of(&svg, "Unpaid"), "state visited failed");

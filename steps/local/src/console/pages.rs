@@ -53,6 +53,12 @@ fn execution_link(arn: &str) -> String {
     format!("/console/execution?arn={}", url_param(arn))
 }
 
+/// What the execution `arn`'s history says about its states.
+fn progress(console: &Console, arn: &str, history: &[HistoryEvent]) -> Progress {
+    let callbacks = graph::callbacks(console.ops.engine_store.as_ref(), arn, history);
+    Progress::from_history(history, &callbacks)
+}
+
 /// The state machine's name from its ARN.
 fn machine_name(arn: &str) -> &str {
     arn.rsplit(':').next().unwrap_or(arn)
@@ -107,7 +113,11 @@ pub(crate) async fn executions(
             current: if row.status == ExecutionStatus::Running {
                 engine
                     .get_execution_history(&row.execution_arn)
-                    .map(|history| Progress::from_history(&history).open_states().join(" › "))
+                    .map(|history| {
+                        progress(&console, &row.execution_arn, &history)
+                            .open_states()
+                            .join(" › ")
+                    })
                     .unwrap_or_default()
             } else {
                 String::new()
@@ -389,7 +399,7 @@ pub(crate) async fn execution(
         .describe_state_machine(&description.state_machine_arn)
         .map(|machine| machine.definition)
         .unwrap_or_default();
-    let progress = Progress::from_history(&history);
+    let progress = progress(&console, &query.arn, &history);
     let running = description.status == ExecutionStatus::Running;
     let machine = machine_name(&description.state_machine_arn);
     let waits = if running {
