@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use campaigns_contracts::records::MockExam;
 use campaigns_records::Table;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use workflows::{ExecutionDescription, ExecutionStatus, HistoryEvent};
@@ -196,21 +196,9 @@ pub(crate) struct ExecutionQuery {
     failed: Option<String>,
 }
 
-/// A task the execution waits on: its token and what it waits for.
-struct Waiting {
-    token: String,
-    state: String,
-    since: Option<DateTime<Utc>>,
-    timeout: Option<u64>,
-    heartbeat: Option<u64>,
-    last_heartbeat: Option<DateTime<Utc>>,
-    function: String,
-    payload: Value,
-}
-
 /// The open tokens of the execution, each matched to the `TaskScheduled`
 /// event whose parameters carry it (and so to its state and timeouts).
-fn waiting(console: &Console, arn: &str, history: &[HistoryEvent]) -> Vec<Waiting> {
+fn waiting(console: &Console, arn: &str, history: &[HistoryEvent]) -> Vec<WaitRow> {
     let Ok(tokens) = console.ops.engine_store.open_tokens(arn) else {
         return Vec::new();
     };
@@ -237,17 +225,37 @@ fn waiting(console: &Console, arn: &str, history: &[HistoryEvent]) -> Vec<Waitin
             if let Some(fields) = payload.as_object_mut() {
                 fields.retain(|_, value| value.as_str() != Some(token.token.as_str()));
             }
-            Waiting {
+            let since = scheduled.map(|event| event.timestamp);
+            let timeout = scheduled.and_then(|event| event.details["timeoutInSeconds"].as_u64());
+            let heartbeat =
+                scheduled.and_then(|event| event.details["heartbeatInSeconds"].as_u64());
+            WaitRow {
                 function: parameters["FunctionName"]
                     .as_str()
                     .map(|f| f.rsplit(':').next().unwrap_or(f).to_owned())
                     .unwrap_or_default(),
-                payload,
+                payload: pretty_json(&payload.to_string()),
                 state,
-                since: scheduled.map(|event| event.timestamp),
-                timeout: scheduled.and_then(|event| event.details["timeoutInSeconds"].as_u64()),
-                heartbeat: scheduled.and_then(|event| event.details["heartbeatInSeconds"].as_u64()),
-                last_heartbeat: token.last_heartbeat,
+                since: since.map(when).unwrap_or_default(),
+                timeout: match (timeout, since) {
+                    (Some(t), Some(since)) => format!(
+                        "{} (at {})",
+                        duration(t),
+                        when(since + TimeDelta::seconds(t as i64))
+                    ),
+                    _ => "none".into(),
+                },
+                heartbeat: match heartbeat {
+                    Some(h) => format!(
+                        "every {}{}",
+                        duration(h),
+                        token
+                            .last_heartbeat
+                            .map(|at| format!(", last {}", when(at)))
+                            .unwrap_or_default()
+                    ),
+                    None => "—".into(),
+                },
                 token: token.token,
             }
         })
@@ -306,6 +314,7 @@ struct ErrorBox<'a> {
     cause: String,
 }
 
+/// A task the execution waits on: its token and what it waits for.
 #[derive(Serialize)]
 struct WaitRow {
     state: String,
@@ -315,38 +324,6 @@ struct WaitRow {
     timeout: String,
     heartbeat: String,
     token: String,
-}
-
-impl From<Waiting> for WaitRow {
-    fn from(wait: Waiting) -> WaitRow {
-        let timeout = match (wait.timeout, wait.since) {
-            (Some(t), Some(since)) => format!(
-                "{} (at {})",
-                duration(t),
-                when(since + TimeDelta::seconds(t as i64))
-            ),
-            _ => "none".into(),
-        };
-        let heartbeat = match wait.heartbeat {
-            Some(h) => format!(
-                "every {}{}",
-                duration(h),
-                wait.last_heartbeat
-                    .map(|at| format!(", last {}", when(at)))
-                    .unwrap_or_default()
-            ),
-            None => "—".into(),
-        };
-        WaitRow {
-            payload: pretty_json(&wait.payload.to_string()),
-            since: wait.since.map(when).unwrap_or_default(),
-            state: wait.state,
-            function: wait.function,
-            timeout,
-            heartbeat,
-            token: wait.token,
-        }
-    }
 }
 
 /// One history event, as GetExecutionHistory prints it.
@@ -437,7 +414,7 @@ pub(crate) async fn execution(
             current: progress.open_states().join(" › "),
             path: progress.order.join(" → "),
             error,
-            waits: waits.into_iter().map(WaitRow::from).collect(),
+            waits,
             graph: graph::drawing(&definition, &progress),
             input: pretty_json(&description.input),
             output: description.output.as_deref().map(pretty_json),
