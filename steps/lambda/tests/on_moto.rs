@@ -193,6 +193,8 @@ async fn a_step_prints_its_business_metric_as_emf_once_per_fact() {
     scholarship.calculation.auto_approved = true;
     scholarship.pay_by = None;
     scholarship.decided_at = None;
+    // Applied now: an open application is kept a year from its creation.
+    scholarship.created_at = chrono::Utc::now();
     moto.records
         .insert(&scholarship)
         .await
