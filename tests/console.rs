@@ -246,3 +246,128 @@ async fn access_events_are_listed_and_escaped() {
     );
     assert!(!page.contains("<b>lena</b>"), "never raw");
 }
+
+/// Markup and an attribute breakout, as an admin, an operator or a
+/// candidate could type them.
+const HOSTILE: &str = r#"<script>alert(1)</script>"onmouseover=alert(2)"#;
+
+/// `path` of the console, signed in, as text.
+async fn console_page(product: &Product, cookie: &str, path: &str) -> String {
+    let response = client()
+        .get(format!("{}{path}", product.embedded.base_url))
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.text().await.expect("text")
+}
+
+/// `page` shows `escaped` and never the markup or the breakout as typed.
+fn shows_escaped(page: &str, escaped: &str, which: &str) {
+    assert!(page.contains(escaped), "{which} shows {escaped}:\n{page}");
+    assert!(
+        !page.contains("<script>alert(1)") && !page.contains("\"onmouseover="),
+        "{which} never shows the markup raw:\n{page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn markup_in_records_inputs_and_emails_is_shown_escaped() {
+    let product = Product::start().await;
+    let cookie = sign_in(&product).await;
+    let escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;onmouseover=alert(2)";
+
+    // An admin titles an exam with it: the exam's record, and the subject
+    // of the email a registered candidate gets.
+    let starts_at = product.embedded.time.now() + chrono::TimeDelta::days(3);
+    let (status, exam) = product
+        .post(
+            "/mock-exams",
+            &json!({
+                "title": HOSTILE,
+                "startsAt": starts_at.to_rfc3339(),
+                "durationMinutes": 120,
+                "capacity": 10,
+                "passMark": 60.0,
+                "sections": ["clinical"]
+            }),
+            &[("Authorization", &format!("Bearer {ADMIN_TOKEN}"))],
+        )
+        .await;
+    assert_eq!(status, 201, "{exam}");
+    let (status, registered) = product
+        .post(
+            "/mock-exams/register",
+            &json!({
+                "mockExamId": exam["mockExamId"],
+                "email": "priya@example.com",
+                "firstName": "Priya",
+                "lastName": "Kumar",
+                "tier": "free"
+            }),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201, "{registered}");
+    product.until_sent("mock_exam_registration").await;
+
+    let records = console_page(&product, &cookie, "/console/records?campaign=mock-exam").await;
+    shows_escaped(
+        &records,
+        &format!(r#"title="{escaped}""#),
+        "the records' cell title",
+    );
+    shows_escaped(&records, &format!(">{escaped}</td>"), "the records' cell");
+
+    let outbox = console_page(&product, &cookie, "/console/emails").await;
+    shows_escaped(
+        &outbox,
+        &format!("You are registered: {escaped}</a>"),
+        "the outbox",
+    );
+    let entry = product
+        .embedded
+        .outbox
+        .list()
+        .expect("the outbox lists")
+        .into_iter()
+        .find(|entry| entry.subject.contains(HOSTILE))
+        .expect("the registration email");
+    let email = console_page(&product, &cookie, &format!("/console/emails/{}", entry.id)).await;
+    shows_escaped(
+        &email,
+        &format!("<h1>You are registered: {escaped}</h1>"),
+        "the email",
+    );
+    shows_escaped(
+        &email,
+        &format!("<title>You are registered: {escaped} · Campaigns console</title>"),
+        "the email's title",
+    );
+
+    // An operator starts an execution (as through /sfn) with it in the input.
+    let machine = workflows::state_machine_arn("personalized-plan");
+    let input = json!({ "planId": HOSTILE }).to_string();
+    let started = product
+        .embedded
+        .engine
+        .start_execution(&machine, Some("hostile-input"), Some(&input))
+        .await
+        .expect("started");
+    let page = console_page(
+        &product,
+        &cookie,
+        &format!(
+            "/console/execution?arn={}",
+            started.execution_arn.replace(':', "%3A")
+        ),
+    )
+    .await;
+    // In the input, pretty-printed JSON: its quote is escaped twice.
+    shows_escaped(
+        &page,
+        r#"&quot;planId&quot;: &quot;&lt;script&gt;alert(1)&lt;/script&gt;\&quot;onmouseover=alert(2)&quot;"#,
+        "the execution's input",
+    );
+}

@@ -13,8 +13,8 @@
 //! digest of it; stop and redrive are plain forms that also check `Origin`.
 
 mod graph;
-pub mod html;
 mod pages;
+mod templates;
 
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
@@ -22,7 +22,7 @@ use subtle::ConstantTimeEq;
 use axum::Router;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use campaigns_app::App;
 use campaigns_app::settings::AdminAuth;
@@ -30,12 +30,10 @@ use campaigns_mail::OutboxMailer;
 
 use crate::access_events::LocalAccessEvents;
 use campaigns_records::sqlite::SqliteStore;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use stripe_sim::guard::same_origin;
 use workflows::{Engine, Store};
-
-pub use graph::Progress;
 
 /// What the console reads and acts on, beyond the application.
 #[derive(Clone)]
@@ -103,10 +101,11 @@ pub(crate) enum Refusal {
 impl Refusal {
     fn respond(self, next: &str) -> Response {
         match self {
-            Refusal::SignIn => {
-                Redirect::to(&format!("/console/login?next={}", html::url_param(next)))
-                    .into_response()
-            }
+            Refusal::SignIn => Redirect::to(&format!(
+                "/console/login?next={}",
+                templates::url_param(next)
+            ))
+            .into_response(),
             Refusal::Origin => {
                 (StatusCode::FORBIDDEN, "The form came from another origin.").into_response()
             }
@@ -175,27 +174,20 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn login_form(next: &str, message: Option<&str>) -> String {
-    let message = message
-        .map(|m| {
-            format!(
-                "<div class=\"box error\" role=\"alert\">{}</div>",
-                html::esc(m)
-            )
-        })
-        .unwrap_or_default();
-    html::page(
+/// The sign-in page: where it returns to, and why the last try failed.
+#[derive(Serialize)]
+struct LoginPage<'a> {
+    next: &'a str,
+    message: Option<&'a str>,
+}
+
+fn login_form(status: StatusCode, next: &str, message: Option<&str>) -> Response {
+    templates::page(
+        status,
+        "login.html",
         "Sign in",
         "",
-        &format!(
-            "<h1>Sign in</h1>{message}<div class=\"box\"><p>The console takes the admin token the \
-             server was started with (<code>ADMIN_TOKEN</code>; <code>campaigns serve</code> prints it).</p>\
-             <form method=\"post\" action=\"/console/login\">\
-             <input type=\"hidden\" name=\"next\" value=\"{next}\">\
-             <label>Admin token <input type=\"password\" name=\"token\" autocomplete=\"off\" required></label> \
-             <button type=\"submit\">Sign in</button></form></div>",
-            next = html::esc(next)
-        ),
+        &LoginPage { next, message },
     )
 }
 
@@ -203,7 +195,7 @@ async fn login_page(State(console): State<Console>, Query(query): Query<NextQuer
     if admin_token(&console.app).is_none() {
         return Refusal::Disabled.respond("");
     }
-    Html(login_form(&safe_next(query.next.as_deref()), None)).into_response()
+    login_form(StatusCode::OK, &safe_next(query.next.as_deref()), None)
 }
 
 async fn login(State(console): State<Console>, Form(form): Form<LoginForm>) -> Response {
@@ -212,11 +204,11 @@ async fn login(State(console): State<Console>, Form(form): Form<LoginForm>) -> R
         return Refusal::Disabled.respond("");
     };
     if !bool::from(form.token.as_bytes().ct_eq(token.as_bytes())) {
-        return (
+        return login_form(
             StatusCode::UNAUTHORIZED,
-            Html(login_form(&next, Some("That is not the admin token."))),
-        )
-            .into_response();
+            &next,
+            Some("That is not the admin token."),
+        );
     }
     let cookie = format!(
         "{COOKIE}={}; Path=/console; HttpOnly; SameSite=Strict",

@@ -1,59 +1,62 @@
 //! The console's pages and its two actions (stop, redrive).
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use campaigns_contracts::records::MockExam;
 use campaigns_records::Table;
-use chrono::{DateTime, TimeDelta, Utc};
-use serde::Deserialize;
+use chrono::TimeDelta;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use workflows::{ExecutionDescription, ExecutionStatus, HistoryEvent};
 
 use super::Console;
-use super::graph::{self, Marks, Progress};
-use super::html::{esc, page, pretty_json, status_badge, url_param, when};
+use super::graph::{self, Drawing, Progress};
+use super::templates::{page, pretty_json, url_param, when};
 
 /// At most this many executions on the list.
 const LIST_LIMIT: usize = 500;
 /// At most this many records per table.
 const RECORDS_LIMIT: usize = 200;
 
+/// A page that only says what went wrong.
+#[derive(Serialize)]
+struct MessagePage<'a> {
+    message: &'a str,
+}
+
 fn not_found(what: &str) -> Response {
-    (
+    page(
         StatusCode::NOT_FOUND,
-        Html(page(
-            "Not found",
-            "executions",
-            &format!(
-                "<h1>Not found</h1><div class=\"box error\">{}</div>",
-                esc(what)
-            ),
-        )),
+        "message.html",
+        "Not found",
+        "executions",
+        &MessagePage { message: what },
     )
-        .into_response()
 }
 
 fn unavailable(err: impl std::fmt::Display) -> Response {
-    (
+    page(
         StatusCode::SERVICE_UNAVAILABLE,
-        Html(page(
-            "Unavailable",
-            "executions",
-            &format!(
-                "<h1>Unavailable</h1><div class=\"box error\">{}</div>",
-                esc(&err.to_string())
-            ),
-        )),
+        "message.html",
+        "Unavailable",
+        "executions",
+        &MessagePage {
+            message: &err.to_string(),
+        },
     )
-        .into_response()
 }
 
 fn execution_link(arn: &str) -> String {
     format!("/console/execution?arn={}", url_param(arn))
+}
+
+/// What the execution `arn`'s history says about its states.
+fn progress(console: &Console, arn: &str, history: &[HistoryEvent]) -> Progress {
+    let callbacks = graph::callbacks(console.ops.engine_store.as_ref(), arn, history);
+    Progress::from_history(history, &callbacks)
 }
 
 /// The state machine's name from its ARN.
@@ -100,88 +103,90 @@ pub(crate) async fn executions(
     rows.sort_by_key(|row| std::cmp::Reverse(row.start_date));
     let total = rows.len();
     rows.truncate(LIST_LIMIT);
-
-    let mut body = String::from("<h1>Executions</h1>");
-    let _ = write!(
-        body,
-        "<form class=\"filters\" method=\"get\" action=\"/console/executions\">\
-         <label>Journey<br><select name=\"stateMachine\"><option value=\"\">all</option>"
-    );
-    for machine in &machines {
-        let selected = if wanted_machine == Some(machine.name.as_str()) {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            body,
-            "<option value=\"{n}\"{selected}>{n}</option>",
-            n = esc(&machine.name)
-        );
-    }
-    body.push_str(
-        "</select></label><label>Status<br><select name=\"status\"><option value=\"\">all</option>",
-    );
-    for status in [
+    let rows = rows
+        .iter()
+        .map(|row| ExecutionRow {
+            name: &row.name,
+            href: execution_link(&row.execution_arn),
+            machine: machine_name(&row.state_machine_arn),
+            status: row.status.as_str(),
+            current: if row.status == ExecutionStatus::Running {
+                engine
+                    .get_execution_history(&row.execution_arn)
+                    .map(|history| {
+                        progress(&console, &row.execution_arn, &history)
+                            .open_states()
+                            .join(" › ")
+                    })
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            },
+            started: when(row.start_date),
+            ended: row.stop_date.map(when).unwrap_or_default(),
+        })
+        .collect();
+    let statuses = [
         ExecutionStatus::Running,
         ExecutionStatus::Succeeded,
         ExecutionStatus::Failed,
         ExecutionStatus::TimedOut,
         ExecutionStatus::Aborted,
-    ] {
-        let selected = if wanted_status == Some(status) {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            body,
-            "<option value=\"{s}\"{selected}>{s}</option>",
-            s = status.as_str()
-        );
-    }
-    body.push_str("</select></label><button type=\"submit\">Filter</button></form>");
-    let _ = write!(
-        body,
-        "<p class=\"muted\">{total} execution{s}{more}, newest first.</p>",
-        s = if total == 1 { "" } else { "s" },
-        more = if total > LIST_LIMIT {
-            format!(" (the first {LIST_LIMIT} shown)")
-        } else {
-            String::new()
-        }
-    );
-    body.push_str(
-        "<table id=\"executions\"><thead><tr><th>Execution</th><th>Journey</th><th>Status</th>\
-         <th>Current state</th><th>Started</th><th>Ended</th></tr></thead><tbody>",
-    );
-    for row in &rows {
-        let current = if row.status == ExecutionStatus::Running {
-            engine
-                .get_execution_history(&row.execution_arn)
-                .map(|history| Progress::from_history(&history).open_states().join(" › "))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
-        let _ = write!(
-            body,
-            "<tr data-execution=\"{name}\"><td><a href=\"{link}\">{name}</a></td><td>{machine}</td>\
-             <td>{status}</td><td>{current}</td><td>{started}</td><td>{ended}</td></tr>",
-            name = esc(&row.name),
-            link = esc(&execution_link(&row.execution_arn)),
-            machine = esc(machine_name(&row.state_machine_arn)),
-            status = status_badge(row.status.as_str()),
-            current = esc(&current),
-            started = when(row.start_date),
-            ended = row.stop_date.map(when).unwrap_or_default(),
-        );
-    }
-    if rows.is_empty() {
-        body.push_str("<tr><td colspan=\"6\" class=\"muted\">No executions.</td></tr>");
-    }
-    body.push_str("</tbody></table>");
-    Html(page("Executions", "executions", &body)).into_response()
+    ];
+    page(
+        StatusCode::OK,
+        "executions.html",
+        "Executions",
+        "executions",
+        &ExecutionsPage {
+            machines: machines
+                .iter()
+                .map(|machine| Choice {
+                    name: &machine.name,
+                    selected: wanted_machine == Some(machine.name.as_str()),
+                })
+                .collect(),
+            statuses: statuses
+                .into_iter()
+                .map(|status| Choice {
+                    name: status.as_str(),
+                    selected: wanted_status == Some(status),
+                })
+                .collect(),
+            total,
+            limit: LIST_LIMIT,
+            rows,
+        },
+    )
+}
+
+/// An option of a filter.
+#[derive(Serialize)]
+struct Choice<'a> {
+    name: &'a str,
+    selected: bool,
+}
+
+#[derive(Serialize)]
+struct ExecutionsPage<'a> {
+    machines: Vec<Choice<'a>>,
+    statuses: Vec<Choice<'a>>,
+    /// How many matched; at most `limit` are listed.
+    total: usize,
+    limit: usize,
+    rows: Vec<ExecutionRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExecutionRow<'a> {
+    name: &'a str,
+    href: String,
+    machine: &'a str,
+    status: &'a str,
+    /// The states it is in, while it runs.
+    current: String,
+    started: String,
+    ended: String,
 }
 
 #[derive(Deserialize)]
@@ -191,21 +196,9 @@ pub(crate) struct ExecutionQuery {
     failed: Option<String>,
 }
 
-/// A task the execution waits on: its token and what it waits for.
-struct Waiting {
-    token: String,
-    state: String,
-    since: Option<DateTime<Utc>>,
-    timeout: Option<u64>,
-    heartbeat: Option<u64>,
-    last_heartbeat: Option<DateTime<Utc>>,
-    function: String,
-    payload: Value,
-}
-
 /// The open tokens of the execution, each matched to the `TaskScheduled`
 /// event whose parameters carry it (and so to its state and timeouts).
-fn waiting(console: &Console, arn: &str, history: &[HistoryEvent]) -> Vec<Waiting> {
+fn waiting(console: &Console, arn: &str, history: &[HistoryEvent]) -> Vec<WaitRow> {
     let Ok(tokens) = console.ops.engine_store.open_tokens(arn) else {
         return Vec::new();
     };
@@ -232,17 +225,37 @@ fn waiting(console: &Console, arn: &str, history: &[HistoryEvent]) -> Vec<Waitin
             if let Some(fields) = payload.as_object_mut() {
                 fields.retain(|_, value| value.as_str() != Some(token.token.as_str()));
             }
-            Waiting {
+            let since = scheduled.map(|event| event.timestamp);
+            let timeout = scheduled.and_then(|event| event.details["timeoutInSeconds"].as_u64());
+            let heartbeat =
+                scheduled.and_then(|event| event.details["heartbeatInSeconds"].as_u64());
+            WaitRow {
                 function: parameters["FunctionName"]
                     .as_str()
                     .map(|f| f.rsplit(':').next().unwrap_or(f).to_owned())
                     .unwrap_or_default(),
-                payload,
+                payload: pretty_json(&payload.to_string()),
                 state,
-                since: scheduled.map(|event| event.timestamp),
-                timeout: scheduled.and_then(|event| event.details["timeoutInSeconds"].as_u64()),
-                heartbeat: scheduled.and_then(|event| event.details["heartbeatInSeconds"].as_u64()),
-                last_heartbeat: token.last_heartbeat,
+                since: since.map(when).unwrap_or_default(),
+                timeout: match (timeout, since) {
+                    (Some(t), Some(since)) => format!(
+                        "{} (at {})",
+                        duration(t),
+                        when(since + TimeDelta::seconds(t as i64))
+                    ),
+                    _ => "none".into(),
+                },
+                heartbeat: match heartbeat {
+                    Some(h) => format!(
+                        "every {}{}",
+                        duration(h),
+                        token
+                            .last_heartbeat
+                            .map(|at| format!(", last {}", when(at)))
+                            .unwrap_or_default()
+                    ),
+                    None => "—".into(),
+                },
                 token: token.token,
             }
         })
@@ -269,6 +282,79 @@ fn duration(seconds: u64) -> String {
     }
 }
 
+#[derive(Serialize)]
+struct ExecutionPage<'a> {
+    name: &'a str,
+    status: &'a str,
+    machine: &'a str,
+    machine_href: String,
+    arn: &'a str,
+    started: String,
+    ended: Option<String>,
+    redriven: Option<String>,
+    /// What a stop or redrive from this page answered.
+    done: Option<&'a str>,
+    failed: Option<&'a str>,
+    running: bool,
+    /// Failed, timed out or aborted: it can be redriven.
+    ended_in_failure: bool,
+    current: String,
+    path: String,
+    error: Option<ErrorBox<'a>>,
+    waits: Vec<WaitRow>,
+    graph: Option<Drawing>,
+    input: String,
+    output: Option<String>,
+    history: Vec<EventRow>,
+}
+
+#[derive(Serialize)]
+struct ErrorBox<'a> {
+    error: &'a str,
+    cause: String,
+}
+
+/// A task the execution waits on: its token and what it waits for.
+#[derive(Serialize)]
+struct WaitRow {
+    state: String,
+    function: String,
+    payload: String,
+    since: String,
+    timeout: String,
+    heartbeat: String,
+    token: String,
+}
+
+/// One history event, as GetExecutionHistory prints it.
+#[derive(Serialize)]
+struct EventRow {
+    id: u64,
+    #[serde(rename = "type")]
+    event_type: String,
+    previous: u64,
+    step: String,
+    at: String,
+    details: String,
+}
+
+impl From<&HistoryEvent> for EventRow {
+    fn from(event: &HistoryEvent) -> EventRow {
+        let aws = event.to_aws_json();
+        EventRow {
+            id: event.id,
+            event_type: event.event_type.clone(),
+            previous: event.previous_event_id,
+            step: event.details["name"].as_str().unwrap_or("").to_owned(),
+            at: event.timestamp.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+            details: HistoryEvent::details_field(&event.event_type)
+                .and_then(|field| aws.get(&field).cloned())
+                .map(|details| serde_json::to_string_pretty(&details).unwrap_or_default())
+                .unwrap_or_default(),
+        }
+    }
+}
+
 pub(crate) async fn execution(
     State(console): State<Console>,
     headers: HeaderMap,
@@ -290,225 +376,51 @@ pub(crate) async fn execution(
         .describe_state_machine(&description.state_machine_arn)
         .map(|machine| machine.definition)
         .unwrap_or_default();
-    let progress = Progress::from_history(&history);
+    let progress = progress(&console, &query.arn, &history);
     let running = description.status == ExecutionStatus::Running;
-    let failed = matches!(
-        description.status,
-        ExecutionStatus::Failed | ExecutionStatus::TimedOut | ExecutionStatus::Aborted
-    );
     let machine = machine_name(&description.state_machine_arn);
-
-    let mut body = String::new();
-    let _ = write!(
-        body,
-        "<p><a href=\"/console/executions?stateMachine={m}\">← {me}</a></p>\
-         <h1 id=\"execution-name\">{name} {badge}</h1>",
-        m = esc(&url_param(machine)),
-        me = esc(machine),
-        name = esc(&description.name),
-        badge = status_badge(description.status.as_str()),
-    );
-    if let Some(done) = &query.done {
-        let _ = write!(
-            body,
-            "<div class=\"box notice\" role=\"status\">{}</div>",
-            esc(done)
-        );
-    }
-    if let Some(failed) = &query.failed {
-        let _ = write!(
-            body,
-            "<div class=\"box error\" role=\"alert\">{}</div>",
-            esc(failed)
-        );
-    }
-    let open = progress.open_states();
-    let _ = write!(
-        body,
-        "<div class=\"box\"><dl class=\"facts\">\
-         <dt>Status</dt><dd id=\"status\">{status}</dd>\
-         <dt>Journey</dt><dd>{machine}</dd>\
-         <dt>Execution ARN</dt><dd><code>{arn}</code></dd>\
-         <dt>Started</dt><dd>{started}</dd>\
-         <dt>Ended</dt><dd>{ended}</dd>\
-         <dt>Redriven</dt><dd>{redrives}</dd>\
-         <dt>{where_label}</dt><dd id=\"current-state\">{current}</dd>\
-         <dt>Path taken</dt><dd id=\"path\">{path}</dd></dl></div>",
-        status = esc(description.status.as_str()),
-        machine = esc(machine),
-        arn = esc(&description.execution_arn),
-        started = when(description.start_date),
-        ended = description
-            .stop_date
-            .map(when)
-            .unwrap_or_else(|| "—".into()),
-        redrives = match description.redrive_date {
-            Some(at) => format!("{} time(s), last {}", description.redrive_count, when(at)),
-            None => "never".into(),
-        },
-        where_label = if failed {
-            "Stopped in"
-        } else {
-            "Current state"
-        },
-        current = if open.is_empty() {
-            "—".to_owned()
-        } else {
-            esc(&open.join(" › "))
-        },
-        path = esc(&progress.order.join(" → ")),
-    );
-
-    // Actions.
-    body.push_str("<div class=\"box\" id=\"actions\">");
-    if running {
-        let _ = write!(
-            body,
-            "<form class=\"inline\" method=\"post\" action=\"/console/execution/stop\">\
-             <input type=\"hidden\" name=\"arn\" value=\"{arn}\">\
-             <input name=\"error\" placeholder=\"error (optional)\" value=\"Console.Stopped\">\
-             <input name=\"cause\" placeholder=\"cause (optional)\">\
-             <button class=\"danger\" type=\"submit\">Stop execution</button></form>",
-            arn = esc(&description.execution_arn)
-        );
-    } else if failed {
-        let _ = write!(
-            body,
-            "<form class=\"inline\" method=\"post\" action=\"/console/execution/redrive\">\
-             <input type=\"hidden\" name=\"arn\" value=\"{arn}\">\
-             <button type=\"submit\">Redrive execution</button></form>\
-             <span class=\"muted\">Runs again the steps that did not succeed.</span>",
-            arn = esc(&description.execution_arn)
-        );
-    } else {
-        body.push_str("<span class=\"muted\">Succeeded: nothing to stop or redrive.</span>");
-    }
-    body.push_str("</div>");
-
-    if description.error.is_some() || description.cause.is_some() {
-        let _ = write!(
-            body,
-            "<div class=\"box error\" id=\"error\"><strong>{}</strong><pre>{}</pre></div>",
-            esc(description.error.as_deref().unwrap_or("")),
-            pretty_json(description.cause.as_deref().unwrap_or(""))
-        );
-    }
-
-    // Waiting task tokens.
-    body.push_str("<h2>Waiting for</h2>");
     let waits = if running {
         waiting(&console, &description.execution_arn, &history)
     } else {
         Vec::new()
     };
-    if waits.is_empty() {
-        body.push_str("<p class=\"muted\" id=\"no-waits\">No task token is open.</p>");
-    } else {
-        body.push_str(
-            "<table id=\"waits\"><thead><tr><th>State</th><th>Waits for</th><th>Since</th>\
-             <th>Timeout</th><th>Heartbeat</th><th>Task token</th></tr></thead><tbody>",
-        );
-        for wait in &waits {
-            let timeout = match (wait.timeout, wait.since) {
-                (Some(t), Some(since)) => format!(
-                    "{} (at {})",
-                    duration(t),
-                    when(since + TimeDelta::seconds(t as i64))
-                ),
-                _ => "none".into(),
-            };
-            let heartbeat = match wait.heartbeat {
-                Some(h) => format!(
-                    "every {}{}",
-                    duration(h),
-                    wait.last_heartbeat
-                        .map(|at| format!(", last {}", when(at)))
-                        .unwrap_or_default()
-                ),
-                None => "—".into(),
-            };
-            let _ = write!(
-                body,
-                "<tr class=\"wait\" data-state=\"{state}\"><td class=\"wait-state\">{state}</td>\
-                 <td>{function}<pre>{payload}</pre></td><td>{since}</td><td>{timeout}</td>\
-                 <td>{heartbeat}</td><td><code class=\"token\">{token}</code></td></tr>",
-                state = esc(&wait.state),
-                function = esc(&wait.function),
-                payload = pretty_json(&wait.payload.to_string()),
-                since = wait.since.map(when).unwrap_or_default(),
-                timeout = esc(&timeout),
-                heartbeat = esc(&heartbeat),
-                token = esc(&wait.token),
-            );
-        }
-        body.push_str("</tbody></table>");
-    }
-
-    // The graph.
-    let _ = write!(
-        body,
-        "<h2>State graph</h2><p class=\"legend\"><span><i style=\"background:#e3f8e5;border-color:#3f9142\"></i>entered</span>\
-         <span><i style=\"background:#fff3c4;border-color:#cb6e17\"></i>current</span>\
-         <span><i style=\"background:#ffe3e3;border-color:#ba2525\"></i>failed here</span>\
-         <span><i style=\"background:#fff;border-color:#9aa5b1\"></i>not entered</span></p>\
-         <div class=\"graph\" id=\"graph\">{}</div>",
-        graph::svg(
-            &definition,
-            &Marks {
-                progress: &progress,
-                running,
-                failed,
-            }
-        )
-    );
-
-    let _ = write!(
-        body,
-        "<h2>Input</h2><pre id=\"input\">{}</pre>",
-        pretty_json(&description.input)
-    );
-    if let Some(output) = &description.output {
-        let _ = write!(
-            body,
-            "<h2>Output</h2><pre id=\"output\">{}</pre>",
-            pretty_json(output)
-        );
-    }
-
-    // History, as GetExecutionHistory prints it.
-    let _ = write!(
-        body,
-        "<h2>Event history ({} events)</h2><table id=\"history\"><thead><tr><th>ID</th><th>Type</th>\
-         <th>Previous</th><th>Step</th><th>Timestamp</th><th>Details</th></tr></thead><tbody>",
-        history.len()
-    );
-    for event in &history {
-        let aws = event.to_aws_json();
-        let details = HistoryEvent::details_field(&event.event_type)
-            .and_then(|field| aws.get(&field).cloned())
-            .map(|details| serde_json::to_string_pretty(&details).unwrap_or_default())
-            .unwrap_or_default();
-        let _ = write!(
-            body,
-            "<tr data-type=\"{ty}\"><td>{id}</td><td>{ty}</td><td>{prev}</td><td>{step}</td><td>{at}</td>\
-             <td>{details}</td></tr>",
-            id = event.id,
-            ty = esc(&event.event_type),
-            prev = event.previous_event_id,
-            step = esc(event.details["name"].as_str().unwrap_or("")),
-            at = esc(&event.timestamp.format("%Y-%m-%d %H:%M:%S%.3f").to_string()),
-            details = if details.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "<details><summary>details</summary><pre>{}</pre></details>",
-                    esc(&details)
-                )
-            },
-        );
-    }
-    body.push_str("</tbody></table>");
-    Html(page(&description.name, "executions", &body)).into_response()
+    let error = (description.error.is_some() || description.cause.is_some()).then(|| ErrorBox {
+        error: description.error.as_deref().unwrap_or(""),
+        cause: pretty_json(description.cause.as_deref().unwrap_or("")),
+    });
+    page(
+        StatusCode::OK,
+        "execution.html",
+        &description.name,
+        "executions",
+        &ExecutionPage {
+            name: &description.name,
+            status: description.status.as_str(),
+            machine,
+            machine_href: format!("/console/executions?stateMachine={}", url_param(machine)),
+            arn: &description.execution_arn,
+            started: when(description.start_date),
+            ended: description.stop_date.map(when),
+            redriven: description
+                .redrive_date
+                .map(|at| format!("{} time(s), last {}", description.redrive_count, when(at))),
+            done: query.done.as_deref(),
+            failed: query.failed.as_deref(),
+            running,
+            ended_in_failure: matches!(
+                description.status,
+                ExecutionStatus::Failed | ExecutionStatus::TimedOut | ExecutionStatus::Aborted
+            ),
+            current: progress.open_states().join(" › "),
+            path: progress.order.join(" → "),
+            error,
+            waits,
+            graph: graph::drawing(&definition, &progress),
+            input: pretty_json(&description.input),
+            output: description.output.as_deref().map(pretty_json),
+            history: history.iter().map(EventRow::from).collect(),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -585,36 +497,46 @@ pub(crate) async fn emails(
         Err(err) => return unavailable(err),
     };
     let to = query.to.as_deref().map(str::trim).filter(|t| !t.is_empty());
-    let mut body = format!(
-        "<h1>Emails sent</h1><form class=\"filters\" method=\"get\" action=\"/console/emails\">\
-         <label>Recipient<br><input name=\"to\" value=\"{}\"></label><button type=\"submit\">Filter</button></form>\
-         <p class=\"muted\">The outbox folder <code>{}</code>, newest first.</p>\
-         <table id=\"emails\"><thead><tr><th>Sent</th><th>To</th><th>Subject</th><th>Template</th></tr></thead><tbody>",
-        esc(to.unwrap_or("")),
-        esc(&console.ops.outbox.dir().display().to_string())
-    );
-    let mut shown = 0;
-    for entry in entries
+    let emails = entries
         .iter()
         .filter(|entry| to.is_none_or(|to| entry.to.to_lowercase().contains(&to.to_lowercase())))
-    {
-        shown += 1;
-        let _ = write!(
-            body,
-            "<tr class=\"email\"><td>{sent}</td><td>{to}</td><td><a href=\"/console/emails/{id}\">{subject}</a></td>\
-             <td>{template}</td></tr>",
-            sent = when(entry.sent_at),
-            to = esc(&entry.to),
-            id = esc(&url_param(&entry.id)),
-            subject = esc(&entry.subject),
-            template = esc(&entry.template.map(|t| t.to_string()).unwrap_or_default()),
-        );
-    }
-    if shown == 0 {
-        body.push_str("<tr><td colspan=\"4\" class=\"muted\">No emails.</td></tr>");
-    }
-    body.push_str("</tbody></table>");
-    Html(page("Emails", "emails", &body)).into_response()
+        .map(|entry| EmailRow {
+            sent: when(entry.sent_at),
+            to: &entry.to,
+            href: format!("/console/emails/{}", url_param(&entry.id)),
+            subject: &entry.subject,
+            template: entry.template.map(|t| t.to_string()).unwrap_or_default(),
+        })
+        .collect();
+    page(
+        StatusCode::OK,
+        "emails.html",
+        "Emails",
+        "emails",
+        &EmailsPage {
+            to: to.unwrap_or(""),
+            dir: console.ops.outbox.dir().display().to_string(),
+            emails,
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct EmailsPage<'a> {
+    /// The recipient filter.
+    to: &'a str,
+    /// The outbox folder.
+    dir: String,
+    emails: Vec<EmailRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct EmailRow<'a> {
+    sent: String,
+    to: &'a str,
+    href: String,
+    subject: &'a str,
+    template: String,
 }
 
 /// The access events published to the main platform, newest first.
@@ -626,39 +548,51 @@ pub(crate) async fn access_events(State(console): State<Console>, headers: Heade
         Ok(events) => events,
         Err(err) => return unavailable(err),
     };
-    let mut body = String::from(
-        "<h1>Access events</h1>\
-         <p class=\"muted\">Every grant, revocation, suspension and restoration, as the main \
-         platform receives it (<code>access-events/</code> in the data directory; POSTed to \
-         ACCESS_EVENTS_URL when it is set), newest first.</p>\
-         <table id=\"access-events\"><thead><tr><th>Changed</th><th>Event</th><th>Email</th>\
-         <th>Product</th><th>Access</th><th>Record</th><th>Event id</th></tr></thead><tbody>",
-    );
-    for event in events.iter().rev() {
-        let detail = &event.detail;
-        let _ = write!(
-            body,
-            "<tr class=\"access-event\"><td>{time}</td><td>{kind}</td><td>{email}</td><td>{product}</td>\
-             <td>{starts} – {ends}</td><td>{record}</td><td><code>{id}</code></td></tr>",
-            time = when(event.time),
-            kind = esc(event.detail_type.as_str()),
-            email = esc(&detail.email),
-            product = esc(&format!(
-                "{} ({})",
-                campaigns_core::catalog::product(detail.product_id).name,
-                detail.plan_type
-            )),
-            starts = when(detail.access_starts_at),
-            ends = when(detail.access_ends_at),
-            record = esc(&detail.record_id),
-            id = esc(&detail.event_id),
-        );
-    }
-    if events.is_empty() {
-        body.push_str("<tr><td colspan=\"7\" class=\"muted\">No access events.</td></tr>");
-    }
-    body.push_str("</tbody></table>");
-    Html(page("Access events", "access-events", &body)).into_response()
+    let events = events
+        .iter()
+        .rev()
+        .map(|event| {
+            let detail = &event.detail;
+            AccessEventRow {
+                time: when(event.time),
+                kind: event.detail_type.as_str(),
+                email: &detail.email,
+                product: format!(
+                    "{} ({})",
+                    campaigns_core::catalog::product(detail.product_id).name,
+                    detail.plan_type
+                ),
+                starts: when(detail.access_starts_at),
+                ends: when(detail.access_ends_at),
+                record: &detail.record_id,
+                id: &detail.event_id,
+            }
+        })
+        .collect();
+    page(
+        StatusCode::OK,
+        "access_events.html",
+        "Access events",
+        "access-events",
+        &AccessEventsPage { events },
+    )
+}
+
+#[derive(Serialize)]
+struct AccessEventsPage<'a> {
+    events: Vec<AccessEventRow<'a>>,
+}
+
+#[derive(Serialize)]
+struct AccessEventRow<'a> {
+    time: String,
+    kind: &'a str,
+    email: &'a str,
+    product: String,
+    starts: String,
+    ends: String,
+    record: &'a str,
+    id: &'a str,
 }
 
 /// The email's HTML with its links opening in a new tab (`<base
@@ -688,27 +622,36 @@ pub(crate) async fn email(
         Err(campaigns_mail::MailError::NotFound(_)) => return not_found(&format!("No email {id}")),
         Err(err) => return unavailable(err),
     };
-    let body = format!(
-        "<p><a href=\"/console/emails\">← Emails</a></p><h1>{subject}</h1>\
-         <div class=\"box\"><dl class=\"facts\"><dt>To</dt><dd id=\"email-to\">{to}</dd>\
-         <dt>Sent</dt><dd>{sent}</dd><dt>Template</dt><dd>{template}</dd>\
-         <dt>File</dt><dd><a href=\"/console/emails/{id}/raw\">{id}.eml</a></dd></dl></div>\
-         <h2>HTML</h2><iframe class=\"email\" title=\"The email as sent\" \
-         sandbox=\"allow-popups allow-popups-to-escape-sandbox\" srcdoc=\"{html}\"></iframe>\
-         <h2>Text</h2><pre>{text}</pre>",
-        subject = esc(&email.entry.subject),
-        to = esc(&email.entry.to),
-        sent = when(email.entry.sent_at),
-        template = esc(&email
-            .entry
-            .template
-            .map(|t| t.to_string())
-            .unwrap_or_default()),
-        id = esc(&email.entry.id),
-        html = esc(&links_open_outside(&email.html)),
-        text = esc(&email.text),
-    );
-    Html(page(&email.entry.subject, "emails", &body)).into_response()
+    let entry = &email.entry;
+    page(
+        StatusCode::OK,
+        "email.html",
+        &entry.subject,
+        "emails",
+        &EmailPage {
+            subject: &entry.subject,
+            to: &entry.to,
+            sent: when(entry.sent_at),
+            template: entry.template.map(|t| t.to_string()).unwrap_or_default(),
+            id: &entry.id,
+            raw_href: format!("/console/emails/{}/raw", url_param(&entry.id)),
+            html: links_open_outside(&email.html),
+            text: &email.text,
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct EmailPage<'a> {
+    subject: &'a str,
+    to: &'a str,
+    sent: String,
+    template: String,
+    id: &'a str,
+    raw_href: String,
+    /// Shown in a sandboxed frame's `srcdoc`, its links opening outside it.
+    html: String,
+    text: &'a str,
 }
 
 pub(crate) async fn email_raw(
@@ -787,36 +730,14 @@ pub(crate) async fn records(
     if let Some(refused) = console.guard(&headers, &here) {
         return refused;
     }
-    let mut body = String::from("<h1>Records</h1><p class=\"tabs\">");
-    for (id, label, _) in CAMPAIGNS {
-        let _ = write!(
-            body,
-            "<a href=\"/console/records?campaign={id}\"{active}>{label}</a>",
-            active = if *id == campaign.0 {
-                " class=\"active\""
-            } else {
-                ""
-            }
-        );
-    }
-    body.push_str("</p><p class=\"muted\">Read-only, from the records file; at most 200 per table, by key.</p>");
     let machines = console.ops.engine.list_state_machines().unwrap_or_default();
+    let mut tables = Vec::new();
     for table in campaign.2 {
         let def = table.def();
         let items = match console.ops.records.list(*table, RECORDS_LIMIT).await {
             Ok(items) => items,
             Err(err) => return unavailable(err),
         };
-        let _ = write!(
-            body,
-            "<h2>{name} <span class=\"muted\">({count})</span></h2>",
-            name = esc(def.default_name),
-            count = items.len()
-        );
-        if items.is_empty() {
-            body.push_str("<p class=\"muted\">No records.</p>");
-            continue;
-        }
         let mut columns: Vec<String> = vec![def.key.to_owned()];
         for item in &items {
             if let Some(fields) = item.body.as_object() {
@@ -827,60 +748,118 @@ pub(crate) async fn records(
                 }
             }
         }
-        let _ = write!(
-            body,
-            "<div style=\"overflow:auto\"><table class=\"records\" data-table=\"{}\"><thead><tr><th>execution</th>",
-            esc(def.default_name)
-        );
-        if *table == Table::MockExams {
-            body.push_str("<th>local time</th>");
-        }
-        for column in &columns {
-            let _ = write!(body, "<th>{}</th>", esc(column));
-        }
-        body.push_str("</tr></thead><tbody>");
-        for item in &items {
-            // Journeys are named after their record.
-            let execution = machines.iter().find_map(|machine| {
-                let arn =
-                    machine.arn.replacen(":stateMachine:", ":execution:", 1) + ":" + &item.key;
-                console.ops.engine.describe_execution(&arn).ok()
-            });
-            let link = execution
-                .map(|e| {
-                    format!(
-                        "<a href=\"{}\">{}</a>",
-                        esc(&execution_link(&e.execution_arn)),
-                        esc(e.status.as_str())
-                    )
-                })
-                .unwrap_or_default();
-            let _ = write!(body, "<tr><td>{link}</td>");
-            if *table == Table::MockExams {
-                let _ = write!(
-                    body,
-                    "<td class=\"local-time\">{}</td>",
-                    esc(&exam_local_time(&item.body).unwrap_or_default())
-                );
-            }
-            for column in &columns {
-                let cell = match item.body.get(column) {
-                    None | Some(Value::Null) => String::new(),
-                    Some(Value::String(text)) => text.clone(),
-                    Some(other) => other.to_string(),
-                };
-                let shown: String = if cell.chars().count() > 80 {
-                    cell.chars().take(79).chain(['…']).collect()
+        let local_times = *table == Table::MockExams;
+        let rows = items
+            .iter()
+            .map(|item| RecordRow {
+                // Journeys are named after their record.
+                execution: machines.iter().find_map(|machine| {
+                    let arn =
+                        machine.arn.replacen(":stateMachine:", ":execution:", 1) + ":" + &item.key;
+                    let found = console.ops.engine.describe_execution(&arn).ok()?;
+                    Some(ExecutionLink {
+                        href: execution_link(&found.execution_arn),
+                        status: found.status.as_str(),
+                    })
+                }),
+                local_time: if local_times {
+                    exam_local_time(&item.body).unwrap_or_default()
                 } else {
-                    cell.clone()
-                };
-                let _ = write!(body, "<td title=\"{}\">{}</td>", esc(&cell), esc(&shown));
-            }
-            body.push_str("</tr>");
-        }
-        body.push_str("</tbody></table></div>");
+                    String::new()
+                },
+                cells: columns
+                    .iter()
+                    .map(|column| Cell::new(item.body.get(column)))
+                    .collect(),
+            })
+            .collect();
+        tables.push(RecordTable {
+            name: def.default_name,
+            local_times,
+            columns,
+            rows,
+        });
     }
-    Html(page("Records", "records", &body)).into_response()
+    page(
+        StatusCode::OK,
+        "records.html",
+        "Records",
+        "records",
+        &RecordsPage {
+            tabs: CAMPAIGNS
+                .iter()
+                .map(|(id, label, _)| Tab {
+                    id,
+                    label,
+                    active: *id == campaign.0,
+                })
+                .collect(),
+            limit: RECORDS_LIMIT,
+            tables,
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct RecordsPage {
+    tabs: Vec<Tab>,
+    /// At most this many records per table.
+    limit: usize,
+    tables: Vec<RecordTable>,
+}
+
+#[derive(Serialize)]
+struct Tab {
+    id: &'static str,
+    label: &'static str,
+    active: bool,
+}
+
+#[derive(Serialize)]
+struct RecordTable {
+    name: &'static str,
+    /// Mock exams: a column with their local start and end.
+    local_times: bool,
+    columns: Vec<String>,
+    rows: Vec<RecordRow>,
+}
+
+#[derive(Serialize)]
+struct RecordRow {
+    /// The journey named after the record, if any.
+    execution: Option<ExecutionLink>,
+    local_time: String,
+    cells: Vec<Cell>,
+}
+
+#[derive(Serialize)]
+struct ExecutionLink {
+    href: String,
+    status: &'static str,
+}
+
+/// A field of a record: in full (the cell's title) and as shown, at most
+/// 80 characters.
+#[derive(Serialize)]
+struct Cell {
+    full: String,
+    shown: String,
+}
+
+impl Cell {
+    fn new(value: Option<&Value>) -> Cell {
+        let full = match value {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(text)) => text.clone(),
+            Some(other) => other.to_string(),
+        };
+        let shown = if full.chars().count() > 80 {
+            full.chars().take(79).chain(['…']).collect()
+        } else {
+            full.clone()
+        };
+        Cell { full, shown }
+    }
 }
 
 /// An exam's start and end as its candidates read them (its zone, AEST or
