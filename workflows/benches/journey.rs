@@ -1,17 +1,22 @@
 //! Engine throughput: executions/s, state transitions/s and peak memory for
 //!
 //! - `reference`: Pass → Choice → Map (3 items) → Succeed, the machine the
-//!   issue's reference figure (aws-local-stepfunctions, ~1,000/s) was taken on;
+//!   issue's figures compare with aws-local-stepfunctions on;
 //! - `journey`: a campaign-journey shape: Pass → Choice → Map over 3 members
 //!   (lambda:invoke step, then a task-token wait resumed by a callback) →
 //!   Wait → Succeed;
 //!
-//! each in memory and durable (SQLite). Run with
+//! each in memory and durable (SQLite), and, in the same run, `reference`
+//! on aws-local-stepfunctions (the pinned npm project in `benches/peer`, run
+//! by Node as a child process) with the measured ratios. Run with
+//! `npm ci --prefix workflows/benches/peer` once, then
 //! `cargo bench -p workflows --bench journey` (optionally `-- N` executions;
 //! the durable scenarios run N/5).
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use workflows::{Engine, EngineBuilder, MemoryStore, SqliteStore, VirtualClock};
@@ -23,6 +28,10 @@ fn reference() -> Value {
         "Each": {"Type": "Map", "ItemsPath": "$.members", "ItemProcessor": {"StartAt": "Item", "States": {
             "Item": {"Type": "Pass", "End": true}}}, "Next": "Done"},
         "Done": {"Type": "Succeed"}}})
+}
+
+fn input() -> Value {
+    json!({"team": "t", "members": ["a", "b", "c"]})
 }
 
 fn journey() -> Value {
@@ -107,7 +116,7 @@ async fn measure(
             }
         })
     };
-    let input = json!({"team": "t", "members": ["a", "b", "c"]}).to_string();
+    let input = input().to_string();
     let started = Instant::now();
     let mut arns = Vec::with_capacity(n);
     for _ in 0..n {
@@ -147,6 +156,58 @@ async fn measure(
     f
 }
 
+/// The pinned aws-local-stepfunctions project.
+fn peer_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peer")
+}
+
+/// Runs `reference` `n` times on aws-local-stepfunctions under Node and
+/// reads back its executions/s and peak RSS; panics, saying how to install
+/// them, when Node or the npm project is missing.
+fn run_peer(n: usize) -> (f64, f64) {
+    let dir = peer_dir();
+    let install = format!(
+        "install Node.js (apt-get install nodejs) and then `npm ci --prefix {}`",
+        dir.display()
+    );
+    assert!(
+        dir.join("node_modules/aws-local-stepfunctions/package.json")
+            .is_file(),
+        "aws-local-stepfunctions is not installed: {install}"
+    );
+    let tmp = std::env::temp_dir().join(format!("workflows-bench-peer-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let (def, inp) = (tmp.join("definition.json"), tmp.join("input.json"));
+    std::fs::write(&def, reference().to_string()).unwrap();
+    std::fs::write(&inp, input().to_string()).unwrap();
+    let out = Command::new("node")
+        .arg(dir.join("run.mjs"))
+        .arg(&def)
+        .arg(&inp)
+        .arg(n.to_string())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run node ({e}): {install}"));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let figures = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("FIGURES "))
+        .filter(|_| out.status.success())
+        .unwrap_or_else(|| {
+            panic!(
+                "aws-local-stepfunctions failed ({}): {stdout}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    let v: Vec<f64> = figures.split(' ').map(|x| x.parse().unwrap()).collect();
+    println!(
+        "{:<22} {n:>6} executions:           {:>9.0} executions/s, peak RSS {:>6.1} MiB",
+        "reference/peer", v[0], v[1]
+    );
+    (v[0], v[1])
+}
+
 const SCENARIOS: [&str; 4] = [
     "reference/memory",
     "journey/memory",
@@ -182,8 +243,8 @@ fn run_scenario(label: &str, n: usize) -> Figures {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    // `cargo bench` passes --bench; under `cargo test --all-targets` this
-    // only checks, on a few executions, that every scenario runs.
+    // `cargo bench` passes --bench; run without it (`cargo test --benches`)
+    // it only checks, on a few executions, that every scenario runs.
     let default_n = if args.iter().any(|a| a == "--bench") {
         5000
     } else {
@@ -233,11 +294,13 @@ fn main() {
             f.unwrap_or_else(|| panic!("{label} failed: {}", String::from_utf8_lossy(&out.stderr))),
         );
     }
+    let (peer_per_s, peer_mib) = run_peer(n);
     let [base, j_mem, base_db, j_db] = [&figures[0], &figures[1], &figures[2], &figures[3]];
     println!();
     println!(
-        "reference/memory vs aws-local-stepfunctions (~1,000/s): {:.1}x",
-        base.executions_per_s / 1000.0
+        "reference/memory vs aws-local-stepfunctions (same run): {:.1}x executions/s, {:.1}x less peak RSS",
+        base.executions_per_s / peer_per_s,
+        peer_mib / base.peak_mib
     );
     println!(
         "journey/memory   vs reference/memory (same run):       {:.2}x",

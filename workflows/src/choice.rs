@@ -3,7 +3,7 @@
 //! wrong type is simply false, as on AWS; in JSONata, a `Condition`.
 
 use crate::definition::{Field, check_fields, field};
-use crate::error::Failure;
+use crate::error::{DefinitionError, Failure, shape};
 use crate::jsonpath::JsonPath;
 use crate::payload::Scope;
 use crate::query::{self, Expr, QueryLanguage, States};
@@ -119,38 +119,40 @@ const TESTS: [(&str, IsTest); 6] = [
 ];
 
 impl ChoiceRule {
-    pub fn compile_top(v: &Value, lang: QueryLanguage) -> Result<ChoiceRule, String> {
-        let o = v.as_object().ok_or("a choice rule must be an object")?;
+    pub fn compile_top(v: &Value, lang: QueryLanguage) -> Result<ChoiceRule, DefinitionError> {
+        let o = v
+            .as_object()
+            .ok_or_else(|| shape("a choice rule must be an object"))?;
         let next = o
             .get("Next")
             .and_then(Value::as_str)
-            .ok_or("every choice rule needs 'Next'")?
+            .ok_or_else(|| shape("every choice rule needs 'Next'"))?
             .to_string();
         let mut errs = Vec::new();
         check_fields(o, lang, &mut errs);
         if let Some(e) = errs.into_iter().next() {
-            return Err(e);
+            return Err(shape(e));
         }
         let test = match lang {
             QueryLanguage::JsonPath => Test::Rule(Rule::compile(v)?),
             QueryLanguage::Jsonata => Test::Condition(match o.get("Condition") {
                 Some(Value::Bool(b)) => Condition::Literal(*b),
                 Some(Value::String(s)) => match Expr::from_template(s) {
-                    Some(e) => Condition::Expr(e.map_err(|e| format!("Condition: {e}"))?),
+                    Some(e) => Condition::Expr(e.map_err(|e| e.in_field("Condition"))?),
                     None => {
-                        return Err(format!(
+                        return Err(shape(format!(
                             "Condition must be a boolean or a JSONata expression, got '{s}'"
-                        ));
+                        )));
                     }
                 },
-                _ => return Err("a JSONata choice rule needs 'Condition'".into()),
+                _ => return Err(shape("a JSONata choice rule needs 'Condition'")),
             }),
         };
         let output = o
             .get("Output")
             .map(query::Template::compile)
             .transpose()
-            .map_err(|e| format!("Output: {e}"))?;
+            .map_err(|e| e.in_field("Output"))?;
         Ok(ChoiceRule {
             test,
             next,
@@ -161,12 +163,14 @@ impl ChoiceRule {
 }
 
 impl Rule {
-    fn compile(v: &Value) -> Result<Rule, String> {
-        let o = v.as_object().ok_or("a choice rule must be an object")?;
-        let list = |k: &str| -> Result<Vec<Rule>, String> {
+    fn compile(v: &Value) -> Result<Rule, DefinitionError> {
+        let o = v
+            .as_object()
+            .ok_or_else(|| shape("a choice rule must be an object"))?;
+        let list = |k: &str| -> Result<Vec<Rule>, DefinitionError> {
             match o.get(k).and_then(Value::as_array) {
                 Some(a) if !a.is_empty() => a.iter().map(Rule::compile).collect(),
-                _ => Err(format!("'{k}' needs a non-empty array")),
+                _ => Err(shape(format!("'{k}' needs a non-empty array"))),
             }
         };
         if o.contains_key("And") {
@@ -179,20 +183,20 @@ impl Rule {
             return Ok(Rule::Not(Box::new(Rule::compile(n)?)));
         }
         if o.contains_key("Condition") {
-            return Err(
-                "'Condition' is JSONata; this Choice state's QueryLanguage is JSONPath".into(),
-            );
+            return Err(shape(
+                "'Condition' is JSONata; this Choice state's QueryLanguage is JSONPath",
+            ));
         }
         let var = o
             .get("Variable")
             .and_then(Value::as_str)
-            .ok_or("a choice rule needs 'Variable'")?;
+            .ok_or_else(|| shape("a choice rule needs 'Variable'"))?;
         let variable = JsonPath::parse(var)?;
         for (name, test) in TESTS {
             if let Some(b) = o.get(name) {
                 let expect = b
                     .as_bool()
-                    .ok_or_else(|| format!("'{name}' must be a boolean"))?;
+                    .ok_or_else(|| shape(format!("'{name}' must be a boolean")))?;
                 return Ok(Rule::Is {
                     variable,
                     test,
@@ -203,7 +207,7 @@ impl Rule {
         if let Some(p) = o.get("StringMatches") {
             let pattern = p
                 .as_str()
-                .ok_or("'StringMatches' must be a string")?
+                .ok_or_else(|| shape("'StringMatches' must be a string"))?
                 .to_string();
             return Ok(Rule::Matches { variable, pattern });
         }
@@ -221,7 +225,9 @@ impl Rule {
                         Kind::Timestamp => lit.as_str().and_then(parse_timestamp).is_some(),
                     };
                     if !ok {
-                        return Err(format!("'{field}' has a value of the wrong type: {lit}"));
+                        return Err(shape(format!(
+                            "'{field}' has a value of the wrong type: {lit}"
+                        )));
                     }
                     return Ok(Rule::Compare {
                         variable,
@@ -234,7 +240,7 @@ impl Rule {
                 if let Some(p) = o.get(&format!("{field}Path")) {
                     let path = JsonPath::parse(
                         p.as_str()
-                            .ok_or_else(|| format!("'{field}Path' must be a string"))?,
+                            .ok_or_else(|| shape(format!("'{field}Path' must be a string")))?,
                     )?;
                     return Ok(Rule::Compare {
                         variable,
@@ -246,7 +252,7 @@ impl Rule {
                 }
             }
         }
-        Err("a choice rule needs a comparison operator".into())
+        Err(shape("a choice rule needs a comparison operator"))
     }
 
     pub fn eval(&self, scope: &Scope) -> Result<bool, Failure> {

@@ -4,7 +4,7 @@
 //! does, such as a field of one query language in a state of the other.
 
 use crate::choice::ChoiceRule;
-use crate::error::Failure;
+use crate::error::{DefinitionError, Failure};
 use crate::jsonpath::JsonPath;
 use crate::payload::{FilterPath, ResultPath, Scope, Template};
 use crate::query::{self, Expr, QueryLanguage, States};
@@ -106,7 +106,7 @@ impl Field {
         }
     }
 
-    fn compile(v: &Value, lang: QueryLanguage) -> Result<Field, String> {
+    fn compile(v: &Value, lang: QueryLanguage) -> Result<Field, DefinitionError> {
         Ok(match lang {
             QueryLanguage::JsonPath => Field::Path(Template::compile(v)?),
             QueryLanguage::Jsonata => Field::Jsonata(query::Template::compile(v)?),
@@ -119,9 +119,9 @@ pub fn field(
     o: &Map<String, Value>,
     name: &str,
     lang: QueryLanguage,
-) -> Result<Option<Field>, String> {
+) -> Result<Option<Field>, DefinitionError> {
     o.get(name)
-        .map(|v| Field::compile(v, lang).map_err(|e| format!("{name}: {e}")))
+        .map(|v| Field::compile(v, lang).map_err(|e| e.in_field(name)))
         .transpose()
 }
 
@@ -204,17 +204,22 @@ pub struct MapSpec {
 }
 
 /// Replaces every `${Name}` with its value, as Terraform's templatefile does.
-pub fn substitute(text: &str, values: &BTreeMap<String, String>) -> Result<String, String> {
+pub fn substitute(
+    text: &str,
+    values: &BTreeMap<String, String>,
+) -> Result<String, DefinitionError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(pos) = rest.find("${") {
         out.push_str(&rest[..pos]);
         let after = &rest[pos + 2..];
-        let end = after.find('}').ok_or("unterminated '${' placeholder")?;
+        let end = after
+            .find('}')
+            .ok_or(DefinitionError::UnterminatedPlaceholder)?;
         let name = &after[..end];
         let v = values
             .get(name)
-            .ok_or_else(|| format!("no value for placeholder '${{{name}}}'"))?;
+            .ok_or_else(|| DefinitionError::MissingPlaceholder(name.to_string()))?;
         out.push_str(v);
         rest = &after[end + 1..];
     }
@@ -303,7 +308,7 @@ fn number_source(
         if lang == QueryLanguage::Jsonata
             && let Some(e) = v.as_str().and_then(Expr::from_template)
         {
-            return check(e.map_err(|e| format!("{field}: {e}")), errs).map(NumberSource::Expr);
+            return check(e.map_err(|e| e.in_field(field)), errs).map(NumberSource::Expr);
         }
         return match v.as_f64() {
             Some(n) => Some(NumberSource::Literal(n)),
@@ -324,8 +329,8 @@ fn number_source(
     }
 }
 
-fn check<T>(r: Result<T, String>, errs: &mut Vec<String>) -> Option<T> {
-    r.map_err(|e| errs.push(e)).ok()
+fn check<T, E: Into<DefinitionError>>(r: Result<T, E>, errs: &mut Vec<String>) -> Option<T> {
+    r.map_err(|e| errs.push(e.into().to_string())).ok()
 }
 
 fn state(name: &str, v: &Value, inherited: QueryLanguage, errs: &mut Vec<String>) -> Option<State> {
@@ -340,12 +345,8 @@ fn state(name: &str, v: &Value, inherited: QueryLanguage, errs: &mut Vec<String>
     check_fields(o, lang, errs);
     let ty = o.get("Type").and_then(Value::as_str).unwrap_or("");
     let jsonata = |f: &str, errs: &mut Vec<String>| -> Option<query::Template> {
-        o.get(f).and_then(|v| {
-            check(
-                query::Template::compile(v).map_err(|e| format!("{f}: {e}")),
-                errs,
-            )
-        })
+        o.get(f)
+            .and_then(|v| check(query::Template::compile(v).map_err(|e| e.in_field(f)), errs))
     };
     if o.contains_key("Arguments") && !matches!(ty, "Task" | "Parallel") {
         errs.push("the field 'Arguments' is supported in Task and Parallel states only".into());
@@ -353,12 +354,8 @@ fn state(name: &str, v: &Value, inherited: QueryLanguage, errs: &mut Vec<String>
     let arguments = jsonata("Arguments", errs);
     let output = jsonata("Output", errs);
     let tmpl = |field: &str, errs: &mut Vec<String>| -> Option<Template> {
-        o.get(field).and_then(|v| {
-            check(
-                Template::compile(v).map_err(|e| format!("{field}: {e}")),
-                errs,
-            )
-        })
+        o.get(field)
+            .and_then(|v| check(Template::compile(v).map_err(|e| e.in_field(field)), errs))
     };
     let parameters = tmpl("Parameters", errs);
     let result_selector = tmpl("ResultSelector", errs);
@@ -414,7 +411,7 @@ fn state(name: &str, v: &Value, inherited: QueryLanguage, errs: &mut Vec<String>
                 .filter(|_| lang == QueryLanguage::Jsonata)
                 .and_then(Expr::from_template);
             let spec = if let Some(e) = expr {
-                WaitSpec::TimestampExpr(check(e.map_err(|e| format!("Timestamp: {e}")), errs)?)
+                WaitSpec::TimestampExpr(check(e.map_err(|e| e.in_field("Timestamp")), errs)?)
             } else if let Some(s) = o.get("Timestamp").and_then(Value::as_str) {
                 let Some(t) = crate::values::parse_timestamp(s) else {
                     errs.push(format!(
@@ -566,7 +563,7 @@ fn map(
         ),
         QueryLanguage::Jsonata => Items::Jsonata(o.get("Items").and_then(|v| {
             check(
-                query::Template::compile(v).map_err(|e| format!("Items: {e}")),
+                query::Template::compile(v).map_err(|e| e.in_field("Items")),
                 errs,
             )
         })),

@@ -9,7 +9,7 @@ use crate::error::{ApiError, Failure, Halt};
 use crate::history::{HistoryEvent, NewEvent};
 use crate::interpreter::run_machine;
 use crate::payload::Vars;
-use crate::run::{Branch, Core, ROOT_BRANCH, Run};
+use crate::run::{Branch, Core, ROOT_BRANCH, Run, key_before};
 use crate::store::{
     Backoff, ExecutionRecord, ExecutionStatus, MemoryStore, StateMachineRecord, Store, StoreAccess,
     StoreError,
@@ -188,7 +188,7 @@ pub fn load_definition(
     text: &str,
     placeholders: &BTreeMap<String, String>,
 ) -> Result<String, ApiError> {
-    let text = definition::substitute(text, placeholders).map_err(ApiError::InvalidDefinition)?;
+    let text = definition::substitute(text, placeholders)?;
     definition::parse(&text).map_err(|e| ApiError::InvalidDefinition(e.join("; ")))?;
     Ok(text)
 }
@@ -561,12 +561,8 @@ impl Engine {
         details: Value,
     ) -> Result<(), ApiError> {
         let mut t = self.open_token(token).await?;
-        let ev = NewEvent {
-            previous_event_id: 0,
-            timestamp: self.now(),
-            event_type: event_type.into(),
-            details: details.clone(),
-        };
+        let timestamp = self.now();
+        let (ty, recorded_details) = (event_type.to_string(), details.clone());
         // Outcome first, then the token closed: a store error between the
         // two leaves the outcome recorded and a repeated call answered alike.
         let recorded = self
@@ -574,6 +570,25 @@ impl Engine {
             .core
             .store
             .run(move |s| {
+                // Linked, as AWS links it, to the task's last event in its
+                // branch: TaskSubmitted, or TaskStarted when the callback
+                // came before the invocation returned.
+                let mut previous_event_id = 0;
+                for back in [1, 2] {
+                    let Some(key) = key_before(&t.outcome_key, back) else {
+                        break;
+                    };
+                    if let Some(e) = s.find_event(&t.execution_arn, &key)? {
+                        previous_event_id = e.id;
+                        break;
+                    }
+                }
+                let ev = NewEvent {
+                    previous_event_id,
+                    timestamp,
+                    event_type: ty,
+                    details: recorded_details,
+                };
                 let recorded = s.append_event(&t.execution_arn, Some(&t.outcome_key), ev)?;
                 t.open = false;
                 s.update_token(&t)?;

@@ -1,6 +1,9 @@
 //! Errors: the `States.*` failures raised inside an execution, and the
 //! errors the operations answer with (named as the AWS API names them).
 
+use crate::intrinsics::CallSyntaxError;
+use crate::jsonata;
+use crate::jsonpath::PathError;
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +83,54 @@ pub mod names {
     pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
     pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
     pub const TOLERATED_FAILURE: &str = "States.ExceedToleratedFailureThreshold";
+}
+
+/// Why a definition, or one of its fields, is refused; the operations
+/// answer it as `InvalidDefinition`, prefixed with where it was found.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DefinitionError {
+    #[error(transparent)]
+    Path(#[from] PathError),
+    #[error(transparent)]
+    Intrinsic(#[from] CallSyntaxError),
+    /// A `{% … %}` string that is not a JSONata expression.
+    #[error("the JSONata expression '{text}' is invalid: {error}")]
+    Jsonata { text: String, error: jsonata::Error },
+    /// A problem inside the named field (`Output: …`, `Catch: …`).
+    #[error("{field}: {source}")]
+    InField {
+        field: String,
+        source: Box<DefinitionError>,
+    },
+    /// A field missing, of the wrong JSON type, or with a value the States
+    /// Language does not allow; the text names the field and the rule.
+    #[error("{0}")]
+    Shape(String),
+    #[error("unterminated '${{' placeholder")]
+    UnterminatedPlaceholder,
+    #[error("no value for placeholder '${{{0}}}'")]
+    MissingPlaceholder(String),
+}
+
+impl DefinitionError {
+    /// This error as found inside `field`.
+    pub fn in_field(self, field: &str) -> Self {
+        DefinitionError::InField {
+            field: field.to_string(),
+            source: Box::new(self),
+        }
+    }
+}
+
+/// Shorthand for a [`DefinitionError::Shape`].
+pub(crate) fn shape(text: impl Into<String>) -> DefinitionError {
+    DefinitionError::Shape(text.into())
+}
+
+impl From<DefinitionError> for ApiError {
+    fn from(e: DefinitionError) -> Self {
+        ApiError::InvalidDefinition(e.to_string())
+    }
 }
 
 /// Errors answered by the engine's operations, with AWS's exception names.

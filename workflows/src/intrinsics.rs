@@ -2,9 +2,12 @@
 //! definition loads, evaluated against a [`Scope`].
 
 use crate::error::Failure;
-use crate::jsonpath::JsonPath;
+use crate::jsonpath::{JsonPath, PathError};
 use crate::payload::Scope;
 use crate::values::{java_string, json_eq};
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::{Map, Number, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,15 +47,34 @@ const FUNCTIONS: &[&str] = &[
     "States.UUID",
 ];
 
+/// An intrinsic function call the parser refuses.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CallSyntaxError {
+    #[error("expected '('")]
+    ExpectedOpen,
+    #[error("unknown intrinsic function '{0}'")]
+    UnknownFunction(String),
+    #[error("expected ',' or ')' in '{0}'")]
+    ExpectedSeparator(String),
+    #[error("invalid argument '{0}'")]
+    InvalidArgument(String),
+    #[error("unterminated string")]
+    UnterminatedEscape,
+    #[error("unterminated string literal")]
+    UnterminatedString,
+    #[error("unexpected text after intrinsic function in '{0}'")]
+    TrailingText(String),
+    #[error(transparent)]
+    Path(#[from] PathError),
+}
+
 impl Call {
-    pub fn parse(text: &str) -> Result<Call, String> {
+    pub fn parse(text: &str) -> Result<Call, CallSyntaxError> {
         let mut p = P { s: text, i: 0 };
         let c = p.call()?;
         p.ws();
         if p.i != text.len() {
-            return Err(format!(
-                "unexpected text after intrinsic function in '{text}'"
-            ));
+            return Err(CallSyntaxError::TrailingText(text.to_string()));
         }
         Ok(c)
     }
@@ -322,20 +344,16 @@ fn format(name: &str, raw: &str, args: &[Value]) -> Result<Value, Failure> {
     Ok(Value::String(out))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The hex digest of `data` with one of the algorithms `States.Hash` and
 /// `$hash` accept; `None` for another name.
 pub(crate) fn digest(data: &[u8], algo: &str) -> Option<String> {
     use sha2::Digest;
     Some(match algo {
-        "MD5" => hex(&md5::Md5::digest(data)),
-        "SHA-1" => hex(&sha1::Sha1::digest(data)),
-        "SHA-256" => hex(&sha2::Sha256::digest(data)),
-        "SHA-384" => hex(&sha2::Sha384::digest(data)),
-        "SHA-512" => hex(&sha2::Sha512::digest(data)),
+        "MD5" => hex::encode(md5::Md5::digest(data)),
+        "SHA-1" => hex::encode(sha1::Sha1::digest(data)),
+        "SHA-256" => hex::encode(sha2::Sha256::digest(data)),
+        "SHA-384" => hex::encode(sha2::Sha384::digest(data)),
+        "SHA-512" => hex::encode(sha2::Sha512::digest(data)),
         _ => return None,
     })
 }
@@ -357,45 +375,32 @@ pub(crate) fn splitmix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// Standard base64 as Step Functions (a Java service) reads it: the padding
+/// may be left out but, when present, must be complete; any byte outside the
+/// alphabet (whitespace, the URL-safe `-` and `_`) or a lone final
+/// character is refused; unused low bits of the last character are ignored.
+const PADDED: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireCanonical)
+        .with_decode_allow_trailing_bits(true),
+);
+const UNPADDED: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// Standard base64 with padding (`States.Base64Encode`, `$base64encode`).
 pub(crate) fn base64_encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18, 12, 6, 0].iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(B64[((n >> shift) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    PADDED.encode(data)
 }
 
 /// The bytes of standard base64 text; `None` if it is not base64.
 pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in s.bytes() {
-        let v = B64.iter().position(|&x| x == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    let engine = if s.ends_with('=') { &PADDED } else { &UNPADDED };
+    engine.decode(s).ok()
 }
 
 struct P<'a> {
@@ -413,12 +418,12 @@ impl P<'_> {
         }
     }
 
-    fn call(&mut self) -> Result<Call, String> {
+    fn call(&mut self) -> Result<Call, CallSyntaxError> {
         self.ws();
-        let open = self.rest().find('(').ok_or("expected '('")?;
+        let open = self.rest().find('(').ok_or(CallSyntaxError::ExpectedOpen)?;
         let name = self.rest()[..open].trim().to_string();
         if !FUNCTIONS.contains(&name.as_str()) {
-            return Err(format!("unknown intrinsic function '{name}'"));
+            return Err(CallSyntaxError::UnknownFunction(name));
         }
         self.i += open + 1;
         let mut args = Vec::new();
@@ -437,12 +442,12 @@ impl P<'_> {
                 self.i += 1;
                 return Ok(Call { name, args });
             } else {
-                return Err(format!("expected ',' or ')' in '{}'", self.s));
+                return Err(CallSyntaxError::ExpectedSeparator(self.s.to_string()));
             }
         }
     }
 
-    fn arg(&mut self) -> Result<Arg, String> {
+    fn arg(&mut self) -> Result<Arg, CallSyntaxError> {
         let r = self.rest();
         if r.starts_with('\'') {
             return self.string();
@@ -454,13 +459,13 @@ impl P<'_> {
         let tok = &self.s[self.i..end];
         self.i = end;
         if tok.starts_with('$') {
-            return JsonPath::parse(tok).map(Arg::Path);
+            return Ok(Arg::Path(JsonPath::parse(tok)?));
         }
         serde_json::from_str::<Value>(tok)
             .ok()
             .filter(|v| !v.is_object() && !v.is_array() && !v.is_string())
             .map(Arg::Lit)
-            .ok_or_else(|| format!("invalid argument '{tok}'"))
+            .ok_or_else(|| CallSyntaxError::InvalidArgument(tok.to_string()))
     }
 
     /// End of a bare argument: the ',' or ')' that closes it, outside brackets.
@@ -482,7 +487,7 @@ impl P<'_> {
         self.s.len()
     }
 
-    fn string(&mut self) -> Result<Arg, String> {
+    fn string(&mut self) -> Result<Arg, CallSyntaxError> {
         self.i += 1;
         let start = self.i;
         let mut val = String::new();
@@ -494,7 +499,7 @@ impl P<'_> {
                         val.push(n);
                     }
                     Some((_, n)) => val.push(n),
-                    None => return Err("unterminated string".into()),
+                    None => return Err(CallSyntaxError::UnterminatedEscape),
                 },
                 '\'' => {
                     let raw = self.s[start..start + off].to_string();
@@ -504,7 +509,7 @@ impl P<'_> {
                 c => val.push(c),
             }
         }
-        Err("unterminated string literal".into())
+        Err(CallSyntaxError::UnterminatedString)
     }
 }
 
@@ -521,6 +526,20 @@ mod tests {
             );
         }
         assert_eq!(base64_encode(b"Data to encode"), "RGF0YSB0byBlbmNvZGU=");
+    }
+
+    #[test]
+    fn base64_decode_reads_as_step_functions_does() {
+        // Padding may be left out, and unused low bits are ignored.
+        assert_eq!(base64_decode("YQ").unwrap(), b"a");
+        assert_eq!(base64_decode("YR==").unwrap(), b"a");
+        // Wrong padding, a byte outside the standard alphabet, a lone final
+        // character, data after the padding: refused.
+        for bad in [
+            "YQ=", "YQ===", "Y", "YWJj\n", "YW Jj", "-_-_", "YQ==YQ==", "YWJj*",
+        ] {
+            assert_eq!(base64_decode(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -50,6 +50,39 @@ enum CmpOp {
     Ge,
 }
 
+/// A path the parser refuses: the path's text and why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid JSONPath '{path}': {reason}")]
+pub struct PathError {
+    pub path: String,
+    pub reason: PathSyntax,
+}
+
+/// What is wrong with a refused path.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum PathSyntax {
+    #[error("must start with '$'")]
+    MissingRoot,
+    #[error("bad variable name")]
+    BadVariableName,
+    #[error("empty name")]
+    EmptyName,
+    #[error("unterminated string")]
+    UnterminatedString,
+    #[error("invalid UTF-8")]
+    InvalidUtf8,
+    #[error("expected index")]
+    ExpectedIndex,
+    #[error("expected ']'")]
+    ExpectedBracket,
+    #[error("expected ')'")]
+    ExpectedParenthesis,
+    #[error("bad literal in filter")]
+    BadFilterLiteral,
+    #[error("unexpected trailing characters")]
+    TrailingCharacters,
+}
+
 /// A parsed path, kept with its text for error messages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonPath {
@@ -59,8 +92,11 @@ pub struct JsonPath {
 }
 
 impl JsonPath {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = |why: &str| format!("invalid JSONPath '{text}': {why}");
+    pub fn parse(text: &str) -> Result<Self, PathError> {
+        let bad = |reason| PathError {
+            path: text.to_string(),
+            reason,
+        };
         let (root, rest) = if let Some(r) = text.strip_prefix("$$") {
             (Root::Context, r)
         } else if let Some(r) = text.strip_prefix('$') {
@@ -70,21 +106,21 @@ impl JsonPath {
             } else {
                 let name = &r[..end];
                 if !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                    return Err(bad("bad variable name"));
+                    return Err(bad(PathSyntax::BadVariableName));
                 }
                 (Root::Variable(name.to_string()), &r[end..])
             }
         } else {
-            return Err(bad("must start with '$'"));
+            return Err(bad(PathSyntax::MissingRoot));
         };
         let mut p = Parser {
             s: rest.as_bytes(),
             i: 0,
             text: rest,
         };
-        let segs = p.segments().map_err(|e| bad(&e))?;
+        let segs = p.segments().map_err(bad)?;
         if p.i != p.s.len() {
-            return Err(bad("unexpected trailing characters"));
+            return Err(bad(PathSyntax::TrailingCharacters));
         }
         Ok(JsonPath {
             text: text.to_string(),
@@ -289,7 +325,7 @@ impl Parser<'_> {
         }
     }
 
-    fn segments(&mut self) -> Result<Vec<Seg>, String> {
+    fn segments(&mut self) -> Result<Vec<Seg>, PathSyntax> {
         let mut segs = Vec::new();
         while let Some(c) = self.peek() {
             match c {
@@ -313,7 +349,7 @@ impl Parser<'_> {
         Ok(segs)
     }
 
-    fn dotted(&mut self) -> Result<Seg, String> {
+    fn dotted(&mut self) -> Result<Seg, PathSyntax> {
         if self.eat(b'*') {
             return Ok(Seg::Wildcard);
         }
@@ -335,16 +371,16 @@ impl Parser<'_> {
             self.i += 1;
         }
         if self.i == start {
-            return Err("empty name".into());
+            return Err(PathSyntax::EmptyName);
         }
         Ok(Seg::Key(self.text[start..self.i].to_string()))
     }
 
-    fn quoted(&mut self, q: u8) -> Result<String, String> {
+    fn quoted(&mut self, q: u8) -> Result<String, PathSyntax> {
         let mut out = Vec::new();
         loop {
             match self.peek() {
-                None => return Err("unterminated string".into()),
+                None => return Err(PathSyntax::UnterminatedString),
                 Some(b'\\') if self.s.get(self.i + 1) == Some(&q) => {
                     out.push(q);
                     self.i += 2;
@@ -359,7 +395,7 @@ impl Parser<'_> {
                 }
             }
         }
-        String::from_utf8(out).map_err(|_| "invalid UTF-8".into())
+        String::from_utf8(out).map_err(|_| PathSyntax::InvalidUtf8)
     }
 
     fn int(&mut self) -> Option<i64> {
@@ -377,7 +413,7 @@ impl Parser<'_> {
         r
     }
 
-    fn bracket(&mut self) -> Result<Seg, String> {
+    fn bracket(&mut self) -> Result<Seg, PathSyntax> {
         self.i += 1; // '['
         self.ws();
         if self.eat(b'*') {
@@ -400,7 +436,7 @@ impl Parser<'_> {
                 }
                 Some(b':') => self.slice(None)?,
                 _ => {
-                    let n = self.int().ok_or("expected index")?;
+                    let n = self.int().ok_or(PathSyntax::ExpectedIndex)?;
                     self.ws();
                     if self.peek() == Some(b':') {
                         self.slice(Some(n))?
@@ -423,7 +459,7 @@ impl Parser<'_> {
         self.close(seg)
     }
 
-    fn slice(&mut self, start: Option<i64>) -> Result<Seg, String> {
+    fn slice(&mut self, start: Option<i64>) -> Result<Seg, PathSyntax> {
         self.i += 1; // ':'
         self.ws();
         let end = self.int();
@@ -436,16 +472,16 @@ impl Parser<'_> {
         Ok(Seg::Slice(start, end, step))
     }
 
-    fn close(&mut self, seg: Seg) -> Result<Seg, String> {
+    fn close(&mut self, seg: Seg) -> Result<Seg, PathSyntax> {
         self.ws();
         if self.eat(b']') {
             Ok(seg)
         } else {
-            Err("expected ']'".into())
+            Err(PathSyntax::ExpectedBracket)
         }
     }
 
-    fn filter_or(&mut self) -> Result<Filter, String> {
+    fn filter_or(&mut self) -> Result<Filter, PathSyntax> {
         let mut l = self.filter_and()?;
         loop {
             self.ws();
@@ -458,7 +494,7 @@ impl Parser<'_> {
         }
     }
 
-    fn filter_and(&mut self) -> Result<Filter, String> {
+    fn filter_and(&mut self) -> Result<Filter, PathSyntax> {
         let mut l = self.filter_atom()?;
         loop {
             self.ws();
@@ -471,7 +507,7 @@ impl Parser<'_> {
         }
     }
 
-    fn filter_atom(&mut self) -> Result<Filter, String> {
+    fn filter_atom(&mut self) -> Result<Filter, PathSyntax> {
         self.ws();
         if self.eat(b'!') {
             return Ok(Filter::Not(Box::new(self.filter_atom()?)));
@@ -480,7 +516,7 @@ impl Parser<'_> {
             let f = self.filter_or()?;
             self.ws();
             if !self.eat(b')') {
-                return Err("expected ')'".into());
+                return Err(PathSyntax::ExpectedParenthesis);
             }
             return Ok(f);
         }
@@ -505,7 +541,7 @@ impl Parser<'_> {
         Ok(Filter::Exists(l))
     }
 
-    fn operand(&mut self) -> Result<Operand, String> {
+    fn operand(&mut self) -> Result<Operand, PathSyntax> {
         match self.peek() {
             Some(b'@') => {
                 self.i += 1;
@@ -525,7 +561,7 @@ impl Parser<'_> {
                 }
                 serde_json::from_str(&self.text[start..self.i])
                     .map(Operand::Literal)
-                    .map_err(|_| "bad literal in filter".to_string())
+                    .map_err(|_| PathSyntax::BadFilterLiteral)
             }
         }
     }

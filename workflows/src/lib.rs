@@ -30,8 +30,9 @@ pub use engine::{
     ACCOUNT, Engine, EngineBuilder, ExecutionDescription, REGION, StartExecutionOutput,
     load_definition, state_machine_arn,
 };
-pub use error::{ApiError, Failure};
+pub use error::{ApiError, DefinitionError, Failure};
 pub use history::HistoryEvent;
+pub use intrinsics::CallSyntaxError;
 pub use schedule::ScheduleSpec;
 pub use store::{ExecutionStatus, MemoryStore, ScheduleRecord, SqliteStore, Store, StoreError};
 pub use tasks::HandlerError;

@@ -2,7 +2,7 @@
 //! payload templates (`"key.$": …`), InputPath/ResultPath/OutputPath.
 
 use crate::definition::{Field, NumberSource};
-use crate::error::Failure;
+use crate::error::{DefinitionError, Failure, shape};
 use crate::intrinsics::Call;
 use crate::jsonpath::{JsonPath, Root, set_at};
 use crate::query::States;
@@ -156,15 +156,15 @@ pub enum Template {
 }
 
 impl Template {
-    pub fn compile(v: &Value) -> Result<Template, String> {
+    pub fn compile(v: &Value) -> Result<Template, DefinitionError> {
         let t = match v {
             Value::Object(o) => {
                 let mut fields = Vec::with_capacity(o.len());
                 for (k, v) in o {
                     if let Some(name) = k.strip_suffix(".$") {
-                        let s = v
-                            .as_str()
-                            .ok_or_else(|| format!("the value of field '{k}' must be a string"))?;
+                        let s = v.as_str().ok_or_else(|| {
+                            shape(format!("the value of field '{k}' must be a string"))
+                        })?;
                         fields.push((name.to_string(), Template::dynamic(k, s)?));
                     } else {
                         fields.push((k.clone(), Template::compile(v)?));
@@ -193,7 +193,7 @@ impl Template {
     }
 
     /// A single dynamic value: a path or an intrinsic function call.
-    pub fn dynamic(field: &str, s: &str) -> Result<Template, String> {
+    pub fn dynamic(field: &str, s: &str) -> Result<Template, DefinitionError> {
         if s.starts_with("States.") {
             Ok(Template::Call {
                 field: field.to_string(),
@@ -205,9 +205,9 @@ impl Template {
                 path: JsonPath::parse(s)?,
             })
         } else {
-            Err(format!(
+            Err(shape(format!(
                 "the value of field '{field}' must be a JSONPath or an intrinsic function, got '{s}'"
-            ))
+            )))
         }
     }
 
@@ -243,13 +243,13 @@ pub enum FilterPath {
 }
 
 impl FilterPath {
-    pub fn compile(v: Option<&Value>) -> Result<FilterPath, String> {
+    pub fn compile(v: Option<&Value>) -> Result<FilterPath, DefinitionError> {
         match v {
             None => Ok(FilterPath::Identity),
             Some(Value::Null) => Ok(FilterPath::Empty),
             Some(Value::String(s)) if s == "$" => Ok(FilterPath::Identity),
             Some(Value::String(s)) => Ok(FilterPath::Path(JsonPath::parse(s)?)),
-            Some(other) => Err(format!("a path must be a string, got {other}")),
+            Some(other) => Err(shape(format!("a path must be a string, got {other}"))),
         }
     }
 
@@ -271,25 +271,27 @@ pub enum ResultPath {
 }
 
 impl ResultPath {
-    pub fn compile(v: Option<&Value>) -> Result<ResultPath, String> {
+    pub fn compile(v: Option<&Value>) -> Result<ResultPath, DefinitionError> {
         match v {
             None => Ok(ResultPath::Replace),
             Some(Value::Null) => Ok(ResultPath::Discard),
             Some(Value::String(s)) => {
                 let p = JsonPath::parse(s)?;
                 if p.root != Root::Input {
-                    return Err(format!("ResultPath '{s}' must start with '$.'"));
+                    return Err(shape(format!("ResultPath '{s}' must start with '$.'")));
                 }
                 let keys = p
                     .keys()
-                    .ok_or_else(|| format!("ResultPath '{s}' must be a reference path"))?;
+                    .ok_or_else(|| shape(format!("ResultPath '{s}' must be a reference path")))?;
                 if keys.is_empty() {
                     Ok(ResultPath::Replace)
                 } else {
                     Ok(ResultPath::At(keys.into_iter().map(String::from).collect()))
                 }
             }
-            Some(other) => Err(format!("ResultPath must be a string or null, got {other}")),
+            Some(other) => Err(shape(format!(
+                "ResultPath must be a string or null, got {other}"
+            ))),
         }
     }
 

@@ -3,7 +3,7 @@
 //! Functions' own functions, and the `States.QueryEvaluationError` texts AWS
 //! reports when an expression fails or returns what the field cannot take.
 
-use crate::error::Failure;
+use crate::error::{DefinitionError, Failure, shape};
 use crate::jsonata::{self, Eval, Expression, Host, NativeFn, Outcome, Val};
 use crate::payload::Vars;
 use chrono::{DateTime, Utc};
@@ -19,14 +19,17 @@ pub enum QueryLanguage {
 
 impl QueryLanguage {
     /// `QueryLanguage` as a definition gives it; `None` for an unknown name.
-    pub fn parse(v: Option<&Value>, inherited: QueryLanguage) -> Result<QueryLanguage, String> {
+    pub fn parse(
+        v: Option<&Value>,
+        inherited: QueryLanguage,
+    ) -> Result<QueryLanguage, DefinitionError> {
         match v {
             None => Ok(inherited),
             Some(Value::String(s)) if s == "JSONPath" => Ok(QueryLanguage::JsonPath),
             Some(Value::String(s)) if s == "JSONata" => Ok(QueryLanguage::Jsonata),
-            Some(other) => Err(format!(
+            Some(other) => Err(shape(format!(
                 "QueryLanguage must be \"JSONPath\" or \"JSONata\", got {other}"
-            )),
+            ))),
         }
     }
 }
@@ -40,17 +43,13 @@ pub struct Expr {
 
 impl Expr {
     /// The expression of a `{% … %}` string; `None` for any other string.
-    pub fn from_template(s: &str) -> Option<Result<Expr, String>> {
+    pub fn from_template(s: &str) -> Option<Result<Expr, DefinitionError>> {
         let inner = s.strip_prefix("{%")?.strip_suffix("%}")?;
         let text = inner.trim().to_string();
-        Some(
-            Expression::parse(&text)
-                .map(|expr| Expr {
-                    text: text.clone(),
-                    expr,
-                })
-                .map_err(|e| format!("the JSONata expression '{text}' is invalid: {e}")),
-        )
+        Some(match Expression::parse(&text) {
+            Ok(expr) => Ok(Expr { text, expr }),
+            Err(error) => Err(DefinitionError::Jsonata { text, error }),
+        })
     }
 
     /// The expression's value; undefined and functions are errors, as a
@@ -108,7 +107,7 @@ pub enum Template {
 }
 
 impl Template {
-    pub fn compile(v: &Value) -> Result<Template, String> {
+    pub fn compile(v: &Value) -> Result<Template, DefinitionError> {
         let t = match v {
             Value::String(s) => match Expr::from_template(s) {
                 Some(e) => Template::Expr(e?),
@@ -118,7 +117,7 @@ impl Template {
                 let fields = o
                     .iter()
                     .map(|(k, v)| Ok((k.clone(), Template::compile(v)?)))
-                    .collect::<Result<Vec<_>, String>>()?;
+                    .collect::<Result<Vec<_>, DefinitionError>>()?;
                 if fields.iter().all(|(_, t)| matches!(t, Template::Lit(_))) {
                     Template::Lit(v.clone())
                 } else {

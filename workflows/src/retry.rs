@@ -2,7 +2,7 @@
 //! a retrier waits before the next attempt.
 
 use crate::definition::{Field, check_fields, field};
-use crate::error::{Failure, names};
+use crate::error::{DefinitionError, Failure, names, shape};
 use crate::payload::ResultPath;
 use crate::query::{self, QueryLanguage};
 use serde_json::Value;
@@ -27,35 +27,35 @@ pub struct Catcher {
     pub assign: Option<Field>,
 }
 
-fn error_equals(v: &Value) -> Result<Vec<String>, String> {
+fn error_equals(v: &Value) -> Result<Vec<String>, DefinitionError> {
     match v.get("ErrorEquals").and_then(Value::as_array) {
         Some(a) if !a.is_empty() => a
             .iter()
             .map(|e| {
                 e.as_str()
                     .map(String::from)
-                    .ok_or_else(|| "ErrorEquals must hold strings".to_string())
+                    .ok_or_else(|| shape("ErrorEquals must hold strings"))
             })
             .collect(),
-        _ => Err("ErrorEquals must be a non-empty array".into()),
+        _ => Err(shape("ErrorEquals must be a non-empty array")),
     }
 }
 
 impl Retrier {
-    pub fn compile(v: &Value) -> Result<Retrier, String> {
+    pub fn compile(v: &Value) -> Result<Retrier, DefinitionError> {
         let num = |k: &str| v.get(k).and_then(Value::as_f64);
         let jitter = v
             .get("JitterStrategy")
             .and_then(Value::as_str)
             .unwrap_or("NONE");
         if jitter != "FULL" && jitter != "NONE" {
-            return Err(format!(
+            return Err(shape(format!(
                 "JitterStrategy must be FULL or NONE, got '{jitter}'"
-            ));
+            )));
         }
         let backoff_rate = num("BackoffRate").unwrap_or(2.0);
         if backoff_rate < 1.0 {
-            return Err("BackoffRate must be at least 1.0".into());
+            return Err(shape("BackoffRate must be at least 1.0"));
         }
         Ok(Retrier {
             errors: error_equals(v)?,
@@ -79,33 +79,35 @@ impl Retrier {
 }
 
 impl Catcher {
-    pub fn compile(v: &Value, lang: QueryLanguage) -> Result<Catcher, String> {
-        let o = v.as_object().ok_or("a catcher must be an object")?;
+    pub fn compile(v: &Value, lang: QueryLanguage) -> Result<Catcher, DefinitionError> {
+        let o = v
+            .as_object()
+            .ok_or_else(|| shape("a catcher must be an object"))?;
         let mut errs = Vec::new();
         check_fields(o, lang, &mut errs);
         if let Some(e) = errs.into_iter().next() {
-            return Err(format!("Catch: {e}"));
+            return Err(shape(e).in_field("Catch"));
         }
         Ok(Catcher {
             errors: error_equals(v)?,
             next: v
                 .get("Next")
                 .and_then(Value::as_str)
-                .ok_or("a catcher needs 'Next'")?
+                .ok_or_else(|| shape("a catcher needs 'Next'"))?
                 .to_string(),
             result_path: ResultPath::compile(v.get("ResultPath"))?,
             output: o
                 .get("Output")
                 .map(query::Template::compile)
                 .transpose()
-                .map_err(|e| format!("Output: {e}"))?,
+                .map_err(|e| e.in_field("Output"))?,
             assign: field(o, "Assign", lang)?,
         })
     }
 }
 
 /// `States.ALL` must stand alone and come last.
-pub fn validate_order(retry: &[Retrier], catch: &[Catcher]) -> Result<(), String> {
+pub fn validate_order(retry: &[Retrier], catch: &[Catcher]) -> Result<(), DefinitionError> {
     let lists = retry
         .iter()
         .map(|r| &r.errors)
@@ -118,7 +120,9 @@ pub fn validate_order(retry: &[Retrier], catch: &[Catcher]) -> Result<(), String
             i + 1 == n + catch.len()
         };
         if errs.iter().any(|e| e == names::ALL) && (errs.len() > 1 || !last) {
-            return Err("States.ALL must appear alone in the last retrier or catcher".into());
+            return Err(shape(
+                "States.ALL must appear alone in the last retrier or catcher",
+            ));
         }
     }
     Ok(())

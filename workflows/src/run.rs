@@ -100,6 +100,13 @@ impl Branch {
 
 pub(crate) const ROOT_BRANCH: &str = "r";
 
+/// The key `back` positions before `key` in the same branch, if there is one.
+pub(crate) fn key_before(key: &str, back: u64) -> Option<String> {
+    let (branch, seq) = key.rsplit_once('#')?;
+    let seq = seq.parse::<u64>().ok()?.checked_sub(back)?;
+    Some(format!("{branch}#{seq}"))
+}
+
 impl Run {
     /// Records an event (or finds it, when replaying) and moves the branch on.
     pub async fn emit(

@@ -112,6 +112,29 @@ async fn intrinsic_failures_are_catchable() {
 }
 
 #[tokio::test]
+async fn base64_decode_refuses_what_step_functions_refuses() {
+    let def = json!({"StartAt": "P", "States": {
+        "P": {"Type": "Pass", "Parameters": {"x.$": "States.Base64Decode($.s)"}, "End": true}}});
+    for (text, decoded) in [("YWJj", "abc"), ("YWI=", "ab"), ("YWI", "ab")] {
+        let (status, out) = run(def.clone(), json!({ "s": text })).await;
+        assert_eq!(
+            (status, out),
+            (ExecutionStatus::Succeeded, json!({"x": decoded}))
+        );
+    }
+    for bad in ["YWI==", "Y", "YW Jj", "YWJj\n", "-_-_", "YQ==YQ==", "/w=="] {
+        let (status, out) = run(def.clone(), json!({ "s": bad })).await;
+        assert_eq!(status, ExecutionStatus::Failed, "{bad:?}");
+        assert_eq!(out["error"], json!("States.IntrinsicFailure"), "{bad:?}");
+        let cause = out["cause"].as_str().unwrap();
+        assert!(
+            cause.starts_with("The function 'States.Base64Decode' "),
+            "{cause}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn results_over_256_kib_fail_with_data_limit_exceeded() {
     let big = "x".repeat(300 * 1024);
     let def = json!({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"big": big}, "End": true}}});

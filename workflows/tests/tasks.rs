@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
-use workflows::{ApiError, Engine, ExecutionStatus, HandlerError};
+use workflows::{ApiError, Engine, ExecutionStatus, HandlerError, HistoryEvent};
 
 fn invoke(function: &str, next: Option<&str>) -> Value {
     let mut s = json!({
@@ -348,6 +348,114 @@ async fn task_token_in_map_iterations_each_wait() {
         output(&engine, &arn),
         json!([{"paid": "a"}, {"paid": "b"}, {"paid": "c"}])
     );
+    // Each callback's event is linked into its own iteration: back along
+    // previousEventId it reaches the task that handed out its token and the
+    // iteration of the member who paid.
+    let h = engine.get_execution_history(&arn).unwrap();
+    let succeeded: Vec<&HistoryEvent> = h
+        .iter()
+        .filter(|e| e.event_type == "TaskSucceeded")
+        .collect();
+    assert_eq!(succeeded.len(), 3);
+    for e in succeeded {
+        let member: Value = serde_json::from_str(e.details["output"].as_str().unwrap()).unwrap();
+        let member = member["paid"].as_str().unwrap();
+        let back = chain(&h, e);
+        let types: Vec<&str> = back.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(
+            types[..6],
+            [
+                "TaskSucceeded",
+                "TaskSubmitted",
+                "TaskStarted",
+                "TaskScheduled",
+                "TaskStateEntered",
+                "MapIterationStarted"
+            ]
+        );
+        let params: Value =
+            serde_json::from_str(back[3].details["parameters"].as_str().unwrap()).unwrap();
+        assert_eq!(params["Payload"]["member"], json!(member));
+        let index = ["a", "b", "c"].iter().position(|m| *m == member).unwrap();
+        assert_eq!(back[5].details["index"], json!(index));
+    }
+}
+
+/// The events from `e` back along previousEventId links.
+fn chain<'h>(h: &'h [HistoryEvent], e: &'h HistoryEvent) -> Vec<&'h HistoryEvent> {
+    let mut out = vec![e];
+    let mut prev = e.previous_event_id;
+    while prev != 0 {
+        let p = h.iter().find(|x| x.id == prev).unwrap();
+        out.push(p);
+        prev = p.previous_event_id;
+    }
+    out
+}
+
+/// The types of the events from the last of type `last` back along
+/// previousEventId links, up to the state's entry.
+fn task_chain(engine: &Engine, arn: &str, last: &str) -> Vec<String> {
+    let h = engine.get_execution_history(arn).unwrap();
+    let e = h.iter().rev().find(|e| e.event_type == last).unwrap();
+    chain(&h, e)
+        .iter()
+        .map(|e| e.event_type.clone())
+        .take_while(|t| t != "ExecutionStarted")
+        .collect()
+}
+
+#[tokio::test]
+async fn callback_outcomes_link_to_the_task_that_waited() {
+    let expected = |last: &'static str| {
+        [
+            last,
+            "TaskSubmitted",
+            "TaskStarted",
+            "TaskScheduled",
+            "TaskStateEntered",
+        ]
+    };
+    let (engine, _clock, sm, mut rx) = token_machine(json!({})).await;
+    let arn = start(&engine, &sm).await;
+    let token = rx.recv().await.unwrap();
+    engine.send_task_success(&token, "{}").await.unwrap();
+    engine.wait_for_completion(&arn).await.unwrap();
+    assert_eq!(
+        task_chain(&engine, &arn, "TaskSucceeded"),
+        expected("TaskSucceeded")
+    );
+
+    let arn = start(&engine, &sm).await;
+    let token = rx.recv().await.unwrap();
+    engine
+        .send_task_failure(&token, Some("Declined"), None)
+        .await
+        .unwrap();
+    engine.wait_for_completion(&arn).await.unwrap();
+    assert_eq!(
+        task_chain(&engine, &arn, "TaskFailed"),
+        expected("TaskFailed")
+    );
+
+    let (engine, clock, sm, mut rx) = token_machine(json!({"HeartbeatSeconds": 60})).await;
+    let arn = start(&engine, &sm).await;
+    rx.recv().await.unwrap();
+    until_timer(&clock).await;
+    clock.advance(Duration::from_secs(61));
+    engine.wait_for_completion(&arn).await.unwrap();
+    assert_eq!(
+        task_chain(&engine, &arn, "TaskTimedOut"),
+        expected("TaskTimedOut")
+    );
+}
+
+async fn start(engine: &Engine, sm: &str) -> String {
+    engine
+        .start_execution(sm, None, Some("{}"))
+        .await
+        .unwrap()
+        .execution_arn
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use workflows::{Engine, ExecutionStatus, VirtualClock, definition};
+use workflows::{ApiError, Engine, ExecutionStatus, VirtualClock, definition};
 
 #[derive(Parser)]
 #[command(
@@ -31,8 +31,29 @@ enum Command {
     Validate { definition: PathBuf },
 }
 
-fn read(p: &PathBuf) -> Result<String, String> {
-    std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+/// Why `asl` could not do what it was asked (exit status 2).
+#[derive(Debug, thiserror::Error)]
+enum AslError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The runtime could not start.
+    #[error(transparent)]
+    Runtime(#[from] std::io::Error),
+    #[error(transparent)]
+    Engine(#[from] ApiError),
+    /// The engine stored an output that is not JSON.
+    #[error(transparent)]
+    Output(#[from] serde_json::Error),
+}
+
+fn read(p: &PathBuf) -> Result<String, AslError> {
+    std::fs::read_to_string(p).map_err(|source| AslError::Read {
+        path: p.clone(),
+        source,
+    })
 }
 
 fn main() -> ExitCode {
@@ -53,7 +74,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn validate(path: &PathBuf) -> Result<ExitCode, String> {
+fn validate(path: &PathBuf) -> Result<ExitCode, AslError> {
     match definition::parse(&read(path)?) {
         Ok(_) => {
             println!("valid");
@@ -68,27 +89,17 @@ fn validate(path: &PathBuf) -> Result<ExitCode, String> {
     }
 }
 
-fn run(def: &PathBuf, input: &PathBuf) -> Result<ExitCode, String> {
+fn run(def: &PathBuf, input: &PathBuf) -> Result<ExitCode, AslError> {
     let text = read(def)?;
     let input = read(input)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
-        .build()
-        .map_err(|e| e.to_string())?;
+        .build()?;
     rt.block_on(async {
         let clock = Arc::new(VirtualClock::new(chrono::Utc::now()));
-        let engine = Engine::builder()
-            .clock(clock.clone())
-            .start()
-            .await
-            .map_err(|e| e.to_string())?;
-        let sm = engine
-            .create_state_machine("asl-run", &text, &BTreeMap::new())
-            .map_err(|e| e.to_string())?;
-        let started = engine
-            .start_execution(&sm, None, Some(&input))
-            .await
-            .map_err(|e| e.to_string())?;
+        let engine = Engine::builder().clock(clock.clone()).start().await?;
+        let sm = engine.create_state_machine("asl-run", &text, &BTreeMap::new())?;
+        let started = engine.start_execution(&sm, None, Some(&input)).await?;
         // Let the execution run until it blocks; then jump the clock to the
         // next timer it waits on.
         let done = engine.wait_for_completion(&started.execution_arn);
@@ -96,7 +107,7 @@ fn run(def: &PathBuf, input: &PathBuf) -> Result<ExitCode, String> {
         let d = loop {
             tokio::select! {
                 biased;
-                d = &mut done => break d.map_err(|e| e.to_string())?,
+                d = &mut done => break d?,
                 _ = settle() => {
                     if !clock.advance_to_next_timer() {
                         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
@@ -107,8 +118,7 @@ fn run(def: &PathBuf, input: &PathBuf) -> Result<ExitCode, String> {
         let mut out = Map::new();
         out.insert("status".into(), d.status.as_str().into());
         if d.status == ExecutionStatus::Succeeded {
-            let v: Value = serde_json::from_str(d.output.as_deref().unwrap_or("null"))
-                .map_err(|e| e.to_string())?;
+            let v: Value = serde_json::from_str(d.output.as_deref().unwrap_or("null"))?;
             out.insert("output".into(), v);
         } else {
             if let Some(e) = d.error {

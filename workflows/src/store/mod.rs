@@ -119,6 +119,26 @@ pub trait Store: Send + Sync {
         true
     }
 
+    /// Group commit, for a store whose calls block: the engine's store
+    /// thread opens one transaction with `begin_group` for the calls queued
+    /// at that moment, makes each between `begin_call` and `end_call` (which
+    /// undoes that call alone when `keep` is false) and makes them durable
+    /// together with `end_group(true)` (`false` undoes them all). A caller
+    /// is answered only after that commit, so what it was told is on disk.
+    /// The defaults make each call a transaction of its own.
+    fn begin_group(&self) -> StoreResult<()> {
+        Ok(())
+    }
+    fn begin_call(&self) -> StoreResult<()> {
+        Ok(())
+    }
+    fn end_call(&self, _keep: bool) -> StoreResult<()> {
+        Ok(())
+    }
+    fn end_group(&self, _commit: bool) -> StoreResult<()> {
+        Ok(())
+    }
+
     fn put_state_machine(&self, sm: &StateMachineRecord) -> StoreResult<()>;
     fn get_state_machine(&self, arn: &str) -> StoreResult<Option<StateMachineRecord>>;
     fn list_state_machines(&self) -> StoreResult<Vec<StateMachineRecord>>;
