@@ -100,6 +100,9 @@ export async function outbox(context, base, adminToken) {
     await row.first().getByRole('link').click();
     const button = page.frameLocator('iframe.email').getByRole('link', { name });
     const href = await button.getAttribute('href');
+    // The frame's link can be found before the page has loaded; a click
+    // then is sometimes swallowed (seen on two loaded cores), no tab opens.
+    await page.waitForLoadState('load');
     const [opened] = await Promise.all([context.waitForEvent('page'), button.click()]);
     await opened.waitForLoadState();
     return { page: opened, href };
