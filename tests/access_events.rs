@@ -6,6 +6,7 @@
 //! before publishing is published once the work completes; and an event the
 //! platform's endpoint does not take is logged for the `access-events-overdue`
 //! alarm once it is owed too long, and not before.
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};

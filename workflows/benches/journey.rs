@@ -12,6 +12,7 @@
 //! `npm ci --prefix workflows/benches/peer` once, then
 //! `cargo bench -p workflows --bench journey` (optionally `-- N` executions;
 //! the durable scenarios run N/5).
+#![allow(clippy::unwrap_used, reason = "a bench aborts on a failed setup")]
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

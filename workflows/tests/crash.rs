@@ -6,6 +6,7 @@
 //! once (at-least-once, as on AWS), never zero times.
 //!
 //! The child is this same test binary, run with `CRASH_CHILD_DB` set.
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};

@@ -2,6 +2,7 @@
 //! starts again resumes its executions, keeps its task tokens and timers.
 //! Each "process" here is a tokio runtime that is dropped mid-execution,
 //! which cancels every task without any cleanup.
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
 mod common;
 

@@ -3,6 +3,7 @@
 //! `$states.errorOutput`, Catch's `Output` and `Assign`, Retry, Parallel's
 //! `Arguments`, Map's `ItemSelector` and expression-valued numbers, Choice
 //! and Fail fields, Wait `Seconds`, and `States.QueryEvaluationError`.
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
 mod common;
 

@@ -6,6 +6,7 @@
 //!
 //! The tests of this file count the panics of the whole process, so they
 //! are kept apart from the others.
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

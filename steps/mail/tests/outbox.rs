@@ -1,5 +1,6 @@
 //! The outbox writes real RFC 5322 messages, lists them newest first, and
 //! never loses one to a concurrent send.
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -1,5 +1,6 @@
 //! The emails of money going back or held: a refund with its adjustment
 //! note, a dispute to ops, a cancelled mock exam.
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
 use campaigns_contracts::Example;
 use campaigns_contracts::records::{

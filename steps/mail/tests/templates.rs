@@ -1,4 +1,5 @@
 //! Every template, rendered with sample data, in both forms.
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
 use campaigns_contracts::Example;
 use campaigns_contracts::records::{DiscountPurchase, Team};

@@ -1,5 +1,6 @@
 //! The catalog sync against the simulator: creates the seed §4 catalog once, changes
 //! nothing on a second run, replaces a changed price, and writes nothing in a dry run.
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
 use std::net::SocketAddr;
 

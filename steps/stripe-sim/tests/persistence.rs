@@ -1,5 +1,6 @@
 //! A simulator kept in a file: what it answered, and the webhooks it still
 //! owes, survive a stop and a restart on the same file.
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
 mod common;
 

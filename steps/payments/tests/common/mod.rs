@@ -1,5 +1,5 @@
 //! Test helpers: a plain HTTP client for form posts, and a webhook receiver.
-
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::net::SocketAddr;
