@@ -1096,7 +1096,8 @@ fn texts(product: &Product, template: &str, to: &str) -> Vec<String> {
             entry.to == to && entry.template.is_some_and(|sent| sent.as_str() == template)
         })
         .collect();
-    entries.sort_by_key(|entry| entry.sent_at);
+    // The outbox lists newest first, in sending order even within one instant.
+    entries.reverse();
     entries
         .iter()
         .map(|entry| outbox.read(&entry.id).expect("reads").text)

@@ -161,7 +161,10 @@ impl Embedded {
             Some(format!("{stripe_api}/")),
             frontend_url.clone(),
         ))?;
-        let outbox = Arc::new(OutboxMailer::new(data.join("outbox"))?);
+        let outbox = Arc::new(OutboxMailer::new(data.join("outbox"), {
+            let time = options.time.clone();
+            move || time.now()
+        })?);
         let files = Arc::new(LocalFiles::new(
             data.join("uploads"),
             format!("{base_url}/uploads"),

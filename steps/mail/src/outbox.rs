@@ -4,9 +4,12 @@
 //! each email in the browser, and tests read back what a journey sent. A
 //! file appears whole or not at all (written aside, then renamed), so a
 //! reader never sees half an email and concurrent sends never share a name.
+//! An email is stamped by the machine's clock (virtual in tests), as every
+//! other record of one machine is.
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
@@ -15,10 +18,20 @@ use mail_parser::{Message, MessageParser};
 use crate::eml::{TEMPLATE_HEADER, to_eml};
 use crate::{KeptEmail, MailError, MailFuture, Mailer, OutgoingEmail, SentEmail, TemplateName};
 
+/// The time an email is sent at: the machine's clock.
+pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
 /// Sends by writing `<id>.eml` into a folder.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct OutboxMailer {
     dir: PathBuf,
+    now: Now,
+}
+
+impl std::fmt::Debug for OutboxMailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxMailer").field("dir", &self.dir).finish()
+    }
 }
 
 /// One sent email, as the outbox lists it.
@@ -45,11 +58,17 @@ pub struct StoredEmail {
 const EXTENSION: &str = "eml";
 
 impl OutboxMailer {
-    /// An outbox in `dir`, created if missing.
-    pub fn new(dir: impl Into<PathBuf>) -> Result<OutboxMailer, MailError> {
+    /// An outbox in `dir`, created if missing, stamping emails by `now`.
+    pub fn new(
+        dir: impl Into<PathBuf>,
+        now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static,
+    ) -> Result<OutboxMailer, MailError> {
         let dir = dir.into();
         std::fs::create_dir_all(&dir)?;
-        Ok(OutboxMailer { dir })
+        Ok(OutboxMailer {
+            dir,
+            now: Arc::new(now),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -112,7 +131,7 @@ impl OutboxMailer {
     }
 
     fn write(&self, email: &OutgoingEmail) -> Result<SentEmail, MailError> {
-        let sent_at = Utc::now();
+        let sent_at = (self.now)();
         let id = new_id(sent_at);
         let domain = email
             .from
@@ -163,11 +182,13 @@ impl Mailer for OutboxMailer {
 }
 
 /// `20250306T103000.123456789Z-<pid>-<n>`: sortable by time, and unique
-/// across threads and processes sharing the folder.
+/// across threads and processes sharing the folder. The sequence is padded
+/// so that emails sent at one instant (a clock that stands still in a test)
+/// still sort in sending order.
 fn new_id(sent_at: DateTime<Utc>) -> String {
     static SEQUENCE: AtomicU64 = AtomicU64::new(0);
     format!(
-        "{}-{}-{}",
+        "{}-{}-{:020}",
         sent_at.format("%Y%m%dT%H%M%S%.9fZ"),
         std::process::id(),
         SEQUENCE.fetch_add(1, Ordering::Relaxed)

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use campaigns_mail::{
     Links, MailSettings, Mailer, OutboxMailer, OutgoingEmail, TemplateName, sample_emails,
 };
+use chrono::{DateTime, TimeZone, Utc};
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
 
 fn outbox(name: &str) -> (OutboxMailer, PathBuf) {
@@ -16,7 +17,7 @@ fn outbox(name: &str) -> (OutboxMailer, PathBuf) {
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&dir);
-    (OutboxMailer::new(&dir).unwrap(), dir)
+    (OutboxMailer::new(&dir, Utc::now).unwrap(), dir)
 }
 
 fn samples() -> Vec<OutgoingEmail> {
@@ -99,6 +100,32 @@ async fn the_listing_is_newest_first() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+#[tokio::test]
+async fn emails_are_stamped_by_the_machines_clock_and_sort_when_it_stands_still() {
+    let dir = std::env::temp_dir().join(format!(
+        "campaigns-mail-outbox-clock-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let at: DateTime<Utc> = Utc.with_ymd_and_hms(2031, 3, 6, 10, 30, 0).unwrap();
+    let outbox = OutboxMailer::new(&dir, move || at).unwrap();
+    let email = samples().remove(0);
+    let mut sent = Vec::new();
+    // Enough to cross a power of ten in the process-wide sequence, whatever
+    // the other tests of this binary sent before.
+    for _ in 0..120 {
+        let stamped = outbox.send(&email).await.unwrap();
+        assert_eq!(stamped.sent_at, at);
+        sent.push(stamped.id);
+    }
+    let listed = outbox.list().unwrap();
+    assert!(listed.iter().all(|entry| entry.sent_at == at));
+    let ids: Vec<String> = listed.into_iter().map(|entry| entry.id).collect();
+    sent.reverse();
+    assert_eq!(ids, sent, "newest first, though all were sent at one instant");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_sends_each_get_their_own_file() {
     let (outbox, dir) = outbox("concurrent");
@@ -117,7 +144,7 @@ async fn concurrent_sends_each_get_their_own_file() {
     ids.dedup();
     assert_eq!(ids.len(), 64);
 
-    let listed = OutboxMailer::new(&dir).unwrap().list().unwrap();
+    let listed = OutboxMailer::new(&dir, Utc::now).unwrap().list().unwrap();
     let mut subjects: Vec<String> = listed.into_iter().map(|entry| entry.subject).collect();
     subjects.sort();
     let mut expected: Vec<String> = (0..64).map(|n| format!("email {n}")).collect();
