@@ -112,14 +112,13 @@ locals {
     # Operators' privacy routes: a customer's records by email, the export
     # of everything held about an email, and its erasure (records deleted or
     # pseudonymized in every table, uploaded score reports deleted). It
-    # declares Mail for the outbox of one machine; SES keeps no messages, so
-    # on AWS it sends and reads none, and mail grants SendEmail only.
+    # declares KeptMail, not Mail: on one machine that is the outbox; SES
+    # keeps no messages, so on AWS it needs no mail grant.
     "privacy-handler" = {
       write          = keys(local.tables)
       scan           = keys(local.tables)
       uploads        = true
       delete_uploads = true
-      mail           = true
     }
   }
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use campaigns_mail::{MailSettings, Mailer};
+use campaigns_mail::{KeptMail, MailSettings, Mailer};
 use campaigns_payments::Payments;
 use campaigns_payments::SignatureVerifier;
 use campaigns_ports::access::AccessEvents;
@@ -22,6 +22,7 @@ pub struct App {
     pub records: Records,
     pub payments: Arc<dyn Payments>,
     pub mail: Arc<dyn Mailer>,
+    pub kept_mail: Arc<dyn KeptMail>,
     pub mail_settings: MailSettings,
     /// Checks Stripe's signature on webhook deliveries.
     pub webhook_verifier: Arc<SignatureVerifier>,

@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use campaigns_contracts::events::AccessEvent;
-use campaigns_mail::{KeptEmail, MailError, MailFuture, Mailer, OutgoingEmail, SentEmail};
+use campaigns_mail::{
+    KeptEmail, KeptMail, MailError, MailFuture, Mailer, OutgoingEmail, SentEmail,
+};
 use campaigns_payments::{
     CheckoutRequest, CheckoutSession, ErrorDetail, PaymentIntent, Payments, PaymentsError,
     PaymentsFuture, Refund, RefundRequest,
@@ -28,6 +30,9 @@ use crate::context::App;
 pub enum Port {
     Payments,
     Mail,
+    /// The emails kept after sending (export and erasure); see
+    /// [`campaigns_mail::KeptMail`].
+    KeptMail,
     Files,
     Schedules,
     Workflows,
@@ -45,6 +50,9 @@ impl App {
         }
         if !ports.contains(&Port::Mail) {
             app.mail = unwired(Port::Mail);
+        }
+        if !ports.contains(&Port::KeptMail) {
+            app.kept_mail = unwired(Port::KeptMail);
         }
         if !ports.contains(&Port::Files) {
             app.files = unwired(Port::Files);
@@ -118,6 +126,9 @@ impl Mailer for Unwired {
             self.cause(),
         ))))
     }
+}
+
+impl KeptMail for Unwired {
     fn kept(&self) -> MailFuture<'_, Vec<KeptEmail>> {
         Box::pin(std::future::ready(Err(MailError::Unavailable(
             self.cause(),

@@ -6,7 +6,7 @@ use aws_config::SdkConfig;
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageTag};
-use campaigns_mail::{KeptEmail, MailError, MailFuture, Mailer, OutgoingEmail, SentEmail};
+use campaigns_mail::{MailError, MailFuture, Mailer, OutgoingEmail, SentEmail};
 use chrono::Utc;
 
 pub struct SesMailer {
@@ -87,14 +87,5 @@ where
 impl Mailer for SesMailer {
     fn send<'a>(&'a self, email: &'a OutgoingEmail) -> MailFuture<'a, SentEmail> {
         Box::pin(self.send_email(email))
-    }
-
-    /// SES keeps no copy of what it sent.
-    fn kept(&self) -> MailFuture<'_, Vec<KeptEmail>> {
-        Box::pin(std::future::ready(Ok(Vec::new())))
-    }
-
-    fn forget<'a>(&'a self, _: &'a str) -> MailFuture<'a, ()> {
-        Box::pin(std::future::ready(Ok(())))
     }
 }

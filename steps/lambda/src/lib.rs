@@ -14,7 +14,9 @@ mod production;
 mod step;
 
 use campaigns_app::App;
-use campaigns_app::wiring::Port::{self, Access, Files, Mail, Payments, Schedules, Workflows};
+use campaigns_app::wiring::Port::{
+    self, Access, Files, KeptMail, Mail, Payments, Schedules, Workflows,
+};
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
@@ -125,8 +127,14 @@ impl Function {
     }
 }
 
+/// Wired by every binary without a client: SES keeps no email, so on AWS
+/// the kept mail is [`campaigns_mail::NothingKept`] and needs no grant.
+const ALWAYS_WIRED: &[Port] = &[KeptMail];
+
 fn wires(wired: &[Port], needed: &[Port]) -> bool {
-    needed.iter().all(|port| wired.contains(port))
+    needed
+        .iter()
+        .all(|port| ALWAYS_WIRED.contains(port) || wired.contains(port))
 }
 
 /// The function this process is: CAMPAIGNS_HANDLER, else Lambda's name for it.

@@ -19,7 +19,7 @@ use campaigns_aws::{
     AwsSettings, DynamoRecords, EventBridgeAccessEvents, EventBridgeScheduler, S3Files, SesMailer,
     StepFunctions,
 };
-use campaigns_mail::MailSettings;
+use campaigns_mail::{MailSettings, NothingKept};
 use campaigns_payments::{SignatureVerifier, StripeConfig, StripePayments};
 use campaigns_records::Records;
 use http_body_util::{BodyExt, Empty};
@@ -84,6 +84,7 @@ impl Init {
             ))),
             payments: Arc::new(Unwired(Port::Payments)),
             mail: Arc::new(Unwired(Port::Mail)),
+            kept_mail: Arc::new(NothingKept),
             mail_settings: MailSettings::from_env()?,
             webhook_verifier: Arc::new(verifier),
             files: Arc::new(Unwired(Port::Files)),

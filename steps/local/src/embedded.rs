@@ -186,6 +186,7 @@ impl Embedded {
             records: Records::new(records.clone()),
             payments: Arc::new(payments),
             mail: outbox.clone(),
+            kept_mail: outbox.clone(),
             mail_settings: MailSettings::new(
                 "noreply@prodenthub.com.au",
                 Links::new(&frontend_url)?,

@@ -22,7 +22,7 @@ mod settings;
 pub use error::MailError;
 pub use links::{Links, PayTarget};
 pub use outbox::{OutboxEntry, OutboxMailer, StoredEmail};
-pub use port::{KeptEmail, MailFuture, Mailer, OutgoingEmail, SentEmail};
+pub use port::{KeptEmail, KeptMail, MailFuture, Mailer, NothingKept, OutgoingEmail, SentEmail};
 pub use preview::render_previews;
 pub use render::{EmailTemplate, TemplateName};
 pub use samples::sample_emails;

@@ -16,7 +16,9 @@ use chrono::{DateTime, Utc};
 use mail_parser::{Message, MessageParser};
 
 use crate::eml::{TEMPLATE_HEADER, to_eml};
-use crate::{KeptEmail, MailError, MailFuture, Mailer, OutgoingEmail, SentEmail, TemplateName};
+use crate::{
+    KeptEmail, KeptMail, MailError, MailFuture, Mailer, OutgoingEmail, SentEmail, TemplateName,
+};
 
 /// The time an email is sent at: the machine's clock.
 pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -30,7 +32,9 @@ pub struct OutboxMailer {
 
 impl std::fmt::Debug for OutboxMailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutboxMailer").field("dir", &self.dir).finish()
+        f.debug_struct("OutboxMailer")
+            .field("dir", &self.dir)
+            .finish()
     }
 }
 
@@ -152,7 +156,9 @@ impl Mailer for OutboxMailer {
         // free of any particular async runtime.
         Box::pin(std::future::ready(self.write(email)))
     }
+}
 
+impl KeptMail for OutboxMailer {
     fn kept(&self) -> MailFuture<'_, Vec<KeptEmail>> {
         let kept = self.list().map(|entries| {
             entries

@@ -47,12 +47,29 @@ pub struct KeptEmail {
 /// Sends one email. Implementations are shared between concurrent steps.
 pub trait Mailer: Send + Sync {
     fn send<'a>(&'a self, email: &'a OutgoingEmail) -> MailFuture<'a, SentEmail>;
+}
 
-    /// Every email the service holds, for a person's export and erasure:
-    /// the outbox's files on one machine; none for SES, which keeps nothing
-    /// it sent.
+/// The emails kept after sending, for a person's export and erasure: the
+/// outbox's files on one machine; none on AWS, where SES keeps nothing it
+/// sent ([`NothingKept`]) — so erasure needs no right to send.
+pub trait KeptMail: Send + Sync {
+    /// Every email still held.
     fn kept(&self) -> MailFuture<'_, Vec<KeptEmail>>;
 
     /// Deletes a held email; one no longer held is not an error.
     fn forget<'a>(&'a self, id: &'a str) -> MailFuture<'a, ()>;
+}
+
+/// What a mail service that keeps no copy (SES) holds: nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NothingKept;
+
+impl KeptMail for NothingKept {
+    fn kept(&self) -> MailFuture<'_, Vec<KeptEmail>> {
+        Box::pin(std::future::ready(Ok(Vec::new())))
+    }
+
+    fn forget<'a>(&'a self, _: &'a str) -> MailFuture<'a, ()> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }

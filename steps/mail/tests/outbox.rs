@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use campaigns_mail::{
-    Links, MailSettings, Mailer, OutboxMailer, OutgoingEmail, TemplateName, sample_emails,
+    KeptMail, Links, MailSettings, Mailer, OutboxMailer, OutgoingEmail, TemplateName, sample_emails,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
@@ -122,7 +122,10 @@ async fn emails_are_stamped_by_the_machines_clock_and_sort_when_it_stands_still(
     assert!(listed.iter().all(|entry| entry.sent_at == at));
     let ids: Vec<String> = listed.into_iter().map(|entry| entry.id).collect();
     sent.reverse();
-    assert_eq!(ids, sent, "newest first, though all were sent at one instant");
+    assert_eq!(
+        ids, sent,
+        "newest first, though all were sent at one instant"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 

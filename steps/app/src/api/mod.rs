@@ -37,7 +37,7 @@ use crate::failure::ApiFailure;
 use crate::http::{ApiRequest, Handled};
 use crate::payment_wait::Payee;
 use crate::refunds::ChargeRefund;
-use crate::wiring::Port::{self, Access, Files, Mail, Payments, Schedules, Workflows};
+use crate::wiring::Port::{self, Access, Files, KeptMail, Mail, Payments, Schedules, Workflows};
 use campaigns_mail::emails::Payment;
 use campaigns_mail::{EmailTemplate, MailError};
 
@@ -54,7 +54,7 @@ pub const FUNCTIONS: [(&str, &[Port]); 8] = [
         "stripe-webhook-handler",
         &[Mail, Payments, Workflows, Access],
     ),
-    ("privacy-handler", &[Mail, Files]),
+    ("privacy-handler", &[KeptMail, Files]),
 ];
 
 /// The ports of API function `lambda` (none for a name not in [`FUNCTIONS`]).

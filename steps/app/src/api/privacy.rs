@@ -90,7 +90,10 @@ pub async fn erase(app: &App, request: &ApiRequest) -> Handled {
     }
     let emails = kept_emails(app, &person).await?;
     for email in &emails {
-        app.mail.forget(&email.id).await.map_err(mail_unavailable)?;
+        app.kept_mail
+            .forget(&email.id)
+            .await
+            .map_err(mail_unavailable)?;
     }
 
     let mut tables: BTreeMap<Table, TableErasure> = BTreeMap::new();
@@ -145,7 +148,7 @@ fn score_reports(found: &[Found]) -> Vec<String> {
 
 /// The emails the mail service holds that were sent to the person.
 async fn kept_emails(app: &App, person: &Person) -> Result<Vec<KeptEmail>, ApiFailure> {
-    let kept = app.mail.kept().await.map_err(mail_unavailable)?;
+    let kept = app.kept_mail.kept().await.map_err(mail_unavailable)?;
     Ok(kept
         .into_iter()
         .filter(|email| person.is(&email.to))

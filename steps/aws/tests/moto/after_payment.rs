@@ -24,7 +24,7 @@ use campaigns_contracts::records::{
 use campaigns_core::campaign::CampaignId;
 use campaigns_core::catalog::ProductId;
 use campaigns_core::money::Cents;
-use campaigns_mail::{Links, MailSettings};
+use campaigns_mail::{Links, MailSettings, NothingKept};
 use campaigns_payments::SignatureVerifier;
 use campaigns_records::Records;
 use serde_json::{Value, json};
@@ -53,6 +53,7 @@ async fn webhook_app() -> App {
         records: Records::new(Arc::new(DynamoRecords::new(&sdk, &settings, clock.clone()))),
         payments: Arc::new(Unwired(Port::Payments)),
         mail: Arc::new(SesMailer::new(&sdk)),
+        kept_mail: Arc::new(NothingKept),
         mail_settings: MailSettings::new(
             from,
             Links::new("https://campaigns.prodenthub.com.au").expect("links"),

@@ -42,6 +42,7 @@ pub(crate) async fn aws_app() -> App {
         records: Records::new(Arc::new(DynamoRecords::new(&sdk, &settings, clock.clone()))),
         payments: Arc::new(Unwired(Port::Payments)),
         mail: Arc::new(Unwired(Port::Mail)),
+        kept_mail: Arc::new(Unwired(Port::KeptMail)),
         mail_settings: MailSettings::new(
             "noreply@prodenthub.com.au",
             Links::new("https://prodenthub.com.au").expect("links"),

@@ -26,7 +26,7 @@ use campaigns_contracts::records::{
 use campaigns_core::campaign::CampaignId;
 use campaigns_core::catalog::ProductId;
 use campaigns_core::email::canonical_key;
-use campaigns_mail::{Links, MailSettings};
+use campaigns_mail::{Links, MailSettings, NothingKept};
 use campaigns_payments::SignatureVerifier;
 use campaigns_records::{Records, Table};
 use chrono::{Months, Utc};
@@ -53,6 +53,7 @@ async fn privacy_app() -> (App, String) {
         records: Records::new(Arc::new(DynamoRecords::new(&sdk, &settings, clock.clone()))),
         payments: Arc::new(Unwired(Port::Payments)),
         mail: Arc::new(SesMailer::new(&sdk)),
+        kept_mail: Arc::new(NothingKept),
         mail_settings: MailSettings::new(
             "noreply@prodenthub.com.au",
             Links::new("https://campaigns.prodenthub.com.au").expect("links"),
