@@ -315,7 +315,7 @@ impl Client {
             .console_page(&format!("/console/emails/{email_id}"))
             .await?;
         let text = html
-            .split("<h2>Text</h2><pre>")
+            .split("<pre id=\"email-text\">")
             .nth(1)
             .and_then(|rest| rest.split("</pre>").next())
             .map(unescape)
