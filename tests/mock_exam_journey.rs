@@ -1104,6 +1104,65 @@ fn texts(product: &Product, template: &str, to: &str) -> Vec<String> {
         .collect()
 }
 
+/// A move that died after its first write (the exam at its new time),
+/// before its runs moved and before any candidate was told: sent again, it
+/// moves the runs and tells every candidate, from the start the exam had.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_cut_short_after_the_exams_write_is_finished_by_sending_it_again() {
+    let product = Product::start().await;
+    let exam_body = create_exam(&product, 10, TimeDelta::days(3)).await;
+    let exam_id = text(&exam_body, "mockExamId");
+    let was = time(&exam_body, "startsAt");
+    registered(&product, &exam_id, "ana@example.com").await;
+    let starts_at = was + TimeDelta::days(7);
+    product
+        .embedded
+        .app
+        .records
+        .update::<MockExam, std::convert::Infallible>(&exam_id, |exam| {
+            let duration = exam.ends_at - exam.starts_at;
+            exam.moved_from = Some(exam.starts_at);
+            exam.starts_at = starts_at;
+            exam.ends_at = starts_at + duration;
+            exam.exam_date = exam.time_zone.local_date(starts_at);
+            Ok(())
+        })
+        .await
+        .expect("the first call's write");
+    let engine = &product.embedded.engine;
+    let reminder = format!("{REMINDERS}-{exam_id}");
+    let at = |name: &str| engine.get_schedule(name).expect("scheduled").at;
+    assert_eq!(at(&reminder), was - TimeDelta::hours(24), "not moved yet");
+    assert!(product.recipients("mock_exam_moved").is_empty());
+
+    let [(name, value)] = admin();
+    let body = json!({"startsAt": starts_at.to_rfc3339()});
+    let (status, moved) = product
+        .post(
+            &format!("/mock-exams/{exam_id}/move"),
+            &body,
+            &[(name, &value)],
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["candidatesNotified"], json!(1));
+    assert_eq!(at(&reminder), starts_at - TimeDelta::hours(24));
+    let stored = exam(&product, &exam_id).await;
+    assert_eq!(
+        at(&format!("{RESULTS}-{exam_id}")),
+        stored.ends_at + TimeDelta::hours(1)
+    );
+    assert_eq!(stored.moved_from, Some(was));
+    let old_time = campaigns_core::time_zone::TimeZone::default()
+        .local(was)
+        .text;
+    let told = &texts(&product, "mock_exam_moved", "ana@example.com")[0];
+    assert!(
+        told.contains(&old_time),
+        "told from the start it had: {told}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_moved_exam_takes_its_runs_along_and_tells_every_candidate() {
     let product = Product::start().await;
