@@ -108,7 +108,7 @@ async fn run_state(
                     vars,
                 };
                 let out = match (st.query, &c.output) {
-                    (QueryLanguage::JsonPath, _) => Ok(c.result_path.apply(&raw, err.clone())),
+                    (QueryLanguage::JsonPath, _) => c.result_path.apply(&raw, err.clone()),
                     (QueryLanguage::Jsonata, Some(o)) => o.eval("Output", &states),
                     (QueryLanguage::Jsonata, None) => Ok(err.clone()),
                 };
@@ -309,7 +309,7 @@ async fn attempt(
                 )
                 .into());
             }
-            (st.result_path.apply(raw, r.clone()), r.clone(), Some(r))
+            (st.result_path.apply(raw, r.clone())?, r.clone(), Some(r))
         }
         None => (eff.clone(), eff.clone(), None),
     };

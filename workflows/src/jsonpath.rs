@@ -567,28 +567,32 @@ impl Parser<'_> {
     }
 }
 
-/// Sets `value` at a definite, name-only path, creating objects on the way.
-pub fn set_at(doc: &mut Value, keys: &[&str], value: Value) {
+/// Sets `value` at a definite, name-only path, creating the objects missing
+/// on the way; false (and `doc` unchanged) when a node on the way exists
+/// but is not an object, which the value cannot be put into.
+pub fn set_at(doc: &mut Value, keys: &[&str], value: Value) -> bool {
     let Some((last, parents)) = keys.split_last() else {
         *doc = value;
-        return;
+        return true;
     };
+    // A node that is not an object can only be one that exists, met
+    // before any is created, so a refusal leaves `doc` as it was.
     let mut cur = doc;
     for k in parents {
-        if !cur.is_object() {
-            *cur = Value::Object(Map::new());
-        }
-        let obj = cur.as_object_mut().expect("object");
+        let Some(obj) = cur.as_object_mut() else {
+            return false;
+        };
         cur = obj
             .entry(k.to_string())
             .or_insert_with(|| Value::Object(Map::new()));
     }
-    if !cur.is_object() {
-        *cur = Value::Object(Map::new());
+    match cur.as_object_mut() {
+        Some(obj) => {
+            obj.insert(last.to_string(), value);
+            true
+        }
+        None => false,
     }
-    cur.as_object_mut()
-        .expect("object")
-        .insert(last.to_string(), value);
 }
 
 #[cfg(test)]

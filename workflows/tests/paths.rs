@@ -1,0 +1,395 @@
+//! The rules of JSONPath-mode fields that read a value through a path
+//! (`docs/conformance.md`, "Rules beyond the suite"), tested over classes of
+//! values rather than single cases: for every number field, an integer, an
+//! integral float, a fraction, a negative, zero, numbers given as strings, a
+//! huge value, null, an object and a missing path; then ResultPath's
+//! placement, Choice's paths, templates, context paths and variables.
+#![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use workflows::{Engine, ExecutionStatus};
+
+/// The classes of value a number field is read from (`None`: the path
+/// selects nothing).
+fn classes() -> Vec<(&'static str, Option<Value>)> {
+    vec![
+        ("integer", Some(json!(3))),
+        ("integral float", Some(json!(3.0))),
+        ("fraction", Some(json!(1.5))),
+        ("negative", Some(json!(-1))),
+        ("zero", Some(json!(0))),
+        ("integer as string", Some(json!("3"))),
+        ("fraction as string", Some(json!("1.5"))),
+        ("huge", Some(json!(1e20))),
+        ("null", Some(Value::Null)),
+        ("object", Some(json!({}))),
+        ("missing", None),
+    ]
+}
+
+/// Runs `def` with an `echo` handler; the status and either the output or
+/// `{error, cause}`.
+async fn run(def: &Value, input: &Value) -> (ExecutionStatus, Value) {
+    let engine = Engine::builder()
+        .handler("echo", |v: Value| async move { Ok(v) })
+        .start()
+        .await
+        .unwrap();
+    let sm = create(&engine, "m", def);
+    let arn = engine
+        .start_execution(&sm, None, Some(&input.to_string()))
+        .await
+        .unwrap()
+        .execution_arn;
+    let d = engine.wait_for_completion(&arn).await.unwrap();
+    let v = match d.status {
+        ExecutionStatus::Succeeded => serde_json::from_str(d.output.as_deref().unwrap()).unwrap(),
+        _ => json!({"error": d.error, "cause": d.cause}),
+    };
+    (d.status, v)
+}
+
+/// A `States.Runtime` failure of the first state `S`, as AWS words it.
+fn runtime(text: &str) -> Value {
+    json!({"error": "States.Runtime",
+        "cause": format!("An error occurred while executing the state 'S' (entered at the event id #2). {text}")})
+}
+
+const MISSING: &str = "Invalid path '$.v' : No results for path: $['v']";
+
+/// What a field makes of a value: accepted, or the text of its refusal.
+type Rule = fn(&str, &str) -> Option<String>;
+
+/// `…Path` number fields whose refusal says the value "is not a valid
+/// `kind`": the text for a value given as `shown`.
+fn not_valid(field: &str, shown: &str, kind: &str) -> String {
+    format!("The {field}Path field refers to value \"{shown}\" which is not a valid {kind}: $.v")
+}
+
+/// Checks one field over every class: `rule(class, shown)` is the refusal
+/// text expected, `None` when the value is taken.
+async fn check_field(
+    field: &str,
+    def: impl Fn(&str) -> Value,
+    input: impl Fn(Value) -> Value,
+    ok: impl Fn(&Value) -> Value,
+    rule: Rule,
+) {
+    for (class, value) in classes() {
+        let shown = match &value {
+            Some(Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+            None => String::new(),
+        };
+        let mut doc = input(Value::Null);
+        match &value {
+            Some(v) => doc["v"] = v.clone(),
+            None => {
+                doc.as_object_mut().unwrap().remove("v");
+            }
+        }
+        let (status, got) = run(&def("$.v"), &doc).await;
+        let want = match rule(class, &shown) {
+            None => (ExecutionStatus::Succeeded, ok(&doc)),
+            Some(text) => (ExecutionStatus::Failed, runtime(&text)),
+        };
+        assert_eq!((status, got), want, "{field}Path given {class}");
+    }
+}
+
+fn map(field: &str) -> impl Fn(&str) -> Value {
+    let field = format!("{field}Path");
+    move |path| {
+        json!({"StartAt": "S", "States": {"S": {"Type": "Map", "ItemsPath": "$.items", field.clone(): path,
+            "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}}})
+    }
+}
+
+fn map_input(_: Value) -> Value {
+    json!({"items": [1, 2], "v": null})
+}
+
+fn map_output(_: &Value) -> Value {
+    json!([1, 2])
+}
+
+#[tokio::test]
+async fn max_concurrency_path_takes_a_non_negative_number_and_cuts_its_fraction() {
+    check_field(
+        "MaxConcurrency",
+        map("MaxConcurrency"),
+        map_input,
+        map_output,
+        |class, shown| match class {
+            "integer" | "integral float" | "fraction" | "zero" | "integer as string" | "huge" => {
+                None
+            }
+            "negative" => {
+                Some("Expected non-negative integer for MaxConcurrency, got '-1' instead.".into())
+            }
+            "missing" => Some(MISSING.into()),
+            _ => Some(not_valid("MaxConcurrency", shown, "integer")),
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn tolerated_failure_count_path_takes_a_non_negative_integer() {
+    check_field(
+        "ToleratedFailureCount",
+        map("ToleratedFailureCount"),
+        map_input,
+        map_output,
+        |class, shown| match class {
+            "integer" | "zero" | "integer as string" => None,
+            "negative" => Some("ToleratedFailureCount cannot be negative.".into()),
+            "missing" => Some(MISSING.into()),
+            _ => Some(not_valid("ToleratedFailureCount", shown, "integer")),
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn tolerated_failure_percentage_path_takes_a_number_from_0_to_100() {
+    check_field(
+        "ToleratedFailurePercentage",
+        map("ToleratedFailurePercentage"),
+        map_input,
+        map_output,
+        |class, shown| match class {
+            "integer" | "integral float" | "fraction" | "zero" | "integer as string" => None,
+            "negative" | "huge" => {
+                Some("ToleratedFailurePercentage must be between 0 and 100.".into())
+            }
+            "missing" => Some(MISSING.into()),
+            _ => Some(not_valid("ToleratedFailurePercentage", shown, "float")),
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn wait_seconds_path_takes_a_json_integer_of_zero_or_more() {
+    let def = |path: &str| json!({"StartAt": "S", "States": {"S": {"Type": "Wait", "SecondsPath": path, "End": true}}});
+    check_field(
+        "Seconds",
+        def,
+        |_| json!({"v": null}),
+        |doc| doc.clone(),
+        |class, shown| match class {
+            "integer" | "zero" => None,
+            "negative" => {
+                Some("The SecondsPath parameter references a negative value: $.v == -1".into())
+            }
+            "missing" => {
+                Some("The SecondsPath parameter does not reference an input value: $.v".into())
+            }
+            _ => Some(format!(
+                "The SecondsPath parameter cannot be parsed as a long value: $.v == {shown}"
+            )),
+        },
+    )
+    .await;
+}
+
+fn task(field: &'static str) -> impl Fn(&str) -> Value {
+    move |path| {
+        json!({"StartAt": "S", "States": {"S": {"Type": "Task",
+            "Resource": "arn:aws:lambda:us-east-1:123456789012:function:echo", field: path, "End": true}}})
+    }
+}
+
+fn positive(field: &str, class: &str, shown: &str) -> Option<String> {
+    match class {
+        "integer" | "integer as string" => None,
+        "missing" => Some(MISSING.into()),
+        _ => Some(not_valid(field, shown, "positive integer")),
+    }
+}
+
+#[tokio::test]
+async fn task_timeout_and_heartbeat_paths_take_a_positive_integer() {
+    check_field(
+        "TimeoutSeconds",
+        task("TimeoutSecondsPath"),
+        |_| json!({"v": null}),
+        |doc| doc.clone(),
+        |class, shown| positive("TimeoutSeconds", class, shown),
+    )
+    .await;
+    check_field(
+        "HeartbeatSeconds",
+        task("HeartbeatSecondsPath"),
+        |_| json!({"v": null}),
+        |doc| doc.clone(),
+        |class, shown| positive("HeartbeatSeconds", class, shown),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn number_paths_read_the_context_object_and_variables() {
+    let def = json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Assign": {"n": 2, "ts": "2026-01-01T00:00:05Z"}, "Next": "W"},
+        "W": {"Type": "Wait", "SecondsPath": "$$.Execution.Input.s", "Next": "T"},
+        "T": {"Type": "Wait", "TimestampPath": "$ts", "Next": "K"},
+        "K": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:echo",
+              "TimeoutSecondsPath": "$n", "HeartbeatSecondsPath": "$$.Execution.Input.s", "Next": "M"},
+        "M": {"Type": "Map", "ItemsPath": "$$.Execution.Input.items", "MaxConcurrencyPath": "$n",
+              "ToleratedFailureCountPath": "$n", "ToleratedFailurePercentagePath": "$$.Execution.Input.s",
+              "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}}});
+    let (status, out) = run(&def, &json!({"s": 1, "items": ["a", "b"]})).await;
+    assert_eq!(
+        (status, out),
+        (ExecutionStatus::Succeeded, json!(["a", "b"]))
+    );
+}
+
+#[tokio::test]
+async fn result_path_creates_missing_objects_and_refuses_a_node_that_is_not_one() {
+    let def = |path: &str| json!({"StartAt": "S", "States": {"S": {"Type": "Pass", "Result": 7, "ResultPath": path, "End": true}}});
+    let cases = [
+        ("$.a.b", json!({}), Ok(json!({"a": {"b": 7}}))),
+        (
+            "$.a.b",
+            json!({"a": {"c": 1}}),
+            Ok(json!({"a": {"c": 1, "b": 7}})),
+        ),
+        ("$.a", json!({"a": [1]}), Ok(json!({"a": 7}))),
+        ("$", json!("text"), Ok(json!(7))),
+        (
+            "$.a.b",
+            json!({"a": 1}),
+            Err("Unable to apply ReferencePath $.a.b to input {\"a\":1}"),
+        ),
+        (
+            "$.a.b",
+            json!({"a": [1]}),
+            Err("Unable to apply ReferencePath $.a.b to input {\"a\":[1]}"),
+        ),
+        (
+            "$.a",
+            json!("text"),
+            Err("Unable to apply ReferencePath $.a to input \"text\""),
+        ),
+        (
+            "$.a",
+            json!([1, 2]),
+            Err("Unable to apply ReferencePath $.a to input [1,2]"),
+        ),
+    ];
+    for (path, input, want) in cases {
+        let got = run(&def(path), &input).await;
+        let want = match want {
+            Ok(out) => (ExecutionStatus::Succeeded, out),
+            Err(cause) => (
+                ExecutionStatus::Failed,
+                json!({"error": "States.ResultPathMatchFailure", "cause": cause}),
+            ),
+        };
+        assert_eq!(got, want, "ResultPath {path} on {input}");
+    }
+}
+
+#[tokio::test]
+async fn a_catchers_result_path_follows_the_same_rule() {
+    let def = json!({"StartAt": "S", "States": {
+        "S": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:missing",
+              "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.a.e", "Next": "Done"}], "End": true},
+        "Done": {"Type": "Pass", "End": true}}});
+    let (status, out) = run(&def, &json!({"a": 1})).await;
+    assert_eq!(status, ExecutionStatus::Failed);
+    assert_eq!(out["error"], json!("States.ResultPathMatchFailure"));
+    let (status, out) = run(&def, &json!({"a": {}})).await;
+    assert_eq!(status, ExecutionStatus::Succeeded);
+    assert_eq!(
+        out["a"]["e"]["Error"],
+        json!("Lambda.ResourceNotFoundException")
+    );
+}
+
+#[tokio::test]
+async fn choice_paths_must_select_a_value_and_compare_only_their_own_type() {
+    let def = |rule: Value| {
+        let mut rule = rule;
+        rule["Next"] = json!("Yes");
+        json!({"StartAt": "S", "States": {
+            "S": {"Type": "Choice", "Choices": [rule], "Default": "No"},
+            "Yes": {"Type": "Pass", "Result": "yes", "End": true},
+            "No": {"Type": "Pass", "Result": "no", "End": true}}})
+    };
+    let input = json!({"n": 3, "s": "3", "t": "2026-01-01T00:00:00Z", "z": null});
+    let cases = [
+        (json!({"Variable": "$.n", "NumericEquals": 3}), Ok("yes")),
+        (json!({"Variable": "$.s", "NumericEquals": 3}), Ok("no")),
+        (json!({"Variable": "$.n", "StringEquals": "3"}), Ok("no")),
+        (
+            json!({"Variable": "$.n", "NumericEqualsPath": "$.s"}),
+            Ok("no"),
+        ),
+        (
+            json!({"Variable": "$.n", "NumericLessThanEqualsPath": "$$.Execution.Input.n"}),
+            Ok("yes"),
+        ),
+        (
+            json!({"Variable": "$.t", "TimestampEqualsPath": "$.t"}),
+            Ok("yes"),
+        ),
+        (json!({"Variable": "$.z", "IsNull": true}), Ok("yes")),
+        (json!({"Variable": "$.gone", "IsPresent": false}), Ok("yes")),
+        (json!({"Variable": "$.gone", "IsNull": false}), Ok("yes")),
+        (
+            json!({"Variable": "$.gone", "NumericEquals": 3}),
+            Err("Invalid path '$.gone' : No results for path: $['gone']"),
+        ),
+        (
+            json!({"Variable": "$.n", "NumericEqualsPath": "$.gone"}),
+            Err("Invalid path '$.gone' : No results for path: $['gone']"),
+        ),
+        (
+            json!({"Variable": "$.gone", "StringMatches": "*"}),
+            Err("Invalid path '$.gone' : No results for path: $['gone']"),
+        ),
+    ];
+    for (rule, want) in cases {
+        let got = run(&def(rule.clone()), &input).await;
+        let want = match want {
+            Ok(out) => (ExecutionStatus::Succeeded, json!(out)),
+            Err(text) => (ExecutionStatus::Failed, runtime(text)),
+        };
+        assert_eq!(got, want, "{rule}");
+    }
+}
+
+#[tokio::test]
+async fn template_paths_fail_with_the_field_and_the_document_they_read() {
+    let def = |params: Value| json!({"StartAt": "S", "States": {"S": {"Type": "Pass", "Parameters": params, "End": true}}});
+    let input = json!({"a": 1});
+    let cases = [
+        (json!({"x.$": "$.a"}), Ok(json!({"x": 1}))),
+        (json!({"x.$": "$$.Execution.Input.a"}), Ok(json!({"x": 1}))),
+        (
+            json!({"x": {"y.$": "$.a"}, "k": [1]}),
+            Ok(json!({"x": {"y": 1}, "k": [1]})),
+        ),
+        (
+            json!({"x.$": "$.b"}),
+            Err(
+                "The JSONPath '$.b' specified for the field 'x.$' could not be found in the input '{\"a\":1}'",
+            ),
+        ),
+    ];
+    for (params, want) in cases {
+        let got = run(&def(params.clone()), &input).await;
+        let want = match want {
+            Ok(out) => (ExecutionStatus::Succeeded, out),
+            Err(text) => (ExecutionStatus::Failed, runtime(text)),
+        };
+        assert_eq!(got, want, "{params}");
+    }
+}
