@@ -393,3 +393,94 @@ async fn template_paths_fail_with_the_field_and_the_document_they_read() {
         assert_eq!(got, want, "{params}");
     }
 }
+
+#[tokio::test]
+async fn timestamp_path_takes_the_states_languages_rfc_3339_profile() {
+    let def = json!({"StartAt": "S", "States": {"S": {"Type": "Wait", "TimestampPath": "$.v", "End": true}}});
+    let refused = |shown: &str| {
+        Some(format!(
+            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: $.v == {shown}"
+        ))
+    };
+    let cases = [
+        (Some(json!("2026-01-01T00:00:05Z")), None),
+        (Some(json!("2026-01-01T00:00:05.250Z")), None),
+        (Some(json!("2026-01-01T01:00:05+01:00")), None),
+        (
+            Some(json!("2026-01-01t00:00:05Z")),
+            refused("2026-01-01t00:00:05Z"),
+        ),
+        (
+            Some(json!("2026-01-01T00:00:05z")),
+            refused("2026-01-01T00:00:05z"),
+        ),
+        (
+            Some(json!("2026-01-01 00:00:05Z")),
+            refused("2026-01-01 00:00:05Z"),
+        ),
+        (
+            Some(json!("2026-01-01T00:00:05")),
+            refused("2026-01-01T00:00:05"),
+        ),
+        (Some(json!(5)), refused("5")),
+        (Some(Value::Null), refused("null")),
+        (None, Some(MISSING.to_string())),
+    ];
+    for (value, want) in cases {
+        let input = match &value {
+            Some(v) => json!({"v": v}),
+            None => json!({}),
+        };
+        let got = run(&def, &input).await;
+        let want = match want {
+            None => (ExecutionStatus::Succeeded, input.clone()),
+            Some(text) => (ExecutionStatus::Failed, runtime(&text)),
+        };
+        assert_eq!(got, want, "TimestampPath given {value:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_wait_until_a_timestamp_ends_at_its_whole_second() {
+    let clock = virtual_clock();
+    let engine = Engine::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    let def = json!({"StartAt": "S", "States": {
+        "S": {"Type": "Wait", "TimestampPath": "$.at", "Next": "L"},
+        "L": {"Type": "Wait", "Timestamp": "2026-01-01T00:00:09.999Z", "End": true}}});
+    let sm = create(&engine, "m", &def);
+    let arn = engine
+        .start_execution(&sm, None, Some(r#"{"at": "2026-01-01T00:00:05.900Z"}"#))
+        .await
+        .unwrap()
+        .execution_arn;
+    until_timer(&clock).await;
+    clock.advance(std::time::Duration::from_secs(5));
+    until_timer(&clock).await;
+    clock.advance(std::time::Duration::from_secs(4));
+    let done = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        engine.wait_for_completion(&arn),
+    )
+    .await
+    .expect("both waits end at their whole second")
+    .unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded);
+    let exits: Vec<_> = engine
+        .get_execution_history(&arn)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event_type == "WaitStateExited")
+        .map(|e| e.timestamp)
+        .collect();
+    assert_eq!(
+        exits,
+        [
+            t0() + chrono::Duration::seconds(5),
+            t0() + chrono::Duration::seconds(9)
+        ]
+    );
+}
