@@ -484,3 +484,172 @@ async fn a_wait_until_a_timestamp_ends_at_its_whole_second() {
         ]
     );
 }
+
+/// The refusal of a one-state machine made of `state` (with `End`), or
+/// `None` when it loads.
+fn refusal(state: Value) -> Option<String> {
+    let mut state = state;
+    if state["Type"] != "Fail" {
+        state["End"] = json!(true);
+    }
+    let def = json!({"StartAt": "S", "States": {"S": state}});
+    workflows::load_definition(&def.to_string(), &Default::default())
+        .err()
+        .map(|e| e.to_string())
+}
+
+#[test]
+fn literal_numbers_keep_to_their_ranges_and_exclude_their_path_forms() {
+    let task = |extra: Value| {
+        let mut t = json!({"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:echo"});
+        t.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        t
+    };
+    let map = |extra: Value| {
+        let mut m = json!({"Type": "Map", "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}});
+        m.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        m
+    };
+    let wait = |extra: Value| {
+        let mut w = json!({"Type": "Wait"});
+        w.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        w
+    };
+    let cases: Vec<(Value, Option<&str>)> = vec![
+        (wait(json!({"Seconds": 0})), None),
+        (wait(json!({"Seconds": 99999999})), None),
+        (
+            wait(json!({"Seconds": -1})),
+            Some("Seconds must be an integer from 0 to 99999999, got -1"),
+        ),
+        (
+            wait(json!({"Seconds": 1.5})),
+            Some("Seconds must be an integer from 0 to 99999999, got 1.5"),
+        ),
+        (
+            wait(json!({"Seconds": 100000000})),
+            Some("Seconds must be an integer from 0 to 99999999, got 100000000"),
+        ),
+        (
+            wait(json!({"Seconds": "5"})),
+            Some("Seconds must be an integer from 0 to 99999999, got \"5\""),
+        ),
+        (
+            wait(json!({"Seconds": 5, "SecondsPath": "$.s"})),
+            Some("only one of Seconds, SecondsPath may be given"),
+        ),
+        (
+            wait(json!({"SecondsPath": "$.s", "TimestampPath": "$.t"})),
+            Some("only one of SecondsPath, TimestampPath may be given"),
+        ),
+        (task(json!({"TimeoutSeconds": 1})), None),
+        (
+            task(json!({"TimeoutSeconds": 0})),
+            Some("TimeoutSeconds must be a positive integer, got 0"),
+        ),
+        (
+            task(json!({"TimeoutSeconds": 2.5})),
+            Some("TimeoutSeconds must be a positive integer, got 2.5"),
+        ),
+        (
+            task(json!({"HeartbeatSeconds": -3})),
+            Some("HeartbeatSeconds must be a positive integer, got -3"),
+        ),
+        (
+            task(json!({"HeartbeatSeconds": 5, "TimeoutSeconds": 10})),
+            None,
+        ),
+        (
+            task(json!({"HeartbeatSeconds": 10, "TimeoutSeconds": 10})),
+            Some("HeartbeatSeconds (10) must be smaller than TimeoutSeconds (10)"),
+        ),
+        (
+            task(json!({"TimeoutSeconds": 5, "TimeoutSecondsPath": "$.t"})),
+            Some("only one of TimeoutSeconds, TimeoutSecondsPath may be given"),
+        ),
+        (
+            task(json!({"HeartbeatSeconds": 5, "HeartbeatSecondsPath": "$.h"})),
+            Some("only one of HeartbeatSeconds, HeartbeatSecondsPath may be given"),
+        ),
+        (
+            map(
+                json!({"MaxConcurrency": 0, "ToleratedFailureCount": 0, "ToleratedFailurePercentage": 0}),
+            ),
+            None,
+        ),
+        (map(json!({"ToleratedFailurePercentage": 99.5})), None),
+        (
+            map(json!({"MaxConcurrency": -1})),
+            Some("MaxConcurrency must be a non-negative integer, got -1"),
+        ),
+        (
+            map(json!({"MaxConcurrency": 1.5})),
+            Some("MaxConcurrency must be a non-negative integer, got 1.5"),
+        ),
+        (
+            map(json!({"ToleratedFailureCount": -1})),
+            Some("ToleratedFailureCount must be a non-negative integer, got -1"),
+        ),
+        (
+            map(json!({"ToleratedFailurePercentage": 100.5})),
+            Some("ToleratedFailurePercentage must be a number from 0 to 100, got 100.5"),
+        ),
+        (
+            map(json!({"MaxConcurrency": 1, "MaxConcurrencyPath": "$.m"})),
+            Some("only one of MaxConcurrency, MaxConcurrencyPath may be given"),
+        ),
+        (
+            map(json!({"ToleratedFailureCount": 1, "ToleratedFailureCountPath": "$.c"})),
+            Some("only one of ToleratedFailureCount, ToleratedFailureCountPath may be given"),
+        ),
+        (
+            map(json!({"ToleratedFailurePercentage": 1, "ToleratedFailurePercentagePath": "$.p"})),
+            Some(
+                "only one of ToleratedFailurePercentage, ToleratedFailurePercentagePath may be given",
+            ),
+        ),
+        (
+            json!({"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}),
+            Some("only one of Error, ErrorPath may be given"),
+        ),
+        (
+            json!({"Type": "Fail", "Cause": "C", "CausePath": "$.c"}),
+            Some("only one of Cause, CausePath may be given"),
+        ),
+        (
+            json!({"Type": "Pass", "ResultPath": "$$.Execution.x"}),
+            Some("ResultPath '$$.Execution.x' must start with '$.'"),
+        ),
+        (
+            json!({"Type": "Pass", "ResultPath": "$var.x"}),
+            Some("ResultPath '$var.x' must start with '$.'"),
+        ),
+        (
+            json!({"Type": "Pass", "ResultPath": "$.a[*]"}),
+            Some("ResultPath '$.a[*]' must be a reference path"),
+        ),
+        (
+            map(json!({"ItemBatcher": {"MaxItemsPerBatchPath": "$.n"}})),
+            Some("ItemBatcher is not supported"),
+        ),
+    ];
+    for (state, want) in cases {
+        let got = refusal(state.clone());
+        match want {
+            None => assert_eq!(got, None, "{state}"),
+            Some(text) => {
+                let got = got.unwrap_or_else(|| panic!("{state} loaded"));
+                assert!(
+                    got.contains(&format!("state 'S': {text}")),
+                    "{state}: {got}"
+                );
+            }
+        }
+    }
+}
