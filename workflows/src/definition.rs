@@ -5,6 +5,7 @@
 
 use crate::choice::ChoiceRule;
 use crate::error::{DefinitionError, Failure};
+use crate::intrinsics::TEXT_FUNCTIONS;
 use crate::jsonpath::JsonPath;
 use crate::payload::{FilterPath, ResultPath, Scope, Template};
 use crate::query::{self, Expr, QueryLanguage, States};
@@ -494,7 +495,18 @@ fn state(name: &str, v: &Value, inherited: QueryLanguage, errs: &mut Vec<String>
             exclusive(o, &["Cause", "CausePath"], errs);
             let dynamic = |lit: &str, path: &str, errs: &mut Vec<String>| -> Option<Field> {
                 if let Some(p) = o.get(path).and_then(Value::as_str) {
-                    check(Template::dynamic(path, p), errs).map(Field::Path)
+                    let t = check(Template::dynamic(path, p), errs)?;
+                    if let Template::Call { call, .. } = &t
+                        && !TEXT_FUNCTIONS.contains(&call.name())
+                    {
+                        errs.push(format!(
+                            "{path} cannot call {}: only {} give its text",
+                            call.name(),
+                            TEXT_FUNCTIONS.join(", ")
+                        ));
+                        return None;
+                    }
+                    Some(Field::Path(t))
                 } else if lang == QueryLanguage::Jsonata {
                     check(field(o, lit, lang), errs).flatten()
                 } else {

@@ -623,6 +623,20 @@ fn literal_numbers_keep_to_their_ranges_and_exclude_their_path_forms() {
             Some("only one of Cause, CausePath may be given"),
         ),
         (
+            json!({"Type": "Fail", "ErrorPath": "States.Format('E{}', $.n)", "CausePath": "States.ArrayGetItem($.c, 0)"}),
+            None,
+        ),
+        (
+            json!({"Type": "Fail", "ErrorPath": "States.MathAdd($.n, 1)"}),
+            Some(
+                "ErrorPath cannot call States.MathAdd: only States.Format, States.JsonToString, States.ArrayGetItem, States.Base64Encode, States.Base64Decode, States.Hash, States.UUID give its text",
+            ),
+        ),
+        (
+            json!({"Type": "Fail", "CausePath": "States.StringSplit($.c, ',')"}),
+            Some("CausePath cannot call States.StringSplit: only"),
+        ),
+        (
             json!({"Type": "Pass", "ResultPath": "$$.Execution.x"}),
             Some("ResultPath '$$.Execution.x' must start with '$.'"),
         ),
