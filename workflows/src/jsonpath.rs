@@ -23,6 +23,9 @@ enum Seg {
     Union(Vec<Seg>),
     Descend(Box<Seg>),
     Filter(Filter),
+    /// A Jayway function (`.length()`, `.sum()`): Step Functions runs
+    /// none, so the path finds nothing.
+    Function(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -133,7 +136,7 @@ impl JsonPath {
     pub fn is_definite(&self) -> bool {
         self.segs
             .iter()
-            .all(|s| matches!(s, Seg::Key(_) | Seg::Index(_)))
+            .all(|s| matches!(s, Seg::Key(_) | Seg::Index(_) | Seg::Function(_)))
     }
 
     /// The path's keys when it is a plain chain of names (used by ResultPath).
@@ -180,6 +183,9 @@ impl JsonPath {
                 }
                 Seg::Index(i) => {
                     let _ = write!(out, "[{i}]");
+                }
+                Seg::Function(f) => {
+                    let _ = write!(out, ".{f}()");
                 }
                 _ => out.push_str("[*]"),
             }
@@ -229,14 +235,16 @@ fn apply<'a>(seg: &Seg, v: &'a Value, out: &mut Vec<&'a Value>) {
             }
         }
         Seg::Descend(inner) => descend(inner, v, out),
+        // `@` matches objects only, never a scalar (developer guide, Paths).
         Seg::Filter(f) => {
             let items: Box<dyn Iterator<Item = &Value>> = match v {
                 Value::Array(a) => Box::new(a.iter()),
                 Value::Object(o) => Box::new(o.values()),
                 _ => Box::new(std::iter::empty()),
             };
-            out.extend(items.filter(|x| test(f, x)));
+            out.extend(items.filter(|x| x.is_object() && test(f, x)));
         }
+        Seg::Function(_) => {}
     }
 }
 
@@ -358,6 +366,7 @@ impl Parser<'_> {
             if c == b'.'
                 || c == b'['
                 || c == b' '
+                || c == b'('
                 || c == b')'
                 || c == b'='
                 || c == b'<'
@@ -373,7 +382,12 @@ impl Parser<'_> {
         if self.i == start {
             return Err(PathSyntax::EmptyName);
         }
-        Ok(Seg::Key(self.text[start..self.i].to_string()))
+        let name = self.text[start..self.i].to_string();
+        if self.s[self.i..].starts_with(b"()") {
+            self.i += 2;
+            return Ok(Seg::Function(name));
+        }
+        Ok(Seg::Key(name))
     }
 
     fn quoted(&mut self, q: u8) -> Result<String, PathSyntax> {

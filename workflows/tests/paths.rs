@@ -369,26 +369,36 @@ async fn choice_paths_must_select_a_value_and_compare_only_their_own_type() {
 #[tokio::test]
 async fn template_paths_fail_with_the_field_and_the_document_they_read() {
     let def = |params: Value| json!({"StartAt": "S", "States": {"S": {"Type": "Pass", "Parameters": params, "End": true}}});
-    let input = json!({"a": 1});
+    let input = json!({"a": 1, "n": [1, 2], "o": [{"k": 1}, {"k": 2}, 2]});
+    let text = input.to_string();
+    let missing = |path: &str| {
+        format!(
+            "The JSONPath '{path}' specified for the field 'x.$' could not be found in the input '{text}'"
+        )
+    };
     let cases = [
         (json!({"x.$": "$.a"}), Ok(json!({"x": 1}))),
+        // `@` in a filter matches objects only, never a scalar.
+        (json!({"x.$": "$.n[?(@ > 1)]"}), Ok(json!({"x": []}))),
+        (
+            json!({"x.$": "$.o[?(@.k > 1)]"}),
+            Ok(json!({"x": [{"k": 2}]})),
+        ),
+        // Step Functions runs no JSONPath function: the path finds nothing.
+        (json!({"x.$": "$.n.length()"}), Err(missing("$.n.length()"))),
+        (json!({"x.$": "$.n.sum()"}), Err(missing("$.n.sum()"))),
         (json!({"x.$": "$$.Execution.Input.a"}), Ok(json!({"x": 1}))),
         (
             json!({"x": {"y.$": "$.a"}, "k": [1]}),
             Ok(json!({"x": {"y": 1}, "k": [1]})),
         ),
-        (
-            json!({"x.$": "$.b"}),
-            Err(
-                "The JSONPath '$.b' specified for the field 'x.$' could not be found in the input '{\"a\":1}'",
-            ),
-        ),
+        (json!({"x.$": "$.b"}), Err(missing("$.b"))),
     ];
     for (params, want) in cases {
         let got = run(&def(params.clone()), &input).await;
         let want = match want {
             Ok(out) => (ExecutionStatus::Succeeded, out),
-            Err(text) => (ExecutionStatus::Failed, runtime(text)),
+            Err(text) => (ExecutionStatus::Failed, runtime(&text)),
         };
         assert_eq!(got, want, "{params}");
     }
