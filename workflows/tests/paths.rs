@@ -677,3 +677,74 @@ fn literal_numbers_keep_to_their_ranges_and_exclude_their_path_forms() {
         }
     }
 }
+
+#[tokio::test]
+async fn items_path_must_select_an_array() {
+    let def = json!({"StartAt": "S", "States": {"S": {"Type": "Map", "ItemsPath": "$.v",
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}, "End": true}}});
+    let not_array = |shown: &str| Err(format!("Map state input must be an array but was: {shown}"));
+    let cases = [
+        (Some(json!([1, "a"])), Ok(json!([1, "a"]))),
+        (Some(json!([])), Ok(json!([]))),
+        (Some(json!({"a": 1})), not_array("{\"a\":1}")),
+        (Some(json!("text")), not_array("\"text\"")),
+        (Some(json!(3)), not_array("3")),
+        (Some(Value::Null), not_array("null")),
+        (None, Err(MISSING.to_string())),
+    ];
+    for (value, want) in cases {
+        let input = match &value {
+            Some(v) => json!({"v": v}),
+            None => json!({}),
+        };
+        let got = run(&def, &input).await;
+        let want = match want {
+            Ok(out) => (ExecutionStatus::Succeeded, out),
+            Err(text) => (ExecutionStatus::Failed, runtime(&text)),
+        };
+        assert_eq!(got, want, "ItemsPath given {value:?}");
+    }
+}
+
+/// ResultPath places the result in the raw input, whatever InputPath selected.
+#[tokio::test]
+async fn input_output_and_result_paths_take_null_and_the_context_object() {
+    let pass = |fields: Value| {
+        let mut s = json!({"Type": "Pass", "Result": {"r": 1}, "End": true});
+        s.as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        json!({"StartAt": "S", "States": {"S": s}})
+    };
+    let input = json!({"a": {"b": 2}});
+    let cases = [
+        (json!({}), json!({"r": 1})),
+        (json!({"ResultPath": null}), json!({"a": {"b": 2}})),
+        (json!({"ResultPath": "$"}), json!({"r": 1})),
+        (
+            json!({"ResultPath": "$.a.c"}),
+            json!({"a": {"b": 2, "c": {"r": 1}}}),
+        ),
+        (json!({"OutputPath": null}), json!({})),
+        (
+            json!({"ResultPath": "$.x", "OutputPath": "$.a"}),
+            json!({"b": 2}),
+        ),
+        (
+            json!({"ResultPath": "$.x", "OutputPath": "$$.Execution.Input.a.b"}),
+            json!(2),
+        ),
+        (
+            json!({"InputPath": null, "Result": null, "ResultPath": "$.x"}),
+            json!({"a": {"b": 2}, "x": null}),
+        ),
+        (
+            json!({"InputPath": "$$.Execution.Input.a", "ResultPath": "$.x"}),
+            json!({"a": {"b": 2}, "x": {"r": 1}}),
+        ),
+    ];
+    for (fields, want) in cases {
+        let got = run(&pass(fields.clone()), &input).await;
+        assert_eq!(got, (ExecutionStatus::Succeeded, want), "{fields}");
+    }
+}
