@@ -644,4 +644,21 @@ mod tests {
             Root::Variable("var".into())
         );
     }
+
+    #[test]
+    fn functions_find_nothing_and_filters_match_objects_only() {
+        let doc = json!({"n": [1, 2, 3], "o": [{"x": 1}, {"x": 2}, 2]});
+        let length = JsonPath::parse("$.n.length()").unwrap();
+        assert!(length.is_definite());
+        assert_eq!(length.eval(&doc), None);
+        assert_eq!(length.canonical(), "$['n'].length()");
+        assert_eq!(
+            JsonPath::parse("$.n[?(@ > 1)]").unwrap().eval(&doc),
+            Some(json!([]))
+        );
+        assert_eq!(
+            JsonPath::parse("$.o[?(@.x > 1)]").unwrap().eval(&doc),
+            Some(json!([{"x": 2}]))
+        );
+    }
 }
