@@ -30,26 +30,10 @@ fn classes() -> Vec<(&'static str, Option<Value>)> {
     ]
 }
 
-/// Runs `def` with an `echo` handler; the status and either the output or
-/// `{error, cause}`.
+/// Runs `def` on an engine whose `echo` handler returns its input.
 async fn run(def: &Value, input: &Value) -> (ExecutionStatus, Value) {
-    let engine = Engine::builder()
-        .handler("echo", |v: Value| async move { Ok(v) })
-        .start()
-        .await
-        .unwrap();
-    let sm = create(&engine, "m", def);
-    let arn = engine
-        .start_execution(&sm, None, Some(&input.to_string()))
-        .await
-        .unwrap()
-        .execution_arn;
-    let d = engine.wait_for_completion(&arn).await.unwrap();
-    let v = match d.status {
-        ExecutionStatus::Succeeded => serde_json::from_str(d.output.as_deref().unwrap()).unwrap(),
-        _ => json!({"error": d.error, "cause": d.cause}),
-    };
-    (d.status, v)
+    let builder = Engine::builder().handler("echo", |v: Value| async move { Ok(v) });
+    run_to_end(builder, def, input).await
 }
 
 /// A `States.Runtime` failure of the first state `S`, as AWS words it.
