@@ -5,6 +5,7 @@
 
 use crate::choice::ChoiceRule;
 use crate::error::{DefinitionError, Failure};
+use crate::intrinsics::TEXT_FUNCTIONS;
 use crate::jsonpath::JsonPath;
 use crate::payload::{FilterPath, ResultPath, Scope, Template};
 use crate::query::{self, Expr, QueryLanguage, States};
@@ -298,12 +299,62 @@ fn machine(v: &Value, at: &str, inherited: QueryLanguage, errs: &mut Vec<String>
     }
 }
 
+/// What a number field's literal must be, by the specification (and the
+/// developer guide's 99999999 limit of a Wait's `Seconds`).
+#[derive(Debug, Clone, Copy)]
+enum Range {
+    /// An integer from 0 to 99999999 (Wait `Seconds`).
+    Seconds,
+    /// An integer above 0 (`TimeoutSeconds`, `HeartbeatSeconds`).
+    Positive,
+    /// An integer of 0 or more (`MaxConcurrency`, `ToleratedFailureCount`).
+    NonNegative,
+    /// A number from 0 to 100 (`ToleratedFailurePercentage`).
+    Percentage,
+}
+
+impl Range {
+    fn holds(self, n: f64) -> bool {
+        let integer = n.fract() == 0.0;
+        match self {
+            Range::Seconds => integer && (0.0..=99_999_999.0).contains(&n),
+            Range::Positive => integer && n > 0.0,
+            Range::NonNegative => integer && n >= 0.0,
+            Range::Percentage => (0.0..=100.0).contains(&n),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Range::Seconds => "an integer from 0 to 99999999",
+            Range::Positive => "a positive integer",
+            Range::NonNegative => "a non-negative integer",
+            Range::Percentage => "a number from 0 to 100",
+        }
+    }
+}
+
+/// Refuses a state that gives both forms of one value (`Error` and
+/// `ErrorPath`, `TimeoutSeconds` and `TimeoutSecondsPath`, …).
+fn exclusive(o: &Map<String, Value>, fields: &[&str], errs: &mut Vec<String>) {
+    let given: Vec<&str> = fields
+        .iter()
+        .copied()
+        .filter(|f| o.contains_key(*f))
+        .collect();
+    if given.len() > 1 {
+        errs.push(format!("only one of {} may be given", given.join(", ")));
+    }
+}
+
 fn number_source(
     o: &Map<String, Value>,
     field: &str,
+    range: Range,
     lang: QueryLanguage,
     errs: &mut Vec<String>,
 ) -> Option<NumberSource> {
+    let pf = format!("{field}Path");
     if let Some(v) = o.get(field) {
         if lang == QueryLanguage::Jsonata
             && let Some(e) = v.as_str().and_then(Expr::from_template)
@@ -311,14 +362,13 @@ fn number_source(
             return check(e.map_err(|e| e.in_field(field)), errs).map(NumberSource::Expr);
         }
         return match v.as_f64() {
-            Some(n) => Some(NumberSource::Literal(n)),
-            None => {
-                errs.push(format!("{field} must be a number"));
+            Some(n) if range.holds(n) => Some(NumberSource::Literal(n)),
+            _ => {
+                errs.push(format!("{field} must be {}, got {v}", range.describe()));
                 None
             }
         };
     }
-    let pf = format!("{field}Path");
     let s = o.get(&pf)?;
     match s.as_str().map(JsonPath::parse) {
         Some(Ok(p)) => Some(NumberSource::Path(p)),
@@ -405,6 +455,11 @@ fn state(name: &str, v: &Value, inherited: QueryLanguage, errs: &mut Vec<String>
             }
         }
         "Wait" => {
+            exclusive(
+                o,
+                &["Seconds", "SecondsPath", "Timestamp", "TimestampPath"],
+                errs,
+            );
             let expr = o
                 .get("Timestamp")
                 .and_then(Value::as_str)
@@ -422,8 +477,10 @@ fn state(name: &str, v: &Value, inherited: QueryLanguage, errs: &mut Vec<String>
                 WaitSpec::Timestamp(t)
             } else if let Some(p) = o.get("TimestampPath").and_then(Value::as_str) {
                 WaitSpec::TimestampPath(check(JsonPath::parse(p), errs)?)
-            } else if let Some(n) = number_source(o, "Seconds", lang, errs) {
+            } else if let Some(n) = number_source(o, "Seconds", Range::Seconds, lang, errs) {
                 WaitSpec::Seconds(n)
+            } else if o.contains_key("Seconds") || o.contains_key("SecondsPath") {
+                return None;
             } else {
                 errs.push(
                     "a Wait state needs Seconds, SecondsPath, Timestamp or TimestampPath".into(),
@@ -434,9 +491,22 @@ fn state(name: &str, v: &Value, inherited: QueryLanguage, errs: &mut Vec<String>
         }
         "Succeed" => Kind::Succeed,
         "Fail" => {
+            exclusive(o, &["Error", "ErrorPath"], errs);
+            exclusive(o, &["Cause", "CausePath"], errs);
             let dynamic = |lit: &str, path: &str, errs: &mut Vec<String>| -> Option<Field> {
                 if let Some(p) = o.get(path).and_then(Value::as_str) {
-                    check(Template::dynamic(path, p), errs).map(Field::Path)
+                    let t = check(Template::dynamic(path, p), errs)?;
+                    if let Template::Call { call, .. } = &t
+                        && !TEXT_FUNCTIONS.contains(&call.name())
+                    {
+                        errs.push(format!(
+                            "{path} cannot call {}: only {} give its text",
+                            call.name(),
+                            TEXT_FUNCTIONS.join(", ")
+                        ));
+                        return None;
+                    }
+                    Some(Field::Path(t))
                 } else if lang == QueryLanguage::Jsonata {
                     check(field(o, lit, lang), errs).flatten()
                 } else {
@@ -522,11 +592,22 @@ fn task(o: &Map<String, Value>, lang: QueryLanguage, errs: &mut Vec<String>) -> 
         ));
         return None;
     };
+    exclusive(o, &["TimeoutSeconds", "TimeoutSecondsPath"], errs);
+    exclusive(o, &["HeartbeatSeconds", "HeartbeatSecondsPath"], errs);
+    let timeout = number_source(o, "TimeoutSeconds", Range::Positive, lang, errs);
+    let heartbeat = number_source(o, "HeartbeatSeconds", Range::Positive, lang, errs);
+    if let (Some(NumberSource::Literal(t)), Some(NumberSource::Literal(h))) = (&timeout, &heartbeat)
+        && h >= t
+    {
+        errs.push(format!(
+            "HeartbeatSeconds ({h}) must be smaller than TimeoutSeconds ({t})"
+        ));
+    }
     Some(TaskSpec {
         resource,
         resource_arn: arn.to_string(),
-        timeout: number_source(o, "TimeoutSeconds", lang, errs),
-        heartbeat: number_source(o, "HeartbeatSeconds", lang, errs),
+        timeout,
+        heartbeat,
     })
 }
 
@@ -568,13 +649,26 @@ fn map(
             )
         })),
     };
+    for f in [
+        "MaxConcurrency",
+        "ToleratedFailureCount",
+        "ToleratedFailurePercentage",
+    ] {
+        exclusive(o, &[f, &format!("{f}Path")], errs);
+    }
     Some(MapSpec {
         processor,
         items,
         item_selector,
-        max_concurrency: number_source(o, "MaxConcurrency", lang, errs),
-        tolerated_count: number_source(o, "ToleratedFailureCount", lang, errs),
-        tolerated_percentage: number_source(o, "ToleratedFailurePercentage", lang, errs),
+        max_concurrency: number_source(o, "MaxConcurrency", Range::NonNegative, lang, errs),
+        tolerated_count: number_source(o, "ToleratedFailureCount", Range::NonNegative, lang, errs),
+        tolerated_percentage: number_source(
+            o,
+            "ToleratedFailurePercentage",
+            Range::Percentage,
+            lang,
+            errs,
+        ),
     })
 }
 

@@ -83,6 +83,7 @@ pub mod names {
     pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
     pub const DATA_LIMIT_EXCEEDED: &str = "States.DataLimitExceeded";
     pub const TOLERATED_FAILURE: &str = "States.ExceedToleratedFailureThreshold";
+    pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
 }
 
 /// Why a definition, or one of its fields, is refused; the operations

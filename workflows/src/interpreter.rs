@@ -108,7 +108,7 @@ async fn run_state(
                     vars,
                 };
                 let out = match (st.query, &c.output) {
-                    (QueryLanguage::JsonPath, _) => Ok(c.result_path.apply(&raw, err.clone())),
+                    (QueryLanguage::JsonPath, _) => c.result_path.apply(&raw, err.clone()),
                     (QueryLanguage::Jsonata, Some(o)) => o.eval("Output", &states),
                     (QueryLanguage::Jsonata, None) => Ok(err.clone()),
                 };
@@ -309,7 +309,7 @@ async fn attempt(
                 )
                 .into());
             }
-            (st.result_path.apply(raw, r.clone()), r.clone(), Some(r))
+            (st.result_path.apply(raw, r.clone())?, r.clone(), Some(r))
         }
         None => (eff.clone(), eff.clone(), None),
     };
@@ -399,10 +399,10 @@ fn wait_until(
                 ))),
             }
         }
-        WaitSpec::Timestamp(t) => Ok(*t),
+        WaitSpec::Timestamp(t) => Ok(whole_second(*t)),
         WaitSpec::TimestampExpr(e) => {
             let v = e.eval("Timestamp", states)?;
-            v.as_str().and_then(parse_timestamp).ok_or_else(|| {
+            v.as_str().and_then(parse_timestamp).map(whole_second).ok_or_else(|| {
                 Failure::query(format!(
                     "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {}",
                     message_text(&v)
@@ -411,7 +411,7 @@ fn wait_until(
         }
         WaitSpec::TimestampPath(p) => {
             let v = scope.require(p)?;
-            v.as_str().and_then(parse_timestamp).ok_or_else(|| {
+            v.as_str().and_then(parse_timestamp).map(whole_second).ok_or_else(|| {
                 Failure::runtime(format!(
                     "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: {} == {}",
                     p.text,
@@ -420,6 +420,12 @@ fn wait_until(
             })
         }
     }
+}
+
+/// Step Functions waits until a timestamp's second: it drops the fraction
+/// (developer guide, Wait state).
+fn whole_second(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    t - chrono::Duration::nanoseconds(i64::from(t.timestamp_subsec_nanos()))
 }
 
 async fn run_parallel(

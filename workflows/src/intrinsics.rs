@@ -47,6 +47,18 @@ const FUNCTIONS: &[&str] = &[
     "States.UUID",
 ];
 
+/// The functions a Fail state's `ErrorPath` and `CausePath` may call: those
+/// the developer guide lists as giving a string.
+pub const TEXT_FUNCTIONS: &[&str] = &[
+    "States.Format",
+    "States.JsonToString",
+    "States.ArrayGetItem",
+    "States.Base64Encode",
+    "States.Base64Decode",
+    "States.Hash",
+    "States.UUID",
+];
+
 /// An intrinsic function call the parser refuses.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CallSyntaxError {
@@ -69,6 +81,11 @@ pub enum CallSyntaxError {
 }
 
 impl Call {
+    /// The function's name (`States.Format`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     pub fn parse(text: &str) -> Result<Call, CallSyntaxError> {
         let mut p = P { s: text, i: 0 };
         let c = p.call()?;

@@ -23,6 +23,9 @@ enum Seg {
     Union(Vec<Seg>),
     Descend(Box<Seg>),
     Filter(Filter),
+    /// A Jayway function (`.length()`, `.sum()`): Step Functions runs
+    /// none, so the path finds nothing.
+    Function(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -133,7 +136,7 @@ impl JsonPath {
     pub fn is_definite(&self) -> bool {
         self.segs
             .iter()
-            .all(|s| matches!(s, Seg::Key(_) | Seg::Index(_)))
+            .all(|s| matches!(s, Seg::Key(_) | Seg::Index(_) | Seg::Function(_)))
     }
 
     /// The path's keys when it is a plain chain of names (used by ResultPath).
@@ -180,6 +183,9 @@ impl JsonPath {
                 }
                 Seg::Index(i) => {
                     let _ = write!(out, "[{i}]");
+                }
+                Seg::Function(f) => {
+                    let _ = write!(out, ".{f}()");
                 }
                 _ => out.push_str("[*]"),
             }
@@ -229,14 +235,16 @@ fn apply<'a>(seg: &Seg, v: &'a Value, out: &mut Vec<&'a Value>) {
             }
         }
         Seg::Descend(inner) => descend(inner, v, out),
+        // `@` matches objects only, never a scalar (developer guide, Paths).
         Seg::Filter(f) => {
             let items: Box<dyn Iterator<Item = &Value>> = match v {
                 Value::Array(a) => Box::new(a.iter()),
                 Value::Object(o) => Box::new(o.values()),
                 _ => Box::new(std::iter::empty()),
             };
-            out.extend(items.filter(|x| test(f, x)));
+            out.extend(items.filter(|x| x.is_object() && test(f, x)));
         }
+        Seg::Function(_) => {}
     }
 }
 
@@ -358,6 +366,7 @@ impl Parser<'_> {
             if c == b'.'
                 || c == b'['
                 || c == b' '
+                || c == b'('
                 || c == b')'
                 || c == b'='
                 || c == b'<'
@@ -373,7 +382,12 @@ impl Parser<'_> {
         if self.i == start {
             return Err(PathSyntax::EmptyName);
         }
-        Ok(Seg::Key(self.text[start..self.i].to_string()))
+        let name = self.text[start..self.i].to_string();
+        if self.s[self.i..].starts_with(b"()") {
+            self.i += 2;
+            return Ok(Seg::Function(name));
+        }
+        Ok(Seg::Key(name))
     }
 
     fn quoted(&mut self, q: u8) -> Result<String, PathSyntax> {
@@ -567,28 +581,32 @@ impl Parser<'_> {
     }
 }
 
-/// Sets `value` at a definite, name-only path, creating objects on the way.
-pub fn set_at(doc: &mut Value, keys: &[&str], value: Value) {
+/// Sets `value` at a definite, name-only path, creating the objects missing
+/// on the way; false (and `doc` unchanged) when a node on the way exists
+/// but is not an object, which the value cannot be put into.
+pub fn set_at(doc: &mut Value, keys: &[&str], value: Value) -> bool {
     let Some((last, parents)) = keys.split_last() else {
         *doc = value;
-        return;
+        return true;
     };
+    // A node that is not an object can only be one that exists, met
+    // before any is created, so a refusal leaves `doc` as it was.
     let mut cur = doc;
     for k in parents {
-        if !cur.is_object() {
-            *cur = Value::Object(Map::new());
-        }
-        let obj = cur.as_object_mut().expect("object");
+        let Some(obj) = cur.as_object_mut() else {
+            return false;
+        };
         cur = obj
             .entry(k.to_string())
             .or_insert_with(|| Value::Object(Map::new()));
     }
-    if !cur.is_object() {
-        *cur = Value::Object(Map::new());
+    match cur.as_object_mut() {
+        Some(obj) => {
+            obj.insert(last.to_string(), value);
+            true
+        }
+        None => false,
     }
-    cur.as_object_mut()
-        .expect("object")
-        .insert(last.to_string(), value);
 }
 
 #[cfg(test)]
@@ -624,6 +642,23 @@ mod tests {
         assert_eq!(
             JsonPath::parse("$var.a").unwrap().root,
             Root::Variable("var".into())
+        );
+    }
+
+    #[test]
+    fn functions_find_nothing_and_filters_match_objects_only() {
+        let doc = json!({"n": [1, 2, 3], "o": [{"x": 1}, {"x": 2}, 2]});
+        let length = JsonPath::parse("$.n.length()").unwrap();
+        assert!(length.is_definite());
+        assert_eq!(length.eval(&doc), None);
+        assert_eq!(length.canonical(), "$['n'].length()");
+        assert_eq!(
+            JsonPath::parse("$.n[?(@ > 1)]").unwrap().eval(&doc),
+            Some(json!([]))
+        );
+        assert_eq!(
+            JsonPath::parse("$.o[?(@.x > 1)]").unwrap().eval(&doc),
+            Some(json!([{"x": 2}]))
         );
     }
 }

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod definition;
 mod engine;
 pub mod error;
+mod fold;
 pub mod history;
 mod interpreter;
 mod intrinsics;

@@ -2,7 +2,8 @@
 //! payload templates (`"key.$": …`), InputPath/ResultPath/OutputPath.
 
 use crate::definition::{Field, NumberSource};
-use crate::error::{DefinitionError, Failure, shape};
+use crate::error::{DefinitionError, Failure, names, shape};
+use crate::fold;
 use crate::intrinsics::Call;
 use crate::jsonpath::{JsonPath, Root, set_at};
 use crate::query::States;
@@ -157,39 +158,7 @@ pub enum Template {
 
 impl Template {
     pub fn compile(v: &Value) -> Result<Template, DefinitionError> {
-        let t = match v {
-            Value::Object(o) => {
-                let mut fields = Vec::with_capacity(o.len());
-                for (k, v) in o {
-                    if let Some(name) = k.strip_suffix(".$") {
-                        let s = v.as_str().ok_or_else(|| {
-                            shape(format!("the value of field '{k}' must be a string"))
-                        })?;
-                        fields.push((name.to_string(), Template::dynamic(k, s)?));
-                    } else {
-                        fields.push((k.clone(), Template::compile(v)?));
-                    }
-                }
-                if fields.iter().all(|(_, t)| matches!(t, Template::Lit(_))) {
-                    Template::Lit(v.clone())
-                } else {
-                    Template::Obj(fields)
-                }
-            }
-            Value::Array(a) => {
-                let items = a
-                    .iter()
-                    .map(Template::compile)
-                    .collect::<Result<Vec<_>, _>>()?;
-                if items.iter().all(|t| matches!(t, Template::Lit(_))) {
-                    Template::Lit(v.clone())
-                } else {
-                    Template::Arr(items)
-                }
-            }
-            other => Template::Lit(other.clone()),
-        };
-        Ok(t)
+        fold::compile(v)
     }
 
     /// A single dynamic value: a path or an intrinsic function call.
@@ -234,6 +203,34 @@ impl Template {
     }
 }
 
+impl fold::Node for Template {
+    fn lit(v: Value) -> Self {
+        Template::Lit(v)
+    }
+    fn is_lit(&self) -> bool {
+        matches!(self, Template::Lit(_))
+    }
+    fn obj(fields: Vec<(String, Self)>) -> Self {
+        Template::Obj(fields)
+    }
+    fn arr(items: Vec<Self>) -> Self {
+        Template::Arr(items)
+    }
+    /// `"key.$"`: a path or an intrinsic call, its value named `key`.
+    fn member(key: &str, v: &Value) -> Result<Option<(String, Self)>, DefinitionError> {
+        let Some(name) = key.strip_suffix(".$") else {
+            return Ok(None);
+        };
+        let s = v
+            .as_str()
+            .ok_or_else(|| shape(format!("the value of field '{key}' must be a string")))?;
+        Ok(Some((name.to_string(), Template::dynamic(key, s)?)))
+    }
+    fn scalar(v: &Value) -> Result<Self, DefinitionError> {
+        Ok(Template::Lit(v.clone()))
+    }
+}
+
 /// InputPath / OutputPath: absent means `$`, null means `{}`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FilterPath {
@@ -267,7 +264,7 @@ impl FilterPath {
 pub enum ResultPath {
     Replace,
     Discard,
-    At(Vec<String>),
+    At { text: String, keys: Vec<String> },
 }
 
 impl ResultPath {
@@ -286,7 +283,10 @@ impl ResultPath {
                 if keys.is_empty() {
                     Ok(ResultPath::Replace)
                 } else {
-                    Ok(ResultPath::At(keys.into_iter().map(String::from).collect()))
+                    Ok(ResultPath::At {
+                        text: s.clone(),
+                        keys: keys.into_iter().map(String::from).collect(),
+                    })
                 }
             }
             Some(other) => Err(shape(format!(
@@ -295,15 +295,24 @@ impl ResultPath {
         }
     }
 
-    pub fn apply(&self, input: &Value, result: Value) -> Value {
+    /// The state's input with the result in place; a node on the way that
+    /// exists but is not an object (the input itself included) cannot take
+    /// it: `States.ResultPathMatchFailure`.
+    pub fn apply(&self, input: &Value, result: Value) -> Result<Value, Failure> {
         match self {
-            ResultPath::Replace => result,
-            ResultPath::Discard => input.clone(),
-            ResultPath::At(keys) => {
+            ResultPath::Replace => Ok(result),
+            ResultPath::Discard => Ok(input.clone()),
+            ResultPath::At { text, keys } => {
                 let mut out = input.clone();
                 let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-                set_at(&mut out, &keys, result);
-                out
+                if set_at(&mut out, &keys, result) {
+                    Ok(out)
+                } else {
+                    Err(Failure::new(
+                        names::RESULT_PATH_MATCH_FAILURE,
+                        format!("Unable to apply ReferencePath {text} to input {input}"),
+                    ))
+                }
             }
         }
     }

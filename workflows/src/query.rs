@@ -4,6 +4,7 @@
 //! reports when an expression fails or returns what the field cannot take.
 
 use crate::error::{DefinitionError, Failure, shape};
+use crate::fold;
 use crate::jsonata::{self, Eval, Expression, Host, NativeFn, Outcome, Val};
 use crate::payload::Vars;
 use chrono::{DateTime, Utc};
@@ -108,36 +109,7 @@ pub enum Template {
 
 impl Template {
     pub fn compile(v: &Value) -> Result<Template, DefinitionError> {
-        let t = match v {
-            Value::String(s) => match Expr::from_template(s) {
-                Some(e) => Template::Expr(e?),
-                None => Template::Lit(v.clone()),
-            },
-            Value::Object(o) => {
-                let fields = o
-                    .iter()
-                    .map(|(k, v)| Ok((k.clone(), Template::compile(v)?)))
-                    .collect::<Result<Vec<_>, DefinitionError>>()?;
-                if fields.iter().all(|(_, t)| matches!(t, Template::Lit(_))) {
-                    Template::Lit(v.clone())
-                } else {
-                    Template::Obj(fields)
-                }
-            }
-            Value::Array(a) => {
-                let items = a
-                    .iter()
-                    .map(Template::compile)
-                    .collect::<Result<Vec<_>, _>>()?;
-                if items.iter().all(|t| matches!(t, Template::Lit(_))) {
-                    Template::Lit(v.clone())
-                } else {
-                    Template::Arr(items)
-                }
-            }
-            other => Template::Lit(other.clone()),
-        };
-        Ok(t)
+        fold::compile(v)
     }
 
     /// The value, `field` naming where it is (`Output/result`) in errors.
@@ -158,6 +130,32 @@ impl Template {
                 .map(|(i, t)| t.eval(&format!("{field}/{i}"), st))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
+        }
+    }
+}
+
+impl fold::Node for Template {
+    fn lit(v: Value) -> Self {
+        Template::Lit(v)
+    }
+    fn is_lit(&self) -> bool {
+        matches!(self, Template::Lit(_))
+    }
+    fn obj(fields: Vec<(String, Self)>) -> Self {
+        Template::Obj(fields)
+    }
+    fn arr(items: Vec<Self>) -> Self {
+        Template::Arr(items)
+    }
+    /// Keys are plain in JSONata: every member is compiled as JSON.
+    fn member(_: &str, _: &Value) -> Result<Option<(String, Self)>, DefinitionError> {
+        Ok(None)
+    }
+    /// A `{% … %}` string is an expression; any other scalar is literal.
+    fn scalar(v: &Value) -> Result<Self, DefinitionError> {
+        match v.as_str().and_then(Expr::from_template) {
+            Some(e) => Ok(Template::Expr(e?)),
+            None => Ok(Template::Lit(v.clone())),
         }
     }
 }

@@ -49,8 +49,10 @@ pub fn message_text(v: &Value) -> String {
 
 /// ISO-8601 extended offset date-time (RFC 3339), as Wait and Choice accept.
 pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
-    // RFC 3339 requires 'T' and an offset; chrono also accepts a space, AWS does not.
-    if !s.contains('T') {
+    // The States Language's profile of RFC 3339: an uppercase 'T' between date
+    // and time, an uppercase 'Z' for UTC; chrono also takes a space and
+    // lowercase letters.
+    if !s.contains('T') || s.contains(['t', 'z']) {
         return None;
     }
     DateTime::parse_from_rfc3339(s)

@@ -2,11 +2,11 @@
 #![allow(dead_code)]
 #![allow(clippy::unwrap_used, reason = "a test fails by panicking")]
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
-use workflows::{Engine, EngineBuilder, VirtualClock};
+use workflows::{Engine, EngineBuilder, ExecutionStatus, VirtualClock};
 
 pub fn t0() -> chrono::DateTime<chrono::Utc> {
     "2026-01-01T00:00:00Z".parse().unwrap()
@@ -56,4 +56,26 @@ pub fn output(engine: &Engine, arn: &str) -> Value {
             .unwrap(),
     )
     .unwrap()
+}
+
+/// Runs `def` on input `input` to its end on an engine from `builder`: the
+/// status and the output, or `{error, cause}`.
+pub async fn run_to_end(
+    builder: EngineBuilder,
+    def: &Value,
+    input: &Value,
+) -> (ExecutionStatus, Value) {
+    let engine = builder.start().await.unwrap();
+    let sm = create(&engine, "m", def);
+    let arn = engine
+        .start_execution(&sm, None, Some(&input.to_string()))
+        .await
+        .unwrap()
+        .execution_arn;
+    let d = engine.wait_for_completion(&arn).await.unwrap();
+    let v = match d.status {
+        ExecutionStatus::Succeeded => serde_json::from_str(d.output.as_deref().unwrap()).unwrap(),
+        _ => json!({"error": d.error, "cause": d.cause}),
+    };
+    (d.status, v)
 }

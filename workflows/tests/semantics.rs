@@ -12,22 +12,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use workflows::{Engine, ExecutionStatus, HandlerError};
 
-/// Runs a definition on an engine without handlers; returns status and
-/// output (or error and cause).
+/// Runs a definition on an engine without handlers.
 async fn run(def: Value, input: Value) -> (ExecutionStatus, Value) {
-    let engine = Engine::builder().start().await.unwrap();
-    let sm = create(&engine, "m", &def);
-    let arn = engine
-        .start_execution(&sm, None, Some(&input.to_string()))
-        .await
-        .unwrap()
-        .execution_arn;
-    let d = engine.wait_for_completion(&arn).await.unwrap();
-    let v = match d.status {
-        ExecutionStatus::Succeeded => serde_json::from_str(d.output.as_deref().unwrap()).unwrap(),
-        _ => json!({"error": d.error, "cause": d.cause}),
-    };
-    (d.status, v)
+    run_to_end(Engine::builder(), &def, &input).await
 }
 
 fn fail(error: &str) -> Value {
