@@ -125,12 +125,11 @@ async fn run_state(
             if let Some(a) = assigned {
                 vars.assign(a);
             }
-            run.emit(
+            run.emit_later(
                 b,
                 &format!("{prefix}StateExited"),
                 state_details(&st.name, "output", &out),
-            )
-            .await?;
+            );
             return Ok(Step::Next(c.next.clone(), out));
         }
         return Err(f.into());
@@ -348,12 +347,11 @@ async fn attempt(
     }
     if !matches!(st.kind, Kind::Fail { .. }) {
         let prefix = st.kind.event_prefix();
-        run.emit(
+        run.emit_later(
             b,
             &format!("{prefix}StateExited"),
             state_details(&st.name, "output", &output),
-        )
-        .await?;
+        );
     }
     Ok(match chosen.next {
         Some(n) => Step::Next(n.clone(), output),
@@ -435,12 +433,21 @@ async fn run_parallel(
         let (run, m, input) = (run.clone(), m.clone(), input.clone());
         let mut cb = b.child(&started, i);
         let mut cv = parent.child();
-        async move { (i, run_machine(&run, &m, input, &mut cb, &mut cv).await) }
+        async move {
+            let r = run_machine(&run, &m, input, &mut cb, &mut cv).await;
+            // The branch's last events are its own: stored before it counts
+            // as ended.
+            let r = match r {
+                Err(Halt::Store(e)) => Err(Halt::Store(e)),
+                r => run.flush(&mut cb).await.map_err(Halt::from).and(r),
+            };
+            (i, r)
+        }
     });
     let outcome = collect(runs, usize::MAX, branches.len(), None).await;
     match outcome {
         Ok(results) => {
-            run.emit(b, "ParallelStateSucceeded", Value::Null).await?;
+            run.emit_later(b, "ParallelStateSucceeded", Value::Null);
             Ok(Value::Array(results))
         }
         Err(Halt::Failed(f)) => {
@@ -569,7 +576,7 @@ async fn run_map(
     let tolerance = (count.is_some() || pct.is_some()).then_some(Tolerance { count, pct });
     match collect(runs, limit, n, tolerance).await {
         Ok(results) => {
-            run.emit(b, "MapStateSucceeded", Value::Null).await?;
+            run.emit_later(b, "MapStateSucceeded", Value::Null);
             Ok(Value::Array(results))
         }
         Err(Halt::Failed(f)) => {
@@ -590,7 +597,7 @@ async fn run_iteration(
     b: &mut Branch,
     vars: &mut Vars,
 ) -> Result<Value, Halt> {
-    run.emit(b, "MapIterationStarted", details.clone()).await?;
+    run.emit_later(b, "MapIterationStarted", details.clone());
     let r = run_machine(run, m, input, b, vars).await;
     let ended = match &r {
         Ok(_) => "MapIterationSucceeded",
