@@ -11,8 +11,8 @@ use crate::interpreter::run_machine;
 use crate::payload::Vars;
 use crate::run::{Branch, Core, ROOT_BRANCH, Run, key_before};
 use crate::store::{
-    Append, Backoff, ExecutionRecord, ExecutionStatus, MemoryStore, StateMachineRecord, Store, StoreAccess,
-    StoreError,
+    Append, Backoff, ExecutionRecord, ExecutionStatus, MemoryStore, StateMachineRecord, Store,
+    StoreAccess, StoreError,
 };
 use crate::tasks::{HandlerError, Handlers};
 use chrono::{DateTime, Utc};
@@ -644,6 +644,7 @@ async fn drive(
     run: &Arc<Run>,
     machine: &Machine,
     deadline: Option<DateTime<Utc>>,
+    fresh: bool,
 ) -> Result<ExecutionRecord, StoreError> {
     // Recorded here rather than in start_execution so that an execution
     // whose start was cut short by a crash gets it when resumed.
@@ -653,7 +654,7 @@ async fn drive(
         "roleArn": ROLE_ARN,
         "stateMachineArn": run.state_machine_arn,
     });
-    let mut b = Branch::new(ROOT_BRANCH.to_string(), 1, 0, run.start_time);
+    let mut b = Branch::new(ROOT_BRANCH.to_string(), 1, 0, run.start_time, fresh);
     // Stored with the first state's entered event, which AWS records with
     // previousEventId 0.
     b.pending.push(Append {
@@ -704,7 +705,7 @@ async fn run_to_end(
     {
         return apply_end(&run.core, &run.execution_arn, end).await;
     }
-    drive(run, machine, deadline).await
+    drive(run, machine, deadline, fresh).await
 }
 
 /// The history key of the event that ends an execution (once per redrive).
@@ -744,7 +745,11 @@ fn end_event(core: &Core, outcome: Outcome) -> NewEvent {
 /// end recorded wins: a timeout or a stop may have come first), its tokens
 /// closed and its record brought up to date, all in one store call. A
 /// failure undoes it all, and the run replays and ends again.
-async fn finish(run: &Run, b: &mut Branch, outcome: Outcome) -> Result<ExecutionRecord, StoreError> {
+async fn finish(
+    run: &Run,
+    b: &mut Branch,
+    outcome: Outcome,
+) -> Result<ExecutionRecord, StoreError> {
     let core = &run.core;
     let mut events = std::mem::take(&mut b.pending);
     events.push(Append {
@@ -811,7 +816,10 @@ async fn write_record(
     end: HistoryEvent,
 ) -> Result<ExecutionRecord, StoreError> {
     let arn = arn.to_string();
-    let rec = core.store.run(move |s| update_record(s, &arn, &end)).await?;
+    let rec = core
+        .store
+        .run(move |s| update_record(s, &arn, &end))
+        .await?;
     ended_now(core, Vec::new());
     Ok(rec)
 }
@@ -829,7 +837,11 @@ fn close_tokens(s: &dyn Store, arn: &str) -> Result<Vec<String>, StoreError> {
 }
 
 /// The execution's record, updated as its end event says it ended.
-fn update_record(s: &dyn Store, arn: &str, end: &HistoryEvent) -> Result<ExecutionRecord, StoreError> {
+fn update_record(
+    s: &dyn Store,
+    arn: &str,
+    end: &HistoryEvent,
+) -> Result<ExecutionRecord, StoreError> {
     let rec = s
         .get_execution(arn)?
         .ok_or_else(|| StoreError(format!("no record of the execution {arn}")))?;

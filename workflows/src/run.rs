@@ -85,18 +85,28 @@ pub(crate) struct Branch {
     pub last_id: Option<u64>,
     pub last_time: DateTime<Utc>,
     /// Events recorded by [`Run::emit_later`], stored with the branch's
-    /// next [`Run::emit`] (or [`Run::take_pending`]) in the same call.
+    /// next [`Run::emit`] (or [`Run::flush`]) in the same call.
     pub pending: Vec<Append>,
+    /// The run found nothing stored when it started (not a replay): what it
+    /// stores is what it computed, so a state's entered event may wait too.
+    pub fresh: bool,
 }
 
 impl Branch {
-    pub fn new(key: String, seq: u64, last_id: u64, last_time: DateTime<Utc>) -> Branch {
+    pub fn new(
+        key: String,
+        seq: u64,
+        last_id: u64,
+        last_time: DateTime<Utc>,
+        fresh: bool,
+    ) -> Branch {
         Branch {
             key,
             seq,
             last_id: Some(last_id),
             last_time,
             pending: Vec::new(),
+            fresh,
         }
     }
     pub fn child(&self, parent_event: &HistoryEvent, index: usize) -> Branch {
@@ -105,6 +115,7 @@ impl Branch {
             0,
             parent_event.id,
             parent_event.timestamp,
+            self.fresh,
         )
     }
     fn next_key(&self) -> String {
@@ -150,10 +161,11 @@ impl Run {
     /// iteration's start): it is stored with the branch's next event, in
     /// the same call. Only pure events may wait so: if the process stops
     /// first, the replay derives the same event again.
-    pub fn emit_later(&self, b: &mut Branch, event_type: &str, details: Value) {
+    pub fn emit_later(&self, b: &mut Branch, event_type: &str, details: Value) -> String {
         let timestamp = self.core.clock.now();
+        let key = b.next_key();
         b.pending.push(Append {
-            key: Some(b.next_key()),
+            key: Some(key.clone()),
             event: NewEvent {
                 previous_event_id: b.last_id.unwrap_or_default(),
                 timestamp,
@@ -165,6 +177,19 @@ impl Run {
         b.seq += 1;
         b.last_id = None;
         b.last_time = timestamp;
+        key
+    }
+
+    /// The event stored under `key`, the branch's pending events stored
+    /// first (for an event that waited and whose id is now needed).
+    pub async fn stored(&self, b: &mut Branch, key: String) -> Result<HistoryEvent, StoreError> {
+        self.flush(b).await?;
+        let arn = self.execution_arn.clone();
+        self.core
+            .store
+            .run(move |s| s.find_event(&arn, &key))
+            .await?
+            .ok_or_else(|| StoreError("a stored event is missing".into()))
     }
 
     /// Stores the branch's pending events, if any (a branch that ends with

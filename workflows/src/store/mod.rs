@@ -161,7 +161,11 @@ pub trait Store: Send + Sync {
     /// Appends events in order as one atomic call, each as
     /// [`Store::append_event`] would (a stored key returns the stored
     /// event). One call per state transition instead of one per event.
-    fn append_events(&self, execution: &str, events: Vec<Append>) -> StoreResult<Vec<HistoryEvent>> {
+    fn append_events(
+        &self,
+        execution: &str,
+        events: Vec<Append>,
+    ) -> StoreResult<Vec<HistoryEvent>> {
         let mut out: Vec<HistoryEvent> = Vec::with_capacity(events.len());
         for a in events {
             let (key, ev) = a.resolve(out.last());

@@ -252,7 +252,13 @@ impl Store for SqliteStore {
             let mut out: Vec<HistoryEvent> = Vec::with_capacity(events.len());
             for a in events {
                 let (key, ev) = a.resolve(out.last());
-                out.push(Self::append_in(tx, execution, key.as_deref(), ev, &mut next_id)?);
+                out.push(Self::append_in(
+                    tx,
+                    execution,
+                    key.as_deref(),
+                    ev,
+                    &mut next_id,
+                )?);
             }
             Ok(out)
         })
@@ -320,7 +326,7 @@ impl Store for SqliteStore {
     }
     fn open_tokens(&self, execution: &str) -> StoreResult<Vec<TokenRecord>> {
         let conn = self.conn();
-        let mut st = conn.prepare("SELECT body FROM tokens WHERE execution = ?1")?;
+        let mut st = conn.prepare_cached("SELECT body FROM tokens WHERE execution = ?1")?;
         let rows = st
             .query_map([execution], |r| r.get::<_, String>(0))?
             .collect::<Result<Vec<_>, _>>()?;
