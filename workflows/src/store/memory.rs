@@ -2,7 +2,7 @@
 
 use super::*;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -12,29 +12,71 @@ pub struct MemoryStore {
 #[derive(Debug, Default)]
 struct Inner {
     machines: HashMap<String, StateMachineRecord>,
-    executions: HashMap<String, ExecutionRecord>,
+    executions: HashMap<String, Execution>,
     order: Vec<String>,
     histories: HashMap<String, History>,
     tokens: HashMap<String, TokenRecord>,
     tokens_by_key: HashMap<(String, String), String>,
     schedules: std::collections::BTreeMap<String, ScheduleRecord>,
+    /// Texts many records repeat (definitions, event types), held once.
+    shared: std::collections::HashSet<Arc<str>>,
+}
+
+/// An execution's record, its definition shared with every other
+/// execution of the same one.
+#[derive(Debug)]
+struct Execution {
+    /// The record, its `definition` left empty.
+    rec: ExecutionRecord,
+    definition: Arc<str>,
+}
+
+impl Execution {
+    fn record(&self) -> ExecutionRecord {
+        ExecutionRecord {
+            definition: self.definition.to_string(),
+            ..self.rec.clone()
+        }
+    }
+}
+
+impl Inner {
+    fn share(&mut self, text: &str) -> Arc<str> {
+        if let Some(t) = self.shared.get(text) {
+            return t.clone();
+        }
+        let t: Arc<str> = text.into();
+        self.shared.insert(t.clone());
+        t
+    }
+    fn execution(&mut self, e: &ExecutionRecord) -> Execution {
+        Execution {
+            rec: ExecutionRecord {
+                definition: String::new(),
+                ..e.clone()
+            },
+            definition: self.share(&e.definition),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 struct History {
     events: Vec<Stored>,
-    keys: Vec<Option<String>>,
-    by_key: HashMap<String, usize>,
+    /// Event positions by key, while the execution may still add or look
+    /// up events; dropped when it ends and rebuilt if it is redriven.
+    by_key: Option<HashMap<Box<str>, usize>>,
 }
 
 /// An event held compactly: its details as JSON text, parsed when read
-/// (a parsed `Value` takes several times the memory).
+/// (a parsed `Value` takes several times the memory), its type shared.
 #[derive(Debug)]
 struct Stored {
     previous_event_id: u64,
     timestamp: DateTime<Utc>,
-    event_type: Box<str>,
+    event_type: Arc<str>,
     details: Box<str>,
+    key: Option<Box<str>>,
 }
 
 impl History {
@@ -47,6 +89,22 @@ impl History {
             event_type: s.event_type.to_string(),
             details: serde_json::from_str(&s.details).expect("stored details are JSON"),
         }
+    }
+    /// Event positions by key (rebuilt for an execution that had ended).
+    fn by_key(&mut self) -> &mut HashMap<Box<str>, usize> {
+        let events = &self.events;
+        self.by_key.get_or_insert_with(|| {
+            events
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| e.key.clone().map(|k| (k, i)))
+                .collect()
+        })
+    }
+    /// What an ended execution no longer needs: spare capacity, the index.
+    fn compact(&mut self) {
+        self.events.shrink_to_fit();
+        self.by_key = None;
     }
 }
 
@@ -80,17 +138,25 @@ impl Store for MemoryStore {
     fn insert_execution(&self, e: &ExecutionRecord) -> StoreResult<(ExecutionRecord, bool)> {
         let mut g = self.lock();
         if let Some(x) = g.executions.get(&e.arn) {
-            return Ok((x.clone(), false));
+            return Ok((x.record(), false));
         }
-        g.executions.insert(e.arn.clone(), e.clone());
+        let stored = g.execution(e);
+        g.executions.insert(e.arn.clone(), stored);
         g.order.push(e.arn.clone());
         Ok((e.clone(), true))
     }
     fn get_execution(&self, arn: &str) -> StoreResult<Option<ExecutionRecord>> {
-        Ok(self.lock().executions.get(arn).cloned())
+        Ok(self.lock().executions.get(arn).map(Execution::record))
     }
     fn update_execution(&self, e: &ExecutionRecord) -> StoreResult<()> {
-        self.lock().executions.insert(e.arn.clone(), e.clone());
+        let mut g = self.lock();
+        let stored = g.execution(e);
+        g.executions.insert(e.arn.clone(), stored);
+        if e.status != ExecutionStatus::Running
+            && let Some(h) = g.histories.get_mut(&e.arn)
+        {
+            h.compact();
+        }
         Ok(())
     }
     fn list_executions(&self, sm: Option<&str>) -> StoreResult<Vec<ExecutionRecord>> {
@@ -99,8 +165,8 @@ impl Store for MemoryStore {
             .iter()
             .rev()
             .filter_map(|a| g.executions.get(a))
-            .filter(|e| sm.is_none_or(|s| e.state_machine_arn == s))
-            .cloned()
+            .filter(|e| sm.is_none_or(|s| e.rec.state_machine_arn == s))
+            .map(Execution::record)
             .collect())
     }
 
@@ -111,21 +177,23 @@ impl Store for MemoryStore {
         ev: NewEvent,
     ) -> StoreResult<HistoryEvent> {
         let mut g = self.lock();
+        let event_type = g.share(&ev.event_type);
         let h = g.histories.entry(execution.to_string()).or_default();
         if let Some(k) = key
-            && let Some(&i) = h.by_key.get(k)
+            && let Some(&i) = h.by_key().get(k)
         {
             return Ok(h.load(i));
         }
         if let Some(k) = key {
-            h.by_key.insert(k.to_string(), h.events.len());
+            let i = h.events.len();
+            h.by_key().insert(k.into(), i);
         }
-        h.keys.push(key.map(String::from));
         h.events.push(Stored {
             previous_event_id: ev.previous_event_id,
             timestamp: ev.timestamp,
-            event_type: ev.event_type.as_str().into(),
+            event_type,
             details: ev.details.to_string().into(),
+            key: key.map(Into::into),
         });
         Ok(HistoryEvent {
             id: h.events.len() as u64,
@@ -136,10 +204,10 @@ impl Store for MemoryStore {
         })
     }
     fn find_event(&self, execution: &str, key: &str) -> StoreResult<Option<HistoryEvent>> {
-        let g = self.lock();
+        let mut g = self.lock();
         Ok(g.histories
-            .get(execution)
-            .and_then(|h| h.by_key.get(key).map(|&i| h.load(i))))
+            .get_mut(execution)
+            .and_then(|h| h.by_key().get(key).copied().map(|i| h.load(i))))
     }
     fn history(&self, execution: &str) -> StoreResult<Vec<HistoryEvent>> {
         Ok(self
@@ -155,13 +223,13 @@ impl Store for MemoryStore {
             return Ok(());
         };
         let keyed = h
-            .keys
+            .events
             .iter()
-            .zip(&h.events)
-            .filter_map(|(k, e)| k.as_deref().map(|k| (k, &*e.event_type)));
-        for k in trailing_failures(keyed) {
-            if let Some(i) = h.by_key.remove(&k) {
-                h.keys[i] = None;
+            .filter_map(|e| e.key.as_deref().map(|k| (k, &*e.event_type)));
+        let forgotten = trailing_failures(keyed);
+        for k in forgotten {
+            if let Some(i) = h.by_key().remove(k.as_str()) {
+                h.events[i].key = None;
             }
         }
         Ok(())
