@@ -1,6 +1,7 @@
 //! The in-memory store: for tests, `asl run` and benchmarks.
 
 use super::*;
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -68,15 +69,72 @@ struct History {
     by_key: Option<HashMap<Box<str>, usize>>,
 }
 
-/// An event held compactly: its details as JSON text, parsed when read
-/// (a parsed `Value` takes several times the memory), its type shared.
+/// An event held compactly: its type shared, its details as text, parsed
+/// when read (a parsed `Value` takes several times the memory).
 #[derive(Debug)]
 struct Stored {
     previous_event_id: u64,
     timestamp: DateTime<Utc>,
     event_type: Arc<str>,
-    details: Box<str>,
+    details: Details,
     key: Option<Box<str>>,
+}
+
+#[derive(Debug)]
+enum Details {
+    Json(Box<str>),
+    /// The shape of most events, a state's entered or exited one:
+    /// `{"name": …, "input" | "output": text, "…Details": {"truncated": false}}`.
+    /// A state's output is the next state's input: the text is shared with
+    /// a recent event's when equal, the name with every event's.
+    Io {
+        name: Arc<str>,
+        output: bool,
+        text: Arc<str>,
+    },
+}
+
+/// How many recent events a text is looked for in (Map iterations and
+/// Parallel branches interleave their events).
+const RECENT: usize = 8;
+
+impl Details {
+    fn value(&self) -> Value {
+        match self {
+            Details::Json(text) => serde_json::from_str(text).expect("stored details are JSON"),
+            Details::Io { name, output, text } => {
+                let field = if *output { "output" } else { "input" };
+                serde_json::json!({
+                    "name": &**name,
+                    field: &**text,
+                    format!("{field}Details"): {"truncated": false},
+                })
+            }
+        }
+    }
+    fn text(&self) -> Option<&Arc<str>> {
+        match self {
+            Details::Io { text, .. } => Some(text),
+            Details::Json(_) => None,
+        }
+    }
+}
+
+/// The `Io` parts of details of that shape: name, whether output, text.
+fn io_parts(v: &Value) -> Option<(&str, bool, &str)> {
+    let o = v.as_object().filter(|o| o.len() == 3)?;
+    let name = o.get("name")?.as_str()?;
+    let (output, text) = match (o.get("input"), o.get("output")) {
+        (Some(t), None) => (false, t.as_str()?),
+        (None, Some(t)) => (true, t.as_str()?),
+        _ => return None,
+    };
+    let field = if output {
+        "outputDetails"
+    } else {
+        "inputDetails"
+    };
+    (o.get(field)? == &serde_json::json!({"truncated": false})).then_some((name, output, text))
 }
 
 impl History {
@@ -87,8 +145,19 @@ impl History {
             previous_event_id: s.previous_event_id,
             timestamp: s.timestamp,
             event_type: s.event_type.to_string(),
-            details: serde_json::from_str(&s.details).expect("stored details are JSON"),
+            details: s.details.value(),
         }
+    }
+    /// `text`, shared with a recent event's equal text if there is one.
+    fn recent_text(&self, text: &str) -> Arc<str> {
+        self.events
+            .iter()
+            .rev()
+            .take(RECENT)
+            .filter_map(|e| e.details.text())
+            .find(|t| &***t == text)
+            .cloned()
+            .unwrap_or_else(|| text.into())
     }
     /// Event positions by key (rebuilt for an execution that had ended).
     fn by_key(&mut self) -> &mut HashMap<Box<str>, usize> {
@@ -178,6 +247,7 @@ impl Store for MemoryStore {
     ) -> StoreResult<HistoryEvent> {
         let mut g = self.lock();
         let event_type = g.share(&ev.event_type);
+        let io = io_parts(&ev.details).map(|(name, output, text)| (g.share(name), output, text));
         let h = g.histories.entry(execution.to_string()).or_default();
         if let Some(k) = key
             && let Some(&i) = h.by_key().get(k)
@@ -192,7 +262,14 @@ impl Store for MemoryStore {
             previous_event_id: ev.previous_event_id,
             timestamp: ev.timestamp,
             event_type,
-            details: ev.details.to_string().into(),
+            details: match io {
+                Some((name, output, text)) => Details::Io {
+                    name,
+                    output,
+                    text: h.recent_text(text),
+                },
+                None => Details::Json(ev.details.to_string().into()),
+            },
             key: key.map(Into::into),
         });
         Ok(HistoryEvent {
@@ -274,5 +351,58 @@ impl Store for MemoryStore {
     }
     fn list_schedules(&self) -> StoreResult<Vec<ScheduleRecord>> {
         Ok(self.lock().schedules.values().cloned().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Details kept in the compact form, or as text, read back as given;
+    /// an ended execution's index is rebuilt when a key is looked up.
+    #[test]
+    fn compact_events_read_back_as_given() {
+        let store = MemoryStore::new();
+        let details = [
+            json!({"name": "A", "input": "{\"x\":1}", "inputDetails": {"truncated": false}}),
+            json!({"name": "A", "output": "{\"x\":1}", "outputDetails": {"truncated": false}}),
+            json!({"name": "B", "output": "{}", "outputDetails": {"truncated": true}}),
+            json!({"name": "B", "input": "{}", "inputDetails": {"truncated": false}, "extra": 1}),
+            json!({"input": "{}", "inputDetails": {"truncated": false}, "roleArn": "r"}),
+            Value::Null,
+        ];
+        let mut written = Vec::new();
+        for (i, d) in details.iter().enumerate() {
+            let ev = NewEvent {
+                previous_event_id: i as u64,
+                timestamp: Utc::now(),
+                event_type: "PassStateEntered".into(),
+                details: d.clone(),
+            };
+            written.push(
+                store
+                    .append_event("e", Some(&format!("r#{i}")), ev)
+                    .unwrap(),
+            );
+        }
+        assert_eq!(store.history("e").unwrap(), written);
+        let g = store.lock();
+        let shared = match (
+            &g.histories["e"].events[0].details,
+            &g.histories["e"].events[1].details,
+        ) {
+            (Details::Io { text: a, .. }, Details::Io { text: b, .. }) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        assert!(shared, "an output equal to the input before it is shared");
+        drop(g);
+
+        store.lock().histories.get_mut("e").unwrap().compact();
+        assert_eq!(
+            store.find_event("e", "r#1").unwrap().as_ref(),
+            Some(&written[1])
+        );
+        assert_eq!(store.history("e").unwrap(), written);
     }
 }
