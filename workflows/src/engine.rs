@@ -11,8 +11,8 @@ use crate::interpreter::run_machine;
 use crate::payload::Vars;
 use crate::run::{Branch, Core, ROOT_BRANCH, Run, key_before};
 use crate::store::{
-    Backoff, ExecutionRecord, ExecutionStatus, MemoryStore, StateMachineRecord, Store, StoreAccess,
-    StoreError,
+    Append, Backoff, ExecutionRecord, ExecutionStatus, MemoryStore, StateMachineRecord, Store,
+    StoreAccess, StoreError,
 };
 use crate::tasks::{HandlerError, Handlers};
 use chrono::{DateTime, Utc};
@@ -89,7 +89,7 @@ impl EngineBuilder {
         let store = &engine.0.core.store;
         for e in store.run(|s| s.list_executions(None)).await? {
             if e.status == ExecutionStatus::Running {
-                engine.spawn(&e)?;
+                engine.spawn(&e, false)?;
             }
         }
         for s in store.run(|s| s.list_schedules()).await? {
@@ -282,12 +282,6 @@ impl Engine {
         name: Option<&str>,
         input: Option<&str>,
     ) -> Result<StartExecutionOutput, ApiError> {
-        let sm = self
-            .0
-            .core
-            .store
-            .run(state_machine_in(state_machine_arn.into()))
-            .await?;
         let name = name
             .map(String::from)
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
@@ -297,27 +291,32 @@ impl Engine {
             ApiError::InvalidExecutionInput(format!("Invalid State Machine Execution Input: {e}"))
         })?;
         let now = self.now();
-        let rec = ExecutionRecord {
-            arn: execution_arn(&sm.name, &name),
-            name,
-            state_machine_arn: sm.arn.clone(),
-            definition: sm.definition.clone(),
-            status: ExecutionStatus::Running,
-            input: input.to_string(),
-            output: None,
-            error: None,
-            cause: None,
-            start_date: now,
-            stop_date: None,
-            redrive_count: 0,
-            redrive_date: None,
-        };
-        let inserting = rec.clone();
-        let (stored, inserted) = self
+        let (sm_arn, input_text) = (state_machine_arn.to_string(), input.to_string());
+        // The machine read and the record inserted in one store call.
+        let (rec, stored, inserted) = self
             .0
             .core
             .store
-            .run(move |s| s.insert_execution(&inserting))
+            .run(move |s| {
+                let sm = state_machine_in(sm_arn)(s)?;
+                let rec = ExecutionRecord {
+                    arn: execution_arn(&sm.name, &name),
+                    name,
+                    state_machine_arn: sm.arn,
+                    definition: sm.definition,
+                    status: ExecutionStatus::Running,
+                    input: input_text,
+                    output: None,
+                    error: None,
+                    cause: None,
+                    start_date: now,
+                    stop_date: None,
+                    redrive_count: 0,
+                    redrive_date: None,
+                };
+                let (stored, inserted) = s.insert_execution(&rec)?;
+                Ok::<_, ApiError>((rec, stored, inserted))
+            })
             .await?;
         if !inserted {
             if stored.status == ExecutionStatus::Running && stored.input == rec.input {
@@ -331,7 +330,7 @@ impl Engine {
                 stored.arn
             )));
         }
-        self.spawn(&rec)?;
+        self.spawn(&rec, true)?;
         Ok(StartExecutionOutput {
             execution_arn: rec.arn,
             start_date: now,
@@ -349,7 +348,9 @@ impl Engine {
         Ok(m)
     }
 
-    fn spawn(&self, rec: &ExecutionRecord) -> Result<(), ApiError> {
+    /// Runs an execution on a task of its own. A `fresh` one (just
+    /// inserted by StartExecution) has nothing stored to look up first.
+    fn spawn(&self, rec: &ExecutionRecord, fresh: bool) -> Result<(), ApiError> {
         let machine = self.machine(&rec.definition)?;
         let run = Arc::new(Run {
             core: self.0.core.clone(),
@@ -377,7 +378,9 @@ impl Engine {
             // A store error stops the run; after a pause it runs again from
             // the start, which replays what was stored, as after a crash.
             let mut backoff = Backoff::default();
-            while let Err(e) = run_to_end(&run, &machine, deadline).await {
+            let mut fresh = fresh;
+            while let Err(e) = run_to_end(&run, &machine, deadline, fresh).await {
+                fresh = false;
                 tracing::warn!(
                     execution = %run.execution_arn, error = %e,
                     "store error; the execution resumes from its history in {:?}",
@@ -450,7 +453,7 @@ impl Engine {
             Err(e) => {
                 // Not stopped: the execution goes on, and the caller may
                 // ask again.
-                self.spawn(&rec)?;
+                self.spawn(&rec, false)?;
                 Err(e.into())
             }
         }
@@ -498,7 +501,7 @@ impl Engine {
                 s.update_execution(&redriven)
             })
             .await?;
-        self.spawn(&rec)?;
+        self.spawn(&rec, false)?;
         Ok(now)
     }
 
@@ -635,12 +638,14 @@ pub(crate) enum Outcome {
     Aborted(Failure),
 }
 
-/// Runs the top-level machine, bounded by the machine's TimeoutSeconds.
+/// Runs the top-level machine, bounded by the machine's TimeoutSeconds,
+/// and records how it ended.
 async fn drive(
     run: &Arc<Run>,
     machine: &Machine,
     deadline: Option<DateTime<Utc>>,
-) -> Result<Outcome, StoreError> {
+    fresh: bool,
+) -> Result<ExecutionRecord, StoreError> {
     // Recorded here rather than in start_execution so that an execution
     // whose start was cut short by a crash gets it when resumed.
     let details = json!({
@@ -649,25 +654,19 @@ async fn drive(
         "roleArn": ROLE_ARN,
         "stateMachineArn": run.state_machine_arn,
     });
-    let ev = NewEvent {
-        previous_event_id: 0,
-        timestamp: run.start_time,
-        event_type: "ExecutionStarted".into(),
-        details,
-    };
-    let arn = run.execution_arn.clone();
-    let started = run
-        .core
-        .store
-        .run(move |s| s.append_event(&arn, Some(&format!("{ROOT_BRANCH}#0")), ev))
-        .await?;
-    // AWS records the first state's entered event with previousEventId 0.
-    let mut b = Branch {
-        key: ROOT_BRANCH.to_string(),
-        seq: 1,
-        last_id: 0,
-        last_time: started.timestamp,
-    };
+    let mut b = Branch::new(ROOT_BRANCH.to_string(), 1, 0, run.start_time, fresh);
+    // Stored with the first state's entered event, which AWS records with
+    // previousEventId 0.
+    b.pending.push(Append {
+        key: Some(format!("{ROOT_BRANCH}#0")),
+        event: NewEvent {
+            previous_event_id: 0,
+            timestamp: run.start_time,
+            event_type: "ExecutionStarted".into(),
+            details,
+        },
+        chained: false,
+    });
     let mut vars = Vars::default();
     let body = run_machine(run, machine, run.input.clone(), &mut b, &mut vars);
     let result = match deadline {
@@ -677,12 +676,13 @@ async fn drive(
         },
         None => Some(body.await),
     };
-    Ok(match result {
+    let outcome = match result {
         Some(Ok(v)) => Outcome::Succeeded(v),
         Some(Err(Halt::Failed(f))) => Outcome::Failed(f),
         Some(Err(Halt::Store(e))) => return Err(e),
         None => Outcome::TimedOut,
-    })
+    };
+    finish(run, &mut b, outcome).await
 }
 
 /// Runs an execution to its end and records it. An end already recorded
@@ -693,20 +693,19 @@ async fn run_to_end(
     run: &Arc<Run>,
     machine: &Machine,
     deadline: Option<DateTime<Utc>>,
+    fresh: bool,
 ) -> Result<ExecutionRecord, StoreError> {
     let (arn, key) = (run.execution_arn.clone(), end_key(run.redrive_count));
-    match run
-        .core
-        .store
-        .run(move |s| s.find_event(&arn, &key))
-        .await?
+    if !fresh
+        && let Some(end) = run
+            .core
+            .store
+            .run(move |s| s.find_event(&arn, &key))
+            .await?
     {
-        Some(end) => apply_end(&run.core, &run.execution_arn, end).await,
-        None => {
-            let outcome = drive(run, machine, deadline).await?;
-            record_end(&run.core, &run.execution_arn, run.redrive_count, outcome).await
-        }
+        return apply_end(&run.core, &run.execution_arn, end).await;
     }
+    drive(run, machine, deadline, fresh).await
 }
 
 /// The history key of the event that ends an execution (once per redrive).
@@ -714,14 +713,8 @@ fn end_key(redrive_count: u32) -> String {
     format!("end.{redrive_count}")
 }
 
-/// Records how an execution ended (the first end recorded wins) and
-/// applies that end.
-async fn record_end(
-    core: &Core,
-    arn: &str,
-    redrive_count: u32,
-    outcome: Outcome,
-) -> Result<ExecutionRecord, StoreError> {
+/// The event that records how an execution ended.
+fn end_event(core: &Core, outcome: Outcome) -> NewEvent {
     let (ty, details) = match outcome {
         Outcome::Succeeded(v) => (
             "ExecutionSucceeded",
@@ -740,18 +733,65 @@ async fn record_end(
             json!({"error": f.error, "cause": f.cause}),
         ),
     };
-    let ev = NewEvent {
+    NewEvent {
         previous_event_id: 0,
         timestamp: core.clock.now(),
         event_type: ty.into(),
         details,
-    };
-    let (appending, key) = (arn.to_string(), end_key(redrive_count));
-    let end = core
+    }
+}
+
+/// Ends a run: its top-level branch's pending events, its end (the first
+/// end recorded wins: a timeout or a stop may have come first), its tokens
+/// closed and its record brought up to date, all in one store call. A
+/// failure undoes it all, and the run replays and ends again.
+async fn finish(
+    run: &Run,
+    b: &mut Branch,
+    outcome: Outcome,
+) -> Result<ExecutionRecord, StoreError> {
+    let core = &run.core;
+    let mut events = std::mem::take(&mut b.pending);
+    events.push(Append {
+        key: Some(end_key(run.redrive_count)),
+        event: end_event(core, outcome),
+        chained: false,
+    });
+    let arn = run.execution_arn.clone();
+    let (closed, rec) = core
         .store
-        .run(move |s| s.append_event(&appending, Some(&key), ev))
+        .run(move |s| {
+            let end = s
+                .append_events(&arn, events)?
+                .pop()
+                .ok_or_else(|| StoreError("the store returned no event".into()))?;
+            let closed = close_tokens(s, &arn)?;
+            Ok::<_, StoreError>((closed, update_record(s, &arn, &end)?))
+        })
         .await?;
-    apply_end(core, arn, end).await
+    ended_now(core, closed);
+    Ok(rec)
+}
+
+/// Records how an execution ended (the first end recorded wins), closing
+/// its tokens in the same call, then updates its record.
+async fn record_end(
+    core: &Core,
+    arn: &str,
+    redrive_count: u32,
+    outcome: Outcome,
+) -> Result<ExecutionRecord, StoreError> {
+    let ev = end_event(core, outcome);
+    let (appending, key) = (arn.to_string(), end_key(redrive_count));
+    let (closed, end) = core
+        .store
+        .run(move |s| {
+            let end = s.append_event(&appending, Some(&key), ev)?;
+            Ok::<_, StoreError>((close_tokens(s, &appending)?, end))
+        })
+        .await?;
+    forget_waiters(core, closed);
+    write_record(core, arn, end).await
 }
 
 /// Closes an execution's tokens and updates its record from its end
@@ -764,35 +804,62 @@ async fn apply_end(
     end: HistoryEvent,
 ) -> Result<ExecutionRecord, StoreError> {
     let closing = arn.to_string();
-    let closed = core
-        .store
-        .run(move |s| {
-            let mut closed = Vec::new();
-            for mut t in s.open_tokens(&closing)? {
-                t.open = false;
-                s.update_token(&t)?;
-                closed.push(t.token);
-            }
-            Ok::<_, StoreError>(closed)
-        })
-        .await?;
-    for token in closed {
-        core.forget_waiter(&token);
-    }
+    let closed = core.store.run(move |s| close_tokens(s, &closing)).await?;
+    forget_waiters(core, closed);
+    write_record(core, arn, end).await
+}
+
+/// Updates an execution's record from its end event.
+async fn write_record(
+    core: &Core,
+    arn: &str,
+    end: HistoryEvent,
+) -> Result<ExecutionRecord, StoreError> {
     let arn = arn.to_string();
     let rec = core
         .store
-        .run(move |s| {
-            let rec = s
-                .get_execution(&arn)?
-                .ok_or_else(|| StoreError(format!("no record of the execution {arn}")))?;
-            let rec = ended(rec, &end);
-            s.update_execution(&rec)?;
-            Ok::<_, StoreError>(rec)
-        })
+        .run(move |s| update_record(s, &arn, &end))
         .await?;
-    core.completions.send_modify(|n| *n += 1);
+    ended_now(core, Vec::new());
     Ok(rec)
+}
+
+/// Closes an execution's open tokens (callbacks on them are then
+/// answered TaskTimedOut); returns them.
+fn close_tokens(s: &dyn Store, arn: &str) -> Result<Vec<String>, StoreError> {
+    let mut closed = Vec::new();
+    for mut t in s.open_tokens(arn)? {
+        t.open = false;
+        s.update_token(&t)?;
+        closed.push(t.token);
+    }
+    Ok(closed)
+}
+
+/// The execution's record, updated as its end event says it ended.
+fn update_record(
+    s: &dyn Store,
+    arn: &str,
+    end: &HistoryEvent,
+) -> Result<ExecutionRecord, StoreError> {
+    let rec = s
+        .get_execution(arn)?
+        .ok_or_else(|| StoreError(format!("no record of the execution {arn}")))?;
+    let rec = ended(rec, end);
+    s.update_execution(&rec)?;
+    Ok(rec)
+}
+
+fn forget_waiters(core: &Core, closed: Vec<String>) {
+    for token in closed {
+        core.forget_waiter(&token);
+    }
+}
+
+/// Tells those awaiting an execution's end that one ended.
+fn ended_now(core: &Core, closed: Vec<String>) {
+    forget_waiters(core, closed);
+    core.completions.send_modify(|n| *n += 1);
 }
 
 /// The execution's record as its end event says it ended.

@@ -63,20 +63,38 @@ async fn run_state(
     vars: &mut Vars,
 ) -> Result<Step, Halt> {
     let prefix = st.kind.event_prefix();
-    let entered = run
-        .emit(
-            b,
-            &format!("{prefix}StateEntered"),
-            state_details(&st.name, "input", &raw),
-        )
-        .await?;
+    let (entered_type, entered_details) = (
+        format!("{prefix}StateEntered"),
+        state_details(&st.name, "input", &raw),
+    );
+    // A state that waits on nothing between its entered event and its next
+    // one lets the former wait in a fresh run (its timestamp is not yet
+    // recorded in a replay, which reads it back instead); the id, known
+    // once stored, is only needed to word a failure.
+    let waits = matches!(st.kind, Kind::Task(_) | Kind::Wait(_));
+    let mut entered = if b.fresh && !waits {
+        let timestamp = run.core.clock.now();
+        let key = run.emit_later(b, &entered_type, entered_details);
+        Entered::Pending(key, timestamp)
+    } else {
+        Entered::Stored(run.emit(b, &entered_type, entered_details).await?)
+    };
     let mut retries = vec![0u32; st.retry.len()];
     loop {
         let retry_count = retries.iter().sum::<u32>();
-        let result = attempt(run, st, &raw, &entered, retry_count, b, vars).await;
-        let f = match result {
+        let entered_time = entered.timestamp();
+        let result = attempt(run, st, &raw, entered_time, retry_count, b, vars).await;
+        let (f, entered_id) = match result {
             Ok(step) => return Ok(step),
-            Err(Halt::Failed(f)) => in_state(f, st, &entered),
+            Err(Halt::Failed(f)) => {
+                let e = match entered {
+                    Entered::Stored(e) => e,
+                    Entered::Pending(key, _) => run.stored(b, key).await?,
+                };
+                let id = e.id;
+                entered = Entered::Stored(e);
+                (in_state(f, st, id), id)
+            }
             Err(store_error) => return Err(store_error),
         };
         if let Some(i) = st.retry.iter().position(|r| matches(&r.errors, &f)) {
@@ -98,7 +116,7 @@ async fn run_state(
                 err.insert("Cause".into(), c.clone().into());
             }
             let err = Value::Object(err);
-            let ctx = run.context(&st.name, entered.timestamp, None);
+            let ctx = run.context(&st.name, entered.timestamp(), None);
             let caught = {
                 let states =
                     States::new(&raw, &ctx, vars, run.core.clock.now()).with_error_output(&err);
@@ -121,30 +139,45 @@ async fn run_state(
                     Ok((out, assigned))
                 })
             };
-            let (out, assigned) = caught.map_err(|f| in_state(f, st, &entered))?;
+            let (out, assigned) = caught.map_err(|f| in_state(f, st, entered_id))?;
             if let Some(a) = assigned {
                 vars.assign(a);
             }
-            run.emit(
+            run.emit_later(
                 b,
                 &format!("{prefix}StateExited"),
                 state_details(&st.name, "output", &out),
-            )
-            .await?;
+            );
             return Ok(Step::Next(c.next.clone(), out));
         }
         return Err(f.into());
     }
 }
 
+/// A state's entered event: stored, or waiting to be stored with the
+/// branch's next event (its key and timestamp).
+enum Entered {
+    Stored(HistoryEvent),
+    Pending(String, chrono::DateTime<chrono::Utc>),
+}
+
+impl Entered {
+    fn timestamp(&self) -> chrono::DateTime<chrono::Utc> {
+        match self {
+            Entered::Stored(e) => e.timestamp,
+            Entered::Pending(_, t) => *t,
+        }
+    }
+}
+
 /// A failure whose cause still needs where it happened gets the state's
 /// name and entered-event id, as AWS words it.
-fn in_state(mut f: Failure, st: &State, entered: &HistoryEvent) -> Failure {
+fn in_state(mut f: Failure, st: &State, entered_id: u64) -> Failure {
     if f.needs_state_context {
         f.cause = Some(format!(
             "An error occurred while executing the state '{}' (entered at the event id #{}). {}",
             st.name,
-            entered.id,
+            entered_id,
             f.cause.unwrap_or_default()
         ));
         f.needs_state_context = false;
@@ -188,13 +221,13 @@ async fn attempt(
     run: &Arc<Run>,
     st: &State,
     raw: &Value,
-    entered: &HistoryEvent,
+    entered: chrono::DateTime<chrono::Utc>,
     retry_count: u32,
     b: &mut Branch,
     vars: &mut Vars,
 ) -> Result<Step, Halt> {
     let is_task = matches!(st.kind, Kind::Task(_));
-    let mut ctx = run.context(&st.name, entered.timestamp, is_task.then_some(retry_count));
+    let mut ctx = run.context(&st.name, entered, is_task.then_some(retry_count));
     let now = || run.core.clock.now();
     let eff = st.input_path.apply(&Scope {
         input: raw,
@@ -348,12 +381,11 @@ async fn attempt(
     }
     if !matches!(st.kind, Kind::Fail { .. }) {
         let prefix = st.kind.event_prefix();
-        run.emit(
+        run.emit_later(
             b,
             &format!("{prefix}StateExited"),
             state_details(&st.name, "output", &output),
-        )
-        .await?;
+        );
     }
     Ok(match chosen.next {
         Some(n) => Step::Next(n.clone(), output),
@@ -365,10 +397,9 @@ fn wait_until(
     spec: &WaitSpec,
     scope: &Scope,
     states: &States,
-    entered: &HistoryEvent,
+    entered: chrono::DateTime<chrono::Utc>,
 ) -> Result<chrono::DateTime<chrono::Utc>, Failure> {
-    let from_seconds =
-        |s: f64| entered.timestamp + chrono::Duration::milliseconds((s * 1000.0) as i64);
+    let from_seconds = |s: f64| entered + chrono::Duration::milliseconds((s * 1000.0) as i64);
     match spec {
         WaitSpec::Seconds(NumberSource::Literal(n)) => Ok(from_seconds(*n)),
         WaitSpec::Seconds(NumberSource::Expr(e)) => {
@@ -441,12 +472,21 @@ async fn run_parallel(
         let (run, m, input) = (run.clone(), m.clone(), input.clone());
         let mut cb = b.child(&started, i);
         let mut cv = parent.child();
-        async move { (i, run_machine(&run, &m, input, &mut cb, &mut cv).await) }
+        async move {
+            let r = run_machine(&run, &m, input, &mut cb, &mut cv).await;
+            // The branch's last events are its own: stored before it counts
+            // as ended.
+            let r = match r {
+                Err(Halt::Store(e)) => Err(Halt::Store(e)),
+                r => run.flush(&mut cb).await.map_err(Halt::from).and(r),
+            };
+            (i, r)
+        }
     });
     let outcome = collect(runs, usize::MAX, branches.len(), None).await;
     match outcome {
         Ok(results) => {
-            run.emit(b, "ParallelStateSucceeded", Value::Null).await?;
+            run.emit_later(b, "ParallelStateSucceeded", Value::Null);
             Ok(Value::Array(results))
         }
         Err(Halt::Failed(f)) => {
@@ -575,7 +615,7 @@ async fn run_map(
     let tolerance = (count.is_some() || pct.is_some()).then_some(Tolerance { count, pct });
     match collect(runs, limit, n, tolerance).await {
         Ok(results) => {
-            run.emit(b, "MapStateSucceeded", Value::Null).await?;
+            run.emit_later(b, "MapStateSucceeded", Value::Null);
             Ok(Value::Array(results))
         }
         Err(Halt::Failed(f)) => {
@@ -596,7 +636,7 @@ async fn run_iteration(
     b: &mut Branch,
     vars: &mut Vars,
 ) -> Result<Value, Halt> {
-    run.emit(b, "MapIterationStarted", details.clone()).await?;
+    run.emit_later(b, "MapIterationStarted", details.clone());
     let r = run_machine(run, m, input, b, vars).await;
     let ended = match &r {
         Ok(_) => "MapIterationSucceeded",

@@ -10,7 +10,7 @@
 
 use crate::clock::Clock;
 use crate::history::{HistoryEvent, NewEvent};
-use crate::store::{StoreAccess, StoreError};
+use crate::store::{Append, StoreAccess, StoreError};
 use crate::tasks::Handlers;
 use crate::values::format_timestamp;
 use chrono::{DateTime, Utc};
@@ -76,22 +76,47 @@ pub(crate) struct Run {
 }
 
 /// A sequence of events within an execution.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Branch {
     pub key: String,
     pub seq: u64,
-    pub last_id: u64,
+    /// The id the next event links to; `None` while the last event is
+    /// still pending (its id is given when it is stored).
+    pub last_id: Option<u64>,
     pub last_time: DateTime<Utc>,
+    /// Events recorded by [`Run::emit_later`], stored with the branch's
+    /// next [`Run::emit`] (or [`Run::flush`]) in the same call.
+    pub pending: Vec<Append>,
+    /// The run found nothing stored when it started (not a replay): what it
+    /// stores is what it computed, so a state's entered event may wait too.
+    pub fresh: bool,
 }
 
 impl Branch {
-    pub fn child(&self, parent_event: &HistoryEvent, index: usize) -> Branch {
+    pub fn new(
+        key: String,
+        seq: u64,
+        last_id: u64,
+        last_time: DateTime<Utc>,
+        fresh: bool,
+    ) -> Branch {
         Branch {
-            key: format!("{}/{}.{}", self.key, parent_event.id, index),
-            seq: 0,
-            last_id: parent_event.id,
-            last_time: parent_event.timestamp,
+            key,
+            seq,
+            last_id: Some(last_id),
+            last_time,
+            pending: Vec::new(),
+            fresh,
         }
+    }
+    pub fn child(&self, parent_event: &HistoryEvent, index: usize) -> Branch {
+        Branch::new(
+            format!("{}/{}.{}", self.key, parent_event.id, index),
+            0,
+            parent_event.id,
+            parent_event.timestamp,
+            self.fresh,
+        )
     }
     fn next_key(&self) -> String {
         format!("{}#{}", self.key, self.seq)
@@ -108,31 +133,84 @@ pub(crate) fn key_before(key: &str, back: u64) -> Option<String> {
 }
 
 impl Run {
-    /// Records an event (or finds it, when replaying) and moves the branch on.
+    /// Records an event (or finds it, when replaying), together with the
+    /// branch's pending ones in one store call, and moves the branch on.
     pub async fn emit(
         &self,
         b: &mut Branch,
         event_type: &str,
         details: Value,
     ) -> Result<HistoryEvent, StoreError> {
-        let ev = NewEvent {
-            previous_event_id: b.last_id,
-            timestamp: self.core.clock.now(),
-            event_type: event_type.to_string(),
-            details,
-        };
-        let (arn, key) = (self.execution_arn.clone(), b.next_key());
-        let e = self
+        self.emit_later(b, event_type, details);
+        let (arn, events) = (self.execution_arn.clone(), std::mem::take(&mut b.pending));
+        let stored = self
             .core
             .store
-            .run(move |s| s.append_event(&arn, Some(&key), ev))
+            .run(move |s| s.append_events(&arn, events))
             .await?;
-        self.advance(b, &e);
+        let e = stored
+            .into_iter()
+            .next_back()
+            .ok_or_else(|| StoreError("the store returned no event".into()))?;
+        b.last_id = Some(e.id);
+        b.last_time = e.timestamp;
         Ok(e)
     }
 
+    /// Records an event that nothing waits on (a state's exit, a Map
+    /// iteration's start): it is stored with the branch's next event, in
+    /// the same call. Only pure events may wait so: if the process stops
+    /// first, the replay derives the same event again.
+    pub fn emit_later(&self, b: &mut Branch, event_type: &str, details: Value) -> String {
+        let timestamp = self.core.clock.now();
+        let key = b.next_key();
+        b.pending.push(Append {
+            key: Some(key.clone()),
+            event: NewEvent {
+                previous_event_id: b.last_id.unwrap_or_default(),
+                timestamp,
+                event_type: event_type.to_string(),
+                details,
+            },
+            chained: b.last_id.is_none(),
+        });
+        b.seq += 1;
+        b.last_id = None;
+        b.last_time = timestamp;
+        key
+    }
+
+    /// The event stored under `key`, the branch's pending events stored
+    /// first (for an event that waited and whose id is now needed).
+    pub async fn stored(&self, b: &mut Branch, key: String) -> Result<HistoryEvent, StoreError> {
+        self.flush(b).await?;
+        let arn = self.execution_arn.clone();
+        self.core
+            .store
+            .run(move |s| s.find_event(&arn, &key))
+            .await?
+            .ok_or_else(|| StoreError("a stored event is missing".into()))
+    }
+
+    /// Stores the branch's pending events, if any (a branch that ends with
+    /// no event of its own after them).
+    pub async fn flush(&self, b: &mut Branch) -> Result<(), StoreError> {
+        if b.pending.is_empty() {
+            return Ok(());
+        }
+        let (arn, events) = (self.execution_arn.clone(), std::mem::take(&mut b.pending));
+        let stored = self
+            .core
+            .store
+            .run(move |s| s.append_events(&arn, events))
+            .await?;
+        b.last_id = stored.last().map(|e| e.id);
+        Ok(())
+    }
+
     /// The event already recorded at the branch's next position, if any.
-    pub async fn peek(&self, b: &Branch) -> Result<Option<HistoryEvent>, StoreError> {
+    pub async fn peek(&self, b: &mut Branch) -> Result<Option<HistoryEvent>, StoreError> {
+        self.flush(b).await?;
         let (arn, key) = (self.execution_arn.clone(), b.next_key());
         self.core.store.run(move |s| s.find_event(&arn, &key)).await
     }
@@ -144,7 +222,7 @@ impl Run {
 
     pub fn advance(&self, b: &mut Branch, e: &HistoryEvent) {
         b.seq += 1;
-        b.last_id = e.id;
+        b.last_id = Some(e.id);
         b.last_time = e.timestamp;
     }
 

@@ -226,3 +226,75 @@ async fn a_stop_cut_short_by_a_store_error_takes_no_further_step() {
     assert_eq!(history.last().map(String::as_str), Some("ExecutionAborted"));
     assert_eq!(PANICS.load(Ordering::SeqCst), 0, "nothing panicked");
 }
+
+/// The run's end is one store call: the last state's pending events, the
+/// end event, the tokens closed and the record. When the record cannot be
+/// updated the whole call is undone — no end is recorded without its record
+/// — and the run replays and ends again once the store accepts it, without
+/// calling its task again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_end_is_undone_whole_and_recorded_once_accepted() {
+    count_panics();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("engine.db");
+    let refusal = Refusal::on(&db);
+    let charges = Arc::new(AtomicUsize::new(0));
+    let engine = Engine::builder()
+        .store(Arc::new(SqliteStore::open(&db).unwrap()))
+        .handler("charge", {
+            let charges = charges.clone();
+            move |_: Value| {
+                charges.fetch_add(1, Ordering::SeqCst);
+                async { Ok(json!({"cents": 9967})) }
+            }
+        })
+        .start()
+        .await
+        .unwrap();
+    let sm = engine
+        .create_state_machine("charges", &definition().to_string(), &BTreeMap::new())
+        .unwrap();
+    let (faulty, healthy) = (arn("faulty"), arn("healthy"));
+    refusal.start("UPDATE ON executions", &format!("NEW.arn = '{faulty}'"));
+    for name in ["faulty", "healthy"] {
+        engine
+            .start_execution(&sm, Some(name), Some(r#"{"member":"m"}"#))
+            .await
+            .unwrap();
+    }
+    let done = tokio::time::timeout(
+        Duration::from_secs(10),
+        engine.wait_for_completion(&healthy),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded);
+    // Refused for a while: tried (and undone) more than once.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        engine.describe_execution(&faulty).unwrap().status,
+        ExecutionStatus::Running
+    );
+    let so_far = event_types(&engine, &faulty);
+    assert!(
+        !so_far
+            .iter()
+            .any(|t| t == "ExecutionSucceeded" || t == "PassStateExited"),
+        "nothing of the refused end is stored: {so_far:?}"
+    );
+
+    refusal.stop();
+    let done = tokio::time::timeout(Duration::from_secs(30), engine.wait_for_completion(&faulty))
+        .await
+        .expect("the end is recorded once the store accepts it")
+        .unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded);
+    assert_eq!(done.output.as_deref(), Some(r#"{"cents":9967}"#));
+    assert_eq!(
+        event_types(&engine, &faulty),
+        event_types(&engine, &healthy)
+    );
+    assert_eq!(charges.load(Ordering::SeqCst), 2, "each task called once");
+    assert_eq!(PANICS.load(Ordering::SeqCst), 0, "nothing panicked");
+}

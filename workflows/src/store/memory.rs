@@ -1,8 +1,9 @@
 //! The in-memory store: for tests, `asl run` and benchmarks.
 
 use super::*;
+use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -12,29 +13,128 @@ pub struct MemoryStore {
 #[derive(Debug, Default)]
 struct Inner {
     machines: HashMap<String, StateMachineRecord>,
-    executions: HashMap<String, ExecutionRecord>,
+    executions: HashMap<String, Execution>,
     order: Vec<String>,
     histories: HashMap<String, History>,
     tokens: HashMap<String, TokenRecord>,
     tokens_by_key: HashMap<(String, String), String>,
     schedules: std::collections::BTreeMap<String, ScheduleRecord>,
+    /// Texts many records repeat (definitions, event types), held once.
+    shared: std::collections::HashSet<Arc<str>>,
+}
+
+/// An execution's record, its definition shared with every other
+/// execution of the same one.
+#[derive(Debug)]
+struct Execution {
+    /// The record, its `definition` left empty.
+    rec: ExecutionRecord,
+    definition: Arc<str>,
+}
+
+impl Execution {
+    fn record(&self) -> ExecutionRecord {
+        ExecutionRecord {
+            definition: self.definition.to_string(),
+            ..self.rec.clone()
+        }
+    }
+}
+
+impl Inner {
+    fn share(&mut self, text: &str) -> Arc<str> {
+        if let Some(t) = self.shared.get(text) {
+            return t.clone();
+        }
+        let t: Arc<str> = text.into();
+        self.shared.insert(t.clone());
+        t
+    }
+    fn execution(&mut self, e: &ExecutionRecord) -> Execution {
+        Execution {
+            rec: ExecutionRecord {
+                definition: String::new(),
+                ..e.clone()
+            },
+            definition: self.share(&e.definition),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 struct History {
     events: Vec<Stored>,
-    keys: Vec<Option<String>>,
-    by_key: HashMap<String, usize>,
+    /// Event positions by key, while the execution may still add or look
+    /// up events; dropped when it ends and rebuilt if it is redriven.
+    by_key: Option<HashMap<Box<str>, usize>>,
 }
 
-/// An event held compactly: its details as JSON text, parsed when read
-/// (a parsed `Value` takes several times the memory).
+/// An event held compactly: its type shared, its details as text, parsed
+/// when read (a parsed `Value` takes several times the memory).
 #[derive(Debug)]
 struct Stored {
     previous_event_id: u64,
     timestamp: DateTime<Utc>,
-    event_type: Box<str>,
-    details: Box<str>,
+    event_type: Arc<str>,
+    details: Details,
+    key: Option<Box<str>>,
+}
+
+#[derive(Debug)]
+enum Details {
+    Json(Box<str>),
+    /// The shape of most events, a state's entered or exited one:
+    /// `{"name": …, "input" | "output": text, "…Details": {"truncated": false}}`.
+    /// A state's output is the next state's input: the text is shared with
+    /// a recent event's when equal, the name with every event's.
+    Io {
+        name: Arc<str>,
+        output: bool,
+        text: Arc<str>,
+    },
+}
+
+/// How many recent events a text is looked for in (Map iterations and
+/// Parallel branches interleave their events).
+const RECENT: usize = 8;
+
+impl Details {
+    fn value(&self) -> Value {
+        match self {
+            Details::Json(text) => serde_json::from_str(text).expect("stored details are JSON"),
+            Details::Io { name, output, text } => {
+                let field = if *output { "output" } else { "input" };
+                serde_json::json!({
+                    "name": &**name,
+                    field: &**text,
+                    format!("{field}Details"): {"truncated": false},
+                })
+            }
+        }
+    }
+    fn text(&self) -> Option<&Arc<str>> {
+        match self {
+            Details::Io { text, .. } => Some(text),
+            Details::Json(_) => None,
+        }
+    }
+}
+
+/// The `Io` parts of details of that shape: name, whether output, text.
+fn io_parts(v: &Value) -> Option<(&str, bool, &str)> {
+    let o = v.as_object().filter(|o| o.len() == 3)?;
+    let name = o.get("name")?.as_str()?;
+    let (output, text) = match (o.get("input"), o.get("output")) {
+        (Some(t), None) => (false, t.as_str()?),
+        (None, Some(t)) => (true, t.as_str()?),
+        _ => return None,
+    };
+    let field = if output {
+        "outputDetails"
+    } else {
+        "inputDetails"
+    };
+    (o.get(field)? == &serde_json::json!({"truncated": false})).then_some((name, output, text))
 }
 
 impl History {
@@ -45,8 +145,35 @@ impl History {
             previous_event_id: s.previous_event_id,
             timestamp: s.timestamp,
             event_type: s.event_type.to_string(),
-            details: serde_json::from_str(&s.details).expect("stored details are JSON"),
+            details: s.details.value(),
         }
+    }
+    /// `text`, shared with a recent event's equal text if there is one.
+    fn recent_text(&self, text: &str) -> Arc<str> {
+        self.events
+            .iter()
+            .rev()
+            .take(RECENT)
+            .filter_map(|e| e.details.text())
+            .find(|t| &***t == text)
+            .cloned()
+            .unwrap_or_else(|| text.into())
+    }
+    /// Event positions by key (rebuilt for an execution that had ended).
+    fn by_key(&mut self) -> &mut HashMap<Box<str>, usize> {
+        let events = &self.events;
+        self.by_key.get_or_insert_with(|| {
+            events
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| e.key.clone().map(|k| (k, i)))
+                .collect()
+        })
+    }
+    /// What an ended execution no longer needs: spare capacity, the index.
+    fn compact(&mut self) {
+        self.events.shrink_to_fit();
+        self.by_key = None;
     }
 }
 
@@ -80,17 +207,25 @@ impl Store for MemoryStore {
     fn insert_execution(&self, e: &ExecutionRecord) -> StoreResult<(ExecutionRecord, bool)> {
         let mut g = self.lock();
         if let Some(x) = g.executions.get(&e.arn) {
-            return Ok((x.clone(), false));
+            return Ok((x.record(), false));
         }
-        g.executions.insert(e.arn.clone(), e.clone());
+        let stored = g.execution(e);
+        g.executions.insert(e.arn.clone(), stored);
         g.order.push(e.arn.clone());
         Ok((e.clone(), true))
     }
     fn get_execution(&self, arn: &str) -> StoreResult<Option<ExecutionRecord>> {
-        Ok(self.lock().executions.get(arn).cloned())
+        Ok(self.lock().executions.get(arn).map(Execution::record))
     }
     fn update_execution(&self, e: &ExecutionRecord) -> StoreResult<()> {
-        self.lock().executions.insert(e.arn.clone(), e.clone());
+        let mut g = self.lock();
+        let stored = g.execution(e);
+        g.executions.insert(e.arn.clone(), stored);
+        if e.status != ExecutionStatus::Running
+            && let Some(h) = g.histories.get_mut(&e.arn)
+        {
+            h.compact();
+        }
         Ok(())
     }
     fn list_executions(&self, sm: Option<&str>) -> StoreResult<Vec<ExecutionRecord>> {
@@ -99,8 +234,8 @@ impl Store for MemoryStore {
             .iter()
             .rev()
             .filter_map(|a| g.executions.get(a))
-            .filter(|e| sm.is_none_or(|s| e.state_machine_arn == s))
-            .cloned()
+            .filter(|e| sm.is_none_or(|s| e.rec.state_machine_arn == s))
+            .map(Execution::record)
             .collect())
     }
 
@@ -111,21 +246,31 @@ impl Store for MemoryStore {
         ev: NewEvent,
     ) -> StoreResult<HistoryEvent> {
         let mut g = self.lock();
+        let event_type = g.share(&ev.event_type);
+        let io = io_parts(&ev.details).map(|(name, output, text)| (g.share(name), output, text));
         let h = g.histories.entry(execution.to_string()).or_default();
         if let Some(k) = key
-            && let Some(&i) = h.by_key.get(k)
+            && let Some(&i) = h.by_key().get(k)
         {
             return Ok(h.load(i));
         }
         if let Some(k) = key {
-            h.by_key.insert(k.to_string(), h.events.len());
+            let i = h.events.len();
+            h.by_key().insert(k.into(), i);
         }
-        h.keys.push(key.map(String::from));
         h.events.push(Stored {
             previous_event_id: ev.previous_event_id,
             timestamp: ev.timestamp,
-            event_type: ev.event_type.as_str().into(),
-            details: ev.details.to_string().into(),
+            event_type,
+            details: match io {
+                Some((name, output, text)) => Details::Io {
+                    name,
+                    output,
+                    text: h.recent_text(text),
+                },
+                None => Details::Json(ev.details.to_string().into()),
+            },
+            key: key.map(Into::into),
         });
         Ok(HistoryEvent {
             id: h.events.len() as u64,
@@ -136,10 +281,10 @@ impl Store for MemoryStore {
         })
     }
     fn find_event(&self, execution: &str, key: &str) -> StoreResult<Option<HistoryEvent>> {
-        let g = self.lock();
+        let mut g = self.lock();
         Ok(g.histories
-            .get(execution)
-            .and_then(|h| h.by_key.get(key).map(|&i| h.load(i))))
+            .get_mut(execution)
+            .and_then(|h| h.by_key().get(key).copied().map(|i| h.load(i))))
     }
     fn history(&self, execution: &str) -> StoreResult<Vec<HistoryEvent>> {
         Ok(self
@@ -155,13 +300,13 @@ impl Store for MemoryStore {
             return Ok(());
         };
         let keyed = h
-            .keys
+            .events
             .iter()
-            .zip(&h.events)
-            .filter_map(|(k, e)| k.as_deref().map(|k| (k, &*e.event_type)));
-        for k in trailing_failures(keyed) {
-            if let Some(i) = h.by_key.remove(&k) {
-                h.keys[i] = None;
+            .filter_map(|e| e.key.as_deref().map(|k| (k, &*e.event_type)));
+        let forgotten = trailing_failures(keyed);
+        for k in forgotten {
+            if let Some(i) = h.by_key().remove(k.as_str()) {
+                h.events[i].key = None;
             }
         }
         Ok(())
@@ -206,5 +351,58 @@ impl Store for MemoryStore {
     }
     fn list_schedules(&self) -> StoreResult<Vec<ScheduleRecord>> {
         Ok(self.lock().schedules.values().cloned().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Details kept in the compact form, or as text, read back as given;
+    /// an ended execution's index is rebuilt when a key is looked up.
+    #[test]
+    fn compact_events_read_back_as_given() {
+        let store = MemoryStore::new();
+        let details = [
+            json!({"name": "A", "input": "{\"x\":1}", "inputDetails": {"truncated": false}}),
+            json!({"name": "A", "output": "{\"x\":1}", "outputDetails": {"truncated": false}}),
+            json!({"name": "B", "output": "{}", "outputDetails": {"truncated": true}}),
+            json!({"name": "B", "input": "{}", "inputDetails": {"truncated": false}, "extra": 1}),
+            json!({"input": "{}", "inputDetails": {"truncated": false}, "roleArn": "r"}),
+            Value::Null,
+        ];
+        let mut written = Vec::new();
+        for (i, d) in details.iter().enumerate() {
+            let ev = NewEvent {
+                previous_event_id: i as u64,
+                timestamp: Utc::now(),
+                event_type: "PassStateEntered".into(),
+                details: d.clone(),
+            };
+            written.push(
+                store
+                    .append_event("e", Some(&format!("r#{i}")), ev)
+                    .unwrap(),
+            );
+        }
+        assert_eq!(store.history("e").unwrap(), written);
+        let g = store.lock();
+        let shared = match (
+            &g.histories["e"].events[0].details,
+            &g.histories["e"].events[1].details,
+        ) {
+            (Details::Io { text: a, .. }, Details::Io { text: b, .. }) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        assert!(shared, "an output equal to the input before it is shared");
+        drop(g);
+
+        store.lock().histories.get_mut("e").unwrap().compact();
+        assert_eq!(
+            store.find_event("e", "r#1").unwrap().as_ref(),
+            Some(&written[1])
+        );
+        assert_eq!(store.history("e").unwrap(), written);
     }
 }

@@ -158,6 +158,21 @@ pub trait Store: Send + Sync {
         key: Option<&str>,
         ev: NewEvent,
     ) -> StoreResult<HistoryEvent>;
+    /// Appends events in order as one atomic call, each as
+    /// [`Store::append_event`] would (a stored key returns the stored
+    /// event). One call per state transition instead of one per event.
+    fn append_events(
+        &self,
+        execution: &str,
+        events: Vec<Append>,
+    ) -> StoreResult<Vec<HistoryEvent>> {
+        let mut out: Vec<HistoryEvent> = Vec::with_capacity(events.len());
+        for a in events {
+            let (key, ev) = a.resolve(out.last());
+            out.push(self.append_event(execution, key.as_deref(), ev)?);
+        }
+        Ok(out)
+    }
     fn find_event(&self, execution: &str, key: &str) -> StoreResult<Option<HistoryEvent>>;
     fn history(&self, execution: &str) -> StoreResult<Vec<HistoryEvent>>;
     /// Makes the events that ended each branch in failure no longer count
@@ -174,6 +189,27 @@ pub trait Store: Send + Sync {
     fn get_schedule(&self, name: &str) -> StoreResult<Option<ScheduleRecord>>;
     fn delete_schedule(&self, name: &str) -> StoreResult<bool>;
     fn list_schedules(&self) -> StoreResult<Vec<ScheduleRecord>>;
+}
+
+/// An event of a batch ([`Store::append_events`]). A `chained` event links
+/// to the event before it in the batch, whose id is known only once it is
+/// stored; otherwise it keeps its own `previous_event_id`.
+#[derive(Debug, Clone)]
+pub struct Append {
+    pub key: Option<String>,
+    pub event: NewEvent,
+    pub chained: bool,
+}
+
+impl Append {
+    /// The event to store, given the one stored before it in the batch.
+    pub(crate) fn resolve(self, before: Option<&HistoryEvent>) -> (Option<String>, NewEvent) {
+        let mut ev = self.event;
+        if let (true, Some(b)) = (self.chained, before) {
+            ev.previous_event_id = b.id;
+        }
+        (self.key, ev)
+    }
 }
 
 /// The branch part of a history key (`branch#seq`).

@@ -95,6 +95,41 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Appends one event inside the caller's transaction. `next_id` caches
+    /// the execution's next id across the events of one batch.
+    fn append_in(
+        tx: &Connection,
+        execution: &str,
+        key: Option<&str>,
+        ev: NewEvent,
+        next_id: &mut Option<i64>,
+    ) -> StoreResult<HistoryEvent> {
+        if let Some(k) = key
+            && let Some(existing) = Self::event_by_key(tx, execution, k)?
+        {
+            return Ok(existing);
+        }
+        let id = match *next_id {
+            Some(id) => id,
+            None => tx
+                .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM events WHERE execution = ?1")?
+                .query_row([execution], |r| r.get(0))?,
+        };
+        *next_id = Some(id + 1);
+        let e = HistoryEvent {
+            id: id as u64,
+            previous_event_id: ev.previous_event_id,
+            timestamp: ev.timestamp,
+            event_type: ev.event_type,
+            details: ev.details,
+        };
+        tx.prepare_cached("INSERT INTO events (execution, id, key, body) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![execution, id, key, to_json(&e)?])?;
+        Ok(e)
+    }
+}
+
 impl Store for SqliteStore {
     fn begin_group(&self) -> StoreResult<()> {
         let conn = self.conn();
@@ -203,26 +238,29 @@ impl Store for SqliteStore {
         ev: NewEvent,
     ) -> StoreResult<HistoryEvent> {
         self.atomically(|tx| {
-            if let Some(k) = key
-                && let Some(existing) = Self::event_by_key(tx, execution, k)?
-            {
-                return Ok(existing);
+            let mut next_id = None;
+            Self::append_in(tx, execution, key, ev, &mut next_id)
+        })
+    }
+    fn append_events(
+        &self,
+        execution: &str,
+        events: Vec<Append>,
+    ) -> StoreResult<Vec<HistoryEvent>> {
+        self.atomically(|tx| {
+            let mut next_id = None;
+            let mut out: Vec<HistoryEvent> = Vec::with_capacity(events.len());
+            for a in events {
+                let (key, ev) = a.resolve(out.last());
+                out.push(Self::append_in(
+                    tx,
+                    execution,
+                    key.as_deref(),
+                    ev,
+                    &mut next_id,
+                )?);
             }
-            let id: i64 = tx
-                .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM events WHERE execution = ?1")?
-                .query_row([execution], |r| r.get(0))?;
-            let e = HistoryEvent {
-                id: id as u64,
-                previous_event_id: ev.previous_event_id,
-                timestamp: ev.timestamp,
-                event_type: ev.event_type,
-                details: ev.details,
-            };
-            tx.prepare_cached(
-                "INSERT INTO events (execution, id, key, body) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![execution, id, key, to_json(&e)?])?;
-            Ok(e)
+            Ok(out)
         })
     }
     fn find_event(&self, execution: &str, key: &str) -> StoreResult<Option<HistoryEvent>> {
@@ -288,7 +326,7 @@ impl Store for SqliteStore {
     }
     fn open_tokens(&self, execution: &str) -> StoreResult<Vec<TokenRecord>> {
         let conn = self.conn();
-        let mut st = conn.prepare("SELECT body FROM tokens WHERE execution = ?1")?;
+        let mut st = conn.prepare_cached("SELECT body FROM tokens WHERE execution = ?1")?;
         let rows = st
             .query_map([execution], |r| r.get::<_, String>(0))?
             .collect::<Result<Vec<_>, _>>()?;
