@@ -142,13 +142,9 @@ impl Run {
         details: Value,
     ) -> Result<HistoryEvent, StoreError> {
         self.emit_later(b, event_type, details);
-        let (arn, events) = (self.execution_arn.clone(), std::mem::take(&mut b.pending));
-        let stored = self
-            .core
-            .store
-            .run(move |s| s.append_events(&arn, events))
-            .await?;
-        let e = stored
+        let e = self
+            .store_pending(b)
+            .await?
             .into_iter()
             .next_back()
             .ok_or_else(|| StoreError("the store returned no event".into()))?;
@@ -198,14 +194,17 @@ impl Run {
         if b.pending.is_empty() {
             return Ok(());
         }
+        b.last_id = self.store_pending(b).await?.last().map(|e| e.id);
+        Ok(())
+    }
+
+    /// The branch's pending events stored in one call, as the store holds them.
+    async fn store_pending(&self, b: &mut Branch) -> Result<Vec<HistoryEvent>, StoreError> {
         let (arn, events) = (self.execution_arn.clone(), std::mem::take(&mut b.pending));
-        let stored = self
-            .core
+        self.core
             .store
             .run(move |s| s.append_events(&arn, events))
-            .await?;
-        b.last_id = stored.last().map(|e| e.id);
-        Ok(())
+            .await
     }
 
     /// The event already recorded at the branch's next position, if any.

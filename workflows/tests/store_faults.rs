@@ -74,6 +74,18 @@ fn event_types(engine: &Engine, arn: &str) -> Vec<String> {
     history.into_iter().map(|e| e.event_type).collect()
 }
 
+/// Once the store accepts writes again, `faulty` completes with the
+/// output and the events `healthy` (run undisturbed) has.
+async fn completes_as(engine: &Engine, faulty: &str, healthy: &str, why: &str) {
+    let done = tokio::time::timeout(Duration::from_secs(30), engine.wait_for_completion(faulty))
+        .await
+        .expect(why)
+        .unwrap();
+    assert_eq!(done.status, ExecutionStatus::Succeeded);
+    assert_eq!(done.output.as_deref(), Some(r#"{"cents":9967}"#));
+    assert_eq!(event_types(engine, faulty), event_types(engine, healthy));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_error_retries_that_executions_step_and_spares_the_others() {
     count_panics();
@@ -142,16 +154,13 @@ async fn a_store_error_retries_that_executions_step_and_spares_the_others() {
     // The store accepts writes again: the execution completes, each of its
     // events recorded once, as the other's were.
     refusal.stop();
-    let done = tokio::time::timeout(Duration::from_secs(30), engine.wait_for_completion(&faulty))
-        .await
-        .expect("the execution completes once the store accepts its writes")
-        .unwrap();
-    assert_eq!(done.status, ExecutionStatus::Succeeded);
-    assert_eq!(done.output.as_deref(), Some(r#"{"cents":9967}"#));
-    assert_eq!(
-        event_types(&engine, &faulty),
-        event_types(&engine, &healthy)
-    );
+    completes_as(
+        &engine,
+        &faulty,
+        &healthy,
+        "the execution completes once the store accepts its writes",
+    )
+    .await;
     assert_eq!(PANICS.load(Ordering::SeqCst), 0, "nothing panicked");
 }
 
@@ -285,16 +294,13 @@ async fn a_refused_end_is_undone_whole_and_recorded_once_accepted() {
     );
 
     refusal.stop();
-    let done = tokio::time::timeout(Duration::from_secs(30), engine.wait_for_completion(&faulty))
-        .await
-        .expect("the end is recorded once the store accepts it")
-        .unwrap();
-    assert_eq!(done.status, ExecutionStatus::Succeeded);
-    assert_eq!(done.output.as_deref(), Some(r#"{"cents":9967}"#));
-    assert_eq!(
-        event_types(&engine, &faulty),
-        event_types(&engine, &healthy)
-    );
+    completes_as(
+        &engine,
+        &faulty,
+        &healthy,
+        "the end is recorded once the store accepts it",
+    )
+    .await;
     assert_eq!(charges.load(Ordering::SeqCst), 2, "each task called once");
     assert_eq!(PANICS.load(Ordering::SeqCst), 0, "nothing panicked");
 }
