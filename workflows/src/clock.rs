@@ -10,6 +10,24 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
+/// The latest instant the engine waits until: the last whole second that
+/// RFC 3339, with its four-digit years, can write (9999-12-31T23:59:59Z),
+/// so that every date the engine records can be printed and read back.
+pub fn latest() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// `t` plus `secs` seconds (to the millisecond), never past [`latest`]: a
+/// wait, timeout or back-off too long to represent ends there instead of
+/// overflowing.
+pub fn after(t: DateTime<Utc>, secs: f64) -> DateTime<Utc> {
+    // `as` saturates: an enormous or infinite delay is i64::MAX ms.
+    let ms = (secs * 1000.0) as i64;
+    chrono::TimeDelta::try_milliseconds(ms)
+        .and_then(|d| t.checked_add_signed(d))
+        .map_or_else(latest, |end| end.min(latest()))
+}
+
 pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 pub trait Clock: Send + Sync {

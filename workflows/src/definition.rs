@@ -234,10 +234,107 @@ pub fn parse(text: &str) -> Result<Arc<Machine>, Vec<String>> {
         .map_err(|e| vec![format!("the definition is not valid JSON: {e}")])?;
     let mut errs = Vec::new();
     let m = machine(&v, "", QueryLanguage::JsonPath, &mut errs);
+    variables(&v, "", QueryLanguage::JsonPath, &[], &mut errs);
     if errs.is_empty() {
         Ok(Arc::new(m))
     } else {
         Err(errs)
+    }
+}
+
+/// The longest variable name (developer guide, "Passing data between
+/// states with variables").
+const MAX_VARIABLE_NAME: usize = 80;
+
+/// Why `name` cannot be a variable's: it must be a Unicode identifier (a
+/// first character of XID_Start, then XID_Continue, UAX #31) of at most 80
+/// characters, and not `states`, which `$states` reserves.
+fn variable_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let identifier = chars.next().is_some_and(unicode_ident::is_xid_start)
+        && chars.all(unicode_ident::is_xid_continue);
+    if !identifier {
+        Err(format!(
+            "'{name}' is not a valid variable name (a Unicode identifier)"
+        ))
+    } else if name.chars().count() > MAX_VARIABLE_NAME {
+        Err(format!(
+            "the variable name '{name}' is longer than {MAX_VARIABLE_NAME} characters"
+        ))
+    } else if name == "states" {
+        Err("the variable name 'states' is reserved ($states)".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks every variable a machine's states and catchers assign, then its
+/// Map processors and Parallel branches, each an inner scope that may not
+/// assign a variable any enclosing scope assigns (developer guide,
+/// "Variable scope"). `outer` holds the enclosing scopes' names.
+fn variables(
+    v: &Value,
+    at: &str,
+    inherited: QueryLanguage,
+    outer: &[String],
+    errs: &mut Vec<String>,
+) {
+    let Some(states) = v.get("States").and_then(Value::as_object) else {
+        return;
+    };
+    let lang = QueryLanguage::parse(v.get("QueryLanguage"), inherited).unwrap_or(inherited);
+    let state_lang =
+        |sv: &Value| QueryLanguage::parse(sv.get("QueryLanguage"), lang).unwrap_or(lang);
+    let mut scope = outer.to_vec();
+    for (name, sv) in states {
+        let catchers = sv
+            .get("Catch")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        let assigns = std::iter::once(sv)
+            .chain(catchers)
+            .filter_map(|o| o.get("Assign"));
+        for key in assigns.filter_map(Value::as_object).flat_map(|a| a.keys()) {
+            let var = match state_lang(sv) {
+                QueryLanguage::JsonPath => key.strip_suffix(".$").unwrap_or(key),
+                QueryLanguage::Jsonata => key,
+            };
+            if let Err(why) = variable_name(var) {
+                errs.push(format!("{at}state '{name}': {why}"));
+            }
+            if outer.iter().any(|o| o == var) {
+                errs.push(format!(
+                    "{at}state '{name}': the variable '{var}' is assigned in an enclosing scope, \
+                     which a Map iteration or Parallel branch may not assign"
+                ));
+            }
+            scope.push(var.to_string());
+        }
+    }
+    for (name, sv) in states {
+        let inner = match sv.get("Type").and_then(Value::as_str) {
+            Some("Parallel") => sv.get("Branches").and_then(Value::as_array).map(|b| {
+                b.iter()
+                    .enumerate()
+                    .map(|(i, b)| (format!("branch {i} of '{name}': "), b))
+                    .collect::<Vec<_>>()
+            }),
+            Some("Map") => sv
+                .get("ItemProcessor")
+                .or_else(|| sv.get("Iterator"))
+                .map(|p| vec![(format!("processor of '{name}': "), p)]),
+            _ => None,
+        };
+        for (label, m) in inner.into_iter().flatten() {
+            variables(
+                m,
+                &format!("{at}state '{name}': {label}"),
+                state_lang(sv),
+                &scope,
+                errs,
+            );
+        }
     }
 }
 

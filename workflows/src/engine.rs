@@ -367,9 +367,9 @@ impl Engine {
             start_time: rec.start_date,
             redrive_count: rec.redrive_count,
         });
-        let deadline = machine.timeout_seconds.map(|t| {
-            rec.redrive_date.unwrap_or(rec.start_date) + chrono::Duration::seconds(t as i64)
-        });
+        let deadline = machine
+            .timeout_seconds
+            .map(|t| crate::clock::after(rec.redrive_date.unwrap_or(rec.start_date), t as f64));
         let engine = self.clone();
         let arn = rec.arn.clone();
         let mut running = self.0.running.lock().expect("running lock");

@@ -102,7 +102,7 @@ async fn run_state(
             if retries[i] < r.max_attempts {
                 let delay = r.delay_seconds(retries[i], run.stable_unit(b));
                 retries[i] += 1;
-                let due = b.last_time + chrono::Duration::milliseconds((delay * 1000.0) as i64);
+                let due = crate::clock::after(b.last_time, delay);
                 run.core.clock.sleep_until(due).await;
                 continue;
             }
@@ -399,7 +399,8 @@ fn wait_until(
     states: &States,
     entered: chrono::DateTime<chrono::Utc>,
 ) -> Result<chrono::DateTime<chrono::Utc>, Failure> {
-    let from_seconds = |s: f64| entered + chrono::Duration::milliseconds((s * 1000.0) as i64);
+    // A long of seconds past the engine's latest date waits until it.
+    let from_seconds = |s: f64| crate::clock::after(entered, s);
     match spec {
         WaitSpec::Seconds(NumberSource::Literal(n)) => Ok(from_seconds(*n)),
         WaitSpec::Seconds(NumberSource::Expr(e)) => {

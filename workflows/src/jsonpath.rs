@@ -139,12 +139,15 @@ impl JsonPath {
             .all(|s| matches!(s, Seg::Key(_) | Seg::Index(_) | Seg::Function(_)))
     }
 
-    /// The path's keys when it is a plain chain of names (used by ResultPath).
-    pub fn keys(&self) -> Option<Vec<&str>> {
+    /// The path's steps when it is a reference path (names and indexes
+    /// only: no wildcard, filter, slice, union, deep scan or function), as
+    /// ResultPath takes it.
+    pub fn reference(&self) -> Option<Vec<Step>> {
         self.segs
             .iter()
             .map(|s| match s {
-                Seg::Key(k) => Some(k.as_str()),
+                Seg::Key(k) => Some(Step::Key(k.clone())),
+                Seg::Index(i) => Some(Step::Index(*i)),
                 _ => None,
             })
             .collect()
@@ -581,32 +584,61 @@ impl Parser<'_> {
     }
 }
 
-/// Sets `value` at a definite, name-only path, creating the objects missing
-/// on the way; false (and `doc` unchanged) when a node on the way exists
-/// but is not an object, which the value cannot be put into.
-pub fn set_at(doc: &mut Value, keys: &[&str], value: Value) -> bool {
-    let Some((last, parents)) = keys.split_last() else {
+/// One step of a reference path: a member name or an array index.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    Key(String),
+    Index(i64),
+}
+
+/// Sets `value` at a reference path, creating the objects missing on the
+/// way (a member only: no array is created); false when a node on the way
+/// cannot take the next step: a name into a node that is not an object, an
+/// index into a node that is not an array, or an index that is negative or
+/// past the array's end. On false `doc` may hold objects created before the
+/// refusal: callers work on a copy.
+pub fn set_at(doc: &mut Value, steps: &[Step], value: Value) -> bool {
+    let Some((last, parents)) = steps.split_last() else {
         *doc = value;
         return true;
     };
-    // A node that is not an object can only be one that exists, met
-    // before any is created, so a refusal leaves `doc` as it was.
     let mut cur = doc;
-    for k in parents {
-        let Some(obj) = cur.as_object_mut() else {
-            return false;
+    for step in parents {
+        let next = match step {
+            Step::Key(k) => cur.as_object_mut().map(|obj| {
+                obj.entry(k.clone())
+                    .or_insert_with(|| Value::Object(Map::new()))
+            }),
+            Step::Index(i) => element(cur, *i),
         };
-        cur = obj
-            .entry(k.to_string())
-            .or_insert_with(|| Value::Object(Map::new()));
+        match next {
+            Some(n) => cur = n,
+            None => return false,
+        }
     }
-    match cur.as_object_mut() {
-        Some(obj) => {
-            obj.insert(last.to_string(), value);
+    let slot = match last {
+        Step::Key(k) => match cur.as_object_mut() {
+            Some(obj) => {
+                obj.insert(k.clone(), value);
+                return true;
+            }
+            None => None,
+        },
+        Step::Index(i) => element(cur, *i),
+    };
+    match slot {
+        Some(s) => {
+            *s = value;
             true
         }
         None => false,
     }
+}
+
+/// The existing element `i` of an array (never a negative index).
+fn element(v: &mut Value, i: i64) -> Option<&mut Value> {
+    let i = usize::try_from(i).ok()?;
+    v.as_array_mut()?.get_mut(i)
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@ use crate::definition::{Field, NumberSource};
 use crate::error::{DefinitionError, Failure, names, shape};
 use crate::fold;
 use crate::intrinsics::Call;
-use crate::jsonpath::{JsonPath, Root, set_at};
+use crate::jsonpath::{JsonPath, Root, Step, set_at};
 use crate::query::States;
-use crate::values::message_text;
+use crate::values::{message_text, payload_size};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -16,16 +16,40 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Default)]
 pub struct Vars {
     local: Map<String, Value>,
+    /// The JSON size of `local`'s values.
+    bytes: usize,
     parent: Option<Arc<Vars>>,
 }
+
+/// The most one variable's value, and one `Assign` in all, may hold
+/// (developer guide, "Passing data between states with variables").
+pub const MAX_VARIABLE_BYTES: usize = 256 * 1024;
+/// The most an execution's variables may hold together (same page).
+pub const MAX_EXECUTION_VARIABLE_BYTES: usize = 10 * 1024 * 1024;
 
 impl Vars {
     /// The scope of a child branch: reads this one, writes its own.
     pub fn child(self: &Arc<Self>) -> Vars {
         Vars {
             local: Map::new(),
+            bytes: 0,
             parent: Some(self.clone()),
         }
+    }
+    /// The JSON size of every variable this scope sees (its own and its
+    /// enclosing scopes').
+    fn total_bytes(&self) -> usize {
+        self.bytes + self.parent.as_ref().map_or(0, |p| p.total_bytes())
+    }
+    /// What `total_bytes` would be once `values` are assigned.
+    fn total_bytes_after(&self, values: &Map<String, Value>) -> usize {
+        let replaced: usize = values
+            .keys()
+            .filter_map(|k| self.local.get(k))
+            .map(payload_size)
+            .sum();
+        let added: usize = values.values().map(payload_size).sum();
+        self.total_bytes() - replaced + added
     }
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.local
@@ -33,7 +57,12 @@ impl Vars {
             .or_else(|| self.parent.as_ref().and_then(|p| p.get(name)))
     }
     pub fn assign(&mut self, values: Map<String, Value>) {
-        self.local.extend(values);
+        for (k, v) in values {
+            self.bytes += payload_size(&v);
+            if let Some(old) = self.local.insert(k, v) {
+                self.bytes -= payload_size(&old);
+            }
+        }
     }
 }
 
@@ -264,10 +293,13 @@ impl FilterPath {
 pub enum ResultPath {
     Replace,
     Discard,
-    At { text: String, keys: Vec<String> },
+    At { text: String, steps: Vec<Step> },
 }
 
 impl ResultPath {
+    /// A reference path from `$` (S, "Reference Paths"): names and array
+    /// indexes; `$$.`, a variable, a wildcard, filter, slice, union, deep
+    /// scan or function is refused.
     pub fn compile(v: Option<&Value>) -> Result<ResultPath, DefinitionError> {
         match v {
             None => Ok(ResultPath::Replace),
@@ -277,15 +309,15 @@ impl ResultPath {
                 if p.root != Root::Input {
                     return Err(shape(format!("ResultPath '{s}' must start with '$.'")));
                 }
-                let keys = p
-                    .keys()
+                let steps = p
+                    .reference()
                     .ok_or_else(|| shape(format!("ResultPath '{s}' must be a reference path")))?;
-                if keys.is_empty() {
+                if steps.is_empty() {
                     Ok(ResultPath::Replace)
                 } else {
                     Ok(ResultPath::At {
                         text: s.clone(),
-                        keys: keys.into_iter().map(String::from).collect(),
+                        steps,
                     })
                 }
             }
@@ -296,16 +328,16 @@ impl ResultPath {
     }
 
     /// The state's input with the result in place; a node on the way that
-    /// exists but is not an object (the input itself included) cannot take
-    /// it: `States.ResultPathMatchFailure`.
+    /// cannot take the next step (a name into what is not an object, the
+    /// input itself included; an index into what is not an array, negative
+    /// or past its end): `States.ResultPathMatchFailure`.
     pub fn apply(&self, input: &Value, result: Value) -> Result<Value, Failure> {
         match self {
             ResultPath::Replace => Ok(result),
             ResultPath::Discard => Ok(input.clone()),
-            ResultPath::At { text, keys } => {
+            ResultPath::At { text, steps } => {
                 let mut out = input.clone();
-                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-                if set_at(&mut out, &keys, result) {
+                if set_at(&mut out, steps, result) {
                     Ok(out)
                 } else {
                     Err(Failure::new(
@@ -325,8 +357,50 @@ pub fn evaluate_assign(
     scope: &Scope,
     states: &States,
 ) -> Result<Map<String, Value>, Failure> {
-    match assign.eval("Assign", scope, states)? {
-        Value::Object(m) => Ok(m),
-        _ => Ok(Map::new()),
+    let values = match assign.eval("Assign", scope, states)? {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    check_variable_sizes(&values, scope.vars)?;
+    Ok(values)
+}
+
+/// `States.DataLimitExceeded` when one value, the `Assign` in all, or every
+/// variable of the execution once assigned is over its limit (the texts
+/// are the engine's own: no recorded case shows AWS's).
+fn check_variable_sizes(values: &Map<String, Value>, vars: &Vars) -> Result<(), Failure> {
+    let over = |what: String, size: usize, limit: usize| {
+        Err(Failure::new(
+            names::DATA_LIMIT_EXCEEDED,
+            format!("{what} is {size} bytes, over the limit of {limit} bytes."),
+        ))
+    };
+    let mut total = 0;
+    for (name, v) in values {
+        let size = payload_size(v);
+        if size > MAX_VARIABLE_BYTES {
+            return over(
+                format!("The value assigned to the variable '{name}'"),
+                size,
+                MAX_VARIABLE_BYTES,
+            );
+        }
+        total += size;
     }
+    if total > MAX_VARIABLE_BYTES {
+        return over(
+            "The Assign field's values".into(),
+            total,
+            MAX_VARIABLE_BYTES,
+        );
+    }
+    let after = vars.total_bytes_after(values);
+    if after > MAX_EXECUTION_VARIABLE_BYTES {
+        return over(
+            "The execution's variables".into(),
+            after,
+            MAX_EXECUTION_VARIABLE_BYTES,
+        );
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! `lambda:invoke` result shape, task tokens and their callbacks, and task
 //! timeouts and heartbeats.
 
+use crate::clock::after;
 use crate::definition::{Resource, State, TaskSpec};
 use crate::error::{Failure, Halt, names};
 use crate::history::HistoryEvent;
@@ -73,10 +74,6 @@ fn new_token() -> String {
     let a = uuid::Uuid::new_v4().simple().to_string();
     let b = uuid::Uuid::new_v4().simple().to_string();
     format!("{a}{b}")
-}
-
-fn after(t: DateTime<Utc>, secs: f64) -> DateTime<Utc> {
-    t + chrono::Duration::milliseconds((secs * 1000.0) as i64)
 }
 
 /// How a task's events are named: `Task*` for service integrations,

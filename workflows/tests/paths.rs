@@ -732,3 +732,229 @@ async fn input_output_and_result_paths_take_null_and_the_context_object() {
         assert_eq!(got, (ExecutionStatus::Succeeded, want), "{fields}");
     }
 }
+
+/// Runs `def` on an engine with a virtual clock that jumps to each timer as
+/// it is set, so a wait of any length ends at once.
+async fn run_virtual(def: &Value, input: &Value) -> (ExecutionStatus, Value) {
+    let clock = virtual_clock();
+    let engine = Engine::builder()
+        .clock(clock.clone())
+        .start()
+        .await
+        .unwrap();
+    let sm = create(&engine, "m", def);
+    let arn = engine
+        .start_execution(&sm, None, Some(&input.to_string()))
+        .await
+        .unwrap()
+        .execution_arn;
+    let done = engine.wait_for_completion(&arn);
+    tokio::pin!(done);
+    let d = loop {
+        tokio::select! {
+            d = &mut done => break d.unwrap(),
+            _ = tokio::time::sleep(std::time::Duration::from_millis(2)) => { clock.advance_to_next_timer(); }
+        }
+    };
+    let v = match d.status {
+        ExecutionStatus::Succeeded => serde_json::from_str(d.output.as_deref().unwrap()).unwrap(),
+        _ => json!({"error": d.error, "cause": d.cause}),
+    };
+    (d.status, v)
+}
+
+/// The latest date the engine waits until: RFC 3339's last whole second.
+const LATEST: &str = "9999-12-31T23:59:59.000Z";
+
+/// SecondsPath takes a long (a JSON integer from 0 to 2^63-1, AWS being a
+/// Java service): every long waits without overflow, one that ends past
+/// the engine's latest date ends at it; an integer past a long, however
+/// written, is not a long.
+#[tokio::test]
+async fn wait_seconds_path_takes_any_long_and_ends_an_enormous_wait_at_the_latest_date() {
+    let def = json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "SecondsPath": "$.v", "Next": "P"},
+        "P": {"Type": "Pass", "Parameters": {"ended.$": "$$.State.EnteredTime"}, "End": true}}});
+    let at = |secs: i64| {
+        (t0() + chrono::Duration::seconds(secs))
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string()
+    };
+    let to_latest = 253_402_300_799 - t0().timestamp();
+    let not_long = |shown: &str| {
+        Err(format!(
+            "The SecondsPath parameter cannot be parsed as a long value: $.v == {shown}"
+        ))
+    };
+    let cases: Vec<(Value, Result<String, String>)> = vec![
+        (json!(99_999_999), Ok(at(99_999_999))),
+        (json!(to_latest), Ok(LATEST.into())),
+        (json!(to_latest + 1), Ok(LATEST.into())),
+        (json!(i64::MAX), Ok(LATEST.into())),
+        (
+            json!(9_223_372_036_854_775_808_u64),
+            not_long("9223372036854775808"),
+        ),
+        (json!(u64::MAX), not_long("18446744073709551615")),
+        (json!(1e20), not_long(&json!(1e20).to_string())),
+        (
+            json!(i64::MIN),
+            Err(format!(
+                "The SecondsPath parameter references a negative value: $.v == {}",
+                i64::MIN
+            )),
+        ),
+    ];
+    for (v, want) in cases {
+        let got = run_virtual(&def, &json!({"v": v})).await;
+        let want = match want {
+            Ok(ended) => (ExecutionStatus::Succeeded, json!({"ended": ended})),
+            Err(text) => (
+                ExecutionStatus::Failed,
+                json!({"error": "States.Runtime",
+                    "cause": format!("An error occurred while executing the state 'W' (entered at the event id #2). {text}")}),
+            ),
+        };
+        assert_eq!(got, want, "SecondsPath given {v}");
+    }
+}
+
+/// A task's timeout and heartbeat read as a long of any size never
+/// overflow; past a long they are refused as any other non-integer.
+#[tokio::test]
+async fn task_timeout_and_heartbeat_paths_take_a_long_of_any_size() {
+    for field in ["TimeoutSeconds", "HeartbeatSeconds"] {
+        let def = task(if field == "TimeoutSeconds" {
+            "TimeoutSecondsPath"
+        } else {
+            "HeartbeatSecondsPath"
+        });
+        let input = json!({"v": i64::MAX});
+        assert_eq!(
+            run(&def("$.v"), &input).await,
+            (ExecutionStatus::Succeeded, input),
+            "{field}Path given 2^63-1"
+        );
+        let (status, out) = run(&def("$.v"), &json!({"v": u64::MAX})).await;
+        assert_eq!(
+            (status, out),
+            (
+                ExecutionStatus::Failed,
+                runtime(&not_valid(
+                    field,
+                    "18446744073709551615",
+                    "positive integer"
+                ))
+            ),
+            "{field}Path given 2^64-1"
+        );
+    }
+}
+
+/// ResultPath is a reference path (S, "Reference Paths"): names and array
+/// indexes. An index writes into an element that exists; one past the
+/// end, a negative one, or one into what is not an array cannot be
+/// applied, nor a name into what is not an object; no array is created.
+#[tokio::test]
+async fn result_path_writes_into_existing_array_elements_only() {
+    let def = |path: &str| json!({"StartAt": "S", "States": {"S": {"Type": "Pass", "Result": 7, "ResultPath": path, "End": true}}});
+    let doc = json!({"a": [{"b": 1}, 2], "m": [[1], [2, 3]], "e": [], "o": {"k": 1}});
+    let with = |path: &str, v: Value| {
+        let mut d = doc.clone();
+        *d.pointer_mut(path).unwrap() = v;
+        d
+    };
+    let cases: Vec<(&str, Value, Option<Value>)> = vec![
+        // an existing element, first, last, nested, then a name in it
+        ("$.a[0]", doc.clone(), Some(with("/a/0", json!(7)))),
+        ("$.a[1]", doc.clone(), Some(with("/a/1", json!(7)))),
+        ("$.m[1][0]", doc.clone(), Some(with("/m/1/0", json!(7)))),
+        ("$.a[0].b", doc.clone(), Some(with("/a/0/b", json!(7)))),
+        (
+            "$.a[0]['c d']",
+            doc.clone(),
+            Some(with("/a/0", json!({"b": 1, "c d": 7}))),
+        ),
+        ("$['a'][1]", doc.clone(), Some(with("/a/1", json!(7)))),
+        ("$[1]", json!([1, 2]), Some(json!([1, 7]))),
+        // past the end, negative, an empty array
+        ("$.a[2]", doc.clone(), None),
+        ("$.a[-1]", doc.clone(), None),
+        ("$.e[0]", doc.clone(), None),
+        ("$[2]", json!([1, 2]), None),
+        // an index into what is not an array: object, number, missing, text
+        ("$.o[0]", doc.clone(), None),
+        ("$.a[1][0]", doc.clone(), None),
+        ("$.missing[0]", doc.clone(), None),
+        ("$[0]", json!("text"), None),
+        // a name into an element that is not an object
+        ("$.a[1].b", doc.clone(), None),
+        ("$.m[0].b", doc.clone(), None),
+    ];
+    for (path, input, want) in cases {
+        let got = run(&def(path), &input).await;
+        let want = match want {
+            Some(out) => (ExecutionStatus::Succeeded, out),
+            None => (
+                ExecutionStatus::Failed,
+                json!({"error": "States.ResultPathMatchFailure",
+                    "cause": format!("Unable to apply ReferencePath {path} to input {input}")}),
+            ),
+        };
+        assert_eq!(got, want, "ResultPath {path} on {input}");
+    }
+}
+
+#[tokio::test]
+async fn a_catchers_result_path_takes_array_indexes_too() {
+    let def = json!({"StartAt": "S", "States": {
+        "S": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:missing",
+              "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.errors[1]", "Next": "Done"}], "End": true},
+        "Done": {"Type": "Pass", "End": true}}});
+    let (status, out) = run(&def, &json!({"errors": [0, null]})).await;
+    assert_eq!(status, ExecutionStatus::Succeeded);
+    assert_eq!(out["errors"][0], json!(0));
+    assert_eq!(
+        out["errors"][1]["Error"],
+        json!("Lambda.ResourceNotFoundException")
+    );
+    let (status, out) = run(&def, &json!({"errors": [0]})).await;
+    assert_eq!(status, ExecutionStatus::Failed);
+    assert_eq!(
+        out,
+        json!({"error": "States.ResultPathMatchFailure",
+            "cause": "Unable to apply ReferencePath $.errors[1] to input {\"errors\":[0]}"})
+    );
+}
+
+/// What is not a reference path is refused at load: wildcards, slices,
+/// unions, filters, deep scans and functions (S: `@ , : ?` are out).
+#[test]
+fn result_path_refuses_what_is_not_a_reference_path() {
+    for path in ["$.a[0]", "$[3].b", "$.a[-1]", "$['a'][0]['b']"] {
+        assert_eq!(
+            refusal(json!({"Type": "Pass", "ResultPath": path})),
+            None,
+            "{path}"
+        );
+    }
+    for path in [
+        "$.a[*]",
+        "$.a.*",
+        "$.a[0:2]",
+        "$.a[0,1]",
+        "$.a[?(@.x == 1)]",
+        "$..a",
+        "$.a.length()",
+    ] {
+        let got = refusal(json!({"Type": "Pass", "ResultPath": path}))
+            .unwrap_or_else(|| panic!("{path} loaded"));
+        assert!(
+            got.contains(&format!("ResultPath '{path}' must be a reference path")),
+            "{path}: {got}"
+        );
+        let catcher = json!({"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:echo",
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": path, "Next": "S"}]});
+        assert!(refusal(catcher).is_some(), "a catcher's {path} loaded");
+    }
+}
