@@ -328,3 +328,236 @@ async fn path_fields_read_variables() {
     assert_eq!(status, ExecutionStatus::Failed);
     assert_eq!(out, json!({"error": "MyErr", "cause": "val"}));
 }
+
+/// Whether a definition loads: `None`, or its refusal's text.
+fn load(def: &Value) -> Option<String> {
+    workflows::load_definition(&def.to_string(), &Default::default())
+        .err()
+        .map(|e| e.to_string())
+}
+
+/// A one-state machine whose Pass state `S` assigns `assign`.
+fn assigning(assign: Value, lang: &str) -> Value {
+    json!({"QueryLanguage": lang, "StartAt": "S",
+        "States": {"S": {"Type": "Pass", "Assign": assign, "End": true}}})
+}
+
+/// A variable's name is a Unicode identifier (XID_Start, then
+/// XID_Continue) of at most 80 characters, not the reserved `states`; in a
+/// JSONPath state a `.$` ending marks a path, not part of the name.
+#[test]
+fn variable_names_are_unicode_identifiers_of_80_characters_at_most() {
+    let longest = "v".repeat(80);
+    let too_long = "v".repeat(81);
+    let valid = [
+        "x",
+        "x1",
+        "camelCase",
+        "snake_case",
+        "é",
+        "日本",
+        "Ωmega",
+        &longest,
+    ];
+    let invalid = [
+        ("1x", "'1x' is not a valid variable name"),
+        ("_x", "'_x' is not a valid variable name"),
+        ("a-b", "'a-b' is not a valid variable name"),
+        ("a b", "'a b' is not a valid variable name"),
+        ("a.b", "'a.b' is not a valid variable name"),
+        ("", "'' is not a valid variable name"),
+        ("$x", "'$x' is not a valid variable name"),
+        ("states", "the variable name 'states' is reserved"),
+    ];
+    for lang in ["JSONPath", "JSONata"] {
+        for name in valid {
+            assert_eq!(
+                load(&assigning(json!({name: 1}), lang)),
+                None,
+                "{lang} {name}"
+            );
+        }
+        for (name, why) in invalid {
+            let got = load(&assigning(json!({name: 1}), lang))
+                .unwrap_or_else(|| panic!("{lang}: '{name}' loaded"));
+            assert!(
+                got.contains(&format!("state 'S': {why}")),
+                "{lang} {name}: {got}"
+            );
+        }
+    }
+    let got = load(&assigning(json!({too_long.as_str(): 1}), "JSONPath")).unwrap();
+    assert!(
+        got.contains(&format!(
+            "state 'S': the variable name '{too_long}' is longer than 80 characters"
+        )),
+        "{got}"
+    );
+    // `x.$` names `x` in JSONPath; in JSONata it is the whole, invalid name.
+    assert_eq!(load(&assigning(json!({"x.$": "$.a"}), "JSONPath")), None);
+    assert!(load(&assigning(json!({"x.$": "$.a"}), "JSONata")).is_some());
+    assert!(load(&assigning(json!({"states.$": "$.a"}), "JSONPath")).is_some());
+    // A catcher's Assign, and a state in a Map processor or Parallel branch.
+    let catcher = json!({"StartAt": "S", "States": {
+        "S": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"1st": 1}, "Next": "D"}], "End": true},
+        "D": {"Type": "Succeed"}}});
+    assert!(
+        load(&catcher)
+            .unwrap()
+            .contains("'1st' is not a valid variable name")
+    );
+    let nested = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+        "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true,
+            "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"states": 1}, "End": true}}}]}}}}}});
+    let got = load(&nested).unwrap();
+    assert!(
+        got.contains("processor of 'M': state 'P': branch 0 of 'P': state 'B': the variable name 'states' is reserved"),
+        "{got}"
+    );
+}
+
+/// A Map processor or Parallel branch may not assign a variable that an
+/// enclosing scope assigns (a state's or a catcher's `Assign` there); it
+/// may read it, and sibling scopes may assign the same name.
+#[test]
+fn an_inner_scope_may_not_assign_an_outer_scopes_variable() {
+    let branch = |assign: Value| json!({"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": assign, "End": true}}});
+    let parallel = |outer: Value, branches: Vec<Value>| {
+        json!({"StartAt": "A", "States": {
+            "A": {"Type": "Pass", "Assign": outer, "Next": "P"},
+            "P": {"Type": "Parallel", "Branches": branches, "End": true}}})
+    };
+    let map = |outer: Value, inner: Value| {
+        json!({"StartAt": "M", "States": {"M": {"Type": "Map", "Assign": outer, "End": true,
+            "ItemProcessor": branch(inner)}}})
+    };
+    let refused = "state 'B': the variable 'x' is assigned in an enclosing scope";
+    let cases = [
+        (
+            parallel(json!({"x": 1}), vec![branch(json!({"x": 2}))]),
+            Some(refused),
+        ),
+        (
+            parallel(json!({"x": 1}), vec![branch(json!({"x.$": "$x"}))]),
+            Some(refused),
+        ),
+        (map(json!({"x": 1}), json!({"x": 2})), Some(refused)),
+        // reading the outer variable, or assigning another name, is fine
+        (
+            parallel(json!({"x": 1}), vec![branch(json!({"y.$": "$x"}))]),
+            None,
+        ),
+        (map(json!({"x": 1}), json!({"y": 2})), None),
+        // sibling branches are separate scopes
+        (
+            parallel(
+                json!({}),
+                vec![branch(json!({"x": 1})), branch(json!({"x": 2}))],
+            ),
+            None,
+        ),
+    ];
+    for (def, want) in cases {
+        match want {
+            None => assert_eq!(load(&def), None, "{def}"),
+            Some(text) => {
+                let got = load(&def).unwrap_or_else(|| panic!("{def} loaded"));
+                assert!(got.contains(text), "{def}: {got}");
+            }
+        }
+    }
+    // An outer variable assigned only by a catcher, two scopes out.
+    let def = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"x": 1}, "Next": "D"}],
+        "ItemProcessor": {"StartAt": "N", "States": {"N": {"Type": "Map", "End": true,
+            "ItemProcessor": branch(json!({"x": 2}))}}}},
+        "D": {"Type": "Succeed"}}});
+    let got = load(&def).unwrap();
+    assert!(
+        got.contains("processor of 'M': state 'N': processor of 'N': state 'B': the variable 'x' is assigned in an enclosing scope"),
+        "{got}"
+    );
+}
+
+/// `States.DataLimitExceeded` for a variable over 256 KiB, an `Assign` over
+/// 256 KiB in all, and an execution's variables over 10 MiB; each limit
+/// holds a value of exactly its size. Sizes are of the values' JSON text.
+#[tokio::test]
+async fn variable_sizes_are_limited_per_variable_assign_and_execution() {
+    const KIB: usize = 1024;
+    // A string of `n` bytes of JSON (its quotes included).
+    let text = |n: usize| Value::String("x".repeat(n - 2));
+    let limit = |what: &str, size: usize, max: usize| {
+        json!({"error": "States.DataLimitExceeded",
+            "cause": format!("{what} is {size} bytes, over the limit of {max} bytes.")})
+    };
+    for lang in ["JSONPath", "JSONata"] {
+        let (status, _) = run(assigning(json!({"v": text(256 * KIB)}), lang), json!({})).await;
+        assert_eq!(
+            status,
+            ExecutionStatus::Succeeded,
+            "{lang}: a variable of 256 KiB"
+        );
+        let got = run(
+            assigning(json!({"v": text(256 * KIB + 1)}), lang),
+            json!({}),
+        )
+        .await;
+        let want = limit(
+            "The value assigned to the variable 'v'",
+            256 * KIB + 1,
+            256 * KIB,
+        );
+        assert_eq!(got, (ExecutionStatus::Failed, want), "{lang}: one variable");
+        let halves = json!({"a": text(128 * KIB), "b": text(128 * KIB)});
+        let (status, _) = run(assigning(halves, lang), json!({})).await;
+        assert_eq!(
+            status,
+            ExecutionStatus::Succeeded,
+            "{lang}: an Assign of 256 KiB"
+        );
+        let over = json!({"a": text(128 * KIB), "b": text(128 * KIB + 1)});
+        let got = run(assigning(over, lang), json!({})).await;
+        let want = limit("The Assign field's values", 256 * KIB + 1, 256 * KIB);
+        assert_eq!(got, (ExecutionStatus::Failed, want), "{lang}: one Assign");
+    }
+    // 40 variables of 256 KiB are the execution's 10 MiB; a 41st is over,
+    // while assigning one of them again replaces its bytes.
+    let chain = |names: Vec<String>| {
+        let mut states = serde_json::Map::new();
+        states.insert(
+            "S0".into(),
+            json!({"Type": "Pass", "Assign": {"v0": text(256 * KIB)}, "Next": "S1"}),
+        );
+        let n = names.len();
+        for (i, name) in names.into_iter().enumerate() {
+            let mut st = json!({"Type": "Pass", "Assign": {format!("{name}.$"): "$v0"}});
+            if i + 1 == n {
+                st["End"] = json!(true);
+            } else {
+                st["Next"] = json!(format!("S{}", i + 2));
+            }
+            states.insert(format!("S{}", i + 1), st);
+        }
+        json!({"StartAt": "S0", "States": states})
+    };
+    let distinct = |n: usize| (1..=n).map(|i| format!("v{i}")).collect::<Vec<_>>();
+    let (status, _) = run(chain(distinct(39)), json!({})).await;
+    assert_eq!(
+        status,
+        ExecutionStatus::Succeeded,
+        "40 variables of 256 KiB"
+    );
+    let (status, out) = run(chain(distinct(40)), json!({})).await;
+    assert_eq!(
+        (status, out),
+        (
+            ExecutionStatus::Failed,
+            limit("The execution's variables", 41 * 256 * KIB, 10 * 1024 * KIB)
+        )
+    );
+    let again = (1..=45).map(|i| format!("v{}", i % 5)).collect();
+    let (status, _) = run(chain(again), json!({})).await;
+    assert_eq!(status, ExecutionStatus::Succeeded, "reassigned variables");
+}
