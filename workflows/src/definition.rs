@@ -388,7 +388,18 @@ fn machine(v: &Value, at: &str, inherited: QueryLanguage, errs: &mut Vec<String>
             }
         }
     }
-    let timeout_seconds = o.get("TimeoutSeconds").and_then(Value::as_u64);
+    // A positive integer (S); a value past what the clock can represent
+    // ends the execution at the engine's latest date.
+    let timeout_seconds = o.get("TimeoutSeconds").and_then(|v| match v.as_f64() {
+        Some(n) if Range::Positive.holds(n) => Some(n as u64),
+        _ => {
+            errs.push(format!(
+                "{at}TimeoutSeconds must be {}, got {v}",
+                Range::Positive.describe()
+            ));
+            None
+        }
+    });
     Machine {
         start_at,
         states,

@@ -927,6 +927,47 @@ async fn a_catchers_result_path_takes_array_indexes_too() {
     );
 }
 
+/// A machine's TimeoutSeconds is a positive integer (S); any such value
+/// loads, however large, and one too large to represent never overflows.
+#[tokio::test]
+async fn a_machines_timeout_seconds_is_a_positive_integer() {
+    let def = |t: Value| json!({"TimeoutSeconds": t, "StartAt": "S", "States": {"S": {"Type": "Pass", "End": true}}});
+    let load = |t: Value| {
+        workflows::load_definition(&def(t).to_string(), &Default::default())
+            .err()
+            .map(|e| e.to_string())
+    };
+    for t in [
+        json!(1),
+        json!(99_999_999),
+        json!(i64::MAX),
+        json!(u64::MAX),
+    ] {
+        assert_eq!(load(t.clone()), None, "TimeoutSeconds {t}");
+    }
+    for t in [
+        json!(0),
+        json!(-1),
+        json!(1.5),
+        json!("3"),
+        Value::Null,
+        json!({}),
+    ] {
+        let got = load(t.clone()).unwrap_or_else(|| panic!("TimeoutSeconds {t} loaded"));
+        assert!(
+            got.contains(&format!(
+                "TimeoutSeconds must be a positive integer, got {t}"
+            )),
+            "{got}"
+        );
+    }
+    let input = json!({"a": 1});
+    assert_eq!(
+        run(&def(json!(u64::MAX)), &input).await,
+        (ExecutionStatus::Succeeded, input)
+    );
+}
+
 /// What is not a reference path is refused at load: wildcards, slices,
 /// unions, filters, deep scans and functions (S: `@ , : ?` are out).
 #[test]
