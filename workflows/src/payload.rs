@@ -372,7 +372,7 @@ fn check_variable_sizes(values: &Map<String, Value>, vars: &Vars) -> Result<(), 
     let over = |what: String, size: usize, limit: usize| {
         Err(Failure::new(
             names::DATA_LIMIT_EXCEEDED,
-            format!("{what} is {size} bytes, over the limit of {limit} bytes."),
+            format!("{what} {size} bytes, over the limit of {limit} bytes."),
         ))
     };
     let mut total = 0;
@@ -380,7 +380,7 @@ fn check_variable_sizes(values: &Map<String, Value>, vars: &Vars) -> Result<(), 
         let size = payload_size(v);
         if size > MAX_VARIABLE_BYTES {
             return over(
-                format!("The value assigned to the variable '{name}'"),
+                format!("The variable '{name}' would hold"),
                 size,
                 MAX_VARIABLE_BYTES,
             );
@@ -389,7 +389,7 @@ fn check_variable_sizes(values: &Map<String, Value>, vars: &Vars) -> Result<(), 
     }
     if total > MAX_VARIABLE_BYTES {
         return over(
-            "The Assign field's values".into(),
+            "The Assign field would assign".into(),
             total,
             MAX_VARIABLE_BYTES,
         );
@@ -397,7 +397,7 @@ fn check_variable_sizes(values: &Map<String, Value>, vars: &Vars) -> Result<(), 
     let after = vars.total_bytes_after(values);
     if after > MAX_EXECUTION_VARIABLE_BYTES {
         return over(
-            "The execution's variables".into(),
+            "The execution's variables would hold".into(),
             after,
             MAX_EXECUTION_VARIABLE_BYTES,
         );

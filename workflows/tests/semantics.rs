@@ -490,7 +490,7 @@ async fn variable_sizes_are_limited_per_variable_assign_and_execution() {
     let text = |n: usize| Value::String("x".repeat(n - 2));
     let limit = |what: &str, size: usize, max: usize| {
         json!({"error": "States.DataLimitExceeded",
-            "cause": format!("{what} is {size} bytes, over the limit of {max} bytes.")})
+            "cause": format!("{what} {size} bytes, over the limit of {max} bytes.")})
     };
     for lang in ["JSONPath", "JSONata"] {
         let (status, _) = run(assigning(json!({"v": text(256 * KIB)}), lang), json!({})).await;
@@ -504,11 +504,7 @@ async fn variable_sizes_are_limited_per_variable_assign_and_execution() {
             json!({}),
         )
         .await;
-        let want = limit(
-            "The value assigned to the variable 'v'",
-            256 * KIB + 1,
-            256 * KIB,
-        );
+        let want = limit("The variable 'v' would hold", 256 * KIB + 1, 256 * KIB);
         assert_eq!(got, (ExecutionStatus::Failed, want), "{lang}: one variable");
         let halves = json!({"a": text(128 * KIB), "b": text(128 * KIB)});
         let (status, _) = run(assigning(halves, lang), json!({})).await;
@@ -519,7 +515,7 @@ async fn variable_sizes_are_limited_per_variable_assign_and_execution() {
         );
         let over = json!({"a": text(128 * KIB), "b": text(128 * KIB + 1)});
         let got = run(assigning(over, lang), json!({})).await;
-        let want = limit("The Assign field's values", 256 * KIB + 1, 256 * KIB);
+        let want = limit("The Assign field would assign", 256 * KIB + 1, 256 * KIB);
         assert_eq!(got, (ExecutionStatus::Failed, want), "{lang}: one Assign");
     }
     // 40 variables of 256 KiB are the execution's 10 MiB; a 41st is over,
@@ -554,7 +550,11 @@ async fn variable_sizes_are_limited_per_variable_assign_and_execution() {
         (status, out),
         (
             ExecutionStatus::Failed,
-            limit("The execution's variables", 41 * 256 * KIB, 10 * 1024 * KIB)
+            limit(
+                "The execution's variables would hold",
+                41 * 256 * KIB,
+                10 * 1024 * KIB
+            )
         )
     );
     let again = (1..=45).map(|i| format!("v{}", i % 5)).collect();
