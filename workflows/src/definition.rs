@@ -268,7 +268,8 @@ fn variable_name(name: &str) -> Result<(), String> {
     }
 }
 
-/// Checks every variable a machine's states and catchers assign, then its
+/// Checks every variable a machine's states, catchers and Choice rules
+/// assign, then its
 /// Map processors and Parallel branches, each an inner scope that may not
 /// assign a variable any enclosing scope assigns (developer guide,
 /// "Variable scope"). `outer` holds the enclosing scopes' names.
@@ -287,13 +288,11 @@ fn variables(
         |sv: &Value| QueryLanguage::parse(sv.get("QueryLanguage"), lang).unwrap_or(lang);
     let mut scope = outer.to_vec();
     for (name, sv) in states {
-        let catchers = sv
-            .get("Catch")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten();
+        // The state's own Assign, its catchers' and its Choice rules'.
+        let list = |f: &str| sv.get(f).and_then(Value::as_array).into_iter().flatten();
         let assigns = std::iter::once(sv)
-            .chain(catchers)
+            .chain(list("Catch"))
+            .chain(list("Choices"))
             .filter_map(|o| o.get("Assign"));
         for key in assigns.filter_map(Value::as_object).flat_map(|a| a.keys()) {
             let var = match state_lang(sv) {

@@ -407,6 +407,15 @@ fn variable_names_are_unicode_identifiers_of_80_characters_at_most() {
             .unwrap()
             .contains("'1st' is not a valid variable name")
     );
+    let rule = json!({"StartAt": "C", "States": {
+        "C": {"Type": "Choice", "Default": "D",
+              "Choices": [{"Variable": "$.a", "IsPresent": true, "Assign": {"a-b": 1}, "Next": "D"}]},
+        "D": {"Type": "Succeed"}}});
+    let got = load(&rule).unwrap();
+    assert!(
+        got.contains("state 'C': 'a-b' is not a valid variable name"),
+        "{got}"
+    );
     let nested = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
         "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true,
             "Branches": [{"StartAt": "B", "States": {"B": {"Type": "Pass", "Assign": {"states": 1}, "End": true}}}]}}}}}});
@@ -443,6 +452,17 @@ fn an_inner_scope_may_not_assign_an_outer_scopes_variable() {
             Some(refused),
         ),
         (map(json!({"x": 1}), json!({"x": 2})), Some(refused)),
+        // a Choice rule's Assign belongs to its scope too
+        (
+            parallel(
+                json!({"x": 0}),
+                vec![json!({"StartAt": "C", "States": {
+                    "C": {"Type": "Choice", "Default": "B", "Choices": [{"Variable": "$.a",
+                          "IsPresent": true, "Assign": {"x": 1}, "Next": "B"}]},
+                    "B": {"Type": "Succeed"}}})],
+            ),
+            Some("state 'C': the variable 'x' is assigned in an enclosing scope"),
+        ),
         // reading the outer variable, or assigning another name, is fine
         (
             parallel(json!({"x": 1}), vec![branch(json!({"y.$": "$x"}))]),
