@@ -269,10 +269,10 @@ fn variable_name(name: &str) -> Result<(), String> {
 }
 
 /// Checks every variable a machine's states, catchers and Choice rules
-/// assign, then its
-/// Map processors and Parallel branches, each an inner scope that may not
-/// assign a variable any enclosing scope assigns (developer guide,
-/// "Variable scope"). `outer` holds the enclosing scopes' names.
+/// assign, then its Map processors and Parallel branches, each an inner
+/// scope that may not assign a variable any enclosing scope assigns
+/// (developer guide, "Variable scope"). `outer` holds the enclosing
+/// scopes' names.
 fn variables(
     v: &Value,
     at: &str,
