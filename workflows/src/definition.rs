@@ -407,9 +407,11 @@ fn machine(v: &Value, at: &str, inherited: QueryLanguage, errs: &mut Vec<String>
 }
 
 /// What a number field's literal must be, by the specification (and the
-/// developer guide's 99999999 limit of a Wait's `Seconds`).
+/// developer guide's limits: 99999999 for a Wait's `Seconds` and a
+/// retrier's `IntervalSeconds` and `MaxAttempts`, under 31622401 for its
+/// `MaxDelaySeconds`).
 #[derive(Debug, Clone, Copy)]
-enum Range {
+pub(crate) enum Range {
     /// An integer from 0 to 99999999 (Wait `Seconds`).
     Seconds,
     /// An integer above 0 (`TimeoutSeconds`, `HeartbeatSeconds`).
@@ -418,25 +420,37 @@ enum Range {
     NonNegative,
     /// A number from 0 to 100 (`ToleratedFailurePercentage`).
     Percentage,
+    /// An integer from 1 to 99999999 (a retrier's `IntervalSeconds`).
+    RetryInterval,
+    /// An integer from 0 to 99999999 (a retrier's `MaxAttempts`).
+    RetryAttempts,
+    /// An integer from 1 to 31622400 (a retrier's `MaxDelaySeconds`).
+    RetryMaxDelay,
 }
 
 impl Range {
-    fn holds(self, n: f64) -> bool {
+    pub(crate) fn holds(self, n: f64) -> bool {
         let integer = n.fract() == 0.0;
         match self {
             Range::Seconds => integer && (0.0..=99_999_999.0).contains(&n),
             Range::Positive => integer && n > 0.0,
             Range::NonNegative => integer && n >= 0.0,
             Range::Percentage => (0.0..=100.0).contains(&n),
+            Range::RetryInterval => integer && (1.0..=99_999_999.0).contains(&n),
+            Range::RetryAttempts => integer && (0.0..=99_999_999.0).contains(&n),
+            Range::RetryMaxDelay => integer && (1.0..=31_622_400.0).contains(&n),
         }
     }
 
-    fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Range::Seconds => "an integer from 0 to 99999999",
             Range::Positive => "a positive integer",
             Range::NonNegative => "a non-negative integer",
             Range::Percentage => "a number from 0 to 100",
+            Range::RetryInterval => "an integer from 1 to 99999999",
+            Range::RetryAttempts => "an integer from 0 to 99999999",
+            Range::RetryMaxDelay => "an integer from 1 to 31622400",
         }
     }
 }

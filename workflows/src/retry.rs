@@ -1,7 +1,7 @@
 //! Retry and Catch: which errors a retrier or catcher matches, and how long
 //! a retrier waits before the next attempt.
 
-use crate::definition::{Field, check_fields, field};
+use crate::definition::{Field, Range, check_fields, field};
 use crate::error::{DefinitionError, Failure, names, shape};
 use crate::payload::ResultPath;
 use crate::query::{self, QueryLanguage};
@@ -42,8 +42,19 @@ fn error_equals(v: &Value) -> Result<Vec<String>, DefinitionError> {
 }
 
 impl Retrier {
+    /// The fields' literals as the specification bounds them (an integer
+    /// interval, attempts and maximum delay; a backoff rate of at least 1),
+    /// so a retrier never silently waits or retries otherwise than written.
     pub fn compile(v: &Value) -> Result<Retrier, DefinitionError> {
-        let num = |k: &str| v.get(k).and_then(Value::as_f64);
+        let num = |k: &str, range: Range| -> Result<Option<f64>, DefinitionError> {
+            match v.get(k) {
+                None => Ok(None),
+                Some(n) => match n.as_f64() {
+                    Some(x) if range.holds(x) => Ok(Some(x)),
+                    _ => Err(shape(format!("{k} must be {}, got {n}", range.describe()))),
+                },
+            }
+        };
         let jitter = v
             .get("JitterStrategy")
             .and_then(Value::as_str)
@@ -53,16 +64,19 @@ impl Retrier {
                 "JitterStrategy must be FULL or NONE, got '{jitter}'"
             )));
         }
-        let backoff_rate = num("BackoffRate").unwrap_or(2.0);
-        if backoff_rate < 1.0 {
-            return Err(shape("BackoffRate must be at least 1.0"));
-        }
+        let backoff_rate = match v.get("BackoffRate") {
+            None => 2.0,
+            Some(n) => match n.as_f64() {
+                Some(x) if x >= 1.0 => x,
+                _ => return Err(shape(format!("BackoffRate must be at least 1.0, got {n}"))),
+            },
+        };
         Ok(Retrier {
             errors: error_equals(v)?,
-            interval_seconds: num("IntervalSeconds").unwrap_or(1.0),
-            max_attempts: num("MaxAttempts").map(|n| n.max(0.0) as u32).unwrap_or(3),
+            interval_seconds: num("IntervalSeconds", Range::RetryInterval)?.unwrap_or(1.0),
+            max_attempts: num("MaxAttempts", Range::RetryAttempts)?.map_or(3, |n| n as u32),
             backoff_rate,
-            max_delay_seconds: num("MaxDelaySeconds"),
+            max_delay_seconds: num("MaxDelaySeconds", Range::RetryMaxDelay)?,
             full_jitter: jitter == "FULL",
         })
     }
@@ -165,6 +179,57 @@ mod tests {
         assert_eq!(r.delay_seconds(0, 0.5), 2.0);
         assert_eq!(r.delay_seconds(1, 0.5), 4.0);
         assert_eq!(r.delay_seconds(2, 0.5), 5.0);
+    }
+
+    /// Each field over the classes of value: what the specification and the
+    /// developer guide take loads, anything else is refused naming the field.
+    #[test]
+    fn retrier_literals_are_bounded() {
+        let classes = [
+            ("IntervalSeconds", json!(1), true),
+            ("IntervalSeconds", json!(99_999_999), true),
+            ("IntervalSeconds", json!(3.0), true),
+            ("IntervalSeconds", json!(0), false),
+            ("IntervalSeconds", json!(-1), false),
+            ("IntervalSeconds", json!(1.5), false),
+            ("IntervalSeconds", json!(100_000_000), false),
+            ("IntervalSeconds", json!("1"), false),
+            ("MaxAttempts", json!(0), true),
+            ("MaxAttempts", json!(99_999_999), true),
+            ("MaxAttempts", json!(-1), false),
+            ("MaxAttempts", json!(2.5), false),
+            ("MaxAttempts", json!(100_000_000), false),
+            ("MaxAttempts", json!(null), false),
+            ("MaxDelaySeconds", json!(1), true),
+            ("MaxDelaySeconds", json!(31_622_400), true),
+            ("MaxDelaySeconds", json!(31_622_401), false),
+            ("MaxDelaySeconds", json!(0), false),
+            ("MaxDelaySeconds", json!(0.5), false),
+            ("BackoffRate", json!(1), true),
+            ("BackoffRate", json!(1.5), true),
+            ("BackoffRate", json!(0.99), false),
+            ("BackoffRate", json!("2"), false),
+        ];
+        for (field, value, loads) in classes {
+            let mut retrier = json!({"ErrorEquals": ["X"]});
+            retrier[field] = value.clone();
+            match Retrier::compile(&retrier) {
+                Ok(_) => assert!(loads, "{field} = {value} loaded"),
+                Err(e) => {
+                    assert!(!loads, "{field} = {value} refused: {e}");
+                    assert!(e.to_string().contains(field), "{e}");
+                }
+            }
+        }
+        let defaults = Retrier::compile(&json!({"ErrorEquals": ["X"]})).unwrap();
+        assert_eq!(
+            (
+                defaults.interval_seconds,
+                defaults.max_attempts,
+                defaults.backoff_rate
+            ),
+            (1.0, 3, 2.0)
+        );
     }
 
     #[test]

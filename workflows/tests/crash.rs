@@ -30,7 +30,7 @@ fn journey() -> Value {
                 "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
                     "Parameters": {"FunctionName": "charge", "Payload": {"team.$": "$team", "member.$": "$", "attempt.$": "$$.State.RetryCount"}},
                     "ResultSelector": {"cents.$": "$.Payload.cents"},
-                    "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 0, "MaxAttempts": 3}],
+                    "Retry": [{"ErrorEquals": ["Flaky"], "IntervalSeconds": 1, "MaxAttempts": 3}],
                     "Next": "Authorize"},
                 "Authorize": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
                     "Parameters": {"FunctionName": "authorize",
