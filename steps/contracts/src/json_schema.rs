@@ -202,19 +202,8 @@ impl Validator {
                 let message = format!("{instance} has less than {limit} propert{ending}");
                 errors.push(failure(path, "minProperties", message));
             }
-            for name in checks
-                .required
-                .iter()
-                .filter(|name| !members.contains_key(*name))
-            {
-                errors.push(ValidationError {
-                    property: Some(name.clone()),
-                    ..failure(
-                        path,
-                        "required",
-                        format!("{} is a required property", Value::from(name.as_str())),
-                    )
-                });
+            if !checks.required_last {
+                missing(checks, members, path, errors);
             }
         }
         if let Value::String(text) = instance {
@@ -233,6 +222,9 @@ impl Validator {
         }
         if let Value::Object(members) = instance {
             self.members(checks, members, path, errors);
+            if checks.required_last {
+                missing(checks, members, path, errors);
+            }
         }
         if let (Value::Array(items), Some(schema)) = (instance, &checks.items) {
             for (index, item) in items.iter().enumerate() {
@@ -339,6 +331,9 @@ struct Checks {
     max_items: Option<u64>,
     min_properties: Option<u64>,
     required: Vec<String>,
+    /// `jsonschema` checks a closed object's single `required` name in the
+    /// walk of its members, so reports it after them.
+    required_last: bool,
     pattern: Option<Pattern>,
     format: Option<Format>,
     properties: BTreeMap<String, Node>,
@@ -441,6 +436,9 @@ impl Compiler {
                 _ => return Err(error(&at, &format!("unknown keyword '{keyword}'"))),
             }
         }
+        checks.required_last = checks.required.len() == 1
+            && map.contains_key("properties")
+            && matches!(checks.additional, Some(Node::Never));
         // Check the bounds in jsonschema's order, whatever the map's order.
         checks.bounds.sort_by_key(|(bound, _)| *bound);
         Ok(Node::Checks(Box::new(checks)))
@@ -463,6 +461,26 @@ fn error(pointer: &str, reason: &str) -> CompileError {
     CompileError {
         pointer: pointer.to_owned(),
         reason: reason.to_owned(),
+    }
+}
+
+/// A `required` error per missing property, in the keyword's order.
+fn missing(
+    checks: &Checks,
+    members: &Map<String, Value>,
+    path: &str,
+    errors: &mut Vec<ValidationError>,
+) {
+    for name in checks
+        .required
+        .iter()
+        .filter(|name| !members.contains_key(*name))
+    {
+        let message = format!("{} is a required property", Value::from(name.as_str()));
+        errors.push(ValidationError {
+            property: Some(name.clone()),
+            ..failure(path, "required", message)
+        });
     }
 }
 
