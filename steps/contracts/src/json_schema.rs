@@ -120,10 +120,6 @@ impl Validator {
         }
     }
 
-    pub fn is_valid(&self, instance: &Value) -> bool {
-        self.errors(instance).is_empty()
-    }
-
     fn collect(
         &self,
         node: &Node,
@@ -143,20 +139,20 @@ impl Validator {
             }
             Node::Checks(checks) => checks,
         };
-        if let Some(types) = checks.types {
-            if !types.accepts(instance) {
-                errors.push(failure(path, "type", types.message(instance)));
-            }
+        if let Some(types) = checks.types.filter(|types| !types.accepts(instance)) {
+            errors.push(failure(path, "type", types.message(instance)));
         }
-        if let Some(expected) = &checks.constant {
-            if !equal(instance, expected) {
-                errors.push(failure(path, "const", format!("{expected} was expected")));
-            }
+        if let Some(expected) = checks
+            .constant
+            .as_ref()
+            .filter(|value| !equal(instance, value))
+        {
+            errors.push(failure(path, "const", format!("{expected} was expected")));
         }
-        if let Some(options) = &checks.options {
-            if !options.iter().any(|option| equal(instance, option)) {
-                errors.push(failure(path, "enum", enum_message(instance, options)));
-            }
+        let unlisted =
+            |options: &&Vec<Value>| !options.iter().any(|option| equal(instance, option));
+        if let Some(options) = checks.options.as_ref().filter(unlisted) {
+            errors.push(failure(path, "enum", enum_message(instance, options)));
         }
         if let Value::Number(number) = instance {
             for (bound, limit) in &checks.bounds {
@@ -562,37 +558,38 @@ impl Types {
             Some(1u8 << index)
         };
         let bits = match value {
-            Value::Array(names) if !names.is_empty() => names.iter().map(bit).sum::<Option<u8>>(),
+            Value::Array(names) if !names.is_empty() => names
+                .iter()
+                .try_fold(0, |bits, name| Some(bits | bit(name)?)),
             single => bit(single),
         };
         bits.map(Types)
             .ok_or_else(|| error(pointer, "must name JSON types"))
     }
 
+    /// Whether the type at `index` of [`TYPE_NAMES`] is allowed.
+    fn has(self, index: usize) -> bool {
+        self.0 & (1 << index) != 0
+    }
+
     fn accepts(self, instance: &Value) -> bool {
-        let has = |name: &str| {
-            let index = TYPE_NAMES
-                .iter()
-                .position(|known| *known == name)
-                .unwrap_or(0);
-            self.0 & (1 << index) != 0
-        };
-        match instance {
-            Value::Null => has("null"),
-            Value::Bool(_) => has("boolean"),
+        let index = match instance {
+            Value::Null => 0,
+            Value::Bool(_) => 1,
             // JSON Schema: an integer is a number without a fraction, so 1.0 is one.
-            Value::Number(number) => has("number") || (has("integer") && is_integer(number)),
-            Value::String(_) => has("string"),
-            Value::Array(_) => has("array"),
-            Value::Object(_) => has("object"),
-        }
+            Value::Number(number) => return self.has(3) || (self.has(2) && is_integer(number)),
+            Value::String(_) => 4,
+            Value::Array(_) => 5,
+            Value::Object(_) => 6,
+        };
+        self.has(index)
     }
 
     fn message(self, instance: &Value) -> String {
         let names: Vec<&str> = TYPE_NAMES
             .iter()
             .enumerate()
-            .filter(|(index, _)| self.0 & (1 << index) != 0)
+            .filter(|(index, _)| self.has(*index))
             .map(|(_, name)| *name)
             .collect();
         match names.as_slice() {

@@ -275,13 +275,13 @@ fn valid(generator: &mut Gen, schema: &Value, root: &Value, depth: u32) -> Value
                     }
                 }
             }
-            if let Some(additional @ Value::Object(_)) = map.get("additionalProperties") {
-                if generator.chance(50) {
-                    object.insert(
-                        "extra".into(),
-                        valid(generator, additional, root, depth + 1),
-                    );
-                }
+            if let Some(additional @ Value::Object(_)) = map.get("additionalProperties")
+                && generator.chance(50)
+            {
+                object.insert(
+                    "extra".into(),
+                    valid(generator, additional, root, depth + 1),
+                );
             }
             Value::Object(object)
         }
