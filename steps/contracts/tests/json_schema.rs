@@ -771,6 +771,11 @@ fn values_compare_numbers_by_value() {
             (json!(2), false),
         ],
     );
+    // More options than the message lists: "… or 3 other candidates".
+    table(
+        json!({"enum": ["a", "b", "c", "d", "e"]}),
+        &[(json!("c"), true), (json!("z"), false)],
+    );
     table(
         json!({"const": "event"}),
         &[(json!("event"), true), (json!("Event"), false)],
