@@ -6,7 +6,8 @@
 //! - [`routes`]: the route table (method, path, access, bodies) that the
 //!   OpenAPI document, the servers and the infrastructure checks all read;
 //! - [`validation`]: request parsing that checks a body against the JSON
-//!   Schema derived from its type before deserializing it;
+//!   Schema derived from its type before deserializing it, with the
+//!   validator of [`json_schema`];
 //! - [`openapi`] and [`export`]: the generated documents under `schemas/`.
 //!
 //! Types here are plain data. Rules live in `campaigns-core`; adapters own
@@ -16,6 +17,7 @@ pub mod api;
 pub mod events;
 pub mod example;
 pub mod export;
+pub mod json_schema;
 pub mod openapi;
 pub mod records;
 pub mod routes;

@@ -124,11 +124,11 @@ fn stripe_event_body() -> Body {
         schema: |_| Schema::try_from(schema()).expect("a schema object"),
         standalone: schema,
         accepts: |value| {
-            let validator =
-                jsonschema::validator_for(&schema()).expect("the envelope schema compiles");
+            let validator = crate::json_schema::Validator::new(&schema())
+                .expect("the envelope schema compiles");
             validator.validate(&value).map_err(|err| {
                 ApiError::new("VALIDATION_FAILED", err.to_string())
-                    .with_field(err.instance_path().as_str(), err.kind().keyword())
+                    .with_field(err.instance_path.clone(), err.keyword)
             })
         },
         example: || {

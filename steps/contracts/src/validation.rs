@@ -3,19 +3,20 @@
 //! The schema is derived from the Rust type with schemars, so the rules a
 //! client reads in `schemas/` and the rules the API enforces are one and the
 //! same (API Gateway validates against the same files in production). A
-//! failure names the field (JSON Pointer) and the rule (schema keyword).
+//! failure names the field (JSON Pointer) and the rule (schema keyword); a
+//! missing or unexpected property is named itself (`/id`), not its object.
+//! The validator is [`crate::json_schema`], ours, for the binary's size.
 
 use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
-use campaigns_core::time_zone::{self, TimeZone};
-use jsonschema::error::ValidationErrorKind;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::api::ApiError;
+use crate::json_schema::Validator;
 
 /// Parses and validates a request body of type `T`.
 pub fn parse_body<T>(body: &[u8]) -> Result<T, ApiError>
@@ -37,32 +38,18 @@ where
     T: DeserializeOwned + JsonSchema + 'static,
 {
     let validator = validator_for::<T>();
-    if let Some(err) = validator.iter_errors(&value).next() {
-        let rule = err.kind().keyword().to_owned();
-        let field = field_of(err.instance_path().as_str(), err.kind());
+    if let Err(err) = validator.validate(&value) {
+        let field = err.field();
         let shown = if field.is_empty() { "the body" } else { &field };
         return Err(
-            ApiError::new("VALIDATION_FAILED", format!("{shown}: {err}")).with_field(field, rule),
+            ApiError::new("VALIDATION_FAILED", format!("{shown}: {err}"))
+                .with_field(field.clone(), err.keyword),
         );
     }
     // The schema accepted it, so a serde error here means the schema is
     // weaker than the type (e.g. cent precision); report it the same way.
     serde_json::from_value(value)
         .map_err(|err| ApiError::new("VALIDATION_FAILED", err.to_string()).with_field("", "type"))
-}
-
-/// The field a failure is about: for a missing or unexpected property, the
-/// property itself rather than the object that holds it.
-fn field_of(path: &str, kind: &ValidationErrorKind) -> String {
-    let property = match kind {
-        ValidationErrorKind::Required { property } => property.as_str().map(str::to_owned),
-        ValidationErrorKind::AdditionalProperties { unexpected } => unexpected.first().cloned(),
-        _ => None,
-    };
-    match property {
-        Some(name) => format!("{path}/{}", name.replace('~', "~0").replace('/', "~1")),
-        None => path.to_owned(),
-    }
 }
 
 /// The schema that requests of type `T` are validated against.
@@ -74,19 +61,15 @@ pub fn schema_of<T: JsonSchema>() -> Value {
 }
 
 /// Compiled validators, one per type, built on first use.
-fn validator_for<T: JsonSchema + 'static>() -> Arc<jsonschema::Validator> {
-    static CACHE: OnceLock<RwLock<HashMap<TypeId, Arc<jsonschema::Validator>>>> = OnceLock::new();
+fn validator_for<T: JsonSchema + 'static>() -> Arc<Validator> {
+    static CACHE: OnceLock<RwLock<HashMap<TypeId, Arc<Validator>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let key = TypeId::of::<T>();
     if let Some(found) = cache.read().expect("validator cache poisoned").get(&key) {
         return found.clone();
     }
     let compiled = Arc::new(
-        jsonschema::options()
-            .should_validate_formats(true)
-            .with_format(time_zone::FORMAT, |name| TimeZone::parse(name).is_some())
-            .build(&schema_of::<T>())
-            .expect("schemas derived from our types compile"),
+        Validator::new(&schema_of::<T>()).expect("schemas derived from our types compile"),
     );
     cache
         .write()
