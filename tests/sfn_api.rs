@@ -23,6 +23,7 @@ const PURCHASE: &str = "discount-purchase";
 async fn sdk(product: &Product) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(format!("{}/sfn", product.embedded.base_url))
+        .http_client(campaigns_aws::https_client())
         .region(Region::new(workflows::REGION))
         .credentials_provider(Credentials::new("local", "local", None, None, "test"))
         .load()

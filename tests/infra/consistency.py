@@ -136,6 +136,7 @@ OPTIONAL_UNSET = {
     "STRIPE_API_BASE": "points the Stripe adapter at the simulator in local runs; unset means api.stripe.com",
     "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": "the extension's port; unset means its default, 2773",
     "AWS_ENDPOINT_URL": "points every AWS client at an emulator in tests; unset means AWS's own endpoints",
+    "RUST_LOG": "the log filter (docs/lambda.md, Log levels); unset means info",
 }
 # Seed section 7 names these; the code finds the catalog by lookup instead
 # (docs/decisions.md, "Stripe catalog and GST"), so none may be read or set.

@@ -1,7 +1,7 @@
 //! The production adapters of the ports, on AWS.
 //!
 //! Each is built once (at a Lambda's init) from an `aws_config::SdkConfig`
-//! and [`AwsSettings`]:
+//! (whose HTTP client is [`https_client`]) and [`AwsSettings`]:
 //!
 //! - [`dynamodb`]: the records port ([`DynamoRecords`]);
 //! - [`events`]: access events on an EventBridge bus ([`EventBridgeAccessEvents`]);
@@ -26,3 +26,17 @@ pub use scheduler::EventBridgeScheduler;
 pub use ses::SesMailer;
 pub use settings::{AwsSettings, SettingsError};
 pub use sfn::StepFunctions;
+
+use aws_sdk_dynamodb::config::SharedHttpClient;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+
+/// The HTTP client every `SdkConfig` is given: hyper 1 and rustls with ring's
+/// crypto, the provider the Stripe transport uses too, so a binary links one
+/// TLS provider (the SDK crates' `default-https-client` would be aws-lc-rs).
+/// The SDK crates are built without a default client, so a config without
+/// this one has none.
+pub fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}

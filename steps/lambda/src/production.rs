@@ -28,7 +28,7 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::filter::{LevelFilter, ParseError, Targets, filter_fn};
 use tracing_subscriber::prelude::*;
 
 use crate::{Error, PACKAGES, Package, Serves};
@@ -53,8 +53,8 @@ impl Init {
             .ok_or_else(|| format!("no package named {package}"))?;
         // JSON logs (the alarms' metric filters read their fields), and the
         // business metrics' EMF lines as they are.
-        let logs = tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        let rust_log = std::env::var("RUST_LOG").ok();
+        let (logs, unparsable) = log_filter(rust_log.as_deref());
         tracing_subscriber::registry()
             .with(
                 tracing_subscriber::fmt::layer()
@@ -66,6 +66,13 @@ impl Init {
             )
             .with(metrics::layer())
             .init();
+        if let Some(error) = unparsable {
+            tracing::warn!(
+                rust_log = rust_log.as_deref().unwrap_or_default(),
+                %error,
+                "RUST_LOG is not a list of target=level directives; logging at info"
+            );
+        }
         let sdk = sdk_config()?;
         let aws = AwsSettings::from_env()?;
         let mut verifier = SignatureVerifier::new(secret("STRIPE_WEBHOOK_SECRET").await?);
@@ -192,17 +199,37 @@ impl Init {
 /// `aws_config::load_defaults`: its credential chain (profile files, STS
 /// web identity and assume-role, IMDS, ECS) would be linked into every
 /// binary, and a function only ever has the environment's credentials.
-/// Each client fills in the rest (HTTP client, sleep, clock, standard
-/// retries, connect timeout, stalled-stream protection) with the defaults
-/// `load_defaults` gives too.
+/// The HTTP client is [`campaigns_aws::https_client`] (rustls on ring); each
+/// client fills in the rest (sleep, clock, standard retries, connect
+/// timeout, stalled-stream protection) with the defaults `load_defaults`
+/// gives too.
 fn sdk_config() -> Result<SdkConfig, Error> {
     let credentials = EnvironmentVariableCredentialsProvider::new();
     let mut builder = SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(required("AWS_REGION")?))
-        .credentials_provider(SharedCredentialsProvider::new(credentials));
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .http_client(campaigns_aws::https_client());
     builder.set_endpoint_url(std::env::var("AWS_ENDPOINT_URL").ok());
     Ok(builder.build())
+}
+
+/// The log filter from `RUST_LOG` (docs/lambda.md, Log levels): a level
+/// (`info`) and `target=level` directives, comma-separated
+/// (`campaigns_app=debug,info`), as `tracing_subscriber`'s [`Targets`] reads
+/// them. Unset or blank means `info`; so does a value that does not parse,
+/// with the parse error returned for a warning once the logs are up.
+/// (Not `EnvFilter`: its span and field-value directives need the `regex`
+/// crate in every binary.)
+fn log_filter(rust_log: Option<&str>) -> (Targets, Option<ParseError>) {
+    let info = Targets::new().with_default(LevelFilter::INFO);
+    match rust_log.map(str::trim).filter(|value| !value.is_empty()) {
+        None => (info, None),
+        Some(value) => match value.parse() {
+            Ok(targets) => (targets, None),
+            Err(error) => (info, Some(error)),
+        },
+    }
 }
 
 fn required(name: &str) -> Result<String, Error> {
@@ -251,4 +278,46 @@ async fn optional_secret(name: &str) -> Result<Option<String>, Error> {
         .as_str()
         .ok_or_else(|| format!("secret {arn} has no SecretString"))?;
     Ok(Some(value.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+
+    use super::log_filter;
+
+    #[test]
+    fn rust_log_unset_or_blank_logs_at_info() {
+        for rust_log in [None, Some(""), Some("  ")] {
+            let (targets, error) = log_filter(rust_log);
+            assert!(error.is_none(), "{rust_log:?}");
+            assert!(targets.would_enable("campaigns_app", &Level::INFO));
+            assert!(!targets.would_enable("campaigns_app", &Level::DEBUG));
+        }
+    }
+
+    #[test]
+    fn rust_log_sets_a_level_and_levels_per_target() {
+        let (targets, error) = log_filter(Some("warn"));
+        assert!(error.is_none());
+        assert!(targets.would_enable("aws_smithy_runtime", &Level::WARN));
+        assert!(!targets.would_enable("aws_smithy_runtime", &Level::INFO));
+
+        let (targets, error) = log_filter(Some("campaigns_app=debug,info"));
+        assert!(error.is_none());
+        assert!(targets.would_enable("campaigns_app::journeys", &Level::DEBUG));
+        assert!(!targets.would_enable("campaigns_app::journeys", &Level::TRACE));
+        assert!(targets.would_enable("campaigns_aws", &Level::INFO));
+        assert!(!targets.would_enable("campaigns_aws", &Level::DEBUG));
+    }
+
+    #[test]
+    fn unparsable_rust_log_logs_at_info_and_says_why() {
+        for rust_log in ["campaigns_app=loud", "a=b=c", "info,x[{y]=debug"] {
+            let (targets, error) = log_filter(Some(rust_log));
+            assert!(error.is_some(), "{rust_log} parsed");
+            assert!(targets.would_enable("campaigns_app", &Level::INFO));
+            assert!(!targets.would_enable("campaigns_app", &Level::DEBUG));
+        }
+    }
 }

@@ -179,6 +179,36 @@ async fn an_api_functions_server_error_is_logged_for_its_alarm() {
     assert_eq!(logged[0]["level"], "ERROR");
 }
 
+#[tokio::test]
+async fn an_unparsable_rust_log_is_warned_about_and_the_function_logs_at_info() {
+    let mut api = RuntimeApi::start().await;
+    let mut vars = env("mock-exam-handler");
+    vars.push(("RUST_LOG", "campaigns_app=loud"));
+    let function = api.spawn(&package_of("mock-exam-handler"), &vars);
+    // DynamoDB does not answer (a closed port): the handler logs its 503 at
+    // error, which `info` lets through.
+    api.invoke(proxy_event("GET", "/mock-exams", ""));
+    let (_, outcome) = api.outcome(Duration::from_secs(60)).await;
+    assert!(matches!(outcome, Outcome::Response(_)), "{outcome:?}");
+    let logged: Vec<Value> = function
+        .logs()
+        .iter()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .collect();
+    let warning = &logged[0];
+    assert_eq!(warning["level"], "WARN", "{logged:?}");
+    assert_eq!(
+        warning["fields"]["rust_log"], "campaigns_app=loud",
+        "{warning}"
+    );
+    assert!(
+        logged
+            .iter()
+            .any(|line| line["fields"]["alarm"] == campaigns_lambda::SERVER_ERROR_ALARM),
+        "{logged:?}"
+    );
+}
+
 #[test]
 fn each_function_gets_the_smallest_package_that_wires_its_ports() {
     let package = |name: &str| Function::named(name).expect("a function").package().name;

@@ -110,6 +110,7 @@ impl OnMoto {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(var("AWS_REGION").expect("a region")))
             .endpoint_url(&moto)
+            .http_client(campaigns_aws::https_client())
             .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
                 "testing", "testing", None, None, "moto",
             )))

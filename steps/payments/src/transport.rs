@@ -100,16 +100,27 @@ impl StripeClient for StripeTransport {
     }
 }
 
+/// HTTPS (or plain HTTP, for a local simulator) on hyper and rustls with
+/// ring's crypto, the provider the AWS SDK's client uses too
+/// (`campaigns_aws::https_client`). The provider is named rather than taken
+/// from rustls' process default, which panics when the build enables more
+/// than one. The TLS roots are compiled in (Mozilla's, from webpki-roots),
+/// so reaching Stripe does not depend on the machine's certificate store.
+pub fn https_connector() -> Result<HttpsConnector<HttpConnector>, rustls::Error> {
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())?
+        .https_or_http()
+        .enable_http1()
+        .build())
+}
+
 impl StripeTransport {
-    /// A transport for `config`'s key, base URL and timeout. The TLS roots
-    /// are compiled in (Mozilla's, from webpki-roots), so reaching Stripe
-    /// does not depend on the machine's certificate store.
+    /// A transport for `config`'s key, base URL and timeout, on
+    /// [`https_connector`].
     pub fn new(config: &StripeConfig) -> Result<Self, PaymentsError> {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_webpki_roots()
-            .https_or_http()
-            .enable_http1()
-            .build();
+        let connector = https_connector().map_err(|error| {
+            TransportError::Invalid(format!("rustls refused ring's provider: {error}"))
+        })?;
         let authorization = HeaderValue::from_str(&format!("Bearer {}", config.secret_key))
             .map_err(|_| {
                 TransportError::Invalid("the secret key is not a valid header value".into())

@@ -38,6 +38,7 @@ pub async fn sdk_config() -> SdkConfig {
 pub async fn sdk_config_at(endpoint: &str, region: &'static str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint)
+        .http_client(campaigns_aws::https_client())
         .region(Region::new(region))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
         .load()

@@ -347,7 +347,7 @@ async fn connect(args: &AdminArgs) -> Result<AdminApi, AdminError> {
                 .await?,
         ),
     };
-    Ok(AdminApi::new(args.api.clone(), auth))
+    AdminApi::new(args.api.clone(), auth)
 }
 
 async fn scholarships(

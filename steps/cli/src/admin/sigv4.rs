@@ -30,7 +30,8 @@ impl Signer {
         region: Option<String>,
         profile: Option<String>,
     ) -> anyhow::Result<Signer> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(campaigns_aws::https_client());
         if let Some(profile) = &profile {
             loader = loader.profile_name(profile);
         }
