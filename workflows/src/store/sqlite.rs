@@ -79,8 +79,16 @@ fn text_hash(text: &str) -> i64 {
     i64::from_ne_bytes(h.to_ne_bytes())
 }
 
-/// The columns `execution_row` reads, in its order.
-const EXECUTION_COLUMNS: &str = "e.arn, e.state_machine_arn, d.text, e.body FROM executions e JOIN definitions d ON d.id = e.definition";
+/// `SELECT` of the columns `execution_row` reads, in its order, then `$rest`.
+macro_rules! select_execution {
+    ($rest:literal) => {
+        concat!(
+            "SELECT e.arn, e.state_machine_arn, d.text, e.body FROM executions e ",
+            "JOIN definitions d ON d.id = e.definition ",
+            $rest
+        )
+    };
+}
 
 fn execution_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, String)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -109,8 +117,15 @@ fn execution_body(e: &ExecutionRecord) -> StoreResult<String> {
     })
 }
 
-/// The columns `event_row` reads, in its order.
-const EVENT_COLUMNS: &str = "id, previous, time, type, details";
+/// `SELECT` of the columns `event_row` reads, in its order, then `$rest`.
+macro_rules! select_event {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, previous, time, type, details FROM events ",
+            $rest
+        )
+    };
+}
 
 fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, i64, i64, String, String)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
@@ -128,8 +143,16 @@ fn event_record(
     })
 }
 
-/// The columns `token_row` reads, in its order.
-const TOKEN_COLUMNS: &str = "t.token, e.arn, t.outcome_key, t.open, t.last_heartbeat FROM tokens t JOIN executions e ON e.id = t.execution";
+/// `SELECT` of the columns `token_row` reads, in its order, then `$rest`.
+macro_rules! select_token {
+    ($rest:literal) => {
+        concat!(
+            "SELECT t.token, e.arn, t.outcome_key, t.open, t.last_heartbeat FROM tokens t ",
+            "JOIN executions e ON e.id = t.execution ",
+            $rest
+        )
+    };
+}
 
 fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRecord> {
     Ok(TokenRecord {
@@ -192,10 +215,18 @@ impl SqliteStore {
             tx.commit()?;
             Ok(r)
         } else {
-            let sp = conn.savepoint()?;
-            let r = f(&sp)?;
-            sp.commit()?;
-            Ok(r)
+            conn.prepare_cached("SAVEPOINT atomic")?.execute([])?;
+            match f(&conn) {
+                Ok(r) => {
+                    conn.prepare_cached("RELEASE atomic")?.execute([])?;
+                    Ok(r)
+                }
+                Err(e) => {
+                    conn.prepare_cached("ROLLBACK TO atomic")?.execute([])?;
+                    conn.prepare_cached("RELEASE atomic")?.execute([])?;
+                    Err(e)
+                }
+            }
         }
     }
 
@@ -232,13 +263,11 @@ impl SqliteStore {
         execution: i64,
         key: &str,
     ) -> StoreResult<Option<HistoryEvent>> {
-        conn.prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE execution = ?1 AND key = ?2"
-        ))?
-        .query_row(params![execution, key], event_row)
-        .optional()?
-        .map(event_record)
-        .transpose()
+        conn.prepare_cached(select_event!("WHERE execution = ?1 AND key = ?2"))?
+            .query_row(params![execution, key], event_row)
+            .optional()?
+            .map(event_record)
+            .transpose()
     }
 
     /// Inserts an execution unless one with its ARN exists; whether it did.
@@ -426,14 +455,14 @@ impl Store for SqliteStore {
                 return Ok((e.clone(), true));
             }
             let row = tx
-                .prepare_cached(&format!("SELECT {EXECUTION_COLUMNS} WHERE e.arn = ?1"))?
+                .prepare_cached(select_execution!("WHERE e.arn = ?1"))?
                 .query_row([&e.arn], execution_row)?;
             Ok((execution_record(row)?, false))
         })
     }
     fn get_execution(&self, arn: &str) -> StoreResult<Option<ExecutionRecord>> {
         self.conn()
-            .prepare_cached(&format!("SELECT {EXECUTION_COLUMNS} WHERE e.arn = ?1"))?
+            .prepare_cached(select_execution!("WHERE e.arn = ?1"))?
             .query_row([arn], execution_row)
             .optional()?
             .map(execution_record)
@@ -451,15 +480,14 @@ impl Store for SqliteStore {
         let conn = self.conn();
         let rows: Vec<_> = match sm {
             Some(sm) => {
-                let mut st = conn.prepare(&format!(
-                    "SELECT {EXECUTION_COLUMNS} WHERE e.state_machine_arn = ?1 ORDER BY e.id DESC"
+                let mut st = conn.prepare(select_execution!(
+                    "WHERE e.state_machine_arn = ?1 ORDER BY e.id DESC"
                 ))?;
                 st.query_map([sm], execution_row)?
                     .collect::<Result<_, _>>()?
             }
             None => {
-                let mut st =
-                    conn.prepare(&format!("SELECT {EXECUTION_COLUMNS} ORDER BY e.id DESC"))?;
+                let mut st = conn.prepare(select_execution!("ORDER BY e.id DESC"))?;
                 st.query_map([], execution_row)?.collect::<Result<_, _>>()?
             }
         };
@@ -505,9 +533,7 @@ impl Store for SqliteStore {
         let Some(id) = Self::execution_id(&conn, execution)? else {
             return Ok(Vec::new());
         };
-        let mut st = conn.prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE execution = ?1 ORDER BY id"
-        ))?;
+        let mut st = conn.prepare_cached(select_event!("WHERE execution = ?1 ORDER BY id"))?;
         let rows = st
             .query_map([id], event_row)?
             .collect::<Result<Vec<_>, _>>()?;
@@ -538,8 +564,8 @@ impl Store for SqliteStore {
             let id = Self::existing_execution_id(tx, &t.execution_arn)?;
             Self::insert_token_in(tx, id, t)?;
             Ok(tx
-                .prepare_cached(&format!(
-                    "SELECT {TOKEN_COLUMNS} WHERE t.execution = ?1 AND t.outcome_key = ?2"
+                .prepare_cached(select_token!(
+                    "WHERE t.execution = ?1 AND t.outcome_key = ?2"
                 ))?
                 .query_row(params![id, t.outcome_key], token_row)?)
         })
@@ -547,7 +573,7 @@ impl Store for SqliteStore {
     fn get_token(&self, token: &str) -> StoreResult<Option<TokenRecord>> {
         Ok(self
             .conn()
-            .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} WHERE t.token = ?1"))?
+            .prepare_cached(select_token!("WHERE t.token = ?1"))?
             .query_row([token], token_row)
             .optional()?)
     }
@@ -560,9 +586,7 @@ impl Store for SqliteStore {
     }
     fn open_tokens(&self, execution: &str) -> StoreResult<Vec<TokenRecord>> {
         let conn = self.conn();
-        let mut st = conn.prepare_cached(&format!(
-            "SELECT {TOKEN_COLUMNS} WHERE e.arn = ?1 AND t.open"
-        ))?;
+        let mut st = conn.prepare_cached(select_token!("WHERE e.arn = ?1 AND t.open"))?;
         let rows = st
             .query_map([execution], token_row)?
             .collect::<Result<Vec<_>, _>>()?;
