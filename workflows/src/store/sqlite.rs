@@ -331,9 +331,18 @@ impl SqliteStore {
         }
         let id = match *next_id {
             Some(id) => id,
-            None => tx
-                .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM events WHERE execution = ?1")?
-                .query_row([execution], |r| r.get(0))?,
+            // `+?1`: with `execution = ?1` (or `MAX(id)`) SQLite, built
+            // with STAT4, prepares the query anew on every run; the same
+            // search on the primary key.
+            None => {
+                tx.prepare_cached(
+                    "SELECT id FROM events WHERE execution = +?1 ORDER BY id DESC LIMIT 1",
+                )?
+                .query_row([execution], |r| r.get::<_, i64>(0))
+                .optional()?
+                .unwrap_or(0)
+                    + 1
+            }
         };
         let e = HistoryEvent {
             id: id as u64,
