@@ -80,6 +80,8 @@ fn text_hash(text: &str) -> i64 {
 }
 
 /// `SELECT` of the columns `execution_row` reads, in its order, then `$rest`.
+/// (A join's `= +?1`: with `= ?1` SQLite, built with STAT4, prepares the
+/// query anew on every run; the `+` keeps the same index search without it.)
 macro_rules! select_execution {
     ($rest:literal) => {
         concat!(
@@ -464,14 +466,14 @@ impl Store for SqliteStore {
                 return Ok((e.clone(), true));
             }
             let row = tx
-                .prepare_cached(select_execution!("WHERE e.arn = ?1"))?
+                .prepare_cached(select_execution!("WHERE e.arn = +?1"))?
                 .query_row([&e.arn], execution_row)?;
             Ok((execution_record(row)?, false))
         })
     }
     fn get_execution(&self, arn: &str) -> StoreResult<Option<ExecutionRecord>> {
         self.conn()
-            .prepare_cached(select_execution!("WHERE e.arn = ?1"))?
+            .prepare_cached(select_execution!("WHERE e.arn = +?1"))?
             .query_row([arn], execution_row)
             .optional()?
             .map(execution_record)
@@ -574,7 +576,7 @@ impl Store for SqliteStore {
             Self::insert_token_in(tx, id, t)?;
             Ok(tx
                 .prepare_cached(select_token!(
-                    "WHERE t.execution = ?1 AND t.outcome_key = ?2"
+                    "WHERE t.execution = +?1 AND t.outcome_key = +?2"
                 ))?
                 .query_row(params![id, t.outcome_key], token_row)?)
         })
@@ -582,7 +584,7 @@ impl Store for SqliteStore {
     fn get_token(&self, token: &str) -> StoreResult<Option<TokenRecord>> {
         Ok(self
             .conn()
-            .prepare_cached(select_token!("WHERE t.token = ?1"))?
+            .prepare_cached(select_token!("WHERE t.token = +?1"))?
             .query_row([token], token_row)
             .optional()?)
     }
@@ -595,7 +597,7 @@ impl Store for SqliteStore {
     }
     fn open_tokens(&self, execution: &str) -> StoreResult<Vec<TokenRecord>> {
         let conn = self.conn();
-        let mut st = conn.prepare_cached(select_token!("WHERE e.arn = ?1 AND t.open"))?;
+        let mut st = conn.prepare_cached(select_token!("WHERE e.arn = +?1 AND t.open"))?;
         let rows = st
             .query_map([execution], token_row)?
             .collect::<Result<Vec<_>, _>>()?;
