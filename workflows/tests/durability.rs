@@ -151,3 +151,199 @@ fn a_timeout_that_fell_due_while_stopped_fires_on_resume() {
         );
     });
 }
+
+/// What the old layout's rows say: each execution's description (newest
+/// first, as listed), its history, and the schedules.
+struct Before {
+    executions: Vec<workflows::ExecutionDescription>,
+    histories: Vec<Vec<workflows::HistoryEvent>>,
+    schedules: Vec<workflows::ScheduleRecord>,
+    token: String,
+}
+
+/// Reads a file of layout 0 with that layout's SQL.
+fn read_v0(db: &std::path::Path) -> Before {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let bodies = |sql: &str| -> Vec<Value> {
+        let mut st = conn.prepare(sql).unwrap();
+        st.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|b| serde_json::from_str(&b.unwrap()).unwrap())
+            .collect()
+    };
+    let executions: Vec<workflows::ExecutionDescription> =
+        bodies("SELECT body FROM executions ORDER BY rowid DESC")
+            .into_iter()
+            .map(|e| workflows::ExecutionDescription {
+                execution_arn: serde_json::from_value(e["arn"].clone()).unwrap(),
+                state_machine_arn: serde_json::from_value(e["state_machine_arn"].clone()).unwrap(),
+                name: serde_json::from_value(e["name"].clone()).unwrap(),
+                status: serde_json::from_value(e["status"].clone()).unwrap(),
+                start_date: serde_json::from_value(e["start_date"].clone()).unwrap(),
+                stop_date: serde_json::from_value(e["stop_date"].clone()).unwrap(),
+                input: serde_json::from_value(e["input"].clone()).unwrap(),
+                output: serde_json::from_value(e["output"].clone()).unwrap(),
+                error: serde_json::from_value(e["error"].clone()).unwrap(),
+                cause: serde_json::from_value(e["cause"].clone()).unwrap(),
+                redrive_count: serde_json::from_value(e["redrive_count"].clone()).unwrap(),
+                redrive_date: serde_json::from_value(e["redrive_date"].clone()).unwrap(),
+            })
+            .collect();
+    let histories = executions
+        .iter()
+        .map(|e| {
+            let mut st = conn
+                .prepare("SELECT body FROM events WHERE execution = ?1 ORDER BY id")
+                .unwrap();
+            st.query_map([&e.execution_arn], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(|b| serde_json::from_str(&b.unwrap()).unwrap())
+                .collect()
+        })
+        .collect();
+    let schedules = bodies("SELECT body FROM schedules ORDER BY name")
+        .into_iter()
+        .map(|s| serde_json::from_value(s).unwrap())
+        .collect();
+    let token = conn
+        .query_row(
+            "SELECT token FROM tokens WHERE body LIKE '%\"open\":true%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    Before {
+        executions,
+        histories,
+        schedules,
+        token,
+    }
+}
+
+/// A store file of the layout before version 1 (written by a run of that
+/// build, `fixtures/store_v0.sql`) is migrated when opened: describe,
+/// list, history and schedules answer as before, and its executions go on
+/// (a callback on its open token, a redrive of the failed one).
+#[test]
+fn a_store_file_of_the_old_layout_is_migrated_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("engine.db");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(include_str!("fixtures/store_v0.sql"))
+        .unwrap();
+    let before = read_v0(&db);
+    assert_eq!(before.executions.len(), 3);
+    assert!(before.histories.iter().all(|h| !h.is_empty()));
+    let clock = virtual_clock();
+    let charges = Arc::new(AtomicU32::new(0));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let engine = Engine::builder()
+            .store(Arc::new(SqliteStore::open(&db).unwrap()))
+            .clock(clock.clone())
+            .handler("charge", {
+                let charges = charges.clone();
+                move |_v: Value| {
+                    charges.fetch_add(1, Ordering::SeqCst);
+                    async { Ok(json!({"cents": 9967})) }
+                }
+            })
+            .handler("pay", |_v: Value| async { Ok(json!({})) })
+            .start()
+            .await
+            .unwrap();
+        let sm = before.executions[0].state_machine_arn.clone();
+        assert_eq!(
+            engine.list_executions(&sm, None).unwrap(),
+            before.executions
+        );
+        for (e, history) in before.executions.iter().zip(&before.histories) {
+            assert_eq!(
+                &engine.describe_execution(&e.execution_arn).unwrap(),
+                e,
+                "{}",
+                e.name
+            );
+            assert_eq!(
+                &engine.get_execution_history(&e.execution_arn).unwrap(),
+                history,
+                "{}",
+                e.name
+            );
+        }
+        assert_eq!(engine.list_schedules().unwrap(), before.schedules);
+
+        // The waiting execution's token is still its callback.
+        let waiting = before
+            .executions
+            .iter()
+            .find(|e| e.name == "waiting")
+            .unwrap();
+        engine
+            .send_task_success(&before.token, r#"{"paid": true}"#)
+            .await
+            .unwrap();
+        let d = engine
+            .wait_for_completion(&waiting.execution_arn)
+            .await
+            .unwrap();
+        assert_eq!(d.status, ExecutionStatus::Succeeded);
+        assert_eq!(d.output.as_deref(), Some(r#"{"paid":true}"#));
+
+        // The failed one is redriven from its failed step, its history
+        // going on from the migrated one.
+        let failed = before
+            .executions
+            .iter()
+            .find(|e| e.name == "failed")
+            .unwrap();
+        assert_eq!(failed.status, ExecutionStatus::Failed);
+        engine
+            .redrive_execution(&failed.execution_arn)
+            .await
+            .unwrap();
+        let d = engine
+            .wait_for_completion(&failed.execution_arn)
+            .await
+            .unwrap();
+        assert_eq!((d.status, d.redrive_count), (ExecutionStatus::Succeeded, 1));
+        assert_eq!(
+            charges.load(Ordering::SeqCst),
+            1,
+            "only the failed step runs again"
+        );
+        let history = engine.get_execution_history(&failed.execution_arn).unwrap();
+        let old = &before.histories[before
+            .executions
+            .iter()
+            .position(|e| e.name == "failed")
+            .unwrap()];
+        assert_eq!(&history[..old.len()], &old[..]);
+        assert_eq!(history.last().unwrap().event_type, "ExecutionSucceeded");
+    });
+    drop(rt);
+
+    // The file is of layout 1 now, without the old tables, and opens again.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1);
+    let body_columns: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('events') WHERE name = 'body'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(body_columns, 0);
+    drop(conn);
+    let store = SqliteStore::open(&db).unwrap();
+    assert_eq!(
+        workflows::Store::list_executions(&store, None)
+            .unwrap()
+            .len(),
+        3
+    );
+}

@@ -106,7 +106,12 @@ async fn a_store_error_retries_that_executions_step_and_spares_the_others() {
                 // The disk fills while the first charge of `faulty` runs:
                 // its outcome cannot be recorded.
                 if member == "faulty" && *n == 1 {
-                    refusal.start("INSERT ON events", &format!("NEW.execution = '{faulty}'"));
+                    refusal.start(
+                        "INSERT ON events",
+                        &format!(
+                            "NEW.execution = (SELECT id FROM executions WHERE arn = '{faulty}')"
+                        ),
+                    );
                 }
                 async { Ok(json!({"cents": 9967})) }
             }

@@ -13,9 +13,11 @@ pub struct MemoryStore {
 #[derive(Debug, Default)]
 struct Inner {
     machines: HashMap<String, StateMachineRecord>,
-    executions: HashMap<String, Execution>,
-    order: Vec<String>,
-    histories: HashMap<String, History>,
+    /// Each execution's record and history under its ARN, which the map
+    /// and `order` share.
+    executions: HashMap<Arc<str>, Entry>,
+    /// ARNs in the order the executions were started.
+    order: Vec<Arc<str>>,
     tokens: HashMap<String, TokenRecord>,
     tokens_by_key: HashMap<(String, String), String>,
     schedules: std::collections::BTreeMap<String, ScheduleRecord>,
@@ -23,18 +25,29 @@ struct Inner {
     shared: std::collections::HashSet<Arc<str>>,
 }
 
-/// An execution's record, its definition shared with every other
-/// execution of the same one.
+/// An execution's record (none for a history written without one) and
+/// its history.
+#[derive(Debug, Default)]
+struct Entry {
+    execution: Option<Execution>,
+    history: History,
+}
+
+/// An execution's record, its state machine and definition shared with
+/// every other execution of the same one, its ARN held by its entry.
 #[derive(Debug)]
 struct Execution {
-    /// The record, its `definition` left empty.
+    /// The record, its `arn`, `state_machine_arn` and `definition` left empty.
     rec: ExecutionRecord,
+    state_machine_arn: Arc<str>,
     definition: Arc<str>,
 }
 
 impl Execution {
-    fn record(&self) -> ExecutionRecord {
+    fn record(&self, arn: &str) -> ExecutionRecord {
         ExecutionRecord {
+            arn: arn.to_string(),
+            state_machine_arn: self.state_machine_arn.to_string(),
             definition: self.definition.to_string(),
             ..self.rec.clone()
         }
@@ -53,11 +66,24 @@ impl Inner {
     fn execution(&mut self, e: &ExecutionRecord) -> Execution {
         Execution {
             rec: ExecutionRecord {
+                arn: String::new(),
+                state_machine_arn: String::new(),
                 definition: String::new(),
                 ..e.clone()
             },
+            state_machine_arn: self.share(&e.state_machine_arn),
             definition: self.share(&e.definition),
         }
+    }
+    /// The entry of an execution, made if it has none.
+    fn entry(&mut self, arn: &str) -> &mut Entry {
+        if !self.executions.contains_key(arn) {
+            self.executions.insert(arn.into(), Entry::default());
+        }
+        self.executions.get_mut(arn).expect("just inserted")
+    }
+    fn history(&self, arn: &str) -> Option<&History> {
+        self.executions.get(arn).map(|x| &x.history)
     }
 }
 
@@ -206,25 +232,34 @@ impl Store for MemoryStore {
 
     fn insert_execution(&self, e: &ExecutionRecord) -> StoreResult<(ExecutionRecord, bool)> {
         let mut g = self.lock();
-        if let Some(x) = g.executions.get(&e.arn) {
-            return Ok((x.record(), false));
+        if let Some(x) = g.executions.get(&*e.arn).and_then(|x| x.execution.as_ref()) {
+            return Ok((x.record(&e.arn), false));
         }
         let stored = g.execution(e);
-        g.executions.insert(e.arn.clone(), stored);
-        g.order.push(e.arn.clone());
+        g.entry(&e.arn).execution = Some(stored);
+        let arn = g
+            .executions
+            .get_key_value(&*e.arn)
+            .map(|(k, _)| k.clone())
+            .expect("just stored");
+        g.order.push(arn);
         Ok((e.clone(), true))
     }
     fn get_execution(&self, arn: &str) -> StoreResult<Option<ExecutionRecord>> {
-        Ok(self.lock().executions.get(arn).map(Execution::record))
+        Ok(self
+            .lock()
+            .executions
+            .get(arn)
+            .and_then(|x| x.execution.as_ref())
+            .map(|x| x.record(arn)))
     }
     fn update_execution(&self, e: &ExecutionRecord) -> StoreResult<()> {
         let mut g = self.lock();
         let stored = g.execution(e);
-        g.executions.insert(e.arn.clone(), stored);
-        if e.status != ExecutionStatus::Running
-            && let Some(h) = g.histories.get_mut(&e.arn)
-        {
-            h.compact();
+        let entry = g.entry(&e.arn);
+        entry.execution = Some(stored);
+        if e.status != ExecutionStatus::Running {
+            entry.history.compact();
         }
         Ok(())
     }
@@ -233,9 +268,9 @@ impl Store for MemoryStore {
         Ok(g.order
             .iter()
             .rev()
-            .filter_map(|a| g.executions.get(a))
-            .filter(|e| sm.is_none_or(|s| e.rec.state_machine_arn == s))
-            .map(Execution::record)
+            .filter_map(|a| Some((a, g.executions.get(a)?.execution.as_ref()?)))
+            .filter(|(_, e)| sm.is_none_or(|s| &*e.state_machine_arn == s))
+            .map(|(a, e)| e.record(a))
             .collect())
     }
 
@@ -248,7 +283,7 @@ impl Store for MemoryStore {
         let mut g = self.lock();
         let event_type = g.share(&ev.event_type);
         let io = io_parts(&ev.details).map(|(name, output, text)| (g.share(name), output, text));
-        let h = g.histories.entry(execution.to_string()).or_default();
+        let h = &mut g.entry(execution).history;
         if let Some(k) = key
             && let Some(&i) = h.by_key().get(k)
         {
@@ -282,21 +317,21 @@ impl Store for MemoryStore {
     }
     fn find_event(&self, execution: &str, key: &str) -> StoreResult<Option<HistoryEvent>> {
         let mut g = self.lock();
-        Ok(g.histories
+        Ok(g.executions
             .get_mut(execution)
+            .map(|x| &mut x.history)
             .and_then(|h| h.by_key().get(key).copied().map(|i| h.load(i))))
     }
     fn history(&self, execution: &str) -> StoreResult<Vec<HistoryEvent>> {
         Ok(self
             .lock()
-            .histories
-            .get(execution)
+            .history(execution)
             .map(|h| (0..h.events.len()).map(|i| h.load(i)).collect())
             .unwrap_or_default())
     }
     fn forget_failures(&self, execution: &str) -> StoreResult<()> {
         let mut g = self.lock();
-        let Some(h) = g.histories.get_mut(execution) else {
+        let Some(h) = g.executions.get_mut(execution).map(|x| &mut x.history) else {
             return Ok(());
         };
         let keyed = h
@@ -389,8 +424,8 @@ mod tests {
         assert_eq!(store.history("e").unwrap(), written);
         let g = store.lock();
         let shared = match (
-            &g.histories["e"].events[0].details,
-            &g.histories["e"].events[1].details,
+            &g.executions["e"].history.events[0].details,
+            &g.executions["e"].history.events[1].details,
         ) {
             (Details::Io { text: a, .. }, Details::Io { text: b, .. }) => Arc::ptr_eq(a, b),
             _ => false,
@@ -398,7 +433,13 @@ mod tests {
         assert!(shared, "an output equal to the input before it is shared");
         drop(g);
 
-        store.lock().histories.get_mut("e").unwrap().compact();
+        store
+            .lock()
+            .executions
+            .get_mut("e")
+            .unwrap()
+            .history
+            .compact();
         assert_eq!(
             store.find_event("e", "r#1").unwrap().as_ref(),
             Some(&written[1])

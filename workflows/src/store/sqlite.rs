@@ -15,17 +15,33 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
+/// The layout's version (`PRAGMA user_version`). Version 0 held each
+/// record as JSON keyed by text (the execution ARN repeated in every event
+/// and token row and in both event keys, the definition copied into each
+/// execution); `open` migrates such a file.
+const VERSION: i64 = 1;
+
+/// Layout 1. Events and tokens reference their execution by its integer
+/// id; an event's fixed fields are columns and only its details JSON; an
+/// execution references its definition, which is held once. An execution's
+/// `body` is its record without the fields held in columns (ARN, state
+/// machine, definition).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS state_machines (arn TEXT PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS definitions (id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS definitions_by_hash ON definitions (hash);
 CREATE TABLE IF NOT EXISTS executions (
-    arn TEXT PRIMARY KEY, state_machine_arn TEXT NOT NULL, body TEXT NOT NULL);
+    id INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, state_machine_arn TEXT NOT NULL,
+    definition INTEGER NOT NULL REFERENCES definitions (id), body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS executions_by_machine ON executions (state_machine_arn);
 CREATE TABLE IF NOT EXISTS events (
-    execution TEXT NOT NULL, id INTEGER NOT NULL, key TEXT, body TEXT NOT NULL,
-    PRIMARY KEY (execution, id));
-CREATE UNIQUE INDEX IF NOT EXISTS events_by_key ON events (execution, key) WHERE key IS NOT NULL;
+    execution INTEGER NOT NULL REFERENCES executions (id), id INTEGER NOT NULL, key TEXT,
+    type TEXT NOT NULL, previous INTEGER NOT NULL, time INTEGER NOT NULL, details TEXT NOT NULL,
+    PRIMARY KEY (execution, id)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_key ON events (execution, key);
 CREATE TABLE IF NOT EXISTS tokens (
-    token TEXT PRIMARY KEY, execution TEXT NOT NULL, outcome_key TEXT NOT NULL, body TEXT NOT NULL,
+    token TEXT PRIMARY KEY, execution INTEGER NOT NULL REFERENCES executions (id),
+    outcome_key TEXT NOT NULL, open INTEGER NOT NULL, last_heartbeat INTEGER,
     UNIQUE (execution, outcome_key));
 CREATE TABLE IF NOT EXISTS schedules (name TEXT PRIMARY KEY, body TEXT NOT NULL);
 ";
@@ -44,13 +60,139 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// A time as stored: nanoseconds since the epoch (exact for 1677–2262).
+fn to_nanos(t: DateTime<Utc>) -> StoreResult<i64> {
+    t.timestamp_nanos_opt()
+        .ok_or_else(|| StoreError(format!("time out of range: {t}")))
+}
+
+fn from_nanos(n: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_nanos(n)
+}
+
+/// FNV-1a: a hash of a definition's text that stays the same across builds
+/// (the standard library's does not promise to).
+fn text_hash(text: &str) -> i64 {
+    let h = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    i64::from_ne_bytes(h.to_ne_bytes())
+}
+
+/// `SELECT` of the columns `execution_row` reads, in its order, then `$rest`.
+/// (A join's `= +?1`: with `= ?1` SQLite, built with STAT4, prepares the
+/// query anew on every run; the `+` keeps the same index search without it.)
+macro_rules! select_execution {
+    ($rest:literal) => {
+        concat!(
+            "SELECT e.arn, e.state_machine_arn, d.text, e.body FROM executions e ",
+            "JOIN definitions d ON d.id = e.definition ",
+            $rest
+        )
+    };
+}
+
+fn execution_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+/// The record from the columns `execution_row` read.
+fn execution_record(
+    (arn, state_machine_arn, definition, body): (String, String, String, String),
+) -> StoreResult<ExecutionRecord> {
+    let rec: ExecutionRecord = from_json(body)?;
+    Ok(ExecutionRecord {
+        arn,
+        state_machine_arn,
+        definition,
+        ..rec
+    })
+}
+
+/// An execution's `body`: the record without the fields held in columns.
+fn execution_body(e: &ExecutionRecord) -> StoreResult<String> {
+    to_json(&ExecutionRecord {
+        arn: String::new(),
+        state_machine_arn: String::new(),
+        definition: String::new(),
+        ..e.clone()
+    })
+}
+
+/// `SELECT` of the columns `event_row` reads, in its order, then `$rest`.
+macro_rules! select_event {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, previous, time, type, details FROM events ",
+            $rest
+        )
+    };
+}
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, i64, i64, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn event_record(
+    (id, previous, time, event_type, details): (i64, i64, i64, String, String),
+) -> StoreResult<HistoryEvent> {
+    Ok(HistoryEvent {
+        id: id as u64,
+        previous_event_id: previous as u64,
+        timestamp: from_nanos(time),
+        event_type,
+        details: from_json(details)?,
+    })
+}
+
+/// `SELECT` of the columns `token_row` reads, in its order, then `$rest`.
+macro_rules! select_token {
+    ($rest:literal) => {
+        concat!(
+            "SELECT t.token, e.arn, t.outcome_key, t.open, t.last_heartbeat FROM tokens t ",
+            "JOIN executions e ON e.id = t.execution ",
+            $rest
+        )
+    };
+}
+
+fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRecord> {
+    Ok(TokenRecord {
+        token: r.get(0)?,
+        execution_arn: r.get(1)?,
+        outcome_key: r.get(2)?,
+        open: r.get(3)?,
+        last_heartbeat: r.get::<_, Option<i64>>(4)?.map(from_nanos),
+    })
+}
+
 impl SqliteStore {
+    /// Opens (or creates) a store file, migrating one of an older layout.
     pub fn open(path: impl AsRef<Path>) -> StoreResult<Self> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA wal_autocheckpoint=10000;",
         )?;
-        conn.execute_batch(SCHEMA)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > VERSION {
+            return Err(StoreError(format!(
+                "the store file has layout {version}, newer than this build's {VERSION}"
+            )));
+        }
+        let v0_events: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('events') WHERE name = 'body')",
+            [],
+            |r| r.get(0),
+        )?;
+        if version == 0 && v0_events {
+            migrate_v0(&tx)?;
+        } else {
+            tx.execute_batch(SCHEMA)?;
+        }
+        tx.pragma_update(None, "user_version", VERSION)?;
+        tx.commit()?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })
@@ -75,32 +217,111 @@ impl SqliteStore {
             tx.commit()?;
             Ok(r)
         } else {
-            let sp = conn.savepoint()?;
-            let r = f(&sp)?;
-            sp.commit()?;
-            Ok(r)
+            conn.prepare_cached("SAVEPOINT atomic")?.execute([])?;
+            match f(&conn) {
+                Ok(r) => {
+                    conn.prepare_cached("RELEASE atomic")?.execute([])?;
+                    Ok(r)
+                }
+                Err(e) => {
+                    conn.prepare_cached("ROLLBACK TO atomic")?.execute([])?;
+                    conn.prepare_cached("RELEASE atomic")?.execute([])?;
+                    Err(e)
+                }
+            }
         }
+    }
+
+    /// An execution's integer id, if it exists.
+    fn execution_id(conn: &Connection, arn: &str) -> StoreResult<Option<i64>> {
+        Ok(conn
+            .prepare_cached("SELECT id FROM executions WHERE arn = ?1")?
+            .query_row([arn], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The id of an execution that must exist (a write about it).
+    fn existing_execution_id(conn: &Connection, arn: &str) -> StoreResult<i64> {
+        Self::execution_id(conn, arn)?.ok_or_else(|| StoreError(format!("no execution {arn}")))
+    }
+
+    /// The id of a definition's text, stored if new.
+    fn definition_id(conn: &Connection, text: &str) -> StoreResult<i64> {
+        let hash = text_hash(text);
+        let found: Option<i64> = conn
+            .prepare_cached("SELECT id FROM definitions WHERE hash = ?1 AND text = ?2")?
+            .query_row(params![hash, text], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = found {
+            return Ok(id);
+        }
+        conn.prepare_cached("INSERT INTO definitions (hash, text) VALUES (?1, ?2)")?
+            .execute(params![hash, text])?;
+        Ok(conn.last_insert_rowid())
     }
 
     fn event_by_key(
         conn: &Connection,
-        execution: &str,
+        execution: i64,
         key: &str,
     ) -> StoreResult<Option<HistoryEvent>> {
-        let body: Option<String> = conn
-            .prepare_cached("SELECT body FROM events WHERE execution = ?1 AND key = ?2")?
-            .query_row(params![execution, key], |r| r.get(0))
-            .optional()?;
-        body.map(from_json).transpose()
+        conn.prepare_cached(select_event!("WHERE execution = ?1 AND key = ?2"))?
+            .query_row(params![execution, key], event_row)
+            .optional()?
+            .map(event_record)
+            .transpose()
     }
-}
 
-impl SqliteStore {
+    /// Inserts an execution unless one with its ARN exists; whether it did.
+    fn insert_execution_in(conn: &Connection, e: &ExecutionRecord) -> StoreResult<bool> {
+        let definition = Self::definition_id(conn, &e.definition)?;
+        let n = conn
+            .prepare_cached(
+                "INSERT INTO executions (arn, state_machine_arn, definition, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (arn) DO NOTHING",
+            )?
+            .execute(params![e.arn, e.state_machine_arn, definition, execution_body(e)?])?;
+        Ok(n == 1)
+    }
+
+    fn insert_token_in(conn: &Connection, execution: i64, t: &TokenRecord) -> StoreResult<()> {
+        let heartbeat = t.last_heartbeat.map(to_nanos).transpose()?;
+        conn.prepare_cached(
+            "INSERT INTO tokens (token, execution, outcome_key, open, last_heartbeat) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![t.token, execution, t.outcome_key, t.open, heartbeat])?;
+        Ok(())
+    }
+
+    /// Inserts one event row (the caller has checked its key is free).
+    fn insert_event_in(
+        conn: &Connection,
+        execution: i64,
+        key: Option<&str>,
+        e: &HistoryEvent,
+    ) -> StoreResult<()> {
+        conn.prepare_cached(
+            "INSERT INTO events (execution, id, key, type, previous, time, details)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            execution,
+            e.id as i64,
+            key,
+            e.event_type,
+            e.previous_event_id as i64,
+            to_nanos(e.timestamp)?,
+            to_json(&e.details)?
+        ])?;
+        Ok(())
+    }
+
     /// Appends one event inside the caller's transaction. `next_id` caches
     /// the execution's next id across the events of one batch.
     fn append_in(
         tx: &Connection,
-        execution: &str,
+        execution: i64,
         key: Option<&str>,
         ev: NewEvent,
         next_id: &mut Option<i64>,
@@ -112,11 +333,19 @@ impl SqliteStore {
         }
         let id = match *next_id {
             Some(id) => id,
-            None => tx
-                .prepare_cached("SELECT COALESCE(MAX(id), 0) + 1 FROM events WHERE execution = ?1")?
-                .query_row([execution], |r| r.get(0))?,
+            // `+?1`: with `execution = ?1` (or `MAX(id)`) SQLite, built
+            // with STAT4, prepares the query anew on every run; the same
+            // search on the primary key.
+            None => {
+                tx.prepare_cached(
+                    "SELECT id FROM events WHERE execution = +?1 ORDER BY id DESC LIMIT 1",
+                )?
+                .query_row([execution], |r| r.get::<_, i64>(0))
+                .optional()?
+                .unwrap_or(0)
+                    + 1
+            }
         };
-        *next_id = Some(id + 1);
         let e = HistoryEvent {
             id: id as u64,
             previous_event_id: ev.previous_event_id,
@@ -124,10 +353,54 @@ impl SqliteStore {
             event_type: ev.event_type,
             details: ev.details,
         };
-        tx.prepare_cached("INSERT INTO events (execution, id, key, body) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![execution, id, key, to_json(&e)?])?;
+        Self::insert_event_in(tx, execution, key, &e)?;
+        *next_id = Some(id + 1);
         Ok(e)
     }
+}
+
+/// Moves a file of layout 0 to layout 1 inside the caller's transaction:
+/// the old tables are renamed, their rows copied into the new ones, and
+/// dropped. Either all of it is committed or none.
+fn migrate_v0(tx: &Connection) -> StoreResult<()> {
+    tx.execute_batch(
+        "DROP INDEX IF EXISTS executions_by_machine; DROP INDEX IF EXISTS events_by_key;
+         ALTER TABLE executions RENAME TO v0_executions;
+         ALTER TABLE events RENAME TO v0_events;
+         ALTER TABLE tokens RENAME TO v0_tokens;",
+    )?;
+    tx.execute_batch(SCHEMA)?;
+    let rows = |sql: &str| -> StoreResult<Vec<(String, Option<String>, String)>> {
+        let mut st = tx.prepare(sql)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    };
+    for (_, _, body) in rows("SELECT arn, NULL, body FROM v0_executions ORDER BY rowid")? {
+        SqliteStore::insert_execution_in(tx, &from_json(body)?)?;
+    }
+    let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut id_of = |arn: String| -> StoreResult<i64> {
+        if let Some(&id) = ids.get(&arn) {
+            return Ok(id);
+        }
+        let id = SqliteStore::existing_execution_id(tx, &arn)?;
+        ids.insert(arn, id);
+        Ok(id)
+    };
+    for (arn, key, body) in
+        rows("SELECT execution, key, body FROM v0_events ORDER BY execution, id")?
+    {
+        let e: HistoryEvent = from_json(body)?;
+        SqliteStore::insert_event_in(tx, id_of(arn)?, key.as_deref(), &e)?;
+    }
+    for (arn, _, body) in rows("SELECT execution, NULL, body FROM v0_tokens ORDER BY rowid")? {
+        let t: TokenRecord = from_json(body)?;
+        SqliteStore::insert_token_in(tx, id_of(arn)?, &t)?;
+    }
+    tx.execute_batch("DROP TABLE v0_executions; DROP TABLE v0_events; DROP TABLE v0_tokens;")?;
+    Ok(())
 }
 
 impl Store for SqliteStore {
@@ -188,47 +461,48 @@ impl Store for SqliteStore {
     }
 
     fn insert_execution(&self, e: &ExecutionRecord) -> StoreResult<(ExecutionRecord, bool)> {
-        let conn = self.conn();
-        let n = conn.prepare_cached("INSERT OR IGNORE INTO executions (arn, state_machine_arn, body) VALUES (?1, ?2, ?3)")?
-            .execute(params![e.arn, e.state_machine_arn, to_json(e)?])?;
-        if n == 1 {
-            return Ok((e.clone(), true));
-        }
-        let body: String = conn
-            .prepare_cached("SELECT body FROM executions WHERE arn = ?1")?
-            .query_row([&e.arn], |r| r.get(0))?;
-        Ok((from_json(body)?, false))
+        self.atomically(|tx| {
+            if Self::insert_execution_in(tx, e)? {
+                return Ok((e.clone(), true));
+            }
+            let row = tx
+                .prepare_cached(select_execution!("WHERE e.arn = +?1"))?
+                .query_row([&e.arn], execution_row)?;
+            Ok((execution_record(row)?, false))
+        })
     }
     fn get_execution(&self, arn: &str) -> StoreResult<Option<ExecutionRecord>> {
-        let body: Option<String> = self
-            .conn()
-            .prepare_cached("SELECT body FROM executions WHERE arn = ?1")?
-            .query_row([arn], |r| r.get(0))
-            .optional()?;
-        body.map(from_json).transpose()
+        self.conn()
+            .prepare_cached(select_execution!("WHERE e.arn = +?1"))?
+            .query_row([arn], execution_row)
+            .optional()?
+            .map(execution_record)
+            .transpose()
     }
     fn update_execution(&self, e: &ExecutionRecord) -> StoreResult<()> {
-        self.conn()
-            .prepare_cached("UPDATE executions SET body = ?2 WHERE arn = ?1")?
-            .execute(params![e.arn, to_json(e)?])?;
-        Ok(())
+        self.atomically(|tx| {
+            let definition = Self::definition_id(tx, &e.definition)?;
+            tx.prepare_cached("UPDATE executions SET definition = ?2, body = ?3 WHERE arn = ?1")?
+                .execute(params![e.arn, definition, execution_body(e)?])?;
+            Ok(())
+        })
     }
     fn list_executions(&self, sm: Option<&str>) -> StoreResult<Vec<ExecutionRecord>> {
         let conn = self.conn();
-        let rows: Vec<String> = match sm {
+        let rows: Vec<_> = match sm {
             Some(sm) => {
-                let mut st = conn.prepare(
-                    "SELECT body FROM executions WHERE state_machine_arn = ?1 ORDER BY rowid DESC",
-                )?;
-                st.query_map([sm], |r| r.get(0))?
+                let mut st = conn.prepare(select_execution!(
+                    "WHERE e.state_machine_arn = ?1 ORDER BY e.id DESC"
+                ))?;
+                st.query_map([sm], execution_row)?
                     .collect::<Result<_, _>>()?
             }
             None => {
-                let mut st = conn.prepare("SELECT body FROM executions ORDER BY rowid DESC")?;
-                st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?
+                let mut st = conn.prepare(select_execution!("ORDER BY e.id DESC"))?;
+                st.query_map([], execution_row)?.collect::<Result<_, _>>()?
             }
         };
-        rows.into_iter().map(from_json).collect()
+        rows.into_iter().map(execution_record).collect()
     }
 
     fn append_event(
@@ -238,8 +512,8 @@ impl Store for SqliteStore {
         ev: NewEvent,
     ) -> StoreResult<HistoryEvent> {
         self.atomically(|tx| {
-            let mut next_id = None;
-            Self::append_in(tx, execution, key, ev, &mut next_id)
+            let id = Self::existing_execution_id(tx, execution)?;
+            Self::append_in(tx, id, key, ev, &mut None)
         })
     }
     fn append_events(
@@ -248,93 +522,86 @@ impl Store for SqliteStore {
         events: Vec<Append>,
     ) -> StoreResult<Vec<HistoryEvent>> {
         self.atomically(|tx| {
+            let id = Self::existing_execution_id(tx, execution)?;
             let mut next_id = None;
             let mut out: Vec<HistoryEvent> = Vec::with_capacity(events.len());
             for a in events {
                 let (key, ev) = a.resolve(out.last());
-                out.push(Self::append_in(
-                    tx,
-                    execution,
-                    key.as_deref(),
-                    ev,
-                    &mut next_id,
-                )?);
+                out.push(Self::append_in(tx, id, key.as_deref(), ev, &mut next_id)?);
             }
             Ok(out)
         })
     }
     fn find_event(&self, execution: &str, key: &str) -> StoreResult<Option<HistoryEvent>> {
-        Self::event_by_key(&self.conn(), execution, key)
+        let conn = self.conn();
+        match Self::execution_id(&conn, execution)? {
+            Some(id) => Self::event_by_key(&conn, id, key),
+            None => Ok(None),
+        }
     }
     fn history(&self, execution: &str) -> StoreResult<Vec<HistoryEvent>> {
         let conn = self.conn();
-        let mut st = conn.prepare("SELECT body FROM events WHERE execution = ?1 ORDER BY id")?;
+        let Some(id) = Self::execution_id(&conn, execution)? else {
+            return Ok(Vec::new());
+        };
+        let mut st = conn.prepare_cached(select_event!("WHERE execution = ?1 ORDER BY id"))?;
         let rows = st
-            .query_map([execution], |r| r.get::<_, String>(0))?
+            .query_map([id], event_row)?
             .collect::<Result<Vec<_>, _>>()?;
-        rows.into_iter().map(from_json).collect()
+        rows.into_iter().map(event_record).collect()
     }
     fn forget_failures(&self, execution: &str) -> StoreResult<()> {
         self.atomically(|tx| {
-            let keyed: Vec<(String, HistoryEvent)> = {
-                let mut st = tx.prepare(
-                    "SELECT key, body FROM events WHERE execution = ?1 AND key IS NOT NULL ORDER BY id",
-                )?;
-                let rows = st
-                    .query_map([execution], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                    })?
-                    .collect::<Result<Vec<_>, _>>()?;
-                rows.into_iter()
-                    .map(|(k, b)| Ok((k, from_json(b)?)))
-                    .collect::<StoreResult<_>>()?
+            let Some(id) = Self::execution_id(tx, execution)? else {
+                return Ok(());
             };
-            for k in trailing_failures(
-                keyed
-                    .iter()
-                    .map(|(k, e)| (k.as_str(), e.event_type.as_str())),
-            ) {
+            let keyed: Vec<(String, String)> = {
+                let mut st = tx.prepare(
+                    "SELECT key, type FROM events WHERE execution = ?1 AND key IS NOT NULL ORDER BY id",
+                )?;
+                st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<Vec<_>, _>>()?
+            };
+            for k in trailing_failures(keyed.iter().map(|(k, t)| (k.as_str(), t.as_str()))) {
                 tx.prepare_cached("UPDATE events SET key = NULL WHERE execution = ?1 AND key = ?2")?
-                    .execute(params![execution, k])?;
+                    .execute(params![id, k])?;
             }
             Ok(())
         })
     }
 
     fn insert_token(&self, t: &TokenRecord) -> StoreResult<TokenRecord> {
-        let conn = self.conn();
-        conn.prepare_cached("INSERT OR IGNORE INTO tokens (token, execution, outcome_key, body) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![t.token, t.execution_arn, t.outcome_key, to_json(t)?])?;
-        let body: String = conn
-            .prepare_cached("SELECT body FROM tokens WHERE execution = ?1 AND outcome_key = ?2")?
-            .query_row(params![t.execution_arn, t.outcome_key], |r| r.get(0))?;
-        from_json(body)
+        self.atomically(|tx| {
+            let id = Self::existing_execution_id(tx, &t.execution_arn)?;
+            Self::insert_token_in(tx, id, t)?;
+            Ok(tx
+                .prepare_cached(select_token!(
+                    "WHERE t.execution = +?1 AND t.outcome_key = +?2"
+                ))?
+                .query_row(params![id, t.outcome_key], token_row)?)
+        })
     }
     fn get_token(&self, token: &str) -> StoreResult<Option<TokenRecord>> {
-        let body: Option<String> = self
+        Ok(self
             .conn()
-            .prepare_cached("SELECT body FROM tokens WHERE token = ?1")?
-            .query_row([token], |r| r.get(0))
-            .optional()?;
-        body.map(from_json).transpose()
+            .prepare_cached(select_token!("WHERE t.token = +?1"))?
+            .query_row([token], token_row)
+            .optional()?)
     }
     fn update_token(&self, t: &TokenRecord) -> StoreResult<()> {
+        let heartbeat = t.last_heartbeat.map(to_nanos).transpose()?;
         self.conn()
-            .prepare_cached("UPDATE tokens SET body = ?2 WHERE token = ?1")?
-            .execute(params![t.token, to_json(t)?])?;
+            .prepare_cached("UPDATE tokens SET open = ?2, last_heartbeat = ?3 WHERE token = ?1")?
+            .execute(params![t.token, t.open, heartbeat])?;
         Ok(())
     }
     fn open_tokens(&self, execution: &str) -> StoreResult<Vec<TokenRecord>> {
         let conn = self.conn();
-        let mut st = conn.prepare_cached("SELECT body FROM tokens WHERE execution = ?1")?;
+        let mut st = conn.prepare_cached(select_token!("WHERE e.arn = +?1 AND t.open"))?;
         let rows = st
-            .query_map([execution], |r| r.get::<_, String>(0))?
+            .query_map([execution], token_row)?
             .collect::<Result<Vec<_>, _>>()?;
-        let all: Vec<TokenRecord> = rows
-            .into_iter()
-            .map(from_json)
-            .collect::<StoreResult<_>>()?;
-        Ok(all.into_iter().filter(|t| t.open).collect())
+        Ok(rows)
     }
 
     fn put_schedule(&self, s: &ScheduleRecord) -> StoreResult<()> {
