@@ -30,7 +30,7 @@ async fn a_report_uploads_through_the_presigned_url() {
         .send()
         .await
         .expect("bucket");
-    let files = S3Files::new(&sdk, &settings);
+    let files = S3Files::new(&sdk, &settings).expect("files");
     let key = format!("score-reports/{}.pdf", unique("report-"));
     assert!(!files.exists(&key).await.expect("exists"), "nothing yet");
 
