@@ -186,7 +186,8 @@ fn s3_settings() -> SigningSettings {
 /// Each operation is one attempt within [`REQUEST_TIMEOUT`], without the
 /// SDK's retries: the operations that call it answer "unavailable" on a
 /// failure, and their callers (the browser, a state machine's Retry) try
-/// again.
+/// again. A pooled connection found dead before the request was written
+/// (after a Lambda sandbox was frozen) is retried by hyper's client itself.
 pub struct S3Files {
     http: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     credentials: SharedCredentialsProvider,
