@@ -136,10 +136,10 @@ impl Init {
     }
 
     /// S3 presigned uploads.
-    pub fn with_files(mut self) -> Init {
-        self.app.files = Arc::new(S3Files::new(&self.sdk, &self.aws));
+    pub fn with_files(mut self) -> Result<Init, Error> {
+        self.app.files = Arc::new(S3Files::new(&self.sdk, &self.aws)?);
         self.wired.push(Port::Files);
-        self
+        Ok(self)
     }
 
     /// EventBridge Scheduler.

@@ -59,7 +59,7 @@ async fn privacy_app() -> (App, String) {
             Links::new("https://campaigns.prodenthub.com.au").expect("links"),
         ),
         webhook_verifier: Arc::new(SignatureVerifier::new("whsec_unused")),
-        files: Arc::new(S3Files::new(&sdk, &settings)),
+        files: Arc::new(S3Files::new(&sdk, &settings).expect("files")),
         scheduler: Arc::new(Unwired(Port::Schedules)),
         workflows: Arc::new(Unwired(Port::Workflows)),
         // A grant's owed event stays owed here, an item that names the person.

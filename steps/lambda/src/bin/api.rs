@@ -9,7 +9,7 @@ async fn main() -> Result<(), campaigns_lambda::Error> {
         .with_mail()
         .with_payments()
         .await?
-        .with_files()
+        .with_files()?
         .with_schedules()
         .with_workflows()
         .with_access()
