@@ -73,6 +73,37 @@ pub async fn run_to_end(
         .unwrap()
         .execution_arn;
     let d = engine.wait_for_completion(&arn).await.unwrap();
+    ended(d)
+}
+
+/// As [`run_to_end`], on a virtual clock that jumps to each timer as it is
+/// set, so a wait of any length ends at once.
+pub async fn run_to_end_on_virtual_clock(
+    builder: EngineBuilder,
+    def: &Value,
+    input: &Value,
+) -> (ExecutionStatus, Value) {
+    let clock = virtual_clock();
+    let engine = builder.clock(clock.clone()).start().await.unwrap();
+    let sm = create(&engine, "m", def);
+    let arn = engine
+        .start_execution(&sm, None, Some(&input.to_string()))
+        .await
+        .unwrap()
+        .execution_arn;
+    let done = engine.wait_for_completion(&arn);
+    tokio::pin!(done);
+    let d = loop {
+        tokio::select! {
+            d = &mut done => break d.unwrap(),
+            _ = tokio::time::sleep(Duration::from_millis(2)) => { clock.advance_to_next_timer(); }
+        }
+    };
+    ended(d)
+}
+
+/// An ended execution's status and output, or `{error, cause}`.
+fn ended(d: workflows::ExecutionDescription) -> (ExecutionStatus, Value) {
     let v = match d.status {
         ExecutionStatus::Succeeded => serde_json::from_str(d.output.as_deref().unwrap()).unwrap(),
         _ => json!({"error": d.error, "cause": d.cause}),

@@ -16,27 +16,7 @@ use workflows::{Engine, EngineBuilder, ExecutionStatus, HandlerError};
 /// Runs a definition on an engine (with `builder`'s handlers); returns
 /// status and output (or `{error, cause}`).
 async fn run_with(builder: EngineBuilder, def: Value, input: Value) -> (ExecutionStatus, Value) {
-    let clock = virtual_clock();
-    let engine = builder.clock(clock.clone()).start().await.unwrap();
-    let sm = create(&engine, "m", &def);
-    let arn = engine
-        .start_execution(&sm, None, Some(&input.to_string()))
-        .await
-        .unwrap()
-        .execution_arn;
-    let done = engine.wait_for_completion(&arn);
-    tokio::pin!(done);
-    let d = loop {
-        tokio::select! {
-            d = &mut done => break d.unwrap(),
-            _ = tokio::time::sleep(std::time::Duration::from_millis(2)) => { clock.advance_to_next_timer(); }
-        }
-    };
-    let v = match d.status {
-        ExecutionStatus::Succeeded => serde_json::from_str(d.output.as_deref().unwrap()).unwrap(),
-        _ => json!({"error": d.error, "cause": d.cause}),
-    };
-    (d.status, v)
+    run_to_end_on_virtual_clock(builder, &def, &input).await
 }
 
 async fn run(def: Value, input: Value) -> (ExecutionStatus, Value) {

@@ -733,34 +733,10 @@ async fn input_output_and_result_paths_take_null_and_the_context_object() {
     }
 }
 
-/// Runs `def` on an engine with a virtual clock that jumps to each timer as
-/// it is set, so a wait of any length ends at once.
+/// Runs `def` to its end on a virtual clock, so a wait of any length ends
+/// at once.
 async fn run_virtual(def: &Value, input: &Value) -> (ExecutionStatus, Value) {
-    let clock = virtual_clock();
-    let engine = Engine::builder()
-        .clock(clock.clone())
-        .start()
-        .await
-        .unwrap();
-    let sm = create(&engine, "m", def);
-    let arn = engine
-        .start_execution(&sm, None, Some(&input.to_string()))
-        .await
-        .unwrap()
-        .execution_arn;
-    let done = engine.wait_for_completion(&arn);
-    tokio::pin!(done);
-    let d = loop {
-        tokio::select! {
-            d = &mut done => break d.unwrap(),
-            _ = tokio::time::sleep(std::time::Duration::from_millis(2)) => { clock.advance_to_next_timer(); }
-        }
-    };
-    let v = match d.status {
-        ExecutionStatus::Succeeded => serde_json::from_str(d.output.as_deref().unwrap()).unwrap(),
-        _ => json!({"error": d.error, "cause": d.cause}),
-    };
-    (d.status, v)
+    run_to_end_on_virtual_clock(Engine::builder(), def, input).await
 }
 
 /// The latest date the engine waits until: RFC 3339's last whole second.
