@@ -3,7 +3,7 @@
 //!
 //! Three S3 operations, each one signed request (SigV4 from `aws-sigv4`,
 //! AWS's own signer) on the HTTPS client the Stripe transport already links
-//! (`campaigns_payments::transport::https_connector`), instead of
+//! (`campaigns_https::https_connector`), instead of
 //! aws-sdk-s3's client, whose endpoint rules, checksum interceptors and
 //! runtime weighed most of a megabyte in each Lambda that reports uploads
 //! (docs/decisions.md).
@@ -20,7 +20,7 @@ use aws_sigv4::http_request::{
 };
 use aws_sigv4::sign::v4;
 use bytes::Bytes;
-use campaigns_payments::transport::https_connector;
+use campaigns_https::https_connector;
 use campaigns_ports::files::{FileStore, FilesError, PresignedUpload, UploadRequest};
 use chrono::{DateTime, Utc};
 use http_body_util::{BodyExt, Full};

@@ -25,6 +25,8 @@ use stripe_client_core::{
     CustomizedStripeRequest, RequestBuilder, StripeClient, StripeClientErr, StripeMethod,
 };
 
+use campaigns_https::https_connector;
+
 use crate::error::{ErrorDetail, PaymentsError};
 use crate::stripe_adapter::{STRIPE_API_VERSION, StripeConfig};
 
@@ -98,20 +100,6 @@ impl StripeClient for StripeTransport {
         self.send(request, key.as_ref().map(|key| key.as_str()))
             .await
     }
-}
-
-/// HTTPS (or plain HTTP, for a local simulator) on hyper and rustls with
-/// ring's crypto, the provider the AWS SDK's client uses too
-/// (`campaigns_aws::https_client`). The provider is named rather than taken
-/// from rustls' process default, which panics when the build enables more
-/// than one. The TLS roots are compiled in (Mozilla's, from webpki-roots),
-/// so reaching Stripe does not depend on the machine's certificate store.
-pub fn https_connector() -> Result<HttpsConnector<HttpConnector>, rustls::Error> {
-    Ok(hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())?
-        .https_or_http()
-        .enable_http1()
-        .build())
 }
 
 impl StripeTransport {

@@ -1,8 +1,8 @@
 //! The admin API as `campaigns admin` calls it: one request, authorized with
 //! a bearer token (a local `serve`) or SigV4 (the deployed API), answered
 //! with the API's JSON or its error body turned into an [`AdminError`].
-//! HTTPS goes through the Stripe transport's connector (hyper and rustls on
-//! ring, Mozilla's roots compiled in), the stack the AWS SDK uses too.
+//! HTTPS goes through the workspace's one connector (`campaigns_https`: hyper
+//! and rustls on ring, Mozilla's roots compiled in), the stack the AWS SDK uses too.
 
 use std::time::{Duration, SystemTime};
 
@@ -41,7 +41,7 @@ pub struct AdminApi {
 
 impl AdminApi {
     pub fn new(base: Url, auth: Auth) -> Result<AdminApi, AdminError> {
-        let connector = campaigns_payments::transport::https_connector()
+        let connector = campaigns_https::https_connector()
             .map_err(|error| AdminError::Local(anyhow::anyhow!("TLS setup: {error}")))?;
         Ok(AdminApi {
             http: Client::builder(TokioExecutor::new()).build(connector),
