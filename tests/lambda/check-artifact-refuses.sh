@@ -50,7 +50,8 @@ refused mode.zip x86_64 "no execute permission"
 package extra.zip old 755 README
 refused extra.zip x86_64 "a second file"
 refused ok.zip arm64 "the wrong instruction set"
-# A valid binary with 9 MiB of incompressible bytes after it.
-{ cat old; head -c $((9 * 1024 * 1024)) /dev/urandom; } > big
+# A valid binary with 4 MiB of incompressible bytes after it: over the budget
+# by little more than the binary itself.
+{ cat old; head -c $((4 * 1024 * 1024)) /dev/urandom; } > big
 package big.zip big
 refused big.zip x86_64 "a size over the budget"
