@@ -308,46 +308,8 @@ mod tests {
 
     use super::*;
 
-    /// botocore (the reference every AWS SDK's signature is checked
-    /// against) at a fixed time: boto3's own presigned PutObject, key
-    /// encoding and addressing included, or the headers of a bodiless
-    /// request signed with its S3 signer.
-    const BOTOCORE: &str = r#"
-import datetime, json, sys
-import boto3, botocore.auth
-from botocore.awsrequest import AWSRequest
-from botocore.config import Config
-from botocore.credentials import Credentials
-
-case = json.load(sys.stdin)
-fixed = datetime.datetime.fromtimestamp(case["time"], datetime.timezone.utc)
-
-class Frozen(datetime.datetime):
-    @classmethod
-    def utcnow(cls):
-        return fixed.replace(tzinfo=None)
-    @classmethod
-    def now(cls, tz=None):
-        return fixed if tz else fixed.replace(tzinfo=None)
-
-botocore.auth.datetime.datetime = Frozen
-if case["method"] == "PUT":
-    s3 = boto3.client("s3", region_name=case["region"], endpoint_url=case["endpoint"],
-                      aws_access_key_id=case["key"], aws_secret_access_key=case["secret"],
-                      aws_session_token=case["token"],
-                      config=Config(signature_version="s3v4",
-                                    s3={"addressing_style": "path" if case["endpoint"] else "virtual"}))
-    print(json.dumps(s3.generate_presigned_url(
-        "put_object", ExpiresIn=case["expires_in"],
-        Params={"Bucket": case["bucket"], "Key": case["object"],
-                "ContentType": case["content_type"], "ContentLength": case["content_length"]})))
-else:
-    request = AWSRequest(method=case["method"], url=case["url"], data=b"")
-    request.context["payload_signing_enabled"] = True
-    credentials = Credentials(case["key"], case["secret"], case["token"])
-    botocore.auth.S3SigV4Auth(credentials, "s3", case["region"]).add_auth(request)
-    print(json.dumps({k.lower(): v for k, v in request.headers.items()}))
-"#;
+    /// botocore at a fixed time (`tests/fixtures/botocore_sign.py`).
+    const BOTOCORE: &str = include_str!("../../../tests/fixtures/botocore_sign.py");
 
     const TIME: u64 = 1_764_925_200;
     const ACCESS_KEY: &str = "AKIDEXAMPLE";
@@ -420,7 +382,7 @@ else:
                 )
                 .expect("presigns");
             let theirs = botocore(serde_json::json!({
-                "method": "PUT", "time": TIME, "region": region, "endpoint": endpoint,
+                "presign": "put_object", "time": TIME, "region": region, "endpoint": endpoint,
                 "key": ACCESS_KEY, "secret": SECRET, "token": token,
                 "bucket": "prodenthub-score-reports", "object": OBJECT,
                 "content_type": "application/pdf", "content_length": 48_213, "expires_in": 900,
@@ -464,7 +426,7 @@ else:
                 )
                 .expect("signs");
             let theirs = botocore(serde_json::json!({
-                "method": method, "time": TIME, "region": "ap-southeast-2", "url": url,
+                "service": "s3", "method": method, "time": TIME, "region": "ap-southeast-2", "url": url,
                 "key": ACCESS_KEY, "secret": SECRET, "token": token,
             }));
             assert_eq!(

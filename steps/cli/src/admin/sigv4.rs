@@ -115,32 +115,9 @@ mod tests {
 
     use super::*;
 
-    /// botocore's `SigV4Auth` over the same request, credentials and time:
-    /// the reference every AWS SDK's signature is checked against.
-    const BOTOCORE: &str = r#"
-import datetime, json, sys
-import botocore.auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-
-case = json.load(sys.stdin)
-fixed = datetime.datetime.fromtimestamp(case["time"], datetime.timezone.utc)
-
-class Frozen(datetime.datetime):
-    @classmethod
-    def utcnow(cls):
-        return fixed.replace(tzinfo=None)
-    @classmethod
-    def now(cls, tz=None):
-        return fixed if tz else fixed.replace(tzinfo=None)
-
-botocore.auth.datetime.datetime = Frozen
-request = AWSRequest(method=case["method"], url=case["url"], data=case["body"].encode(),
-                     headers=dict(case["headers"]))
-credentials = Credentials(case["key"], case["secret"], case.get("token"))
-botocore.auth.SigV4Auth(credentials, "execute-api", case["region"]).add_auth(request)
-print(json.dumps({k.lower(): v for k, v in request.headers.items()}))
-"#;
+    /// botocore's signer over the same request, credentials and time
+    /// (`tests/fixtures/botocore_sign.py`).
+    const BOTOCORE: &str = include_str!("../../../../tests/fixtures/botocore_sign.py");
 
     fn python() -> PathBuf {
         let venv =
@@ -213,6 +190,7 @@ print(json.dumps({k.lower(): v for k, v in request.headers.items()}))
                 .sign(method, url, &signed_headers, body.as_bytes(), time)
                 .expect("signs");
             let theirs = botocore_headers(&serde_json::json!({
+                "service": "execute-api",
                 "method": method,
                 "url": url,
                 "headers": headers,
