@@ -66,12 +66,7 @@ pub async fn run_to_end(
     input: &Value,
 ) -> (ExecutionStatus, Value) {
     let engine = builder.start().await.unwrap();
-    let sm = create(&engine, "m", def);
-    let arn = engine
-        .start_execution(&sm, None, Some(&input.to_string()))
-        .await
-        .unwrap()
-        .execution_arn;
+    let arn = start(&engine, def, input).await;
     let d = engine.wait_for_completion(&arn).await.unwrap();
     ended(d)
 }
@@ -85,12 +80,7 @@ pub async fn run_to_end_on_virtual_clock(
 ) -> (ExecutionStatus, Value) {
     let clock = virtual_clock();
     let engine = builder.clock(clock.clone()).start().await.unwrap();
-    let sm = create(&engine, "m", def);
-    let arn = engine
-        .start_execution(&sm, None, Some(&input.to_string()))
-        .await
-        .unwrap()
-        .execution_arn;
+    let arn = start(&engine, def, input).await;
     let done = engine.wait_for_completion(&arn);
     tokio::pin!(done);
     let d = loop {
@@ -100,6 +90,17 @@ pub async fn run_to_end_on_virtual_clock(
         }
     };
     ended(d)
+}
+
+/// Creates `def` as machine `m` on `engine` and starts it on `input`: the
+/// execution's ARN.
+async fn start(engine: &Engine, def: &Value, input: &Value) -> String {
+    let sm = create(engine, "m", def);
+    engine
+        .start_execution(&sm, None, Some(&input.to_string()))
+        .await
+        .unwrap()
+        .execution_arn
 }
 
 /// An ended execution's status and output, or `{error, cause}`.
