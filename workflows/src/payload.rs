@@ -41,14 +41,14 @@ impl Vars {
     fn total_bytes(&self) -> usize {
         self.bytes + self.parent.as_ref().map_or(0, |p| p.total_bytes())
     }
-    /// What `total_bytes` would be once `values` are assigned.
-    fn total_bytes_after(&self, values: &Map<String, Value>) -> usize {
+    /// What `total_bytes` would be once `values`, of `added` bytes in all,
+    /// are assigned.
+    fn total_bytes_after(&self, values: &Map<String, Value>, added: usize) -> usize {
         let replaced: usize = values
             .keys()
             .filter_map(|k| self.local.get(k))
             .map(payload_size)
             .sum();
-        let added: usize = values.values().map(payload_size).sum();
         self.total_bytes() - replaced + added
     }
     pub fn get(&self, name: &str) -> Option<&Value> {
@@ -394,7 +394,7 @@ fn check_variable_sizes(values: &Map<String, Value>, vars: &Vars) -> Result<(), 
             MAX_VARIABLE_BYTES,
         );
     }
-    let after = vars.total_bytes_after(values);
+    let after = vars.total_bytes_after(values, total);
     if after > MAX_EXECUTION_VARIABLE_BYTES {
         return over(
             "The execution's variables would hold".into(),

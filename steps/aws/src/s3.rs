@@ -2,7 +2,7 @@
 //! bucket through a presigned PUT, never through a Lambda.
 //!
 //! Three S3 operations, each one signed request (SigV4 from `aws-sigv4`,
-//! AWS's own signer) on the HTTPS client the Stripe transport already links
+//! AWS's own signer) on the workspace's one HTTPS connector
 //! (`campaigns_https::https_connector`), instead of
 //! aws-sdk-s3's client, whose endpoint rules, checksum interceptors and
 //! runtime weighed most of a megabyte in each Lambda that reports uploads
@@ -16,7 +16,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sigv4::http_request::{
     PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation,
-    SigningSettings, UriPathNormalizationMode, sign,
+    SigningInstructions, SigningSettings, UriPathNormalizationMode, sign,
 };
 use aws_sigv4::sign::v4;
 use bytes::Bytes;
@@ -105,16 +105,6 @@ impl Bucket {
         let mut settings = s3_settings();
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(request.expires_in);
-        let identity = credentials.into();
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name(SERVICE)
-            .time(start)
-            .settings(settings)
-            .build()
-            .map_err(unavailable)?
-            .into();
         let signable = SignableRequest::new(
             "PUT",
             &url,
@@ -124,7 +114,7 @@ impl Bucket {
             SignableBody::UnsignedPayload,
         )
         .map_err(unavailable)?;
-        let (instructions, _signature) = sign(signable, &params).map_err(unavailable)?.into_parts();
+        let instructions = self.instructions(credentials, start, settings, signable)?;
         let mut signed = url;
         for (index, (name, value)) in instructions.params().iter().enumerate() {
             signed.push(if index == 0 { '?' } else { '&' });
@@ -151,6 +141,25 @@ impl Bucket {
     ) -> Result<Vec<(String, String)>, FilesError> {
         let mut settings = s3_settings();
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        let signable =
+            SignableRequest::new(method, url, std::iter::empty(), SignableBody::Bytes(&[]))
+                .map_err(unavailable)?;
+        Ok(self
+            .instructions(credentials, time, settings, signable)?
+            .headers()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect())
+    }
+
+    /// What signs `request` for S3 in the bucket's region at `time`: the
+    /// headers or query parameters to add.
+    fn instructions(
+        &self,
+        credentials: Credentials,
+        time: SystemTime,
+        settings: SigningSettings,
+        request: SignableRequest<'_>,
+    ) -> Result<SigningInstructions, FilesError> {
         let identity = credentials.into();
         let params = v4::SigningParams::builder()
             .identity(&identity)
@@ -161,14 +170,8 @@ impl Bucket {
             .build()
             .map_err(unavailable)?
             .into();
-        let signable =
-            SignableRequest::new(method, url, std::iter::empty(), SignableBody::Bytes(&[]))
-                .map_err(unavailable)?;
-        let (instructions, _signature) = sign(signable, &params).map_err(unavailable)?.into_parts();
-        Ok(instructions
-            .headers()
-            .map(|(name, value)| (name.to_owned(), value.to_owned()))
-            .collect())
+        let (instructions, _signature) = sign(request, &params).map_err(unavailable)?.into_parts();
+        Ok(instructions)
     }
 }
 
