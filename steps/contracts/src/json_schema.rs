@@ -45,7 +45,7 @@ pub struct Validator {
 
 /// A schema this module cannot validate with: where (a JSON Pointer into
 /// the schema) and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[error("schema at '{pointer}': {reason}")]
 pub struct CompileError {
     pub pointer: String,
@@ -53,7 +53,7 @@ pub struct CompileError {
 }
 
 /// One way an instance fails its schema.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct ValidationError {
     /// JSON Pointer of the value that fails.
     pub instance_path: String,
@@ -61,7 +61,7 @@ pub struct ValidationError {
     pub keyword: &'static str,
     /// For `required` and `additionalProperties`: the (first) property that
     /// is missing or unexpected.
-    pub property: Option<String>,
+    property: Option<String>,
     message: String,
 }
 
@@ -106,7 +106,7 @@ impl Validator {
     }
 
     /// Every way `instance` fails, in the order `jsonschema` reports them.
-    pub fn errors(&self, instance: &Value) -> Vec<ValidationError> {
+    fn errors(&self, instance: &Value) -> Vec<ValidationError> {
         let mut errors = Vec::new();
         self.collect(&self.root, instance, "", &mut errors);
         errors
@@ -307,7 +307,7 @@ impl Validator {
 /// A compiled subschema.
 #[derive(Debug)]
 enum Node {
-    /// `true` (or a schema of annotations only).
+    /// `true`.
     Any,
     /// `false`.
     Never,
@@ -510,8 +510,12 @@ fn plural(count: u64) -> &'static str {
 }
 
 /// A JSON Pointer reference token.
-fn escape(name: &str) -> String {
-    name.replace('~', "~0").replace('/', "~1")
+fn escape(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.contains(['~', '/']) {
+        name.replace('~', "~0").replace('/', "~1").into()
+    } else {
+        name.into()
+    }
 }
 
 /// `jsonschema`'s enum message: every option when there are few.
@@ -728,7 +732,7 @@ const NUMBER_WIDTHS: [&str; 12] = [
 ];
 
 impl Format {
-    /// The check of format `name`: `Ok(None)` for an annotation-only
+    /// The check of format `name`: `Some(None)` for an annotation-only
     /// format, `None` for one this module does not know.
     fn of(name: &str) -> Option<Option<Format>> {
         match name {

@@ -128,7 +128,7 @@ fn stripe_event_body() -> Body {
                 .expect("the envelope schema compiles");
             validator.validate(&value).map_err(|err| {
                 ApiError::new("VALIDATION_FAILED", err.to_string())
-                    .with_field(err.instance_path.clone(), err.keyword)
+                    .with_field(err.instance_path, err.keyword)
             })
         },
         example: || {

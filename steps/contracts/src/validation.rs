@@ -41,10 +41,8 @@ where
     if let Err(err) = validator.validate(&value) {
         let field = err.field();
         let shown = if field.is_empty() { "the body" } else { &field };
-        return Err(
-            ApiError::new("VALIDATION_FAILED", format!("{shown}: {err}"))
-                .with_field(field.clone(), err.keyword),
-        );
+        let message = format!("{shown}: {err}");
+        return Err(ApiError::new("VALIDATION_FAILED", message).with_field(field, err.keyword));
     }
     // The schema accepted it, so a serde error here means the schema is
     // weaker than the type (e.g. cent precision); report it the same way.
