@@ -161,50 +161,42 @@ struct Before {
     token: String,
 }
 
+/// The bodies `sql` selects (with `params`), each read as a `T`.
+fn bodies<T: serde::de::DeserializeOwned>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Vec<T> {
+    let mut st = conn.prepare(sql).unwrap();
+    st.query_map(params, |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|b| serde_json::from_str(&b.unwrap()).unwrap())
+        .collect()
+}
+
 /// Reads a file of layout 0 with that layout's SQL.
 fn read_v0(db: &std::path::Path) -> Before {
     let conn = rusqlite::Connection::open(db).unwrap();
-    let bodies = |sql: &str| -> Vec<Value> {
-        let mut st = conn.prepare(sql).unwrap();
-        st.query_map([], |r| r.get::<_, String>(0))
-            .unwrap()
-            .map(|b| serde_json::from_str(&b.unwrap()).unwrap())
-            .collect()
-    };
     let executions: Vec<workflows::ExecutionDescription> =
-        bodies("SELECT body FROM executions ORDER BY rowid DESC")
-            .into_iter()
-            .map(|e| workflows::ExecutionDescription {
-                execution_arn: serde_json::from_value(e["arn"].clone()).unwrap(),
-                state_machine_arn: serde_json::from_value(e["state_machine_arn"].clone()).unwrap(),
-                name: serde_json::from_value(e["name"].clone()).unwrap(),
-                status: serde_json::from_value(e["status"].clone()).unwrap(),
-                start_date: serde_json::from_value(e["start_date"].clone()).unwrap(),
-                stop_date: serde_json::from_value(e["stop_date"].clone()).unwrap(),
-                input: serde_json::from_value(e["input"].clone()).unwrap(),
-                output: serde_json::from_value(e["output"].clone()).unwrap(),
-                error: serde_json::from_value(e["error"].clone()).unwrap(),
-                cause: serde_json::from_value(e["cause"].clone()).unwrap(),
-                redrive_count: serde_json::from_value(e["redrive_count"].clone()).unwrap(),
-                redrive_date: serde_json::from_value(e["redrive_date"].clone()).unwrap(),
-            })
-            .collect();
+        bodies::<workflows::store::ExecutionRecord>(
+            &conn,
+            "SELECT body FROM executions ORDER BY rowid DESC",
+            [],
+        )
+        .into_iter()
+        .map(Into::into)
+        .collect();
     let histories = executions
         .iter()
         .map(|e| {
-            let mut st = conn
-                .prepare("SELECT body FROM events WHERE execution = ?1 ORDER BY id")
-                .unwrap();
-            st.query_map([&e.execution_arn], |r| r.get::<_, String>(0))
-                .unwrap()
-                .map(|b| serde_json::from_str(&b.unwrap()).unwrap())
-                .collect()
+            bodies(
+                &conn,
+                "SELECT body FROM events WHERE execution = ?1 ORDER BY id",
+                [&e.execution_arn],
+            )
         })
         .collect();
-    let schedules = bodies("SELECT body FROM schedules ORDER BY name")
-        .into_iter()
-        .map(|s| serde_json::from_value(s).unwrap())
-        .collect();
+    let schedules = bodies(&conn, "SELECT body FROM schedules ORDER BY name", []);
     let token = conn
         .query_row(
             "SELECT token FROM tokens WHERE body LIKE '%\"open\":true%'",

@@ -370,34 +370,35 @@ fn migrate_v0(tx: &Connection) -> StoreResult<()> {
          ALTER TABLE tokens RENAME TO v0_tokens;",
     )?;
     tx.execute_batch(SCHEMA)?;
-    let rows = |sql: &str| -> StoreResult<Vec<(String, Option<String>, String)>> {
+    // A row as the new id of its execution (NULL for a row whose execution
+    // is missing, which fails the migration), that execution's ARN, its key
+    // and its body.
+    type Row = (Option<i64>, String, Option<String>, String);
+    let rows = |sql: &str| -> StoreResult<Vec<Row>> {
         let mut st = tx.prepare(sql)?;
         let rows = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     };
-    for (_, _, body) in rows("SELECT arn, NULL, body FROM v0_executions ORDER BY rowid")? {
+    let id =
+        |id: Option<i64>, arn: &str| id.ok_or_else(|| StoreError(format!("no execution {arn}")));
+    for (_, _, _, body) in rows("SELECT NULL, arn, NULL, body FROM v0_executions ORDER BY rowid")? {
         SqliteStore::insert_execution_in(tx, &from_json(body)?)?;
     }
-    let mut ids: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-    let mut id_of = |arn: String| -> StoreResult<i64> {
-        if let Some(&id) = ids.get(&arn) {
-            return Ok(id);
-        }
-        let id = SqliteStore::existing_execution_id(tx, &arn)?;
-        ids.insert(arn, id);
-        Ok(id)
-    };
-    for (arn, key, body) in
-        rows("SELECT execution, key, body FROM v0_events ORDER BY execution, id")?
-    {
+    for (execution, arn, key, body) in rows(
+        "SELECT x.id, v.execution, v.key, v.body FROM v0_events v
+         LEFT JOIN executions x ON x.arn = v.execution ORDER BY v.execution, v.id",
+    )? {
         let e: HistoryEvent = from_json(body)?;
-        SqliteStore::insert_event_in(tx, id_of(arn)?, key.as_deref(), &e)?;
+        SqliteStore::insert_event_in(tx, id(execution, &arn)?, key.as_deref(), &e)?;
     }
-    for (arn, _, body) in rows("SELECT execution, NULL, body FROM v0_tokens ORDER BY rowid")? {
+    for (execution, arn, _, body) in rows(
+        "SELECT x.id, v.execution, NULL, v.body FROM v0_tokens v
+         LEFT JOIN executions x ON x.arn = v.execution ORDER BY v.rowid",
+    )? {
         let t: TokenRecord = from_json(body)?;
-        SqliteStore::insert_token_in(tx, id_of(arn)?, &t)?;
+        SqliteStore::insert_token_in(tx, id(execution, &arn)?, &t)?;
     }
     tx.execute_batch("DROP TABLE v0_executions; DROP TABLE v0_events; DROP TABLE v0_tokens;")?;
     Ok(())
